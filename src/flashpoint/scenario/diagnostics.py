@@ -1,0 +1,191 @@
+"""Turn validation failures into messages a scenario author can act on.
+
+Each message names the file, the line where it can be found, the field path, the bad value and
+what is allowed, e.g.::
+
+    idlib-2020.toml:212: forces.ground.saa-25th.morale: must be between 0 and 1 (got 1.4)
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from flashpoint.errors import FlashpointError
+from flashpoint.scenario.references import Problem
+
+MAX_LISTED = 20
+
+
+def dotted(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ------------------------------------------------------------------------- locating lines
+_HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*((?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+))*)\s*=")
+
+
+def _split_key(text: str) -> list[str]:
+    parts = re.findall(r"\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+)", text)
+    return [a or b or c for a, b, c in parts]
+
+
+def locate_line(text: str, loc: Sequence[str | int]) -> int | None:
+    """The line (1-based) of the TOML text that best matches the field path ``loc``."""
+    target = [str(p) for p in loc]
+    best, best_len = None, 0
+    table: list[str] = []
+    arrays: dict[tuple[str, ...], int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        head = _HEADER.match(line)
+        if head and not _KEY.match(line):
+            path = _split_key(head.group(2))
+            if head.group(1) == "[[":
+                key = tuple(path)
+                arrays[key] = arrays.get(key, -1) + 1
+                path = path + [str(arrays[key])]
+            table = path
+            candidate = table
+        else:
+            key = _KEY.match(line)
+            if not key:
+                continue
+            candidate = table + _split_key(key.group(1))
+        n = 0
+        while n < min(len(candidate), len(target)) and candidate[n] == target[n]:
+            n += 1
+        if n == len(candidate) and n > best_len:
+            best, best_len = number, n
+    return best
+
+
+# ------------------------------------------------------------------------- schema walking
+def _unwrap(tp: Any) -> list[Any]:
+    """The concrete types a (possibly Annotated / Optional / union) annotation may hold."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for arg in typing.get_args(tp) for t in _unwrap(arg)]
+    return [tp]
+
+
+def _model_at(root: type[BaseModel], loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The model class that holds the field at ``loc`` (None when the path leaves the schema)."""
+    current: list[Any] = [root]
+    for part in loc:
+        nxt: list[Any] = []
+        for tp in current:
+            origin = typing.get_origin(tp)
+            if isinstance(tp, type) and issubclass(tp, BaseModel):
+                fields = {f.alias or name: f for name, f in tp.model_fields.items()}
+                fields.update(tp.model_fields)
+                if part in fields:
+                    nxt.extend(_unwrap(fields[part].annotation))
+            elif origin is dict:
+                nxt.extend(_unwrap(typing.get_args(tp)[1]))
+            elif origin is list and isinstance(part, int):
+                nxt.extend(_unwrap(typing.get_args(tp)[0]))
+        current = nxt
+    models = [t for t in current if isinstance(t, type) and issubclass(t, BaseModel)]
+    return models[0] if len(models) == 1 else None
+
+
+def _allowed_fields(root: type[BaseModel], parent: Sequence[str | int]) -> str:
+    model = _model_at(root, parent)
+    if model is None:
+        return ""
+    names = [f.alias or name for name, f in model.model_fields.items()]
+    return "; allowed: " + ", ".join(names)
+
+
+# ------------------------------------------------------------------------- messages
+def _clean_loc(loc: Sequence[str | int], data: Any) -> tuple[str | int, ...]:
+    """Drop the union-member tags pydantic adds (``float``, ``triangular``...) to a path."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and part < len(node):
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and not isinstance(part, int) and "[" not in str(part) \
+                and part not in _UNION_TAGS:
+            out.append(part)  # a missing or unknown key: keep it, it is what the error is about
+            node = None
+        else:
+            continue
+    return tuple(out)
+
+
+_UNION_TAGS = {"float", "int", "str", "bool", "list[str]", "normal", "lognormal", "triangular",
+               "uniform", "beta"}
+
+
+def _message(err: dict, root: type[BaseModel], loc: tuple) -> str:
+    kind, msg = err["type"], err["msg"]
+    msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind == "extra_forbidden":
+        return f"unknown field '{loc[-1]}'" + _allowed_fields(root, loc[:-1])
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "union_tag_invalid":
+        return "unknown distribution; 'dist' must be one of normal, lognormal, triangular, uniform, beta"
+    if kind == "union_tag_not_found":
+        return "a distribution needs a 'dist' key: normal, lognormal, triangular, uniform or beta"
+    return msg[0].lower() + msg[1:] if msg else kind
+
+
+def validation_messages(exc: ValidationError, data: Any, root: type[BaseModel]) -> list[tuple[tuple, Any, str]]:
+    """(path, value, message) for each distinct problem pydantic found."""
+    grouped: dict[tuple, list[dict]] = {}
+    for err in exc.errors():
+        grouped.setdefault(_clean_loc(err["loc"], data), []).append(err)
+    out = []
+    for loc, errs in grouped.items():
+        kinds = {e["type"] for e in errs}
+        if kinds & {"float_parsing", "float_type"} and kinds & {"model_attributes_type", "dict_type"}:
+            out.append((loc, errs[0].get("input"),
+                        "must be a number or a distribution table such as "
+                        "{ dist = \"uniform\", low = 1, high = 2 }"))
+            continue
+        if len(errs) > 1:  # a union: keep the branch that matches the kind of input given
+            structural = [e for e in errs if e["type"] not in ("float_type", "float_parsing",
+                                                               "int_type", "string_type")]
+            errs = structural or errs[:1]
+        for err in errs[:1] if len(errs) > 1 and loc else errs:
+            out.append((loc, err.get("input"), _message(err, root, loc)))
+    return out
+
+
+def format_problems(file: str, text: str | None, problems: Iterable[tuple[tuple, Any, str]],
+                    heading: str = "") -> str:
+    lines = []
+    for loc, value, message in problems:
+        line = locate_line(text, loc) if text else None
+        where = f"{file}:{line}" if line else file
+        got = "" if value is None or message.startswith(("unknown field", "required")) \
+            else f" (got {_short(value)})"
+        lines.append(f"{where}: {dotted(loc)}: {message}{got}")
+    if len(lines) > MAX_LISTED:
+        lines = lines[:MAX_LISTED] + [f"... and {len(lines) - MAX_LISTED} more problems"]
+    return heading + "\n".join(lines)
+
+
+def raise_problems(file: str, text: str | None, problems: list[Problem] | list[tuple],
+                   heading: str = "") -> typing.NoReturn:
+    triples = [(p.loc, p.value, p.message) if isinstance(p, Problem) else p for p in problems]
+    raise FlashpointError(format_problems(file, text, triples, heading))

@@ -1,0 +1,219 @@
+"""Uncertain values: a number or a distribution, sampled once per run.
+
+A scenario value that sources do not pin down is written as an inline table, for example
+``personnel = { dist = "triangular", low = 12000, mode = 15000, high = 20000 }``. The engine draws
+one value per run, so the answer's spread includes what we do not know.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import stats
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def ppf(self, q: np.ndarray) -> np.ndarray:
+        """Inverse CDF: maps uniform numbers in (0, 1) to values (used by sensitivity designs)."""
+        raise NotImplementedError
+
+    def bounds(self) -> tuple[float, float]:
+        """The smallest and largest value the distribution can take."""
+        raise NotImplementedError
+
+    def mean(self) -> float:
+        raise NotImplementedError
+
+
+class Normal(_Dist):
+    """Normal(mean, sd), optionally truncated to [low, high]."""
+
+    dist: Literal["normal"]
+    mean_: float = Field(alias="mean")
+    sd: float = Field(gt=0)
+    low: float | None = None
+    high: float | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Normal:
+        lo, hi = self.bounds()
+        if lo >= hi:
+            raise ValueError(f"low ({lo}) must be below high ({hi})")
+        if not lo <= self.mean_ <= hi:
+            raise ValueError(f"mean ({self.mean_}) must lie between low ({lo}) and high ({hi})")
+        return self
+
+    def _frozen(self):
+        lo, hi = self.bounds()
+        return stats.truncnorm((lo - self.mean_) / self.sd, (hi - self.mean_) / self.sd,
+                               loc=self.mean_, scale=self.sd)
+
+    def sample(self, rng, size):
+        return self.ppf(rng.random(size))
+
+    def ppf(self, q):
+        return self._frozen().ppf(q)
+
+    def bounds(self):
+        lo = -math.inf if self.low is None else self.low
+        hi = math.inf if self.high is None else self.high
+        return lo, hi
+
+    def mean(self):
+        return float(self._frozen().mean())
+
+
+class LogNormal(_Dist):
+    """Log-normal with the given median and geometric standard deviation (gsd > 1)."""
+
+    dist: Literal["lognormal"]
+    median: float = Field(gt=0)
+    gsd: float = Field(gt=1)
+
+    def _frozen(self):
+        return stats.lognorm(s=math.log(self.gsd), scale=self.median)
+
+    def sample(self, rng, size):
+        return self.ppf(rng.random(size))
+
+    def ppf(self, q):
+        return self._frozen().ppf(q)
+
+    def bounds(self):
+        return 0.0, math.inf
+
+    def mean(self):
+        return float(self._frozen().mean())
+
+
+class Triangular(_Dist):
+    """Triangular(low, mode, high): the analyst's range with a most likely value."""
+
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _check(self) -> Triangular:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if not self.low <= self.mode <= self.high:
+            raise ValueError(
+                f"mode ({self.mode}) must lie between low ({self.low}) and high ({self.high})")
+        return self
+
+    def _frozen(self):
+        width = self.high - self.low
+        return stats.triang((self.mode - self.low) / width, loc=self.low, scale=width)
+
+    def sample(self, rng, size):
+        return self.ppf(rng.random(size))
+
+    def ppf(self, q):
+        return self._frozen().ppf(q)
+
+    def bounds(self):
+        return self.low, self.high
+
+    def mean(self):
+        return (self.low + self.mode + self.high) / 3.0
+
+
+class Uniform(_Dist):
+    """Uniform(low, high): every value in the range as likely as any other."""
+
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _check(self) -> Uniform:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+    def sample(self, rng, size):
+        return self.ppf(rng.random(size))
+
+    def ppf(self, q):
+        return self.low + (self.high - self.low) * np.asarray(q, dtype=float)
+
+    def bounds(self):
+        return self.low, self.high
+
+    def mean(self):
+        return (self.low + self.high) / 2.0
+
+
+class Beta(_Dist):
+    """Beta(a, b) rescaled to [low, high] (default [0, 1]): for shares and probabilities."""
+
+    dist: Literal["beta"]
+    a: float = Field(gt=0)
+    b: float = Field(gt=0)
+    low: float = 0.0
+    high: float = 1.0
+
+    @model_validator(mode="after")
+    def _check(self) -> Beta:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+    def _frozen(self):
+        return stats.beta(self.a, self.b, loc=self.low, scale=self.high - self.low)
+
+    def sample(self, rng, size):
+        return self.ppf(rng.random(size))
+
+    def ppf(self, q):
+        return self._frozen().ppf(q)
+
+    def bounds(self):
+        return self.low, self.high
+
+    def mean(self):
+        return self.low + (self.high - self.low) * self.a / (self.a + self.b)
+
+
+Distribution = Annotated[
+    Normal | LogNormal | Triangular | Uniform | Beta, Field(discriminator="dist")
+]
+"""One of the distributions a scenario may use, chosen by its ``dist`` key."""
+
+Quantity = float | Distribution
+"""A scenario number: fixed, or uncertain and drawn once per run."""
+
+DIST_NAMES = ("normal", "lognormal", "triangular", "uniform", "beta")
+
+
+def quantity_bounds(q: float | _Dist) -> tuple[float, float]:
+    """The range of values a quantity can take."""
+    if isinstance(q, _Dist):
+        return q.bounds()
+    return float(q), float(q)
+
+
+def quantity_mean(q: float | _Dist) -> float:
+    """The expected value of a quantity (its value, when it is fixed)."""
+    return q.mean() if isinstance(q, _Dist) else float(q)
+
+
+def is_uncertain(q: object) -> bool:
+    return isinstance(q, _Dist)
+
+
+def sample_quantity(q: float | _Dist, rng: np.random.Generator, size: int) -> np.ndarray:
+    """``size`` draws of the quantity (a constant array when it is fixed)."""
+    if isinstance(q, _Dist):
+        return np.asarray(q.sample(rng, size), dtype=float)
+    return np.full(size, float(q))

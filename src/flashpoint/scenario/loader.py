@@ -1,0 +1,117 @@
+"""Read scenario files (built-in by name, or any TOML file by path) and write them back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from pydantic import ValidationError
+
+from flashpoint.errors import FlashpointError
+from flashpoint.scenario.diagnostics import raise_problems, validation_messages
+from flashpoint.scenario.references import check_references
+from flashpoint.scenario.schema import Scenario
+
+LIBRARY = "flashpoint.scenario.library"
+
+
+def builtin_names() -> list[str]:
+    """Ids of the scenarios that ship with Flashpoint."""
+    folder = resources.files(LIBRARY)
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_path(name: str) -> Path:
+    return Path(str(resources.files(LIBRARY).joinpath(f"{name}.toml")))
+
+
+def load(name_or_path: str | Path) -> Scenario:
+    """A built-in scenario by id (``"idlib-2020"``), or a scenario file by path."""
+    text = str(name_or_path)
+    if text in builtin_names():
+        return load_file(builtin_path(text))
+    path = Path(text)
+    if path.suffix == ".toml" or path.exists() or "/" in text:
+        return load_file(path)
+    raise FlashpointError(
+        f"unknown scenario '{text}': not a built-in scenario ({', '.join(builtin_names())}) "
+        "and not a file; give a built-in id or the path of a .toml file")
+
+
+def read_text(path: Path) -> str:
+    """The file's text, with a clear error when it is missing, a folder, or not UTF-8."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FlashpointError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise FlashpointError(f"{path}: is a folder, not a scenario file") from None
+    except PermissionError:
+        raise FlashpointError(f"{path}: permission denied") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise FlashpointError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "save the file as UTF-8") from None
+
+
+def parse_toml(text: str, file: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message ends with "(at line L, column C)"; keep the line in our prefix.
+        message = str(exc)
+        line = getattr(exc, "lineno", None)
+        if line is None and "(at line " in message:
+            line = message.rsplit("(at line ", 1)[1].split(",")[0]
+            message = message.rsplit(" (at line ", 1)[0]
+        where = f"{file}:{line}" if line else file
+        raise FlashpointError(f"{where}: TOML syntax error: {message}") from None
+
+
+def validate_data(data: dict[str, Any], file: str, text: str | None = None,
+                  heading: str = "") -> Scenario:
+    """A scenario from parsed TOML data, with every problem reported at once."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise_problems(file, text, validation_messages(exc, data, Scenario), heading)
+    problems = check_references(scenario)
+    if problems:
+        raise_problems(file, text, problems, heading)
+    from flashpoint.scenario.interventions import check_interventions
+
+    check_interventions(scenario, file, text)
+    return scenario
+
+
+def load_file(path: str | Path) -> Scenario:
+    path = Path(path)
+    text = read_text(path)
+    return validate_data(parse_toml(text, str(path)), str(path), text)
+
+
+def _plain(value: Any) -> Any:
+    """Data ready for tomli_w: no None, dates kept, tuples as lists."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date | str | int | float | bool):
+        return value
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def scenario_data(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as plain data, as it would be read from TOML (defaults left out)."""
+    return _plain(scenario.model_dump(mode="python", by_alias=True, exclude_unset=True))
+
+
+def dump_toml(scenario: Scenario) -> str:
+    return tomli_w.dumps(scenario_data(scenario))

@@ -1,0 +1,186 @@
+"""Checks that relate one part of a scenario to another.
+
+Field types and ranges are checked by the schema; here we check that every id a scenario uses is
+defined (actors, camps, places, routes, sources, rungs, outcomes), that nothing is defined twice
+in ways TOML cannot catch, and that each number can be traced to a source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flashpoint.scenario.schema import Predicate, Scenario, Sourced
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario: where (a path of keys), the value, and what is allowed."""
+
+    loc: tuple[str | int, ...]
+    value: Any
+    message: str
+
+
+def _known(kind: str, value: str, known: Iterable[str], loc: tuple) -> Iterator[Problem]:
+    known = sorted(known)
+    if value not in known:
+        listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+        yield Problem(loc, value, f"unknown {kind} '{value}'; known: {listed or '(none)'}")
+
+
+def _sources(obj: Sourced, scenario: Scenario, loc: tuple) -> Iterator[Problem]:
+    refs = [obj.source] if isinstance(obj.source, str) else obj.source
+    if not refs:
+        yield Problem(loc + ("source",), refs, "cite at least one source id from [sources]")
+    for i, ref in enumerate(refs):
+        where = loc + ("source",) if isinstance(obj.source, str) else loc + ("source", i)
+        yield from _known("source", ref, scenario.sources, where)
+
+
+def _predicate(p: Predicate, s: Scenario, loc: tuple) -> Iterator[Problem]:
+    if p.holds is not None:
+        yield from _known("camp", p.holds.camp, s.camps, loc + ("holds", "camp"))
+        for i, place in enumerate(p.holds.places):
+            yield from _known("place", place, s.places, loc + ("holds", "places", i))
+    if p.route_held is not None:
+        yield from _known("route", p.route_held.route, s.routes, loc + ("route_held", "route"))
+        if p.route_held.camp is not None:
+            yield from _known("camp", p.route_held.camp, s.camps, loc + ("route_held", "camp"))
+    if p.escalation_at_least is not None:
+        yield from _known("escalation rung", p.escalation_at_least,
+                          [r.id for r in s.escalation.rungs], loc + ("escalation_at_least",))
+    if p.metric is not None:
+        actor = p.metric.key.split(".")[0]
+        yield from _known("actor", actor, s.actors, loc + ("metric", "key"))
+    for key in ("all", "any"):
+        for i, sub in enumerate(getattr(p, key) or []):
+            yield from _predicate(sub, s, loc + (key, i))
+    if p.not_ is not None:
+        yield from _predicate(p.not_, s, loc + ("not",))
+
+
+def check_references(s: Scenario) -> list[Problem]:
+    """Every cross-reference problem in the scenario (an empty list when it is consistent)."""
+    out: list[Problem] = []
+    add = out.extend
+    actors, places = s.actors, s.places
+
+    for cid, camp in s.camps.items():
+        for i, other in enumerate(camp.hostile_to):
+            add(_known("camp", other, s.camps, ("camps", cid, "hostile_to", i)))
+            if other == cid:
+                out.append(Problem(("camps", cid, "hostile_to", i), other,
+                                   "a camp cannot be hostile to itself"))
+    if not any(c.hostile_to for c in s.camps.values()):
+        out.append(Problem(("camps",), sorted(s.camps), "at least one camp must be hostile_to another"))
+
+    for tid, theatre in s.theatres.items():
+        add(_sources(theatre, s, ("theatres", tid)))
+
+    outcome_ids = set(s.outcomes)
+    for aid, actor in s.actors.items():
+        loc = ("actors", aid)
+        add(_known("camp", actor.camp, s.camps, loc + ("camp",)))
+        add(_sources(actor, s, loc))
+        for oid in actor.stakes:
+            add(_known("outcome", oid, outcome_ids, loc + ("stakes", oid)))
+        for tid in actor.exposure:
+            add(_known("theatre", tid, s.theatres, loc + ("exposure", tid)))
+        for i, other in enumerate(actor.fires_on or []):
+            add(_known("actor", other, actors, loc + ("fires_on", i)))
+        if actor.factions:
+            total = sum(float(f.weight) if isinstance(f.weight, int | float) else f.weight.mean()
+                        for f in actor.factions.values())
+            if abs(total - 1.0) > 1e-6:
+                out.append(Problem(loc + ("factions",), round(total, 6),
+                                   "faction weights must add up to 1"))
+
+    for pid, place in places.items():
+        add(_sources(place, s, ("places", pid)))
+
+    for rid, route in s.routes.items():
+        loc = ("routes", rid)
+        add(_sources(route, s, loc))
+        for i, pid in enumerate(route.places):
+            add(_known("place", pid, places, loc + ("places", i)))
+        if len(set(route.places)) != len(route.places):
+            out.append(Problem(loc + ("places",), route.places, "a route may not visit a place twice"))
+        if route.lengths_km is not None and len(route.lengths_km) != len(route.places) - 1:
+            out.append(Problem(loc + ("lengths_km",), route.lengths_km,
+                               f"give one length per leg: {len(route.places) - 1} for "
+                               f"{len(route.places)} places"))
+
+    for pid, holder in s.control.items():
+        add(_known("place", pid, places, ("control", pid)))
+        add(_known("actor", holder, actors, ("control", pid)))
+    uncontrolled = sorted(set(places) - set(s.control))
+    if uncontrolled:
+        out.append(Problem(("control",), uncontrolled,
+                           "every place needs a holder at the start; missing: "
+                           + ", ".join(uncontrolled[:10])))
+
+    for oid, post in s.posts.items():
+        loc = ("posts", oid)
+        add(_known("place", post.place, places, loc + ("place",)))
+        add(_known("actor", post.actor, actors, loc + ("actor",)))
+        add(_sources(post, s, loc))
+
+    for kind, table in (("ground", s.forces.ground), ("air", s.forces.air),
+                        ("drones", s.forces.drones), ("air_defence", s.forces.air_defence)):
+        for fid, force in table.items():
+            loc = ("forces", kind, fid)
+            add(_known("actor", force.owner, actors, loc + ("owner",)))
+            where = "place" if hasattr(force, "place") else "base"
+            add(_known("place", getattr(force, where), places, loc + (where,)))
+            add(_sources(force, s, loc))
+    force_ids = [fid for table in (s.forces.ground, s.forces.air, s.forces.drones,
+                                   s.forces.air_defence) for fid in table]
+    seen: set[str] = set()
+    for fid in force_ids:
+        if fid in seen:
+            out.append(Problem(("forces",), fid, "force ids must be unique across all force kinds"))
+        seen.add(fid)
+
+    for name, param in s.parameters.items():
+        add(_sources(param, s, ("parameters", name)))
+
+    rung_ids = [r.id for r in s.escalation.rungs]
+    for i, rid in enumerate(rung_ids):
+        if rid in rung_ids[:i]:
+            out.append(Problem(("escalation", "rungs", i, "id"), rid, "duplicate rung id"))
+        add(_sources(s.escalation.rungs[i], s, ("escalation", "rungs", i)))
+
+    for aid, spec in s.decisions.items():
+        loc = ("decisions", aid)
+        add(_known("actor", aid, actors, loc))
+        for i, trig in enumerate(spec.triggers):
+            if getattr(trig, "place", None) is not None:
+                add(_known("place", trig.place, places, loc + ("triggers", i, "place")))
+            for key in ("by", "of"):
+                if getattr(trig, key, None) is not None:
+                    add(_known("actor", getattr(trig, key), actors, loc + ("triggers", i, key)))
+        for oid, option in spec.options.items():
+            eff, oloc = option.effects, loc + ("options", oid, "effects")
+            if eff.escalate_to is not None:
+                add(_known("escalation rung", eff.escalate_to, rung_ids, oloc + ("escalate_to",)))
+            for key in ("fires_on_add", "fires_on_remove"):
+                for i, other in enumerate(getattr(eff, key)):
+                    add(_known("actor", other, actors, oloc + (key, i)))
+            for i, fid in enumerate(eff.activate):
+                add(_known("force", fid, set(force_ids), oloc + ("activate", i)))
+
+    for oid, outcome in s.outcomes.items():
+        add(_predicate(outcome.when, s, ("outcomes", oid, "when")))
+
+    for iid, intervention in s.interventions.items():
+        for i, other in enumerate(intervention.conflicts):
+            add(_known("intervention", other, s.interventions, ("interventions", iid, "conflicts", i)))
+        if intervention.source is not None:
+            refs = [intervention.source] if isinstance(intervention.source, str) else intervention.source
+            for ref in refs:
+                add(_known("source", ref, s.sources, ("interventions", iid, "source")))
+    for i, iid in enumerate(s.applied):
+        add(_known("intervention", iid, s.interventions, ("applied", i)))
+    return out

@@ -1,0 +1,417 @@
+"""The scenario data model (pydantic v2): what a crisis file may say, field by field.
+
+Field-level rules (types, ranges, allowed words) live here; rules that relate one part of the
+file to another (an actor named by a force must exist, a route must join known places, ...) live
+in :mod:`flashpoint.scenario.references`. ``docs/scenario-format.md`` is the reference for users.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from functools import partial
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from flashpoint.scenario.distributions import Quantity, quantity_bounds
+
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+"""Identifiers are kebab-case slugs: lower-case letters and digits joined by single hyphens."""
+
+SourceRef = str | list[str]
+
+
+def _in_range(lo: float, hi: float, q: Any) -> Any:
+    a, b = quantity_bounds(q)
+    if math.isnan(a) or math.isnan(b):
+        raise ValueError("must be a number, not NaN")
+    if a < lo or b > hi:
+        allowed = f"between {lo:g} and {hi:g}" if hi < math.inf else f"at least {lo:g}"
+        if a == b:
+            raise ValueError(f"must be {allowed}")
+        raise ValueError(f"the distribution ranges from {a:g} to {b:g}; values must be {allowed}")
+    return q
+
+
+def Q(lo: float = 0.0, hi: float = math.inf):  # noqa: N802 - reads as a type
+    """A quantity (number or distribution) whose every possible value lies in [lo, hi]."""
+    return Annotated[Quantity, AfterValidator(partial(_in_range, lo, hi))]
+
+
+Count = Q(0.0)
+Share = Q(0.0, 1.0)
+Probability = Q(0.0, 1.0)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Sourced(Model):
+    source: SourceRef = Field(description="id(s) of entries in [sources] that back the numbers")
+    note: str | None = None
+
+
+# ----------------------------------------------------------------------------------------- meta
+class Meta(Model):
+    id: Id
+    title: str = Field(min_length=1)
+    description: str = ""
+    start: dt.date
+    horizon_days: int = Field(ge=1, le=3650)
+    question: str = ""
+
+
+class Source(Model):
+    citation: str = Field(min_length=1)
+    url: str | None = None
+    file: str | None = Field(None, description="shipped data file and row, e.g. idlib/places.csv#Saraqib")
+    accessed: dt.date | None = None
+
+
+class Camp(Model):
+    name: str
+    hostile_to: list[Id] = Field(default_factory=list)
+
+
+class Theatre(Sourced):
+    name: str
+    description: str = ""
+
+
+# --------------------------------------------------------------------------------------- actors
+class Faction(Model):
+    name: str
+    weight: Share
+    hawkishness: Q(-1.0, 1.0) = 0.0
+    description: str = ""
+
+
+class CostTolerance(Model):
+    """How many losses of each kind the actor accepts before they weigh as much as its stakes."""
+
+    personnel: Count = 1000.0
+    aircraft: Count = 10.0
+    uav: Count = 20.0
+    air_defence: Count = 10.0
+
+
+class Actor(Sourced):
+    name: str
+    camp: Id
+    kind: Literal["state", "non-state"] = "state"
+    principal: bool = Field(False, description="a principal sponsor whose consent ends the war")
+    stakes: dict[Id, Q(-1000.0, 1000.0)] = Field(default_factory=dict)
+    cost_tolerance: CostTolerance = Field(default_factory=CostTolerance)
+    resolve: Share = 0.5
+    reputation: Share = 0.0
+    exposure: dict[Id, Share] = Field(default_factory=dict)
+    factions: dict[Id, Faction] = Field(default_factory=dict)
+    fires_on: list[Id] | None = Field(
+        None, description="actors this one engages; default: every actor of a hostile camp")
+
+
+# ---------------------------------------------------------------------------------- geography
+PlaceKind = Literal[
+    "city", "town", "village", "airbase", "observation-post", "crossing", "high-ground", "port"]
+Terrain = Literal["urban", "open", "mixed", "rough", "mountain"]
+
+
+class Place(Sourced):
+    name: str
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    kind: PlaceKind
+    terrain: Terrain = "mixed"
+    value: float = Field(1.0, ge=0, description="what holding it is worth, relative to a town")
+    country: str | None = None
+
+
+class Route(Sourced):
+    name: str
+    road: str = Field(description="road name, e.g. M4")
+    kind: Literal["motorway", "road", "track"] = "road"
+    places: list[Id] = Field(min_length=2)
+    lengths_km: list[Annotated[float, Field(gt=0)]] | None = Field(
+        None, description="length of each leg; default: great-circle distance x road_factor")
+
+
+class Post(Sourced):
+    place: Id
+    actor: Id
+    personnel: Count = 0.0
+
+
+# ------------------------------------------------------------------------------------- forces
+Posture = Literal["attack", "defend", "hold", "reserve"]
+Mission = Literal["counter-air", "sead", "cas", "interdiction", "strike"]
+
+
+class GroundFormation(Sourced):
+    name: str
+    owner: Id
+    place: Id
+    personnel: Count
+    tanks: Count = 0.0
+    ifvs: Count = 0.0
+    artillery: Count = 0.0
+    quality: Q(0.1, 5.0) = 1.0
+    morale: Share = 0.7
+    posture: Posture = "defend"
+    breakpoint: Share = Field(0.3, description="share of strength lost at which it breaks")
+    commitment: Share = Field(1.0, description="share of the formation that fights")
+    pulls_out: bool = Field(False, description="withdraws rather than fight a superior attack")
+    arrives_day: int = Field(0, ge=0)
+
+
+class AirWing(Sourced):
+    name: str
+    owner: Id
+    base: Id
+    aircraft_type: str
+    aircraft: Count
+    sortie_rate: Q(0.0, 10.0) = Field(description="sorties per available aircraft per day")
+    missions: dict[Mission, Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    range_km: float = Field(gt=0)
+    air_to_air: Probability = Field(0.0, description="kill probability per counter-air engagement")
+    strike_kills: Count = Field(0.0, description="ground kills (personnel) per CAS/strike sortie")
+    sead_kills: Probability = Field(0.0, description="probability a SEAD sortie kills a battery")
+    commitment: Share = 1.0
+    arrives_day: int = Field(0, ge=0)
+
+
+class DroneUnit(Sourced):
+    name: str
+    owner: Id
+    base: Id
+    drone_type: str
+    count: Count
+    sorties_per_day: Q(0.0, 10.0) = 1.0
+    endurance_h: float = Field(gt=0)
+    strike_kills: Count = Field(0.0, description="ground kills (personnel) per drone sortie")
+    armour_kills: Count = Field(0.0, description="tanks, IFVs or guns destroyed per sortie")
+    sead_kills: Probability = Field(0.0, description="probability a sortie kills a battery")
+    range_km: float = Field(gt=0)
+    commitment: Share = 1.0
+    arrives_day: int = Field(0, ge=0)
+
+
+class AirDefenceBattery(Sourced):
+    name: str
+    owner: Id
+    place: Id
+    system: str
+    range_km: float = Field(gt=0)
+    engagement_prob: Probability
+    kill_prob: Probability
+    missiles: Count
+    reload_per_day: Count = 0.0
+    arrives_day: int = Field(0, ge=0)
+
+
+class Forces(Model):
+    ground: dict[Id, GroundFormation] = Field(default_factory=dict)
+    air: dict[Id, AirWing] = Field(default_factory=dict)
+    drones: dict[Id, DroneUnit] = Field(default_factory=dict)
+    air_defence: dict[Id, AirDefenceBattery] = Field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------- model constants
+class Parameter(Sourced):
+    value: Quantity
+    unit: str = ""
+    description: str = ""
+    low: float | None = Field(None, description="smallest value --set may give")
+    high: float | None = Field(None, description="largest value --set may give")
+
+    @model_validator(mode="after")
+    def _value_within_limits(self) -> Parameter:
+        lo = -math.inf if self.low is None else self.low
+        hi = math.inf if self.high is None else self.high
+        if lo >= hi:
+            raise ValueError(f"low ({lo:g}) must be below high ({hi:g})")
+        _in_range(lo, hi, self.value)
+        return self
+
+    def limits(self) -> tuple[float, float]:
+        lo = -math.inf if self.low is None else self.low
+        hi = math.inf if self.high is None else self.high
+        return lo, hi
+
+
+# ------------------------------------------------------------------------------- interventions
+class Intervention(Model):
+    """A named patch of the scenario: values to set (or add) and entries to remove."""
+
+    description: str = Field(min_length=1)
+    set: dict[str, Any] = Field(default_factory=dict)
+    remove: list[str] = Field(default_factory=list)
+    conflicts: list[Id] = Field(default_factory=list)
+    source: SourceRef | None = None
+
+
+# ----------------------------------------------------------------------------------- decisions
+class TriggerLosses(Model):
+    on: Literal["losses"]
+    quantity: Literal["personnel_killed", "tanks_lost", "aircraft_lost", "uav_lost",
+                      "air_defence_lost"]
+    at_least: float = Field(gt=0)
+
+
+class TriggerPlaceLost(Model):
+    on: Literal["place-lost"]
+    place: Id
+
+
+class TriggerAircraftDown(Model):
+    on: Literal["aircraft-shot-down"]
+    by: Id | None = Field(None, description="only aircraft shot down by this actor")
+    of: Id | None = Field(None, description="only aircraft of this actor")
+
+
+class TriggerDay(Model):
+    on: Literal["day"]
+    day: int = Field(ge=0)
+
+
+Trigger = Annotated[TriggerLosses | TriggerPlaceLost | TriggerAircraftDown | TriggerDay,
+                    Field(discriminator="on")]
+
+
+class Effects(Model):
+    """What choosing an option does to the running campaign."""
+
+    ceasefire: bool = False
+    escalate_to: Id | None = None
+    fires_on_add: list[Id] = Field(default_factory=list)
+    fires_on_remove: list[Id] = Field(default_factory=list)
+    air_commitment: Share | None = None
+    ground_commitment: Share | None = None
+    activate: list[Id] = Field(default_factory=list, description="forces held back until chosen")
+
+
+class Option(Model):
+    description: str = ""
+    effects: Effects = Field(default_factory=Effects)
+
+
+class DecisionSpec(Model):
+    every_days: int | None = Field(None, ge=1)
+    triggers: list[Trigger] = Field(default_factory=list)
+    options: dict[Id, Option] = Field(min_length=1)
+
+
+class Rung(Sourced):
+    id: Id
+    name: str
+    severity: float = Field(ge=0)
+    description: str = ""
+
+
+class Escalation(Model):
+    rungs: list[Rung] = Field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------------- outcomes
+class HoldsSpec(Model):
+    camp: Id
+    places: list[Id] = Field(min_length=1)
+    share: float = Field(1.0, gt=0, le=1, description="share of the places (by count) to hold")
+
+
+class RouteHeldSpec(Model):
+    route: Id
+    camp: Id | None = Field(None, description="default: any single camp (the road is not cut)")
+
+
+class MetricSpec(Model):
+    key: str = Field(pattern=r"^[a-z0-9-]+\.[a-z_]+$")
+    at_least: float | None = None
+    at_most: float | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> MetricSpec:
+        if self.at_least is None and self.at_most is None:
+            raise ValueError("give at_least, at_most or both")
+        return self
+
+
+class Predicate(Model):
+    """Exactly one of the forms below; ``all``, ``any`` and ``not`` combine predicates."""
+
+    holds: HoldsSpec | None = None
+    route_held: RouteHeldSpec | None = None
+    escalation_at_least: Id | None = None
+    metric: MetricSpec | None = None
+    ceasefire: bool | None = None
+    all: list[Predicate] | None = None
+    any: list[Predicate] | None = None
+    not_: Predicate | None = Field(None, alias="not")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Predicate:
+        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(given) != 1:
+            forms = "holds, route_held, escalation_at_least, metric, ceasefire, all, any, not"
+            raise ValueError(f"give exactly one of {forms} (got {len(given)})")
+        return self
+
+
+class Outcome(Model):
+    description: str = Field(min_length=1)
+    when: Predicate
+
+
+# ----------------------------------------------------------------------------------- scenario
+class Scenario(Model):
+    """A whole crisis: who, where, with what, what may change, and what we ask of the futures."""
+
+    meta: Meta
+    sources: dict[Id, Source] = Field(min_length=1)
+    camps: dict[Id, Camp] = Field(min_length=2)
+    theatres: dict[Id, Theatre] = Field(default_factory=dict)
+    actors: dict[Id, Actor] = Field(min_length=2)
+    places: dict[Id, Place] = Field(min_length=1)
+    routes: dict[Id, Route] = Field(default_factory=dict)
+    control: dict[Id, Id] = Field(default_factory=dict)
+    posts: dict[Id, Post] = Field(default_factory=dict)
+    forces: Forces = Field(default_factory=Forces)
+    parameters: dict[Id, Parameter] = Field(default_factory=dict)
+    interventions: dict[Id, Intervention] = Field(default_factory=dict)
+    decisions: dict[Id, DecisionSpec] = Field(default_factory=dict)
+    escalation: Escalation = Field(default_factory=Escalation)
+    outcomes: dict[Id, Outcome] = Field(default_factory=dict)
+    applied: list[Id] = Field(default_factory=list,
+                              description="interventions already applied to this scenario")
+
+    # The fluent API lives in flashpoint.api; these methods only forward to it so that
+    # `flashpoint.load("idlib-2020").apply("coalition-air-support")` reads naturally.
+    def apply(self, *names: str) -> Scenario:
+        """A copy of the scenario with the named interventions applied, in order."""
+        from flashpoint.scenario.interventions import apply_interventions
+
+        return apply_interventions(self, names)
+
+    def to_toml(self) -> str:
+        """The scenario as a TOML document that loads back to an equal scenario."""
+        from flashpoint.scenario.loader import dump_toml
+
+        return dump_toml(self)
+
+    def camp_of(self, actor: str) -> str:
+        return self.actors[actor].camp
+
+
+Predicate.model_rebuild()
+
+SLUG = re.compile(ID_PATTERN)
