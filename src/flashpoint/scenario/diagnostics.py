@@ -36,7 +36,8 @@ def _short(value: Any, limit: int = 60) -> str:
 
 # ------------------------------------------------------------------------- locating lines
 _HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^\s*((?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+))*)\s*=")
+_PART = r"(?:\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)"
+_KEY = re.compile(rf"^\s*({_PART}(?:\s*\.\s*{_PART})*)\s*=")
 
 
 def _split_key(text: str) -> list[str]:
@@ -119,7 +120,9 @@ def _clean_loc(loc: Sequence[str | int], data: Any) -> tuple[str | int, ...]:
     out: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and part < len(node):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if in_dict or in_list:
             out.append(part)
             node = node[part]
         elif isinstance(node, dict) and not isinstance(part, int) and "[" not in str(part) \
@@ -149,7 +152,9 @@ def _message(err: dict, root: type[BaseModel], loc: tuple) -> str:
     return msg[0].lower() + msg[1:] if msg else kind
 
 
-def validation_messages(exc: ValidationError, data: Any, root: type[BaseModel]) -> list[tuple[tuple, Any, str]]:
+def validation_messages(
+    exc: ValidationError, data: Any, root: type[BaseModel]
+) -> list[tuple[tuple, Any, str]]:
     """(path, value, message) for each distinct problem pydantic found."""
     grouped: dict[tuple, list[dict]] = {}
     for err in exc.errors():
