@@ -1,0 +1,1 @@
+"""Analyses of historical combat data that calibrate and check the simulation."""
