@@ -1,0 +1,1 @@
+"""Simulation engine: the models that turn a scenario into futures."""

@@ -1,0 +1,1 @@
+"""Strategic-interaction models: how actors bargain, threaten and settle."""
