@@ -123,7 +123,7 @@ class Actor(Sourced):
 
 # ---------------------------------------------------------------------------------- geography
 PlaceKind = Literal[
-    "city", "town", "village", "airbase", "observation-post", "crossing", "high-ground", "port"]
+    "city", "town", "village", "airbase", "observation-post", "crossing", "high-ground", "port", "sea"]
 Terrain = Literal["urban", "open", "mixed", "rough", "mountain"]
 
 
@@ -315,6 +315,7 @@ class Rung(Sourced):
     id: Id
     name: str
     severity: float = Field(ge=0)
+    action: str | None = Field(None, description="the matching action of the escalation table")
     description: str = ""
 
 
