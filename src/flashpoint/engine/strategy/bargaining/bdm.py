@@ -43,8 +43,9 @@ taken, and among compromises the one with the smallest EU-weighted position
 
 Forecasts per round: the weighted mean sum c s x / sum c s and the weighted median, the
 Condorcet winner of sum_k c_k s_k (|x_k - x_b| - |x_k - x_a|) found by a sequential pairwise
-tournament over the distinct positions (scholz_code visits them in the order Python's ``set``
-yields them, as the replicated code does; paper visits them in ascending order).
+tournament over the distinct positions in ascending order, a challenger replacing the incumbent
+only on a strictly positive vote (the replicated code visits them in Python ``set`` order; that
+matters only for exact ties and gives the same forecasts on the reference run).
 """
 
 from __future__ import annotations
@@ -198,14 +199,11 @@ def weighted_mean(x: np.ndarray, capability: np.ndarray, salience: np.ndarray) -
     return _seq_sum(cs * x) / _seq_sum(cs)
 
 
-def weighted_median(
-    x: np.ndarray, capability: np.ndarray, salience: np.ndarray, delta: float,
-    variant: BDMVariant = "scholz_code",
-) -> float:
-    """Winner of a sequential pairwise tournament: a challenger replaces the incumbent when
+def weighted_median(x: np.ndarray, capability: np.ndarray, salience: np.ndarray, delta: float) -> float:
+    """Winner of a sequential pairwise tournament over the distinct positions in ascending
+    order: a challenger replaces the incumbent when
     sum_k c_k s_k (|x_k - incumbent| - |x_k - challenger|) / Delta > 0."""
-    values = [float(v) for v in x]
-    candidates = list({v for v in values}) if variant == "scholz_code" else sorted(set(values))
+    candidates = sorted({float(v) for v in x})
     cs = capability * salience
     median = candidates[0]
     for cand in candidates[1:]:
@@ -215,7 +213,8 @@ def weighted_median(
     return median
 
 
-def _offers_for(state: ExpectedUtilityState, prob: np.ndarray, a: int) -> list[Offer]:
+def candidate_offers(state: ExpectedUtilityState, prob: np.ndarray, a: int) -> list[Offer]:
+    """Every offer actor ``a`` receives in ``state`` (in actor order), before it picks one."""
     n = state.x.size
     others = np.array([b for b in range(n) if state.x[b] != state.x[a]], dtype=int)
     if others.size == 0:
@@ -289,7 +288,7 @@ def run_bdm(
             "positions"
         )
     history = [x.copy()]
-    medians = [weighted_median(x, c, s, delta, variant)]
+    medians = [weighted_median(x, c, s, delta)]
     means = [weighted_mean(x, c, s)]
     risks = []
     accepted: list[tuple[Offer, ...]] = []
@@ -299,7 +298,7 @@ def run_bdm(
         r = risk_exponents(base)
         state = ExpectedUtilityState(x, c, s, r, delta, variant, q, t, mu)
         prob = state.probability_matrix()
-        chosen = [_best_offer(state, _offers_for(state, prob, a)) for a in range(x.size)]
+        chosen = [_best_offer(state, candidate_offers(state, prob, a)) for a in range(x.size)]
         new_x = x.copy()
         for offer in chosen:
             if offer is not None:
@@ -308,7 +307,7 @@ def run_bdm(
         risks.append(r)
         accepted.append(tuple(o for o in chosen if o is not None))
         history.append(x.copy())
-        medians.append(weighted_median(x, c, s, delta, variant))
+        medians.append(weighted_median(x, c, s, delta))
         means.append(weighted_mean(x, c, s))
     return BDMResult(
         table=table,
