@@ -111,12 +111,12 @@ def read_issue_table(path: str | Path) -> IssueTable:
     """
     path = Path(path)
     rows = _read_rows(path)
-    header = [c.lower() for c in rows[0][1]]
-    if "position" in header and "salience" in header:
-        return _parse_bdm(path, rows)
     first = rows[0][1]
     if len(first) >= 4 and _is_int(first[2]) and _is_int(first[3]):
         return _parse_ktab(path, rows)
+    known = {alias for aliases in _BDM_COLUMNS.values() for alias in aliases}
+    if any(c.lower() in known for c in first):
+        return _parse_bdm(path, rows)
     raise FlashpointError(
         f"{path}: row {rows[0][0]}: unrecognised table layout {','.join(first)!r}; allowed: a "
         "KTAB first row 'scenario,description,<number of actors>,<number of dimensions>' or a "
