@@ -284,7 +284,8 @@ def engel_estimate(
 
     The integrals are taken day by day. ``rule="trapezoid"`` (default) averages each day's
     strength just after its landings and at its end; for the model's own curves it returns the
-    true coefficients to within 0.1%. ``rule="daily_sum"`` is Engel's arithmetic, summing the
+    true coefficients to within 0.1% (if the garrison fights through day T: the estimators assume
+    combat on every day up to T). ``rule="daily_sum"`` is Engel's arithmetic, summing the
     end-of-day figures, which overstates ``a`` by about 3% on this battle. Days past the data
     (the series stops at day 35 of 36) hold the last strength, as its last days barely move.
     """
