@@ -10,7 +10,8 @@ Files read (and hashed by `data_hash`):
   field comes from here, because the tidy ``data/battles.csv`` wrote each negative code as a blank
   (``wina`` -1, ``aeroa`` -1, retreats in ``kmda``, ...).
 * ``data/battles.csv``: only for the two columns CAA does not have, a standardised war name
-  (``war4``) and the pointer from a duplicated battle to its parent (``parent``).
+  (``war4``) and the pointer from an engagement to a larger battle in CDB90 that already
+  contains it (``parent``).
 
 Missing-value codes follow CAA's definitions file (``CDB90DEF.csv``) field by field and become
 NaN; `COLUMNS` documents, per output column, the source field and the codes turned into NaN.
