@@ -221,6 +221,8 @@ def test_iteration_limits_bound_the_history():
     full = run_smp(table)
     assert np.array_equal(short.positions, full.positions[:4])
     assert run_smp(table, min_iterations=40, max_iterations=40).n_states == 41
+    with pytest.raises(FlashpointError, match=r"minimum 5, maximum 3; allowed"):
+        run_smp(table, min_iterations=5, max_iterations=3)
 
 
 def test_to_json_layout_matches_the_result():

@@ -51,7 +51,7 @@ matters only for exact ties and gives the same forecasts on the reference run).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -158,7 +158,9 @@ class ExpectedUtilityState:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(absolute > 0.0, positive / absolute, 0.5)
 
-    def expected_utility(self, prob: np.ndarray, h: np.ndarray, i: np.ndarray, j: np.ndarray):
+    def expected_utility(
+        self, prob: np.ndarray, h: np.ndarray | int, i: np.ndarray | int, j: np.ndarray | int
+    ) -> np.ndarray:
         """E^h(U_ij) for broadcastable index arrays, given ``prob = probability_matrix()``."""
         x, r, s = self.x, self.risk[h], self.salience[j]
         gap = np.abs(x[i] - x[j])
@@ -178,10 +180,7 @@ class ExpectedUtilityState:
 def risk_exponents(state: ExpectedUtilityState) -> np.ndarray:
     """r_k from the dangers S_k = sum_{j != k} E^k(U_jk), all computed with r = 1."""
     n = state.x.size
-    neutral = ExpectedUtilityState(
-        state.x, state.capability, state.salience, np.ones(n), state.delta,
-        state.variant, state.q, state.t, state.mu,
-    )
+    neutral = replace(state, risk=np.ones(n))
     prob = neutral.probability_matrix()
     kk, jj = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     eu = neutral.expected_utility(prob, kk, jj, kk)  # eu[k, j] = E^k(U_jk)

@@ -256,9 +256,30 @@ def _unique_positions(x: np.ndarray, tol: float) -> tuple[list[int], np.ndarray]
     return reps, klass
 
 
+def check_table(table: IssueTable) -> None:
+    """Raise :class:`FlashpointError` if the SMP cannot run on ``table``."""
+    where = table.source or table.name or "issue table"
+    if table.n_actors < 2:
+        raise FlashpointError(f"{where}: {table.n_actors} actor(s); allowed: at least 2")
+    lo, hi = table.scale
+    if not hi > lo:
+        raise FlashpointError(
+            f"{where}: position scale {lo:g} to {hi:g} is empty; allowed: positions that are "
+            "not all equal"
+        )
+    totals = np.sum(table.salience, axis=1)
+    if np.any(totals <= 0.0):
+        bad = table.actors[int(np.argmin(totals))]
+        raise FlashpointError(
+            f"{where}: actor {bad!r} has zero salience on every dimension; allowed: at least "
+            "one positive salience per actor"
+        )
+
+
 def analyse_state(table: IssueTable, unit_positions: np.ndarray | None = None) -> SMPStateAnalysis:
     """Risk attitudes, perceived utilities, best challenges, bargains and position probabilities
     for one state (positions on the [0, 1] scale; the table's own positions by default)."""
+    check_table(table)
     x = table.unit_positions() if unit_positions is None else np.asarray(unit_positions, float)
     s = table.salience
     c = table.capability
@@ -363,25 +384,11 @@ def run_smp(
 
     Deterministic: the same table always gives the same history.
     """
-    if table.n_actors < 2:
-        raise FlashpointError(
-            f"{table.source or table.name}: {table.n_actors} actor(s); allowed: at least 2"
-        )
-    lo, hi = table.scale
-    if not hi > lo:
-        raise FlashpointError(
-            f"{table.source or table.name}: position scale {lo:g} to {hi:g} is empty; allowed: "
-            "positions that are not all equal"
-        )
-    if np.any(np.sum(table.salience, axis=1) <= 0.0):
-        bad = table.actors[int(np.argmin(np.sum(table.salience, axis=1)))]
-        raise FlashpointError(
-            f"{table.source or table.name}: actor {bad!r} has zero salience on every "
-            "dimension; allowed: at least one positive salience per actor"
-        )
     if min_iterations < 1 or max_iterations < min_iterations:
-        raise ValueError("need 1 <= min_iterations <= max_iterations")
-
+        raise FlashpointError(
+            f"SMP iterations: minimum {min_iterations}, maximum {max_iterations}; allowed: "
+            "1 <= minimum <= maximum"
+        )
     state = analyse_state(table)
     history = [state.positions]
     probabilities = [state.probabilities]
