@@ -5,7 +5,8 @@ decision model", Journal of Theoretical Politics 23(4):510-531 (2011). The ``"sc
 variant follows the choices of Scholz's own code as replicated by jmckib's
 ``bdm_scholz_model.py`` (github.com/jmckib/bdm-scholz-expected-utility-model, commit e9d86fe,
 "Perfect replication of bdm-scholz results up to 10 rounds"); the ``"paper"`` variant follows the
-equations as published.
+published equations (share of positive votes in the i:j contest, the full Q/T expected utility,
+capitulation, smallest move). Only the first has a reference run to check against.
 
 One issue dimension. Actor i has position x_i, capability c_i, salience s_i in [0, 1] and a risk
 exponent r_i; Delta = x_max - x_min of the starting positions.
@@ -37,7 +38,7 @@ Offers: i compares E_ij = E^i(U_ij) with E_ji = E^i(U_ji) for every j at another
     compromise    E_ji > 0 > E_ij and |E_ij| < E_ji   i moves to x_i + (x_j - x_i) |E_ij / E_ji|
     capitulation  E_ji > 0 > E_ij and |E_ij| > E_ji   i moves to x_j
 paper: i takes the offer that moves it least. scholz_code: capitulation never fires (the test in
-Scholz's code compares E_ji with |E_ji|); conflicts win over compromises, the nearest conflict is
+the replicated code compares E_ji with |E_ji|); conflicts win over compromises, the nearest one is
 taken, and among compromises the one with the smallest EU-weighted position
 (|E_ij| x_i + |E_ji| x_j) / (|E_ij| + |E_ji|). All actors move at once.
 
