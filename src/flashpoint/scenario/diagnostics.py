@@ -51,7 +51,7 @@ def locate_line(text: str, loc: Sequence[str | int]) -> int | None:
     best, best_len = None, 0
     table: list[str] = []
     arrays: dict[tuple[str, ...], int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # lines as editors count them
         head = _HEADER.match(line)
         if head and not _KEY.match(line):
             path = _split_key(head.group(2))

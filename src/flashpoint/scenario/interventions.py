@@ -9,8 +9,11 @@ Applying interventions in order gives a new scenario that is validated like any 
 from __future__ import annotations
 
 import copy
+import typing
 from collections.abc import Iterable
 from typing import Any
+
+from pydantic import BaseModel
 
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.schema import Intervention, Scenario
@@ -22,14 +25,34 @@ class PatchError(Exception):
         self.path, self.message = path, message
 
 
+def _listed(keys: Iterable[str]) -> str:
+    keys = sorted(keys)
+    return "; known: " + (", ".join(keys[:12]) + (", ..." if len(keys) > 12 else "") or "(none)")
+
+
+def _is_table_field(keys: list[str]) -> bool:
+    """Whether ``keys`` names a table of the schema (such as ``forces.drones``) that may be left out."""
+    from flashpoint.scenario.diagnostics import _model_at, _unwrap
+
+    model = _model_at(Scenario, keys[:-1])
+    field = model.model_fields.get(keys[-1]) if model is not None else None
+    if field is None or field.is_required():
+        return False
+    return any(typing.get_origin(t) is dict or (isinstance(t, type) and issubclass(t, BaseModel))
+               for t in _unwrap(field.annotation))
+
+
 def _walk(data: dict, path: str) -> tuple[dict, str]:
     """The table that holds the last key of ``path``, and that key."""
     keys = path.split(".")
     node: Any = data
     for i, key in enumerate(keys[:-1]):
+        if isinstance(node, dict) and key not in node and _is_table_field(keys[: i + 1]):
+            node[key] = {}  # a table the file left out because it is empty, e.g. forces.drones
         if not isinstance(node, dict) or key not in node:
             where = ".".join(keys[: i + 1])
-            raise PatchError(path, f"'{where}' does not exist in the scenario")
+            known = _listed(node) if isinstance(node, dict) else ""
+            raise PatchError(path, f"'{where}' does not exist in the scenario{known}")
         node = node[key]
     if not isinstance(node, dict):
         raise PatchError(path, f"'{'.'.join(keys[:-1])}' is a value, not a table")
@@ -42,7 +65,7 @@ def patch_data(data: dict[str, Any], intervention: Intervention) -> dict[str, An
     for path in intervention.remove:
         parent, key = _walk(out, path)
         if key not in parent:
-            raise PatchError(path, "nothing to remove: no such entry")
+            raise PatchError(path, "nothing to remove: no such entry" + _listed(parent))
         del parent[key]
     for path, value in intervention.set.items():
         parent, key = _walk(out, path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -61,16 +62,28 @@ def read_text(path: Path) -> str:
             "save the file as UTF-8") from None
 
 
+_AT = re.compile(r" \(at line (\d+), column (\d+)\)$")
+
+
 def parse_toml(text: str, file: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # tomllib's message ends with "(at line L, column C)"; keep the line in our prefix.
-        message = str(exc)
-        line = getattr(exc, "lineno", None)
-        if line is None and "(at line " in message:
-            line = message.rsplit("(at line ", 1)[1].split(",")[0]
-            message = message.rsplit(" (at line ", 1)[0]
+    except RecursionError:
+        raise FlashpointError(f"{file}: TOML syntax error: arrays or tables nested too deeply") from None
+    except ValueError as exc:  # TOMLDecodeError, or an integer too long to convert
+        # tomllib's message ends with "(at line L, column C)"; keep the line in our prefix and
+        # quote the offending line, so that the bad text shows in the message.
+        message, line = str(exc), None
+        found = _AT.search(message)
+        if found:
+            line, column = int(found[1]), int(found[2])
+            message = message[: found.start()]
+            lines = text.split("\n")  # tomllib counts lines by "\n" only
+            if line <= len(lines):
+                quoted = lines[line - 1].rstrip("\r")
+                quoted = quoted if len(quoted) <= 80 else quoted[:77] + "..."
+                message += f" at column {column} of {quoted!r}"
+        message = message.replace(" (at end of document)", " at the end of the file")
         where = f"{file}:{line}" if line else file
         raise FlashpointError(f"{where}: TOML syntax error: {message}") from None
 
@@ -103,7 +116,7 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, dt.date | str | int | float | bool):
+    if isinstance(value, dt.date | dt.time | str | int | float | bool):
         return value
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 

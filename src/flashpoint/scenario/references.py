@@ -135,13 +135,17 @@ def check_references(s: Scenario) -> list[Problem]:
             where = "place" if hasattr(force, "place") else "base"
             add(_known("place", getattr(force, where), places, loc + (where,)))
             add(_sources(force, s, loc))
-    force_ids = [fid for table in (s.forces.ground, s.forces.air, s.forces.drones,
-                                   s.forces.air_defence) for fid in table]
-    seen: set[str] = set()
-    for fid in force_ids:
-        if fid in seen:
-            out.append(Problem(("forces",), fid, "force ids must be unique across all force kinds"))
-        seen.add(fid)
+    kinds = (("ground", s.forces.ground), ("air", s.forces.air), ("drones", s.forces.drones),
+             ("air_defence", s.forces.air_defence))
+    force_ids = [fid for _, table in kinds for fid in table]
+    seen: dict[str, str] = {}
+    for kind, table in kinds:
+        for fid in table:
+            if fid in seen:
+                out.append(Problem(("forces", kind, fid), fid,
+                                   f"force id already used in forces.{seen[fid]}; "
+                                   "force ids must be unique across all force kinds"))
+            seen.setdefault(fid, kind)
 
     for name, param in s.parameters.items():
         add(_sources(param, s, ("parameters", name)))
@@ -150,7 +154,12 @@ def check_references(s: Scenario) -> list[Problem]:
     for i, rid in enumerate(rung_ids):
         if rid in rung_ids[:i]:
             out.append(Problem(("escalation", "rungs", i, "id"), rid, "duplicate rung id"))
-        add(_sources(s.escalation.rungs[i], s, ("escalation", "rungs", i)))
+        rung = s.escalation.rungs[i]
+        add(_sources(rung, s, ("escalation", "rungs", i)))
+        if rung.reached_when is not None:
+            for key in ("by", "on"):
+                for j, aid in enumerate(getattr(rung.reached_when, key)):
+                    add(_known("actor", aid, actors, ("escalation", "rungs", i, "reached_when", key, j)))
 
     for aid, spec in s.decisions.items():
         loc = ("decisions", aid)
