@@ -145,10 +145,16 @@ def _message(err: dict, root: type[BaseModel], loc: tuple) -> str:
         return f"unknown field '{loc[-1]}'" + _allowed_fields(root, loc[:-1])
     if kind == "missing":
         return "required field is missing"
-    if kind == "union_tag_invalid":
+    ctx = err.get("ctx") or {}
+    key = str(ctx.get("discriminator", "")).strip("'")
+    if kind == "union_tag_invalid" and key == "dist":
         return "unknown distribution; 'dist' must be one of normal, lognormal, triangular, uniform, beta"
-    if kind == "union_tag_not_found":
+    if kind == "union_tag_not_found" and key == "dist":
         return "a distribution needs a 'dist' key: normal, lognormal, triangular, uniform or beta"
+    if kind == "union_tag_invalid":  # e.g. a decision trigger: on = "losses", "place-lost", ...
+        return f"unknown '{key}' value {ctx.get('tag')!r}; '{key}' must be one of {ctx.get('expected_tags')}"
+    if kind == "union_tag_not_found":
+        return f"the key '{key}' is missing: it tells which kind of entry this is"
     return msg[0].lower() + msg[1:] if msg else kind
 
 

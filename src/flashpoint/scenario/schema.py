@@ -311,12 +311,22 @@ class DecisionSpec(Model):
     options: dict[Id, Option] = Field(min_length=1)
 
 
+class RungTrigger(Model):
+    """A rung is reached on the first day one of ``by`` fires on (or downs an aircraft of) one of ``on``."""
+
+    by: list[Id] = Field(min_length=1)
+    on: list[Id] = Field(min_length=1)
+    what: Literal["fire", "aircraft-kill"] = "fire"
+    mutual: bool = Field(False, description="both directions must have happened (by the end of a day)")
+
+
 class Rung(Sourced):
     id: Id
     name: str
     severity: float = Field(ge=0)
     action: str | None = Field(None, description="the matching action of the escalation table")
     description: str = ""
+    reached_when: RungTrigger | None = None
 
 
 class Escalation(Model):
@@ -364,7 +374,7 @@ class Predicate(Model):
         given = [name for name in type(self).model_fields if getattr(self, name) is not None]
         if len(given) != 1:
             forms = "holds, route_held, escalation_at_least, metric, ceasefire, all, any, not"
-            raise ValueError(f"give exactly one of {forms} (got {len(given)})")
+            raise ValueError(f"give exactly one of {forms} ({len(given)} given)")
         return self
 
 
