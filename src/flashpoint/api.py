@@ -1,6 +1,8 @@
-"""The Python API: ``flashpoint.load("idlib-2020").apply("coalition-air-support")``."""
+"""The Python API: ``flashpoint.load("idlib-2020").apply("coalition-air-support").run(runs=10_000, seed=1)``."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flashpoint.scenario import Scenario, builtin_names
 from flashpoint.scenario import load as _load
@@ -11,4 +13,18 @@ def load(name_or_path: str) -> Scenario:
     return _load(name_or_path)
 
 
-__all__ = ["Scenario", "builtin_names", "load"]
+def run(scenario: Scenario, runs: int = 10_000, seed: int = 1, days: int | None = None,
+        block_size: int | None = None, workers: int = 1, set: dict[str, float] | None = None,  # noqa: A002
+        trajectories: bool = False, progress: Callable[[int], None] | None = None):
+    """Simulate ``runs`` futures of the scenario and return :class:`~flashpoint.analysis.results.Results`."""
+    from flashpoint.analysis.results import Results
+    from flashpoint.engine.runner import DEFAULT_BLOCK, RunSpec, run_scenario
+
+    spec = RunSpec(runs=runs, days=scenario.meta.horizon_days if days is None else days, seed=seed,
+                   block_size=block_size or DEFAULT_BLOCK, workers=workers, overrides=set,
+                   trajectories=trajectories)
+    outcome = run_scenario(scenario, spec, progress)
+    return Results(outcome, scenario.meta.id, list(scenario.applied))
+
+
+__all__ = ["Scenario", "builtin_names", "load", "run"]

@@ -99,6 +99,8 @@ def check_references(s: Scenario) -> list[Problem]:
 
     for pid, place in places.items():
         add(_sources(place, s, ("places", pid)))
+    for i, pid in enumerate(s.meta.key_places):
+        add(_known("place", pid, places, ("meta", "key_places", i)))
 
     for rid, route in s.routes.items():
         loc = ("routes", rid)

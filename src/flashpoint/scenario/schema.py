@@ -70,6 +70,7 @@ class Meta(Model):
     start: dt.date
     horizon_days: int = Field(ge=1, le=3650)
     question: str = ""
+    key_places: list[Id] = Field(default_factory=list, description="places the answer reports first")
 
 
 class Source(Model):
@@ -412,6 +413,12 @@ class Scenario(Model):
         from flashpoint.scenario.interventions import apply_interventions
 
         return apply_interventions(self, names)
+
+    def run(self, runs: int = 10_000, seed: int = 1, **options):
+        """Simulate futures of this scenario; see :func:`flashpoint.api.run` for the options."""
+        from flashpoint.api import run
+
+        return run(self, runs=runs, seed=seed, **options)
 
     def to_toml(self) -> str:
         """The scenario as a TOML document that loads back to an equal scenario."""

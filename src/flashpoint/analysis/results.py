@@ -1,0 +1,140 @@
+"""Results of a job: labelled summaries (xarray), ``summary.json``, and the run directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from flashpoint import __version__
+from flashpoint.analysis.summary import QUANTILES
+from flashpoint.engine.runner import Outcome, stack_blocks
+from flashpoint.errors import FlashpointError
+
+
+class Results:
+    """Everything a job produced, labelled: ``results.dataset.sel(place="saraqib")``."""
+
+    def __init__(self, outcome: Outcome, scenario_id: str, interventions: list[str]):
+        self.outcome = outcome
+        self.scenario_id = scenario_id
+        self.interventions = interventions
+        self.theatre = outcome.theatre
+        self._summary: dict | None = None
+
+    @property
+    def runs(self) -> int:
+        return self.outcome.spec.runs
+
+    def summary(self) -> dict[str, Any]:
+        """The ``summary.json`` document (schema in docs/summary-json.md)."""
+        if self._summary is None:
+            spec = self.outcome.spec
+            meta = {"scenario": self.scenario_id, "interventions": self.interventions,
+                    "seed": spec.seed, "version": __version__,
+                    "parameters_set": dict(spec.overrides or {})}
+            self._summary = self.outcome.accumulator.summary(meta)
+        return self._summary
+
+    @property
+    def dataset(self) -> xr.Dataset:
+        """The summaries as an xarray Dataset with named dimensions."""
+        s, th, acc = self.summary(), self.theatre, self.outcome.accumulator
+        stats_ = ["mean"] + [f"q{round(q * 100):02d}" for q in QUANTILES]
+        ds = xr.Dataset(
+            {
+                "outcome_p": ("outcome", [s["outcomes"][o]["p"] for o in s["outcomes"]]),
+                "outcome_ci": (("outcome", "bound"), [s["outcomes"][o]["ci95"] for o in s["outcomes"]]),
+                "metrics": (("metric", "stat"), [[s["metrics"][k][st] for st in stats_]
+                                                for k in acc.metric_keys]),
+                "control": (("place", "camp"), acc.control_camp / acc.runs),
+                "territory": (("day", "camp", "quantile"),
+                              np.array([[s["territory"][c][q] for q in ("q05", "q50", "q95")]
+                                        for c in th.camps]).transpose(2, 0, 1)),
+            },
+            coords={"outcome": list(s["outcomes"]), "bound": ["low", "high"], "metric": acc.metric_keys,
+                    "stat": stats_, "place": th.places, "camp": th.camps,
+                    "day": np.arange(acc.days + 1), "quantile": [0.05, 0.5, 0.95]},
+            attrs={"scenario": self.scenario_id, "interventions": ",".join(self.interventions),
+                   "runs": acc.runs, "seed": self.outcome.spec.seed, "version": __version__},
+        )
+        return ds
+
+    def trajectories(self) -> xr.Dataset:
+        """Every run, day by day (only when the job kept trajectories)."""
+        blocks = self.outcome.blocks
+        if blocks is None:
+            raise FlashpointError("this job did not keep trajectories: run it with --save-trajectories")
+        th = self.theatre
+        data = {
+            "control": (("run", "day", "place"), stack_blocks(blocks, "control_days")),
+            "personnel_killed": (("run", "day", "actor"), stack_blocks(blocks, "killed_days")),
+            "places_held": (("run", "day", "camp"), stack_blocks(blocks, "held")),
+        }
+        for oid in th.scenario.outcomes:
+            data[f"outcome:{oid}"] = ("run", np.concatenate([b.outcomes[oid] for b in blocks]))
+        for key in self.outcome.accumulator.metric_keys:
+            data[f"metric:{key}"] = ("run", np.concatenate([b.final.metrics[key] for b in blocks]))
+        for path in th.uncertain:
+            data[f"input:{path}"] = ("run", np.concatenate([b.parameters[path] for b in blocks]))
+        return xr.Dataset(data, coords={"run": np.arange(self.runs), "day": np.arange(self.outcome.spec.days + 1),
+                                        "place": th.places, "actor": th.actors, "camp": th.camps},
+                          attrs={"control_values": "index into the actor coordinate",
+                                 "scenario": self.scenario_id,
+                                 "interventions": ",".join(self.interventions)})
+
+    def to_netcdf(self, path: str | Path) -> None:
+        ds = self.trajectories() if self.outcome.blocks is not None else self.dataset
+        ds.to_netcdf(path)
+
+
+def run_id(scenario_id: str, interventions: list[str], seed: int) -> str:
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    what = "+".join(interventions) or "baseline"
+    return f"{scenario_id}_{what}_seed{seed}_{stamp}"
+
+
+def check_writable(folder: Path) -> None:
+    """Fail before any simulation if the output folder cannot be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise FlashpointError(f"--out {folder}: cannot write there ({exc.strerror or exc})") from None
+
+
+def write_run_dir(results: Results, folder: Path, scenario_toml: str, command: list[str]) -> Path:
+    """Write ``folder/<id>/`` atomically: a hidden temporary folder, renamed when complete."""
+    spec = results.outcome.spec
+    final = folder / run_id(results.scenario_id, results.interventions, spec.seed)
+    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))
+    try:
+        (tmp / "summary.json").write_text(json.dumps(results.summary(), indent=2), encoding="utf-8")
+        (tmp / "scenario.toml").write_text(scenario_toml, encoding="utf-8")
+        manifest = {
+            "version": __version__, "scenario": results.scenario_id,
+            "interventions": results.interventions, "seed": spec.seed, "runs": spec.runs,
+            "days": spec.days, "block_size": spec.block_size, "workers": spec.workers,
+            "parameters_set": dict(spec.overrides or {}),
+            "command": command, "seconds": round(results.outcome.seconds, 3),
+            "python": sys.version.split()[0], "numpy": np.__version__,
+            "files": ["summary.json", "scenario.toml", "manifest.json"]
+            + (["trajectories.nc"] if spec.trajectories else []),
+        }
+        if spec.trajectories:
+            results.to_netcdf(tmp / "trajectories.nc")
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final

@@ -1,0 +1,84 @@
+"""Random streams that make results independent of how runs are split into blocks.
+
+Runs are cut into fixed *granules* of ``GRANULE`` consecutive runs; granule ``g`` draws all its
+random numbers from its own generator, seeded by child ``g`` of ``SeedSequence(seed)``. A block is
+a whole number of granules, and every draw is made granule by granule in the same order, so run
+``i`` sees the same random numbers whatever the block size, the number of worker processes, or
+the machine (NumPy's PCG64 and its distribution algorithms are fixed for a given NumPy version).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+GRANULE = 250
+"""Runs per random stream; blocks are rounded up to a multiple of it."""
+
+
+def granule_bounds(runs: int) -> list[tuple[int, int]]:
+    """[start, stop) of every granule of a job of ``runs`` runs."""
+    return [(s, min(s + GRANULE, runs)) for s in range(0, runs, GRANULE)]
+
+
+def block_bounds(runs: int, block_size: int) -> list[tuple[int, int]]:
+    """[start, stop) of each block; ``block_size`` is rounded up to a whole number of granules."""
+    size = max(GRANULE, -(-block_size // GRANULE) * GRANULE)
+    return [(s, min(s + size, runs)) for s in range(0, runs, size)]
+
+
+class Streams:
+    """The random generators of the granules of one block, drawing as one array over its runs."""
+
+    def __init__(self, seed: int, start: int, stop: int):
+        if start % GRANULE:
+            raise ValueError("a block must start on a granule boundary")
+        first = start // GRANULE
+        sizes = [min(GRANULE, stop - s) for s in range(start, stop, GRANULE)]
+        children = np.random.SeedSequence(seed).spawn(first + len(sizes))[first:]
+        self.generators = [np.random.Generator(np.random.PCG64(c)) for c in children]
+        self.sizes = sizes
+        self.cuts = np.cumsum(sizes)[:-1]
+        self.n = stop - start
+
+    def _draw(self, fn: Callable[[np.random.Generator, int, tuple], np.ndarray],
+              params: tuple[np.ndarray, ...]) -> np.ndarray:
+        """Apply ``fn(generator, runs, params)`` granule by granule; params have the run first."""
+        if len(self.generators) == 1:
+            return fn(self.generators[0], self.n, params)
+        split = [np.split(p, self.cuts) for p in params]
+        out = [fn(g, n, tuple(part[i] for part in split))
+               for i, (g, n) in enumerate(zip(self.generators, self.sizes, strict=True))]
+        return np.concatenate(out, axis=0)
+
+    def random(self, *tail: int) -> np.ndarray:
+        """Uniform numbers in [0, 1) of shape (runs, *tail)."""
+        return self._draw(lambda g, n, _: g.random((n,) + tail), ())
+
+    def poisson(self, lam: np.ndarray) -> np.ndarray:
+        """Poisson draws; ``lam`` has the run as its first axis."""
+        return self._draw(lambda g, n, p: g.poisson(p[0]), (np.asarray(lam, dtype=float),))
+
+    def gamma_poisson(self, mean: np.ndarray, shape: np.ndarray) -> np.ndarray:
+        """Negative-binomial counts with the given mean and gamma shape (overdispersed Poisson).
+
+        Draw lambda ~ Gamma(k, mean/k), then Poisson(lambda): variance = mean + mean^2/k.
+        """
+        mean = np.asarray(mean, dtype=float)
+        k = np.broadcast_to(np.asarray(shape, dtype=float).reshape((-1,) + (1,) * (mean.ndim - 1)),
+                            mean.shape)
+
+        def draw(g, n, p):
+            m, kk = p
+            lam = g.gamma(kk, np.where(m > 0, m / kk, 0.0))
+            return g.poisson(lam)
+
+        return self._draw(draw, (mean, k))
+
+    def binomial(self, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """Binomial draws; ``n`` (whole numbers) and ``p`` have the run as their first axis."""
+        n = np.asarray(n)
+        p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+        n, p = np.broadcast_arrays(n, p)
+        return self._draw(lambda g, _, q: g.binomial(q[0].astype(np.int64), q[1]), (n, p))

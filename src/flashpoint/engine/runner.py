@@ -1,0 +1,116 @@
+"""Run many futures of a scenario: blocks of runs, an executor, and streaming reduction.
+
+Runs are cut into blocks (a whole number of random-stream granules, see :mod:`.rng`); each block
+is simulated independently, in this process or in a pool of local worker processes, and folded
+into an :class:`~flashpoint.analysis.summary.Accumulator` as it completes. Memory does not grow
+with the number of runs unless trajectories are kept.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from flashpoint.analysis.summary import Accumulator
+from flashpoint.engine.rng import block_bounds
+from flashpoint.engine.simulate import BlockResult, simulate_block
+from flashpoint.engine.theatre import Theatre, compile_theatre
+from flashpoint.errors import FlashpointError
+from flashpoint.scenario.schema import Scenario
+
+DEFAULT_BLOCK = 2500
+
+
+@dataclass
+class RunSpec:
+    runs: int
+    days: int
+    seed: int
+    block_size: int = DEFAULT_BLOCK
+    workers: int = 1
+    overrides: dict[str, float] | None = None
+    trajectories: bool = False
+
+
+def check_spec(scenario: Scenario, spec: RunSpec) -> None:
+    """Validate the numbers of a run at the edge, with messages a user can act on."""
+    if spec.runs <= 0:
+        raise FlashpointError(f"--runs {spec.runs}: must be a whole number of at least 1")
+    if not 1 <= spec.days <= scenario.meta.horizon_days:
+        raise FlashpointError(f"--days {spec.days}: must be between 1 and the scenario's horizon, "
+                              f"{scenario.meta.horizon_days} days")
+    if spec.block_size <= 0:
+        raise FlashpointError(f"--block-size {spec.block_size}: must be at least 1")
+    if spec.workers <= 0:
+        raise FlashpointError(f"--workers {spec.workers}: must be at least 1")
+    if not 0 <= spec.seed < 2**63:
+        raise FlashpointError(f"--seed {spec.seed}: must be a whole number from 0 to 2^63 - 1")
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(scenario: Scenario, overrides: dict | None) -> None:
+    _WORKER["theatre"] = compile_theatre(scenario, overrides)
+
+
+def _work(seed: int, start: int, stop: int, days: int, trajectories: bool) -> BlockResult:
+    return simulate_block(_WORKER["theatre"], seed, start, stop, days, trajectories=trajectories)
+
+
+@dataclass
+class Outcome:
+    """What a job leaves: the accumulated summaries, the theatre, trajectories, timings."""
+
+    theatre: Theatre
+    accumulator: Accumulator
+    spec: RunSpec
+    seconds: float
+    blocks: list[BlockResult] | None
+
+
+def run_scenario(scenario: Scenario, spec: RunSpec,
+                 progress: Callable[[int], None] | None = None) -> Outcome:
+    """Simulate ``spec.runs`` futures; ``progress(n)`` is told after each block of n runs."""
+    check_spec(scenario, spec)
+    t0 = time.perf_counter()
+    theatre = compile_theatre(scenario, spec.overrides)
+    acc = Accumulator(theatre, spec.days)
+    kept: list[BlockResult] | None = [] if spec.trajectories else None
+    bounds = block_bounds(spec.runs, spec.block_size)
+
+    def take(block: BlockResult) -> None:
+        acc.add(block)
+        if kept is not None:
+            kept.append(block)
+        if progress:
+            progress(block.stop - block.start)
+
+    if spec.workers == 1 or len(bounds) == 1:
+        for start, stop in bounds:
+            take(simulate_block(theatre, spec.seed, start, stop, spec.days, trajectories=spec.trajectories))
+    else:
+        ctx = mp.get_context("spawn")
+        with cf.ProcessPoolExecutor(max_workers=spec.workers, mp_context=ctx, initializer=_init_worker,
+                                    initargs=(scenario, spec.overrides)) as pool:
+            futures = [pool.submit(_work, spec.seed, a, b, spec.days, spec.trajectories)
+                       for a, b in bounds]
+            try:
+                for fut in cf.as_completed(futures):
+                    take(fut.result())
+            except BaseException:
+                for fut in futures:
+                    fut.cancel()
+                raise
+    if kept is not None:
+        kept.sort(key=lambda b: b.start)
+    return Outcome(theatre, acc, spec, time.perf_counter() - t0, kept)
+
+
+def stack_blocks(blocks: list[BlockResult], attr: str) -> np.ndarray:
+    return np.concatenate([getattr(b, attr) for b in blocks], axis=0)

@@ -1,0 +1,81 @@
+"""Simulate one block of runs, day by day: strategy, air, ground, escalation, record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from flashpoint.engine.air import air_phase
+from flashpoint.engine.geometry import geometry
+from flashpoint.engine.ground import ground_phase, plan_attacks
+from flashpoint.engine.outcomes import FinalState, compile_outcomes
+from flashpoint.engine.rng import Streams
+from flashpoint.engine.state import LOSS_KINDS, State, initial_state
+from flashpoint.engine.strategy.decisions import Continue, Strategy
+from flashpoint.engine.strategy.escalation import ladder_rules, update_rungs
+from flashpoint.engine.theatre import Draws, Theatre
+
+
+@dataclass
+class BlockResult:
+    """Everything the summaries need from a block of runs."""
+
+    start: int
+    stop: int
+    final: FinalState
+    outcomes: dict[str, np.ndarray]      # id -> (R,) bool
+    held: np.ndarray                      # (R, days + 1, C) places held by each camp, day 0 first
+    control_days: np.ndarray | None       # (R, days + 1, P) actor holding each place (trajectories)
+    killed_days: np.ndarray | None        # (R, days + 1, A) personnel killed so far (trajectories)
+    parameters: dict[str, np.ndarray]     # uncertain inputs drawn per run, by path
+
+
+def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
+                   strategy: Strategy | None = None, trajectories: bool = False) -> BlockResult:
+    strategy = strategy or Continue()
+    geo = geometry(th)
+    draws = Draws(th, seed, start, stop)
+    st = initial_state(th, draws)
+    parameters = {path: draws.value(path, dist) for path, dist in th.uncertain.items()}
+    rng = Streams(seed, start, stop)
+    rules = ladder_rules(th)
+    n_c = len(th.camps)
+
+    held = np.zeros((st.n, days + 1, n_c), dtype=np.int16)
+    control_days = np.zeros((st.n, days + 1, th.n_places), dtype=np.int8) if trajectories else None
+    killed_days = np.zeros((st.n, days + 1, th.n_actors), dtype=np.float32) if trajectories else None
+
+    def record(day: int) -> None:
+        camp = th.actor_camp[st.control]
+        held[:, day, :] = _count(camp, n_c)
+        if trajectories:
+            control_days[:, day, :] = st.control
+            killed_days[:, day, :] = st.losses["personnel_killed"]
+
+    record(0)
+    for day in range(1, days + 1):
+        st.day = day
+        strategy.decide(th, st, rng)
+        plan = plan_attacks(th, st)
+        air_phase(th, geo, st, rng, plan.engaged)
+        ground_phase(th, geo, st, rng, plan)
+        update_rungs(rules, st)
+        record(day)
+
+    final = final_state(th, st)
+    outcomes = {oid: fn(final) for oid, fn in compile_outcomes(th).items()}
+    return BlockResult(start, stop, final, outcomes, held, control_days, killed_days, parameters)
+
+
+def _count(values: np.ndarray, n: int) -> np.ndarray:
+    runs = values.shape[0]
+    idx = np.arange(runs)[:, None] * n + values
+    return np.bincount(idx.ravel(), minlength=runs * n).reshape(runs, n)
+
+
+def final_state(th: Theatre, st: State) -> FinalState:
+    metrics = {f"{actor}.{kind}": st.losses[kind][:, i]
+               for kind in LOSS_KINDS for i, actor in enumerate(th.actors)}
+    return FinalState(st.control.copy(), th.actor_camp[st.control], st.rung.copy(),
+                      st.ceasefire_day.copy(), metrics)

@@ -1,0 +1,28 @@
+"""The decision phase at the start of each day: the hook through which actors change the war.
+
+A strategy sees the state of every run and may patch it (rules of engagement, commitments,
+postures, ceasefire, escalation rung). The default strategy, :class:`Continue`, is the baseline
+"everyone continues": nobody changes course, so the campaign runs on its initial set-up.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from flashpoint.engine.rng import Streams
+from flashpoint.engine.state import State
+from flashpoint.engine.theatre import Theatre
+
+
+class Strategy(Protocol):
+    def decide(self, th: Theatre, st: State, rng: Streams) -> None:
+        """Patch ``st`` in place at the start of day ``st.day``."""
+
+
+class Continue:
+    """Every actor keeps its course: no decision changes the state."""
+
+    name = "continue"
+
+    def decide(self, th: Theatre, st: State, rng: Streams) -> None:
+        return None

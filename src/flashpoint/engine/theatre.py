@@ -1,0 +1,255 @@
+"""Compile a scenario into the arrays the engine steps: indices, geometry and per-run draws.
+
+The engine never reads the scenario's pydantic objects in its daily step: everything it needs is
+here, as NumPy arrays indexed by actor, camp, place, directed edge, formation, air wing, drone unit
+and battery, with the run as the first axis of whatever was drawn per run.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+import zlib
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from flashpoint.engine.rng import GRANULE
+from flashpoint.errors import FlashpointError
+from flashpoint.scenario.distributions import is_uncertain
+from flashpoint.scenario.schema import Parameter, Scenario
+
+MISSIONS = ("counter-air", "sead", "cas", "interdiction", "strike")
+POSTURES = ("attack", "defend", "hold", "reserve")
+TERRAINS = ("urban", "open", "mixed", "rough", "mountain")
+EARTH_RADIUS_KM = 6371.0
+
+
+def default_parameters() -> dict[str, Parameter]:
+    """The engine's model constants with their sources (``engine/parameters.toml``)."""
+    text = resources.files("flashpoint.engine").joinpath("parameters.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    return {name: Parameter.model_validate(p) for name, p in data["parameters"].items()}
+
+
+def great_circle_km(lat1, lon1, lat2, lon2):
+    """Haversine distance on a sphere of radius 6371 km."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi, dlmb = p2 - p1, np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+
+
+@dataclass
+class Theatre:
+    """The static, run-independent description of a scenario, as index arrays."""
+
+    scenario: Scenario
+    actors: list[str]
+    camps: list[str]
+    places: list[str]
+    actor_camp: np.ndarray          # (A,) camp index
+    fires_on: np.ndarray            # (A, A) bool: actor a engages actor b at the start
+    place_value: np.ndarray         # (P,)
+    place_terrain: np.ndarray       # (P,) index into TERRAINS
+    control0: np.ndarray            # (P,) actor index
+    dist_km: np.ndarray             # (P, P) great-circle distance
+    edge_src: np.ndarray            # (D,) directed edges u -> v
+    edge_dst: np.ndarray
+    edge_km: np.ndarray             # (D,) sourced length, NaN where it comes from the road factor
+    edge_reverse: np.ndarray        # (D,) index of v -> u
+    nbr: np.ndarray                 # (P, K) neighbour place or -1
+    nbr_edge: np.ndarray            # (P, K) directed edge u -> nbr or -1
+    routes: dict[str, np.ndarray]   # route id -> place indices
+    ground: list[str]
+    g_owner: np.ndarray
+    g_place: np.ndarray
+    g_posture: np.ndarray
+    g_pulls_out: np.ndarray
+    g_arrives: np.ndarray
+    wings: list[str]
+    w_owner: np.ndarray
+    w_base: np.ndarray
+    w_range: np.ndarray
+    w_missions: np.ndarray          # (W, 5) shares, rows sum to 1
+    w_arrives: np.ndarray
+    drones: list[str]
+    d_owner: np.ndarray
+    d_base: np.ndarray
+    d_range: np.ndarray
+    d_arrives: np.ndarray
+    batteries: list[str]
+    b_owner: np.ndarray
+    b_place: np.ndarray
+    b_range: np.ndarray
+    b_arrives: np.ndarray
+    parameters: dict[str, Parameter]
+    rung_ids: list[str]
+    uncertain: dict[str, Any] = field(default_factory=dict)   # path -> distribution drawn per run
+
+    @property
+    def n_actors(self) -> int:
+        return len(self.actors)
+
+    @property
+    def n_places(self) -> int:
+        return len(self.places)
+
+    def actor_index(self, aid: str) -> int:
+        return self.actors.index(aid)
+
+
+def _fires_on(s: Scenario, actors: list[str], camps: list[str]) -> np.ndarray:
+    hostile = np.zeros((len(camps), len(camps)), dtype=bool)
+    for cid, camp in s.camps.items():
+        for other in camp.hostile_to:
+            hostile[camps.index(cid), camps.index(other)] = True
+    hostile |= hostile.T
+    camp_of = np.array([camps.index(s.actors[a].camp) for a in actors])
+    fires = hostile[camp_of][:, camp_of]
+    for i, aid in enumerate(actors):
+        listed = s.actors[aid].fires_on
+        if listed is not None:
+            fires[i] = False
+            fires[i, [actors.index(b) for b in listed]] = True
+    return fires
+
+
+def _edges(s: Scenario, places: list[str]):
+    pairs: dict[tuple[int, int], float] = {}
+    for route in s.routes.values():
+        idx = [places.index(p) for p in route.places]
+        for leg, (u, v) in enumerate(zip(idx[:-1], idx[1:], strict=True)):
+            km = math.nan if route.lengths_km is None else float(route.lengths_km[leg])
+            key = (min(u, v), max(u, v))
+            if key not in pairs or math.isnan(pairs[key]):
+                pairs[key] = km
+    src, dst, km = [], [], []
+    for (u, v), length in sorted(pairs.items()):
+        src += [u, v]
+        dst += [v, u]
+        km += [length, length]
+    src, dst, km = np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64), np.array(km)
+    reverse = np.arange(len(src)) ^ 1
+    n = len(places)
+    degree = np.bincount(src, minlength=n)
+    k = max(1, int(degree.max()) if len(src) else 1)
+    nbr = np.full((n, k), -1, dtype=np.int64)
+    nbr_edge = np.full((n, k), -1, dtype=np.int64)
+    fill = np.zeros(n, dtype=np.int64)
+    for e, (u, v) in enumerate(zip(src, dst, strict=True)):
+        nbr[u, fill[u]] = v
+        nbr_edge[u, fill[u]] = e
+        fill[u] += 1
+    return src, dst, km, reverse, nbr, nbr_edge
+
+
+def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> Theatre:
+    """The scenario as arrays, with engine defaults merged under the scenario's parameters and
+    ``overrides`` (from ``--set``) on top."""
+    actors, camps, places = list(s.actors), list(s.camps), list(s.places)
+    a_idx = {a: i for i, a in enumerate(actors)}
+    p_idx = {p: i for i, p in enumerate(places)}
+    lat = np.array([s.places[p].lat for p in places])
+    lon = np.array([s.places[p].lon for p in places])
+    src, dst, km, reverse, nbr, nbr_edge = _edges(s, places)
+
+    params = default_parameters()
+    params.update(s.parameters)
+    for name, value in (overrides or {}).items():
+        if name not in params:
+            raise FlashpointError(f"--set {name}: unknown parameter; known: {', '.join(sorted(params))}")
+        lo, hi = params[name].limits()
+        if not lo <= value <= hi:
+            raise FlashpointError(f"--set {name}={value:g}: outside the allowed range [{lo:g}, {hi:g}]")
+        params[name] = params[name].model_copy(update={"value": float(value)})
+
+    g, w, d, b = s.forces.ground, s.forces.air, s.forces.drones, s.forces.air_defence
+    missions = np.array([[wing.missions.get(m, 0.0) for m in MISSIONS] for wing in w.values()]).reshape(-1, 5)
+    total = missions.sum(axis=1, keepdims=True)
+    missions = np.divide(missions, total, out=np.zeros_like(missions), where=total > 0)
+
+    uncertain: dict[str, Any] = {}
+    for kind in ("ground", "air", "drones", "air_defence"):
+        for fid, force in getattr(s.forces, kind).items():
+            for name, value in force:
+                if is_uncertain(value):
+                    uncertain[f"forces.{kind}.{fid}.{name}"] = value
+    for name, param in params.items():
+        if is_uncertain(param.value):
+            uncertain[f"parameters.{name}"] = param.value
+
+    th = Theatre(
+        scenario=s, actors=actors, camps=camps, places=places,
+        actor_camp=np.array([camps.index(s.actors[a].camp) for a in actors]),
+        fires_on=_fires_on(s, actors, camps),
+        place_value=np.array([s.places[p].value for p in places]),
+        place_terrain=np.array([TERRAINS.index(s.places[p].terrain) for p in places]),
+        control0=np.array([a_idx[s.control[p]] for p in places]),
+        dist_km=great_circle_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]),
+        edge_src=src, edge_dst=dst, edge_km=km, edge_reverse=reverse, nbr=nbr, nbr_edge=nbr_edge,
+        routes={rid: np.array([p_idx[p] for p in r.places]) for rid, r in s.routes.items()},
+        ground=list(g), g_owner=np.array([a_idx[f.owner] for f in g.values()], dtype=np.int64),
+        g_place=np.array([p_idx[f.place] for f in g.values()], dtype=np.int64),
+        g_posture=np.array([POSTURES.index(f.posture) for f in g.values()], dtype=np.int64),
+        g_pulls_out=np.array([f.pulls_out for f in g.values()], dtype=bool),
+        g_arrives=np.array([f.arrives_day for f in g.values()], dtype=np.int64),
+        wings=list(w), w_owner=np.array([a_idx[x.owner] for x in w.values()], dtype=np.int64),
+        w_base=np.array([p_idx[x.base] for x in w.values()], dtype=np.int64),
+        w_range=np.array([x.range_km for x in w.values()], dtype=float),
+        w_missions=missions,
+        w_arrives=np.array([x.arrives_day for x in w.values()], dtype=np.int64),
+        drones=list(d), d_owner=np.array([a_idx[x.owner] for x in d.values()], dtype=np.int64),
+        d_base=np.array([p_idx[x.base] for x in d.values()], dtype=np.int64),
+        d_range=np.array([x.range_km for x in d.values()], dtype=float),
+        d_arrives=np.array([x.arrives_day for x in d.values()], dtype=np.int64),
+        batteries=list(b), b_owner=np.array([a_idx[x.owner] for x in b.values()], dtype=np.int64),
+        b_place=np.array([p_idx[x.place] for x in b.values()], dtype=np.int64),
+        b_range=np.array([x.range_km for x in b.values()], dtype=float),
+        b_arrives=np.array([x.arrives_day for x in b.values()], dtype=np.int64),
+        parameters=params,
+        rung_ids=[r.id for r in s.escalation.rungs],
+        uncertain=uncertain,
+    )
+    return th
+
+
+# ------------------------------------------------------------------------------ per-run draws
+def _key_uniforms(seed: int, start: int, stop: int, key: str) -> np.ndarray:
+    """Uniforms for runs [start, stop) keyed by a value's path: the same value gets the same
+    numbers in every variant of a scenario (common random numbers for comparisons)."""
+    h = zlib.crc32(key.encode())
+    out = []
+    for g0 in range(start - start % GRANULE, stop, GRANULE):
+        g = g0 // GRANULE
+        ss = np.random.SeedSequence(seed, spawn_key=(1_000_003, g, h))
+        u = np.random.Generator(np.random.PCG64(ss)).random(GRANULE)
+        lo, hi = max(start, g0) - g0, min(stop, g0 + GRANULE) - g0
+        out.append(u[lo:hi])
+    return np.concatenate(out)
+
+
+class Draws:
+    """Per-run values of a scenario's numbers for runs [start, stop) of a job seeded ``seed``."""
+
+    def __init__(self, theatre: Theatre, seed: int, start: int, stop: int):
+        self.theatre, self.seed, self.start, self.stop = theatre, seed, start, stop
+        self.n = stop - start
+
+    def value(self, path: str, q: Any) -> np.ndarray:
+        if is_uncertain(q):
+            u = _key_uniforms(self.seed, self.start, self.stop, path)
+            return np.asarray(q.ppf(u), dtype=float)
+        return np.full(self.n, float(q))
+
+    def param(self, name: str) -> np.ndarray:
+        return self.value(f"parameters.{name}", self.theatre.parameters[name].value)
+
+    def table(self, kind: str, ids: list[str], entries: dict, attr: str) -> np.ndarray:
+        """(runs, len(ids)) draws of one attribute of a table of forces."""
+        if not ids:
+            return np.zeros((self.n, 0))
+        return np.stack([self.value(f"forces.{kind}.{i}.{attr}", getattr(entries[i], attr))
+                         for i in ids], axis=1)

@@ -1,0 +1,85 @@
+"""The answer in the terminal: outcome probabilities, losses and who holds the key places."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from flashpoint.describe import fmt_number
+from flashpoint.engine.state import LOSS_KINDS
+from flashpoint.scenario.schema import Scenario
+
+LABELS = {"personnel_killed": "killed", "tanks_lost": "tanks", "ifvs_lost": "IFVs",
+          "artillery_lost": "artillery", "aircraft_lost": "aircraft", "uav_lost": "drones",
+          "air_defence_lost": "air defence"}
+
+
+def key_places(s: Scenario, most: int = 8) -> list[str]:
+    if s.meta.key_places:
+        return list(s.meta.key_places)
+    ranked = sorted(s.places, key=lambda p: -s.places[p].value)
+    return ranked[:most]
+
+
+def _pct(p: float) -> str:
+    return f"{100 * p:.1f}%"
+
+
+def print_summary(console: Console, s: Scenario, summary: dict, seconds: float) -> None:
+    applied = f" with {', '.join(s.applied)}" if s.applied else " (no intervention)"
+    console.print(f"[bold]{s.meta.title}[/]{applied}")
+    if s.meta.question:
+        console.print(f"[italic]{s.meta.question}[/]")
+    console.print(f"{summary['runs']:,} futures of {summary['days']} days from {s.meta.start}, "
+                  f"seed {summary['seed']}, in {seconds:.1f} s")
+
+    t = Table(title="Outcomes at the end (probability, 95% interval)")
+    t.add_column("outcome")
+    t.add_column("p", justify="right")
+    t.add_column("95% interval", justify="right")
+    t.add_column("meaning")
+    for oid, o in summary["outcomes"].items():
+        lo, hi = o["ci95"]
+        t.add_row(oid, _pct(o["p"]), f"{_pct(lo)} - {_pct(hi)}", s.outcomes[oid].description)
+    console.print(t)
+
+    t = Table(title="Losses by actor: median [90% interval]")
+    t.add_column("actor")
+    kinds = [k for k in LOSS_KINDS
+             if any(summary["metrics"][m]["q95"] > 0 for m in summary["metrics"] if m.endswith("." + k))]
+    for k in kinds:
+        t.add_column(LABELS[k], justify="right")
+    actors = sorted({m.split(".")[0] for m in summary["metrics"]}, key=list(s.actors).index)
+    for a in actors:
+        cells = []
+        for k in kinds:
+            m = summary["metrics"][f"{a}.{k}"]
+            cells.append("-" if m["q95"] == 0 else
+                         f"{fmt_number(round(m['q50']))} [{fmt_number(round(m['q05']))}-{fmt_number(round(m['q95']))}]")
+        if any(c != "-" for c in cells):
+            t.add_row(a, *cells)
+    console.print(t)
+
+    t = Table(title="Who holds the key places at the end")
+    t.add_column("place")
+    for camp in s.camps:
+        t.add_column(camp, justify="right")
+    for pid in key_places(s):
+        probs = summary["control"][pid]
+        t.add_row(s.places[pid].name, *[_pct(probs.get(c, 0.0)) for c in s.camps])
+    console.print(t)
+
+    esc = summary["escalation"]
+    if esc["rungs"]:
+        t = Table(title="Highest escalation rung reached")
+        t.add_column("rung")
+        t.add_column("p", justify="right")
+        for rid in esc["rungs"]:
+            t.add_row(rid, _pct(esc["highest"][rid]))
+        console.print(t)
+    cf = summary["ceasefire_day"]
+    if cf["share_none"] < 1:
+        console.print(f"Ceasefire: none in {_pct(cf['share_none'])} of futures; otherwise day "
+                      f"{cf['q50']:.0f} (90%: {cf['q05']:.0f}-{cf['q95']:.0f})")
+    else:
+        console.print("Ceasefire: none in any future (the strategy layer decides ceasefires).")
