@@ -51,7 +51,6 @@ def _share(weights: np.ndarray) -> np.ndarray:
 def air_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, engaged: np.ndarray) -> None:
     """One day of air operations; ``engaged`` (R, F) marks formations in ground combat today."""
     day, p = st.day, st.params
-    runs = np.arange(st.n)[:, None, None]
     fighting = st.fighting[:, None]
     fo = st.fires_on
 
