@@ -59,6 +59,17 @@ class Plan:
     engaged: np.ndarray      # (R, F) bool: formations fighting today
 
 
+def daily_loss_shares(ratio: np.ndarray, rate: np.ndarray, exponent: np.ndarray,
+                      cap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The attacker's and the defender's expected share of strength lost in a day of combat.
+
+    ``ratio`` is attack power over defence power (posture and terrain included). Helmbold's form:
+    attacker ``min(cap, rate x ratio^-h)``, defender ``min(cap, rate x ratio^h)``.
+    """
+    ratio = np.maximum(ratio, TINY)
+    return np.minimum(cap, rate * ratio ** -exponent), np.minimum(cap, rate * ratio ** exponent)
+
+
 def _per_place(values: np.ndarray, loc: np.ndarray, n_places: int) -> np.ndarray:
     runs = values.shape[0]
     idx = np.arange(runs)[:, None] * n_places + loc
@@ -142,8 +153,9 @@ def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan
     defended = defence > TINY
     r = np.where(defended, np.maximum(against, TINY) / np.maximum(defence, TINY), MAX_RATIO)
     rate, h, cap = p["attrition-rate"][:, None], p["helmbold-exponent"][:, None], p["max-daily-loss"][:, None]
-    f_att = np.where(battle & defended, np.minimum(cap, rate * r ** -h), 0.0)
-    f_def = np.where(battle & defended, np.minimum(cap, rate * r ** h), 0.0)
+    f_att, f_def = daily_loss_shares(r, rate, h, cap)
+    f_att = np.where(battle & defended, f_att, 0.0)
+    f_def = np.where(battle & defended, f_def, 0.0)
     home_target = np.take_along_axis(plan.target, st.loc, axis=1)
     attacking = plan.attacker & (home_target >= 0) & ~moved
     share = (np.where(attacking, np.take_along_axis(f_att, np.maximum(home_target, 0), axis=1), 0.0)

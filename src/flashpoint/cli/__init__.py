@@ -1,0 +1,76 @@
+"""The ``flashpoint`` command line: one Typer app; each module of this package adds its commands.
+
+Every command validates its input once, here at the edge; a bad input prints one clear message
+(file, field, value, what is allowed) and exits with code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from flashpoint import __version__
+from flashpoint.errors import FlashpointError
+from flashpoint.scenario import Scenario, load
+
+app = typer.Typer(
+    help="Flashpoint: simulate 'what happens if...?' questions about armed crises.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Tables need room: when the output is not a terminal (a pipe, a log), do not squeeze them into 80.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+ScenarioArg = Annotated[str, typer.Argument(help="a built-in scenario id (see 'flashpoint list') or a .toml file")]
+WithOpt = Annotated[
+    list[str] | None,
+    typer.Option("--with", "-w", help="apply an intervention (repeat for several, applied in order)"),
+]
+
+
+def user_errors(func: Callable) -> Callable:
+    """Print a FlashpointError as a message and exit 2; Ctrl-C exits 130 without a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except FlashpointError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted: nothing was written")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _load(scenario: str, interventions: list[str] | None) -> Scenario:
+    s = load(scenario)
+    return s.apply(*interventions) if interventions else s
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"flashpoint {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="print the version and exit")] = False,
+) -> None:
+    """Flashpoint: simulate 'what happens if...?' questions about armed crises."""
+
+
+
+# The commands, by subject; importing a module registers its commands on ``app``.
+from flashpoint.cli import run, scenarios  # noqa: E402,F401

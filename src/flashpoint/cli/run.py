@@ -1,0 +1,82 @@
+"""The run command: simulate many futures of a scenario and print the answer."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flashpoint.cli import ScenarioArg, WithOpt, _load, app, console, err_console, user_errors
+from flashpoint.errors import FlashpointError
+
+
+def parse_sets(items: list[str] | None) -> dict[str, float]:
+    """``--set NAME=VALUE`` pairs as a dict, with a clear message for a malformed one."""
+    out: dict[str, float] = {}
+    for item in items or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise FlashpointError(f"--set {item!r}: write NAME=VALUE, e.g. --set attrition-rate=0.02")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise FlashpointError(f"--set {item!r}: VALUE must be a number, got {value!r}") from None
+    return out
+
+
+def _progress_runner(total: int, quiet: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if quiet:
+        return None, None
+    bar = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=err_console, transient=True)
+    task = bar.add_task("runs", total=total)
+    return bar, lambda n: bar.advance(task, n)
+
+
+@app.command("run")
+@user_errors
+def run_command(
+    scenario: ScenarioArg,
+    with_: WithOpt = None,
+    runs: Annotated[int, typer.Option("--runs", "-n", help="number of futures to simulate")] = 10_000,
+    days: Annotated[int | None, typer.Option(help="days to simulate (default: the scenario's horizon)")] = None,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same numbers")] = 1,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a model parameter, NAME=VALUE")] = None,
+    out: Annotated[Path, typer.Option(help="folder for the run directory")] = Path("runs"),
+    block_size: Annotated[int, typer.Option(help="runs per block (rounded up to a multiple of 250)")] = 2500,
+    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    save_trajectories: Annotated[bool, typer.Option(help="also write every run, day by day, as NetCDF")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print summary.json to standard output")] = False,
+) -> None:
+    """Simulate many futures of a scenario and summarise them."""
+    from flashpoint.analysis.results import check_writable, write_run_dir
+    from flashpoint.api import run as run_api
+    from flashpoint.engine.runner import RunSpec, check_spec
+    from flashpoint.report.text import print_summary
+
+    s = _load(scenario, with_)
+    overrides = parse_sets(set_)
+    spec = RunSpec(runs=runs, days=s.meta.horizon_days if days is None else days, seed=seed,
+                   block_size=block_size, workers=workers, overrides=overrides)
+    check_spec(s, spec)
+    check_writable(out)
+    bar, tick = _progress_runner(runs, quiet=as_json)
+    if bar:
+        bar.start()
+    try:
+        results = run_api(s, runs=spec.runs, seed=seed, days=spec.days, block_size=block_size,
+                          workers=workers, set=overrides, trajectories=save_trajectories, progress=tick)
+    finally:
+        if bar:
+            bar.stop()
+    folder = write_run_dir(results, out, s.to_toml(), ["flashpoint", *sys.argv[1:]])
+    if as_json:
+        print(json.dumps(results.summary(), indent=2))
+        return
+    print_summary(console, s, results.summary(), results.outcome.seconds)
+    console.print(f"written: {folder}")
