@@ -183,6 +183,19 @@ def test_validate_a_good_file(cli):
         f"{len(scenario.outcomes)} outcomes")
 
 
+def test_validate_the_example_of_the_format_reference(cli, tmp_path):
+    doc = (Path(__file__).parents[2] / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+    example = doc.split("## A complete example", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.toml"
+    path.write_text(example, encoding="utf-8")
+    result = cli("validate", str(path))
+    assert result.exit_code == 0, result.output
+    scenario = load_file(path)
+    assert result.stdout.startswith(f"ok: {path}: scenario '{scenario.meta.id}'")
+    for name in scenario.interventions:
+        assert scenario.apply(name).applied == [name]
+
+
 @pytest.mark.parametrize("name", builtin_names())
 def test_validate_a_builtin_scenario(cli, name):
     result = cli("validate", name)
