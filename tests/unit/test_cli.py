@@ -278,8 +278,6 @@ MARKUP_LIKE = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="the CLI prints messages as Rich markup: text in square brackets "
-                                       "is taken for a style tag (dropped, or a MarkupError traceback)")
 @pytest.mark.parametrize("content", list(MARKUP_LIKE.values()), ids=list(MARKUP_LIKE))
 def test_messages_are_printed_verbatim_even_with_square_brackets(cli, tmp_path, content):
     path = tmp_path / "bad.toml"

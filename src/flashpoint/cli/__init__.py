@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from flashpoint import __version__
 from flashpoint.errors import FlashpointError
@@ -24,9 +25,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+# Scenario text is printed as it is written (markup off), so brackets in a value stay visible.
 # Tables need room: when the output is not a terminal (a pipe, a log), do not squeeze them into 80.
-console = Console(width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+console = Console(width=None if sys.stdout.isatty() else 160, markup=False)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160, markup=False)
 
 ScenarioArg = Annotated[str, typer.Argument(help="a built-in scenario id (see 'flashpoint list') or a .toml file")]
 WithOpt = Annotated[
@@ -43,7 +45,7 @@ def user_errors(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except FlashpointError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(Text.assemble(("error:", "bold red"), " ", str(exc)), highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err_console.print("interrupted: nothing was written")

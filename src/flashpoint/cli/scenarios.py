@@ -39,12 +39,12 @@ def list_scenarios(
 
 def _show(s: Scenario) -> None:
     applied = f" with {', '.join(s.applied)}" if s.applied else ""
-    console.print(f"[bold]{s.meta.title}[/]{applied}")
+    console.print(f"{s.meta.title}{applied}", style="bold")
     console.print(f"{s.meta.id} | from {s.meta.start} | horizon {s.meta.horizon_days} days")
     if s.meta.description:
         console.print(s.meta.description)
     if s.meta.question:
-        console.print(f"[italic]Question:[/] {s.meta.question}")
+        console.print(f"Question: {s.meta.question}", style="italic")
 
     t = Table(title="Actors")
     for col in ("id", "name", "camp", "principal", "holds", "stakes"):

@@ -26,6 +26,9 @@ Losses of a wing are binomial: its sorties times the combined loss probability o
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
 
 from flashpoint.engine.geometry import Geometry
@@ -34,7 +37,7 @@ from flashpoint.engine.state import State
 from flashpoint.engine.theatre import MISSIONS, Theatre
 
 CA, SEAD, CAS, INTERDICTION, STRIKE = (MISSIONS.index(m) for m in MISSIONS)
-TINY = 1e-12
+ALMOST_ONE = 1 - 1e-9
 
 
 def stochastic_round(x: np.ndarray, rng: Streams) -> np.ndarray:
@@ -43,138 +46,227 @@ def stochastic_round(x: np.ndarray, rng: Streams) -> np.ndarray:
     return base + (rng.random(*x.shape[1:]) < (x - base))
 
 
-def _share(weights: np.ndarray) -> np.ndarray:
-    total = weights.sum(axis=-1, keepdims=True)
-    return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
-
-
 def air_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, engaged: np.ndarray) -> None:
     """One day of air operations; ``engaged`` (R, F) marks formations in ground combat today."""
     day, p = st.day, st.params
     fighting = st.fighting[:, None]
-    fo = st.fires_on
-
-    # 1. sorties ------------------------------------------------------------------------------
     w_on = fighting & (day >= th.w_arrives)[None, :]
     sorties = stochastic_round(st.aircraft * st.sortie_rate * st.w_commit
                                * st.air_commitment[:, th.w_owner] * w_on, rng)
-    sorties = np.minimum(sorties, np.ceil(st.aircraft * np.maximum(st.sortie_rate, 1)))
-    mission = sorties[..., None] * th.w_missions[None]                   # (R, W, 5)
     d_on = fighting & (day >= th.d_arrives)[None, :]
     d_sorties = stochastic_round(st.drones * st.d_sorties * st.d_commit
                                  * st.air_commitment[:, th.d_owner] * d_on, rng)
-
-    # 2. SEAD ---------------------------------------------------------------------------------
-    b_on = st.alive & (day >= th.b_arrives)[None, :]
-    w_vs_b = fo[:, th.w_owner][:, :, th.b_owner] & geo.wing_reach_b[None] & b_on[:, None, :]
-    d_vs_b = fo[:, th.d_owner][:, :, th.b_owner] & geo.drone_reach_b[None] & b_on[:, None, :]
-    sead_wb = mission[..., SEAD, None] * _share(w_vs_b.astype(float))   # (R, W, B)
-    sead_db = d_sorties[..., None] * _share(d_vs_b.astype(float))       # (R, Dn, B)
-    log_spare = (np.einsum("rwb,rw->rb", sead_wb, np.log1p(-np.minimum(st.w_sead, 1 - 1e-9)))
-                 + np.einsum("rdb,rd->rb", sead_db, np.log1p(-np.minimum(st.d_sead, 1 - 1e-9))))
-    destroyed = b_on & (rng.random(len(th.batteries)) < -np.expm1(log_spare))
-    suppressed = sead_wb.sum(axis=1) > 0
-    e_eff = st.pe * (1 - p["sead-suppression"][:, None] * suppressed)
+    u_sead = rng.random(len(th.batteries))
+    n, n_a = st.n, th.n_actors
+    destroyed = np.zeros((n, len(th.batteries)), dtype=np.bool_)
+    p_loss = np.zeros((n, len(th.wings)))
+    p_dloss = np.zeros((n, len(th.drones)))
+    shots = np.zeros((n, len(th.batteries)))
+    kill_mean = np.zeros((n, len(th.ground)))
+    armour_mean = np.zeros((n, len(th.ground)))
+    threat = np.zeros((n, n_a, n_a))
+    hits = np.zeros((n, n_a, n_a))
+    _air_kernel(sorties, d_sorties, u_sead, th.w_missions, th.w_owner, th.d_owner, th.b_owner, th.g_owner,
+                st.fires_on, st.alive, day >= th.b_arrives, st.missiles, st.pe, st.pk, st.w_sead, st.d_sead,
+                st.a2a, st.w_strike, st.d_strike, st.d_armour, p["sead-suppression"], p["drone-exposure"],
+                p["cas-armour-share"], geo.wing_reach_b, geo.drone_reach_b, geo.wing_reach, geo.drone_reach,
+                geo.cover > 0, st.pers, st.loc, engaged,
+                destroyed, p_loss, p_dloss, shots, kill_mean, armour_mean, threat, hits)
     st.alive &= ~destroyed
     _add_losses(st.losses["air_defence_lost"], destroyed.astype(float), geo.owner_b)
-    ready = st.alive & (day >= th.b_arrives)[None, :] & (st.missiles >= 1)
 
-    # 4 (prepared). air-defence threat over each formation, per attacking actor ---------------
-    exposure = p["drone-exposure"][:, None]
-    aa = geo.air_actors
-    shot = np.log1p(-np.clip(e_eff * st.pk, 0, 1 - 1e-9)) * ready                 # (R, B)
-    shot_d = np.log1p(-np.clip(np.minimum(e_eff * exposure, 1) * st.pk, 0, 1 - 1e-9)) * ready
-    fo_ba = fo[:, th.b_owner][:, :, aa]                                           # (R, B, Aa)
-    cover_f = geo.cover[:, st.loc]                                                # (B, R, F)
-    log_surv = np.zeros((st.n, len(aa), len(th.ground)))
-    log_surv_d = np.zeros_like(log_surv)
-    for b in range(len(th.batteries)):
-        threat_b = fo_ba[:, b, :, None] * cover_f[b][:, None, :]                   # (R, Aa, F)
-        log_surv += threat_b * shot[:, b, None, None]
-        log_surv_d += threat_b * shot_d[:, b, None, None]
-
-    # 5 (targets). where ground-attack sorties go ---------------------------------------------
-    alive_f = st.pers > 0
-    wi = np.arange(len(th.wings))[None, :, None]
-    di = np.arange(len(th.drones))[None, :, None]
-    w_vs_f = fo[:, th.w_owner][:, :, th.g_owner] & geo.wing_reach[wi, st.loc[:, None, :]] & alive_f[:, None, :]
-    weight = st.pers[:, None, :] * w_vs_f
-    to_f = (mission[..., CAS, None] * _share(weight * engaged[:, None, :])
-            + (mission[..., STRIKE, None] + mission[..., INTERDICTION, None]) * _share(weight))
-    d_vs_f = fo[:, th.d_owner][:, :, th.g_owner] & geo.drone_reach[di, st.loc[:, None, :]] & alive_f[:, None, :]
-    d_to_f = d_sorties[..., None] * _share(st.pers[:, None, :] * d_vs_f)
-    q_wf = -np.expm1(log_surv[:, geo.w_aa])                                       # (R, W, F)
-    q_df = -np.expm1(log_surv_d[:, geo.d_aa])
-
-    # 3. counter-air -------------------------------------------------------------------------
-    fo_aa = fo[:, aa][:, :, aa]                                                   # (R, Aa, Aa)
-    ca_potential = (mission[..., CA] * st.a2a) @ geo.owner_w_aa                   # (R, Aa)
-    flown = sorties @ geo.owner_w_aa + (d_sorties * exposure) @ geo.owner_d_aa    # (R, Aa)
-    targets = np.einsum("rab,rb->ra", fo_aa, flown)
-    hazard = np.einsum("rab,ra->rb", fo_aa, ca_potential / np.maximum(targets, 1.0))
-    q_air = -np.expm1(-hazard)
-    q_air_d = -np.expm1(-hazard * exposure)
-
-    # losses of aircraft and drones -------------------------------------------------------------
-    q_sead = -np.expm1(w_vs_b * shot[:, None, :] * np.swapaxes(fo_ba, 1, 2)[:, geo.w_aa, :])
-    ad_expected = (to_f * q_wf).sum(-1) + (sead_wb * q_sead).sum(-1)               # (R, W)
-    p_ad = np.divide(ad_expected, sorties, out=np.zeros_like(ad_expected), where=sorties > 0)
-    p_loss = 1 - (1 - q_air[:, geo.w_aa]) * (1 - np.clip(p_ad, 0, 1))
     lost = np.minimum(rng.binomial(sorties, p_loss), st.aircraft)
     st.aircraft -= lost
     _add_losses(st.losses["aircraft_lost"], lost, geo.owner_w)
-    d_ad = (d_to_f * q_df).sum(-1)
-    p_d = np.divide(d_ad, d_sorties, out=np.zeros_like(d_ad), where=d_sorties > 0)
-    p_dloss = 1 - (1 - q_air_d[:, geo.d_aa]) * (1 - np.clip(p_d, 0, 1))
     d_lost = np.minimum(rng.binomial(d_sorties, p_dloss), st.drones)
     st.drones -= d_lost
     _add_losses(st.losses["uav_lost"], d_lost, geo.owner_d)
 
-    # engagements: one missile each; who fired on whom, who downed whom
-    over_f = np.zeros((st.n, len(aa), len(th.ground)))                            # sorties by actor
-    for w, a in enumerate(geo.w_aa):
-        over_f[:, a] += to_f[:, w]
-    for d, a in enumerate(geo.d_aa):
-        over_f[:, a] += d_to_f[:, d] * exposure
-    sead_ba = np.swapaxes(sead_wb, 1, 2) @ geo.owner_w_aa                          # (R, B, Aa)
-    engaged_ba = np.stack([(cover_f[b][:, None, :] * over_f).sum(-1) for b in range(len(th.batteries))],
-                          axis=1).reshape(st.n, len(th.batteries), len(aa))
-    engaged_ba = (engaged_ba + sead_ba) * fo_ba * ready[..., None]                 # (R, B, Aa)
-    shots = engaged_ba.sum(-1) * e_eff
     st.missiles = np.maximum(st.missiles - rng.poisson(shots), 0)
     st.missiles = np.minimum(st.missiles + st.reload * st.alive, st.missiles0)
 
-    lost_by = lost @ geo.owner_w_aa + d_lost @ geo.owner_d_aa                      # (R, Aa)
-    fired_on_air = fo_aa * (ca_potential[..., None] > 0) * (flown[:, None, :] > 0)  # (R, Aa, Aa)
-    for b, x in enumerate(th.b_owner):
-        hit = engaged_ba[:, b] > 0                                                 # (R, Aa)
-        st.fired[:, x, aa] |= hit
-        st.downed[:, x, aa] |= hit & (lost_by > 0)
-    st.fired[:, aa[:, None], aa[None, :]] |= fired_on_air
-    st.downed[:, aa[:, None], aa[None, :]] |= fired_on_air & (lost_by[:, None, :] > 0)
-    hits = (over_f.reshape(-1, len(th.ground)) @ geo.owner_g).reshape(st.n, len(aa), th.n_actors)
-    hits[:, :, th.b_owner] += np.swapaxes(sead_ba, 1, 2) + (np.swapaxes(sead_db, 1, 2) @ geo.owner_d_aa
-                                                             ).swapaxes(1, 2)
-    st.fired[:, aa, :] |= hits > 0
-
-    # 5. ground-attack effects ------------------------------------------------------------------
-    surviving = to_f * (1 - q_wf)
-    d_surviving = d_to_f * (1 - q_df)
-    kills_mean = (np.einsum("rwf,rw->rf", surviving, st.w_strike)
-                  + np.einsum("rdf,rd->rf", d_surviving, st.d_strike))
-    armour_mean = (np.einsum("rwf,rw->rf", surviving, st.w_strike) * p["cas-armour-share"][:, None]
-                   + np.einsum("rdf,rd->rf", d_surviving, st.d_armour))
-    apply_ground_losses(st, rng, geo, np.minimum(rng.poisson(kills_mean), st.pers),
-                        rng.poisson(armour_mean))
+    lost_by_actor = lost @ geo.owner_w + d_lost @ geo.owner_d                     # (R, A)
+    st.fired |= (threat > 0) | (hits > 0)
+    st.downed |= (threat > 0) & (lost_by_actor[:, None, :] > 0)
+    apply_ground_losses(st, rng, geo, np.minimum(rng.poisson(kill_mean), st.pers), rng.poisson(armour_mean))
 
 
-def _by_place(per_f: np.ndarray, loc: np.ndarray, n_places: int) -> np.ndarray:
-    """Sum (R, F, A) values over the formations at each place: (R, A, P)."""
-    runs, n_f, n_a = per_f.shape
-    idx = (np.arange(runs)[:, None, None] * n_a + np.arange(n_a)[None, None, :]) * n_places \
-        + loc[:, :, None]
-    return np.bincount(idx.ravel(), weights=per_f.ravel(), minlength=runs * n_a * n_places).reshape(
-        runs, n_a, n_places)
+@numba.njit(cache=True, nogil=True)
+def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner, g_owner,
+                fo, alive, b_arrived, missiles, pe, pk, w_sead, d_sead, a2a, w_strike, d_strike, d_armour,
+                supp, exposure, armour_share, wing_reach_b, drone_reach_b, wing_reach, drone_reach, cover,
+                pers, loc, engaged,
+                destroyed, p_loss, p_dloss, shots, kill_mean, armour_mean, threat, hits):
+    """The day's expected air effects, run by run (the random draws are made outside)."""
+    n_r, n_w = sorties.shape
+    n_d, n_b, n_f, n_a = d_sorties.shape[1], u_sead.shape[1], pers.shape[1], fo.shape[1]
+    for r in range(n_r):
+        # SEAD: sorties spread evenly over the enemy batteries in reach
+        sead_on = np.zeros(n_b)
+        log_spare = np.zeros(n_b)
+        sead_wb = np.zeros((n_w, n_b))
+        for w in range(n_w):
+            ns = sorties[r, w] * missions[w, SEAD]
+            if ns <= 0:
+                continue
+            cnt = 0
+            for b in range(n_b):
+                if fo[r, w_owner[w], b_owner[b]] and alive[r, b] and b_arrived[b] and wing_reach_b[w, b]:
+                    cnt += 1
+            if cnt == 0:
+                continue
+            per = ns / cnt
+            for b in range(n_b):
+                if fo[r, w_owner[w], b_owner[b]] and alive[r, b] and b_arrived[b] and wing_reach_b[w, b]:
+                    sead_wb[w, b] = per
+                    sead_on[b] += per
+                    log_spare[b] += per * math.log1p(-min(w_sead[r, w], ALMOST_ONE))
+                    hits[r, w_owner[w], b_owner[b]] += per
+        for d in range(n_d):
+            nd = d_sorties[r, d]
+            if nd <= 0 or d_sead[r, d] <= 0:
+                continue
+            cnt = 0
+            for b in range(n_b):
+                if fo[r, d_owner[d], b_owner[b]] and alive[r, b] and b_arrived[b] and drone_reach_b[d, b]:
+                    cnt += 1
+            if cnt == 0:
+                continue
+            per = nd / cnt
+            for b in range(n_b):
+                if fo[r, d_owner[d], b_owner[b]] and alive[r, b] and b_arrived[b] and drone_reach_b[d, b]:
+                    log_spare[b] += per * math.log1p(-min(d_sead[r, d], ALMOST_ONE))
+                    hits[r, d_owner[d], b_owner[b]] += per
+        e_eff = np.zeros(n_b)
+        shot = np.zeros(n_b)
+        shot_d = np.zeros(n_b)
+        ready = np.zeros(n_b, dtype=np.bool_)
+        for b in range(n_b):
+            on = alive[r, b] and b_arrived[b]
+            destroyed[r, b] = on and u_sead[r, b] < -math.expm1(log_spare[b])
+            e = pe[r, b] * (1.0 - supp[r] * (1.0 if sead_on[b] > 0 else 0.0))
+            e_eff[b] = e
+            ready[b] = on and not destroyed[r, b] and missiles[r, b] >= 1
+            if ready[b]:
+                shot[b] = math.log1p(-min(e * pk[r, b], ALMOST_ONE))
+                shot_d[b] = math.log1p(-min(min(e * exposure[r], 1.0) * pk[r, b], ALMOST_ONE))
+
+        # air-defence threat to each actor's sorties over each formation's place
+        log_surv = np.zeros((n_a, n_f))
+        log_surv_d = np.zeros((n_a, n_f))
+        for b in range(n_b):
+            if not ready[b]:
+                continue
+            for f in range(n_f):
+                if cover[b, loc[r, f]]:
+                    for a in range(n_a):
+                        if fo[r, b_owner[b], a]:
+                            log_surv[a, f] += shot[b]
+                            log_surv_d[a, f] += shot_d[b]
+
+        # ground attack: CAS on formations fighting today, strike and interdiction on any in reach
+        over = np.zeros((n_a, n_f))
+        ad_expected = np.zeros(n_w)
+        for w in range(n_w):
+            if sorties[r, w] <= 0:
+                continue
+            a = w_owner[w]
+            cas = sorties[r, w] * missions[w, CAS]
+            deep = sorties[r, w] * (missions[w, STRIKE] + missions[w, INTERDICTION])
+            tot_eng = 0.0
+            tot_all = 0.0
+            for f in range(n_f):
+                if pers[r, f] > 0 and fo[r, a, g_owner[f]] and wing_reach[w, loc[r, f]]:
+                    tot_all += pers[r, f]
+                    if engaged[r, f]:
+                        tot_eng += pers[r, f]
+            for f in range(n_f):
+                if pers[r, f] > 0 and fo[r, a, g_owner[f]] and wing_reach[w, loc[r, f]]:
+                    to = 0.0
+                    if tot_all > 0:
+                        to += deep * pers[r, f] / tot_all
+                    if engaged[r, f] and tot_eng > 0:
+                        to += cas * pers[r, f] / tot_eng
+                    q = -math.expm1(log_surv[a, f])
+                    ad_expected[w] += to * q
+                    surviving = to * (1.0 - q)
+                    kill_mean[r, f] += surviving * w_strike[r, w]
+                    armour_mean[r, f] += surviving * w_strike[r, w] * armour_share[r]
+                    hits[r, a, g_owner[f]] += to
+                    over[a, f] += to
+            for b in range(n_b):
+                if sead_wb[w, b] > 0 and ready[b] and fo[r, b_owner[b], a]:
+                    ad_expected[w] += sead_wb[w, b] * -math.expm1(shot[b])
+        d_expected = np.zeros(n_d)
+        for d in range(n_d):
+            if d_sorties[r, d] <= 0:
+                continue
+            a = d_owner[d]
+            tot = 0.0
+            for f in range(n_f):
+                if pers[r, f] > 0 and fo[r, a, g_owner[f]] and drone_reach[d, loc[r, f]]:
+                    tot += pers[r, f]
+            if tot <= 0:
+                continue
+            for f in range(n_f):
+                if pers[r, f] > 0 and fo[r, a, g_owner[f]] and drone_reach[d, loc[r, f]]:
+                    to = d_sorties[r, d] * pers[r, f] / tot
+                    q = -math.expm1(log_surv_d[a, f])
+                    d_expected[d] += to * q
+                    surviving = to * (1.0 - q)
+                    kill_mean[r, f] += surviving * d_strike[r, d]
+                    armour_mean[r, f] += surviving * d_armour[r, d]
+                    hits[r, a, g_owner[f]] += to
+                    over[a, f] += to * exposure[r]
+
+        # engagements: every sortie over a covered place (and every SEAD sortie at its target)
+        for b in range(n_b):
+            if not ready[b]:
+                continue
+            engagements = 0.0
+            for a in range(n_a):
+                if not fo[r, b_owner[b], a]:
+                    continue
+                on_a = 0.0
+                for f in range(n_f):
+                    if cover[b, loc[r, f]]:
+                        on_a += over[a, f]
+                for w in range(n_w):
+                    if w_owner[w] == a:
+                        on_a += sead_wb[w, b]
+                if on_a > 0:
+                    threat[r, b_owner[b], a] += on_a * e_eff[b]
+                engagements += on_a
+            shots[r, b] = engagements * e_eff[b]
+
+        # counter-air: each actor's fighters shared over the sorties of those it fires on
+        ca_potential = np.zeros(n_a)
+        flown = np.zeros(n_a)
+        for w in range(n_w):
+            ca_potential[w_owner[w]] += sorties[r, w] * missions[w, CA] * a2a[r, w]
+            flown[w_owner[w]] += sorties[r, w]
+        for d in range(n_d):
+            flown[d_owner[d]] += d_sorties[r, d] * exposure[r]
+        hazard = np.zeros(n_a)
+        for a in range(n_a):
+            if ca_potential[a] <= 0:
+                continue
+            targets = 0.0
+            for b in range(n_a):
+                if fo[r, a, b]:
+                    targets += flown[b]
+            for b in range(n_a):
+                if fo[r, a, b] and flown[b] > 0:
+                    hazard[b] += ca_potential[a] / max(targets, 1.0)
+                    threat[r, a, b] += ca_potential[a]
+        for w in range(n_w):
+            if sorties[r, w] > 0:
+                p_ad = min(max(ad_expected[w] / sorties[r, w], 0.0), 1.0)
+                p_loss[r, w] = 1.0 - math.exp(-hazard[w_owner[w]]) * (1.0 - p_ad)
+        for d in range(n_d):
+            if d_sorties[r, d] > 0:
+                p_ad = min(max(d_expected[d] / d_sorties[r, d], 0.0), 1.0)
+                p_dloss[r, d] = 1.0 - math.exp(-hazard[d_owner[d]] * exposure[r]) * (1.0 - p_ad)
 
 
 def _add_losses(total: np.ndarray, lost: np.ndarray, owner: np.ndarray) -> None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from flashpoint.engine.air import apply_ground_losses
@@ -98,54 +99,71 @@ def _defence_multipliers(th: Theatre, st: State) -> tuple[np.ndarray, np.ndarray
 
 
 def plan_attacks(th: Theatre, st: State) -> Plan:
-    n, n_p = st.n, th.n_places
-    runs = np.arange(n)[:, None]
+    n, n_p, n_f = st.n, th.n_places, len(th.ground)
     power = combat_power(th, st)
     posture_mult, terrain_mult = _defence_multipliers(th, st)
-    defence = _per_place(power * posture_mult, st.loc, n_p) * terrain_mult
     attacker = (st.posture == ATTACK) & ~st.broken & (power > 0) & st.fighting[:, None]
-    attack = _per_place(power * attacker, st.loc, n_p)
-
-    u, v = th.edge_src, th.edge_dst
-    hostile = st.fires_on[runs, st.control[:, u], st.control[:, v]]
-    d_v = defence[:, v]
-    ratio = np.where(d_v > TINY, np.minimum(attack[:, u] / np.maximum(d_v, TINY), MAX_RATIO), MAX_RATIO)
-    valid = hostile & (attack[:, u] > 0) & (ratio >= st.params["attack-min-ratio"][:, None])
-    score = np.where(valid, th.place_value[v][None, :] * ratio + TINY, -np.inf)
-
-    pad = th.nbr_edge
-    padded = np.where(pad[None] >= 0, score[:, np.maximum(pad, 0)], -np.inf)      # (R, P, K)
-    best = np.argmax(padded, axis=2)
-    best_score = np.take_along_axis(padded, best[..., None], axis=2)[..., 0]
-    edge = np.where(np.isfinite(best_score), pad[np.arange(n_p)[None, :], best], -1)
-    target = np.where(edge >= 0, th.edge_dst[np.maximum(edge, 0)], -1)
-    against = _per_place(np.where(target >= 0, attack, 0.0), np.maximum(target, 0), n_p)
-
-    home_target = np.take_along_axis(target, st.loc, axis=1)
-    engaged = (attacker & (home_target >= 0)) | ((np.take_along_axis(against, st.loc, axis=1) > 0)
-                                                  & (power > 0))
+    defence, attack, against = np.zeros((n, n_p)), np.zeros((n, n_p)), np.zeros((n, n_p))
+    target, edge = np.full((n, n_p), -1, dtype=np.int64), np.full((n, n_p), -1, dtype=np.int64)
+    engaged = np.zeros((n, n_f), dtype=np.bool_)
+    _plan_kernel(power, attacker, posture_mult, terrain_mult, st.loc, st.control, st.fires_on, th.edge_dst,
+                 th.nbr_edge, th.place_value, st.params["attack-min-ratio"],
+                 defence, attack, target, edge, against, engaged)
     return Plan(power, attacker, defence, attack, target, edge, against, engaged)
+
+
+@numba.njit(cache=True, nogil=True)
+def _plan_kernel(power, attacker, posture_mult, terrain_mult, loc, control, fo, edge_dst, nbr_edge,
+                 place_value, min_ratio, defence, attack, target, edge, against, engaged):
+    """Each place's attackers go for the neighbour with the best value x force ratio."""
+    n_r, n_f = power.shape
+    n_p, n_k = nbr_edge.shape
+    for r in range(n_r):
+        for f in range(n_f):
+            defence[r, loc[r, f]] += power[r, f] * posture_mult[r, f]
+            if attacker[r, f]:
+                attack[r, loc[r, f]] += power[r, f]
+        for p in range(n_p):
+            defence[r, p] *= terrain_mult[r, p]
+        for u in range(n_p):
+            if attack[r, u] <= 0:
+                continue
+            best = -1.0
+            for k in range(n_k):
+                e = nbr_edge[u, k]
+                if e < 0:
+                    break
+                v = edge_dst[e]
+                if not fo[r, control[r, u], control[r, v]]:
+                    continue
+                d = defence[r, v]
+                ratio = min(attack[r, u] / d, MAX_RATIO) if d > TINY else MAX_RATIO
+                if ratio < min_ratio[r]:
+                    continue
+                score = place_value[v] * ratio + TINY
+                if score > best:
+                    best = score
+                    target[r, u] = v
+                    edge[r, u] = e
+            if target[r, u] >= 0:
+                against[r, target[r, u]] += attack[r, u]
+        for f in range(n_f):
+            home = loc[r, f]
+            engaged[r, f] = (attacker[r, f] and target[r, home] >= 0) or (against[r, home] > 0 and power[r, f] > 0)
 
 
 def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan) -> None:
     """Pull-outs, attrition, advance, capture, retreat and breakpoints for one day."""
     p = st.params
     n, n_p = st.n, th.n_places
-    runs = np.arange(n)[:, None]
-    camp_of_f = th.actor_camp[th.g_owner][None, :]
+    camp_of_f = th.actor_camp[th.g_owner]
     # the plan was made before the air strikes: recompute power and defence after them
     power = combat_power(th, st)
     posture_mult, terrain_mult = _defence_multipliers(th, st)
-    attacked_here = np.take_along_axis(plan.against, st.loc, axis=1) > 0
-
-    # pull-outs before the fight
-    defence = _per_place(power * posture_mult, st.loc, n_p) * terrain_mult
-    ratio_here = np.take_along_axis(plan.against / np.maximum(defence, TINY), st.loc, axis=1)
-    pulls = th.g_pulls_out[None, :] & attacked_here & (ratio_here >= p["pull-out-ratio"][:, None]) \
-        & (power > 0)
-    moved = _retreat(th, st, pulls, avoid=plan.against > 0)
-    power = np.where(moved, 0.0, power)
-    defence = _per_place(power * posture_mult, st.loc, n_p) * terrain_mult
+    moved = np.zeros(st.pers.shape, dtype=np.bool_)
+    defence = np.zeros((n, n_p))
+    _pull_out_kernel(power, posture_mult, terrain_mult, st.loc, st.control, th.actor_camp, camp_of_f,
+                     th.g_pulls_out, th.nbr, plan.against, p["pull-out-ratio"], moved, defence)
 
     # attrition
     against = plan.against
@@ -166,41 +184,13 @@ def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan
     heavy_lost = rng.binomial(st.tanks + st.ifvs + st.art, frac)
     apply_ground_losses(st, rng, geo, killed, heavy_lost)
 
-    # who fought whom
-    rr, uu = np.nonzero(plan.target >= 0)
-    tt = plan.target[rr, uu]
-    st.fired[rr, st.control[rr, uu], st.control[rr, tt]] = True
-    fought_back = defended[rr, tt]
-    st.fired[rr[fought_back], st.control[rr, tt][fought_back], st.control[rr, uu][fought_back]] = True
-
-    # advance and capture
-    cr = p["capture-ratio"][:, None]
-    r_at = np.take_along_axis(r, np.maximum(plan.target, 0), axis=1)
-    gain = p["advance-km-per-day"][:, None] * np.clip((r_at - 1) / np.maximum(cr - 1, TINY), 0, 1)
-    has = plan.edge >= 0
-    edge = np.maximum(plan.edge, 0)
-    progress = np.take_along_axis(st.progress, edge, axis=1) + gain
-    np.put_along_axis(st.progress, edge, np.where(has, progress, np.take_along_axis(st.progress, edge, 1)), 1)
-    length = np.take_along_axis(st.edge_len, edge, axis=1)
-    takes = has & (progress >= length) & st.fighting[:, None]
-    rr, uu = np.nonzero(takes)
-    tt = plan.target[rr, uu]
-    st.control[rr, tt] = st.control[rr, uu]
-    captured = np.zeros((n, n_p), dtype=bool)
-    captured[rr, tt] = True
-    touched = captured[:, th.edge_src] | captured[:, th.edge_dst]
-    st.progress[touched] = 0.0
-    # attackers move into the place they took
-    took_from_home = np.take_along_axis(takes, st.loc, axis=1) & attacking
-    new_loc = np.take_along_axis(plan.target, st.loc, axis=1)
-    advance = took_from_home & (st.control[runs, np.maximum(new_loc, 0)] >= 0)
-    st.loc = np.where(advance & (th.actor_camp[st.control[runs, np.maximum(new_loc, 0)]] == camp_of_f),
-                      new_loc, st.loc)
-
-    # formations on a place their camp lost retreat, or are destroyed
-    stranded = (th.actor_camp[st.control[runs, st.loc]] != camp_of_f) & (st.pers > 0)
-    moved = _retreat(th, st, stranded, avoid=None)
-    lost = stranded & ~moved
+    # advance, capture, and retreat of the formations left on lost ground
+    cr = p["capture-ratio"]
+    gain_rate = p["advance-km-per-day"] / np.maximum(cr - 1, TINY)
+    lost = np.zeros(st.pers.shape, dtype=np.bool_)
+    _move_kernel(plan.target, plan.edge, r, defended, attacking, st.fighting, p["advance-km-per-day"], gain_rate,
+                 st.progress, st.edge_len, th.edge_src, th.edge_dst, st.control, st.loc, st.pers,
+                 th.actor_camp, camp_of_f, th.nbr, st.fired, lost)
     if lost.any():
         apply_ground_losses(st, rng, geo, np.where(lost, st.pers, 0.0),
                             np.where(lost, st.tanks + st.ifvs + st.art, 0.0))
@@ -208,21 +198,94 @@ def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan
     st.broken |= (st.pers0 > 0) & (1 - st.pers / np.maximum(st.pers0, TINY) >= st.breakpoint)
 
 
-def _retreat(th: Theatre, st: State, who: np.ndarray, avoid: np.ndarray | None) -> np.ndarray:
-    """Move formations ``who`` (R, F) to a neighbouring place held by their camp (preferring
-    places not in ``avoid``); returns which of them found one."""
-    if not who.any():
-        return np.zeros_like(who)
-    runs = np.arange(st.n)[:, None, None]
-    nbr = th.nbr[st.loc]                                                # (R, F, K)
-    ok = nbr >= 0
-    holder_camp = th.actor_camp[st.control[runs, np.maximum(nbr, 0)]]
-    friendly = ok & (holder_camp == th.actor_camp[th.g_owner][None, :, None])
-    score = friendly * 2.0
-    if avoid is not None:
-        score -= friendly * avoid[runs, np.maximum(nbr, 0)]
-    best = np.argmax(score, axis=2)
-    found = np.take_along_axis(friendly, best[..., None], axis=2)[..., 0] & who
-    dest = np.take_along_axis(nbr, best[..., None], axis=2)[..., 0]
-    st.loc = np.where(found, dest, st.loc)
-    return found
+@numba.njit(cache=True, nogil=True)
+def _retreat_to(r, f, loc, control, actor_camp, camp_of_f, nbr, avoid):
+    """The neighbouring place held by the formation's camp, preferring one not under attack; -1 if none."""
+    best, best_score = -1, 0.0
+    for k in range(nbr.shape[1]):
+        q = nbr[loc[r, f], k]
+        if q < 0:
+            break
+        if actor_camp[control[r, q]] != camp_of_f[f]:
+            continue
+        score = 2.0 - (1.0 if avoid is not None and avoid[r, q] > 0 else 0.0)
+        if score > best_score:
+            best, best_score = q, score
+    return best
+
+
+@numba.njit(cache=True, nogil=True)
+def _pull_out_kernel(power, posture_mult, terrain_mult, loc, control, actor_camp, camp_of_f, pulls_out, nbr,
+                     against, ratio_needed, moved, defence):
+    """Formations that pull out leave a place attacked at ``pull-out-ratio`` or more; then defence."""
+    n_r, n_f = power.shape
+    n_p = defence.shape[1]
+    full = np.zeros(n_p)
+    for r in range(n_r):
+        full[:] = 0.0
+        for f in range(n_f):
+            full[loc[r, f]] += power[r, f] * posture_mult[r, f]
+        for f in range(n_f):
+            home = loc[r, f]
+            if not pulls_out[f] or power[r, f] <= 0 or against[r, home] <= 0:
+                continue
+            d = full[home] * terrain_mult[r, home]
+            if against[r, home] / max(d, TINY) >= ratio_needed[r]:
+                dest = _retreat_to(r, f, loc, control, actor_camp, camp_of_f, nbr, against)
+                if dest >= 0:
+                    loc[r, f] = dest
+                    moved[r, f] = True
+        for f in range(n_f):
+            if not moved[r, f]:
+                defence[r, loc[r, f]] += power[r, f] * posture_mult[r, f]
+        for p in range(n_p):
+            defence[r, p] *= terrain_mult[r, p]
+
+
+@numba.njit(cache=True, nogil=True)
+def _move_kernel(target, edge, ratio, defended, attacking, fighting, advance, gain_rate, progress, edge_len,
+                 edge_src, edge_dst, control, loc, pers, actor_camp, camp_of_f, nbr, fired, lost):
+    """Who fought whom, progress along the legs attacked, capture, and the retreat of stranded formations."""
+    n_r, n_p = target.shape
+    n_f = loc.shape[1]
+    for r in range(n_r):
+        holder = control[r].copy()
+        for u in range(n_p):
+            v = target[r, u]
+            if v < 0:
+                continue
+            fired[r, holder[u], holder[v]] = True
+            if defended[r, v]:
+                fired[r, holder[v], holder[u]] = True
+        captured_from = np.full(n_p, -1)
+        for u in range(n_p):
+            v = target[r, u]
+            if v < 0:
+                continue
+            e = edge[r, u]
+            gain = advance[r] if not defended[r, v] else min(max((ratio[r, v] - 1.0) * gain_rate[r], 0.0),
+                                                              advance[r])
+            progress[r, e] += gain
+            if fighting[r] and progress[r, e] >= edge_len[r, e]:
+                control[r, v] = holder[u]
+                captured_from[v] = u
+        for v in range(n_p):
+            if captured_from[v] < 0:
+                continue
+            for e in range(edge_src.shape[0]):
+                if edge_src[e] == v or edge_dst[e] == v:
+                    progress[r, e] = 0.0
+        for f in range(n_f):
+            home = loc[r, f]
+            v = target[r, home]
+            if attacking[r, f] and v >= 0 and captured_from[v] == home \
+                    and actor_camp[control[r, v]] == camp_of_f[f]:
+                loc[r, f] = v
+        for f in range(n_f):
+            if pers[r, f] <= 0 or actor_camp[control[r, loc[r, f]]] == camp_of_f[f]:
+                continue
+            dest = _retreat_to(r, f, loc, control, actor_camp, camp_of_f, nbr, None)
+            if dest >= 0:
+                loc[r, f] = dest
+            else:
+                lost[r, f] = True

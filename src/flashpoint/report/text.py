@@ -27,9 +27,9 @@ def _pct(p: float) -> str:
 
 def print_summary(console: Console, s: Scenario, summary: dict, seconds: float) -> None:
     applied = f" with {', '.join(s.applied)}" if s.applied else " (no intervention)"
-    console.print(f"[bold]{s.meta.title}[/]{applied}")
+    console.print(f"{s.meta.title}{applied}", style="bold", markup=False)
     if s.meta.question:
-        console.print(f"[italic]{s.meta.question}[/]")
+        console.print(s.meta.question, style="italic", markup=False)
     console.print(f"{summary['runs']:,} futures of {summary['days']} days from {s.meta.start}, "
                   f"seed {summary['seed']}, in {seconds:.1f} s")
 

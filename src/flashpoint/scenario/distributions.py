@@ -111,15 +111,18 @@ class Triangular(_Dist):
                 f"mode ({self.mode}) must lie between low ({self.low}) and high ({self.high})")
         return self
 
-    def _frozen(self):
-        width = self.high - self.low
-        return stats.triang((self.mode - self.low) / width, loc=self.low, scale=width)
-
     def sample(self, rng, size):
         return self.ppf(rng.random(size))
 
     def ppf(self, q):
-        return self._frozen().ppf(q)
+        """Closed-form inverse CDF: below the mode's CDF value c, low + sqrt(q w (mode - low))."""
+        q = np.asarray(q, dtype=float)
+        lo, mode, hi = self.low, self.mode, self.high
+        width = hi - lo
+        c = (mode - lo) / width
+        left = lo + np.sqrt(q * width * (mode - lo))
+        right = hi - np.sqrt((1 - q) * width * (hi - mode))
+        return np.where(q < c, left, right)
 
     def bounds(self):
         return self.low, self.high
