@@ -123,7 +123,10 @@ def validate(
     file: Annotated[Path, typer.Argument(help="the scenario file to check")],
 ) -> None:
     """Check a scenario file: syntax, fields, cross-references and every intervention."""
+    from flashpoint.engine.theatre import compile_theatre
+
     s = load(file if file.suffix == ".toml" or file.exists() else str(file))
+    compile_theatre(s)  # the engine's own checks: parameter names it uses
     console.print(f"ok: {file}: scenario '{s.meta.id}', {len(s.actors)} actors, {len(s.places)} places, "
                   f"{sum(len(t) for t in (s.forces.ground, s.forces.air, s.forces.drones, s.forces.air_defence))} "
                   f"forces, {len(s.interventions)} interventions, {len(s.outcomes)} outcomes")

@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from flashpoint.engine.theatre import Draws, Theatre
-
-LOSS_KINDS = ("personnel_killed", "tanks_lost", "ifvs_lost", "artillery_lost", "aircraft_lost",
-              "uav_lost", "air_defence_lost")
+from flashpoint.scenario.schema import LOSS_KINDS  # noqa: E402  (re-exported for the engine)
 
 
 @dataclass

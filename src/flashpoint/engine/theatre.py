@@ -157,6 +157,11 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> T
     src, dst, km, reverse, nbr, nbr_edge = _edges(s, places)
 
     params = default_parameters()
+    unknown = sorted(set(s.parameters) - set(params))
+    if unknown:
+        raise FlashpointError(
+            f"scenario '{s.meta.id}': [parameters] names {', '.join(unknown)}, which the engine does not use; "
+            f"known: {', '.join(sorted(params))}")
     params.update(s.parameters)
     for name, value in (overrides or {}).items():
         if name not in params:

@@ -54,7 +54,7 @@ def read_text(path: Path) -> str:
     except PermissionError:
         raise FlashpointError(f"{path}: permission denied") from None
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark is not content
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise FlashpointError(

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flashpoint.scenario.schema import Predicate, Scenario, Sourced
+from flashpoint.scenario.schema import LOSS_KINDS, Predicate, Scenario, Sourced
 
 
 @dataclass(frozen=True)
@@ -52,8 +52,11 @@ def _predicate(p: Predicate, s: Scenario, loc: tuple) -> Iterator[Problem]:
         yield from _known("escalation rung", p.escalation_at_least,
                           [r.id for r in s.escalation.rungs], loc + ("escalation_at_least",))
     if p.metric is not None:
-        actor = p.metric.key.split(".")[0]
+        actor, kind = p.metric.key.split(".")
         yield from _known("actor", actor, s.actors, loc + ("metric", "key"))
+        if kind not in LOSS_KINDS:
+            yield Problem(loc + ("metric", "key"), p.metric.key,
+                          f"unknown quantity '{kind}'; known: {', '.join(LOSS_KINDS)}")
     for key in ("all", "any"):
         for i, sub in enumerate(getattr(p, key) or []):
             yield from _predicate(sub, s, loc + (key, i))

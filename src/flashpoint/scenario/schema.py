@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import re
 from functools import partial
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -237,6 +237,9 @@ class Parameter(Sourced):
 
     @model_validator(mode="after")
     def _value_within_limits(self) -> Parameter:
+        for name in ("low", "high"):
+            if getattr(self, name) is not None and math.isnan(getattr(self, name)):
+                raise ValueError(f"{name} must be a number, not NaN")
         lo = -math.inf if self.low is None else self.low
         hi = math.inf if self.high is None else self.high
         if lo >= hi:
@@ -262,10 +265,15 @@ class Intervention(Model):
 
 
 # ----------------------------------------------------------------------------------- decisions
+LossKind = Literal["personnel_killed", "tanks_lost", "ifvs_lost", "artillery_lost", "aircraft_lost", "uav_lost",
+                   "air_defence_lost"]
+LOSS_KINDS: tuple[str, ...] = get_args(LossKind)
+"""The losses the engine records for every actor (metric keys are ``actor.kind``)."""
+
+
 class TriggerLosses(Model):
     on: Literal["losses"]
-    quantity: Literal["personnel_killed", "tanks_lost", "aircraft_lost", "uav_lost",
-                      "air_defence_lost"]
+    quantity: LossKind
     at_least: float = Field(gt=0)
 
 
