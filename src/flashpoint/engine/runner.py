@@ -98,13 +98,19 @@ def run_scenario(scenario: Scenario, spec: RunSpec,
         ctx = mp.get_context("spawn")
         with cf.ProcessPoolExecutor(max_workers=spec.workers, mp_context=ctx, initializer=_init_worker,
                                     initargs=(scenario, spec.overrides)) as pool:
-            futures = [pool.submit(_work, spec.seed, a, b, spec.days, spec.trajectories)
-                       for a, b in bounds]
+            # at most two blocks per worker in flight: memory stays bounded however many runs
+            pending: set[cf.Future] = set()
             try:
-                for fut in cf.as_completed(futures):
+                for start, stop in bounds:
+                    pending.add(pool.submit(_work, spec.seed, start, stop, spec.days, spec.trajectories))
+                    if len(pending) >= 2 * spec.workers:
+                        done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                        for fut in done:
+                            take(fut.result())
+                for fut in cf.as_completed(pending):
                     take(fut.result())
             except BaseException:
-                for fut in futures:
+                for fut in pending:
                     fut.cancel()
                 raise
     if kept is not None:
