@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(BIN)/flashpoint run idlib-2020 --with coalition-air-support
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
