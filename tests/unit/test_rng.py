@@ -1,0 +1,142 @@
+"""Random streams: run i gets the same numbers however the runs are split, and the draws have the
+distributions the engine's equations assume."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from flashpoint.engine.rng import GRANULE, Streams, block_bounds, granule_bounds
+
+SEED = 20200227
+
+
+def draw_sequence(streams: Streams, start: int, stop: int) -> list[np.ndarray]:
+    """The same sequence of calls the engine makes in a day, with parameters that depend on the
+    run index, so that a misaligned split of the parameters would show as well."""
+    runs = np.arange(start, stop)
+    lam = 0.5 + (runs % 17)                                # (R,)
+    n = (runs % 23) * 3                                     # (R,) whole numbers
+    p = ((runs % 11) + 0.5) / 12.0
+    mean2 = np.stack([10.0 + runs % 7, 300.0 + runs % 13, np.zeros(len(runs))], axis=1)  # (R, 3)
+    shape = 1.0 + runs % 5                                  # (R,)
+    return [
+        streams.random(),
+        streams.random(4),
+        streams.poisson(lam),
+        streams.binomial(n, p),
+        streams.gamma_poisson(mean2, shape),
+        streams.poisson(np.stack([lam, 2 * lam], axis=1)),
+        streams.binomial(np.stack([n, n + 1], axis=1), np.stack([p, 1 - p], axis=1)),
+        streams.random(2, 3),
+    ]
+
+
+@pytest.mark.parametrize("total, splits", [
+    (1000, [(0, 250), (250, 750), (750, 1000)]),
+    (1000, [(0, 500), (500, 1000)]),
+    (1000, [(0, 250), (250, 500), (500, 750), (750, 1000)]),
+    (900, [(0, 250), (250, 750), (750, 900)]),      # a last granule that is not full
+    (900, [(0, 500), (500, 900)]),
+])
+def test_run_i_gets_the_same_numbers_whatever_the_split(total, splits):
+    whole = draw_sequence(Streams(SEED, 0, total), 0, total)
+    parts = [draw_sequence(Streams(SEED, a, b), a, b) for a, b in splits]
+    for k, expected in enumerate(whole):
+        joined = np.concatenate([part[k] for part in parts], axis=0)
+        assert joined.shape == expected.shape
+        np.testing.assert_array_equal(joined, expected, err_msg=f"draw {k} differs with blocks {splits}")
+
+
+def test_different_seeds_and_granules_give_different_numbers():
+    a = Streams(SEED, 0, 500).random()
+    b = Streams(SEED + 1, 0, 500).random()
+    assert not np.array_equal(a, b)
+    # two granules of the same job are different streams, not copies
+    assert not np.array_equal(a[:GRANULE], a[GRANULE:])
+
+
+def test_a_block_must_start_on_a_granule():
+    with pytest.raises(ValueError, match="granule"):
+        Streams(SEED, 100, 600)
+
+
+@pytest.mark.parametrize("runs, block, expected", [
+    (1000, 250, [(0, 250), (250, 500), (500, 750), (750, 1000)]),
+    (1000, 300, [(0, 500), (500, 1000)]),          # 300 rounds up to two granules
+    (1000, 1, [(0, 250), (250, 500), (500, 750), (750, 1000)]),
+    (1000, 1000, [(0, 1000)]),
+    (1000, 5000, [(0, 1000)]),
+    (1001, 500, [(0, 500), (500, 1000), (1000, 1001)]),
+    (10, 250, [(0, 10)]),
+    (2600, 2500, [(0, 2500), (2500, 2600)]),
+    (2600, 2501, [(0, 2600)]),                     # 2501 rounds up to 2750
+])
+def test_block_bounds_round_up_to_granules(runs, block, expected):
+    bounds = block_bounds(runs, block)
+    assert bounds == expected
+    # blocks tile the runs, each starts on a granule boundary
+    assert all(a % GRANULE == 0 for a, _ in bounds)
+    assert [b for _, b in bounds[:-1]] == [a for a, _ in bounds[1:]]
+
+
+def test_granule_bounds():
+    assert granule_bounds(600) == [(0, 250), (250, 500), (500, 600)]
+    assert granule_bounds(250) == [(0, 250)]
+
+
+# ------------------------------------------------------------------------- gamma-Poisson
+def nb_excess_kurtosis(mean: float, k: float) -> float:
+    """Excess kurtosis of the negative binomial with shape k and the given mean: 6/k + p^2/(k(1-p))
+    with p = k/(k + mean) the 'success' probability (NumPy's parametrisation)."""
+    p = k / (k + mean)
+    return 6 / k + p * p / (k * (1 - p))
+
+
+@pytest.mark.parametrize("mean, k", [(20.0, 4.0), (3.0, 0.5), (500.0, 10.0), (40.0, 1000.0)])
+def test_gamma_poisson_mean_and_variance(mean, k):
+    """Sample mean and variance of 200,000 draws against mean and mean + mean^2/k.
+
+    Tolerances are 5 standard errors of the estimators: sqrt(var/n) for the mean and
+    var * sqrt((2 + excess kurtosis)/n) for the sample variance (the large-sample variance of s^2
+    is sigma^4 (2/(n-1) + kappa/n)). A correct sampler fails this with probability < 1e-5 for a
+    random seed; the seed is fixed, so the test is deterministic. The alternatives it must reject
+    are far outside: a plain Poisson (variance = mean) or a gamma scale of mean instead of mean/k
+    (variance mean + mean^2) differ by dozens of standard errors.
+    """
+    n = 200_000
+    draws = Streams(SEED, 0, n).gamma_poisson(np.full(n, mean), np.full(n, k))
+    var = mean + mean * mean / k
+    assert draws.dtype.kind in "iu" or np.all(draws == np.round(draws))
+    assert abs(draws.mean() - mean) <= 5 * math.sqrt(var / n)
+    se_var = var * math.sqrt((2 + nb_excess_kurtosis(mean, k)) / n)
+    assert abs(draws.var(ddof=1) - var) <= 5 * se_var
+
+
+def test_gamma_poisson_shape_is_per_run_and_broadcast_over_the_other_axes():
+    """The shape is one number per run, applied to every column of that run (formations)."""
+    n = 200_000
+    k = np.where(np.arange(n) < n // 2, 2.0, 50.0)
+    means = np.array([10.0, 40.0])
+    draws = Streams(SEED, 0, n).gamma_poisson(np.broadcast_to(means, (n, 2)), k)
+    assert draws.shape == (n, 2)
+    for half, kk in ((slice(0, n // 2), 2.0), (slice(n // 2, n), 50.0)):
+        for j, m in enumerate(means):
+            x = draws[half, j]
+            var = m + m * m / kk
+            se_var = var * math.sqrt((2 + nb_excess_kurtosis(m, kk)) / len(x))
+            assert abs(x.mean() - m) <= 5 * math.sqrt(var / len(x))
+            assert abs(x.var(ddof=1) - var) <= 5 * se_var, (kk, m)
+
+
+def test_gamma_poisson_of_zero_mean_is_zero():
+    draws = Streams(SEED, 0, 500).gamma_poisson(np.zeros((500, 3)), np.full(500, 3.0))
+    assert np.all(draws == 0)
+
+
+def test_binomial_clips_probabilities_and_respects_n():
+    n = np.full(1000, 7)
+    assert np.all(Streams(SEED, 0, 1000).binomial(n, np.full(1000, 1.5)) == 7)
+    assert np.all(Streams(SEED, 0, 1000).binomial(n, np.full(1000, -0.5)) == 0)
