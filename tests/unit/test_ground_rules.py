@@ -1,0 +1,275 @@
+"""Ground rules of docs/model.md, checked on the two-camp fixture with fixed numbers.
+
+The fixture (tests/fixtures/minimal.toml): Red holds A, Blue holds B (urban) and C, on one road
+A - B - C. Its air units are grounded (Red's wing at commitment 0, no air defence) so that only the
+ground phase acts, and every model constant the checks use is fixed with
+``compile_theatre(..., overrides=...)``.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from flashpoint.engine.air import air_phase
+from flashpoint.engine.geometry import geometry
+from flashpoint.engine.ground import combat_power, daily_loss_shares, ground_phase, plan_attacks
+from flashpoint.engine.rng import Streams
+from flashpoint.engine.simulate import simulate_block
+from flashpoint.engine.state import State, initial_state
+from flashpoint.engine.theatre import Draws, Theatre, compile_theatre
+from flashpoint.scenario.loader import validate_data
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
+SEED = 7
+
+# the fixed constants (hand calculations below use these numbers)
+FIXED = {
+    "tank-weight": 10.0, "ifv-weight": 4.0, "artillery-weight": 10.0, "morale-weight": 2.0,
+    "posture-defend": 1.2, "posture-hold": 1.6, "terrain-urban": 1.5, "terrain-mixed": 1.1,
+    "broken-power": 0.25, "attack-min-ratio": 0.8, "attrition-rate": 0.02, "helmbold-exponent": 1.0,
+    "loss-dispersion": 10.0, "max-daily-loss": 0.3, "capture-ratio": 3.0, "advance-km-per-day": 3.0,
+    "pull-out-ratio": 1.2, "road-factor": 1.3,
+}
+# Red 1st: (4000 + 10 x 40 + 4 x 30 + 10 x 20) x quality 1.5 x (1 + 2 (0.9 - 0.5)) x commitment 0.8
+RED_POWER = 4720 * 1.5 * 1.8 * 0.8          # 10,195.2
+# Blue 1st: (3000 + 10 x 10) x quality 1 x (1 + 2 (0.7 - 0.5)) x commitment 1
+BLUE_POWER = 3100 * 1.4                     # 4,340
+# defence of B (urban) by Blue in a hasty defence
+BLUE_DEFENCE = 1.5 * 1.2 * BLUE_POWER       # 7,812
+
+
+def scenario_data() -> dict:
+    """The fixture as data, with fixed forces and its air units grounded."""
+    data = tomllib.loads(FIXTURE.read_text(encoding="utf-8"))
+    data.pop("interventions")
+    data["forces"]["air"]["red-air"]["commitment"] = 0.0
+    data["forces"].pop("air_defence")
+    red = data["forces"]["ground"]["red-1"]
+    red.update(personnel=4000, ifvs=30, quality=1.5, morale=0.9, commitment=0.8)
+    return data
+
+
+def theatre(data: dict, **overrides: float) -> Theatre:
+    return compile_theatre(validate_data(data, "test-scenario"), overrides={**FIXED, **overrides})
+
+
+def start(th: Theatre, runs: int = 250) -> State:
+    return initial_state(th, Draws(th, SEED, 0, runs))
+
+
+def play(th: Theatre, runs: int, days: int) -> State:
+    """The engine's day loop (no strategy: the fixture has no decisions) returning the state."""
+    geo, st, rng = geometry(th), start(th, runs), Streams(SEED, 0, runs)
+    for day in range(1, days + 1):
+        st.day = day
+        plan = plan_attacks(th, st)
+        air_phase(th, geo, st, rng, plan.engaged)
+        ground_phase(th, geo, st, rng, plan)
+    return st
+
+
+def edge(th: Theatre, u: str, v: str) -> int:
+    iu, iv = th.places.index(u), th.places.index(v)
+    return int(np.flatnonzero((th.edge_src == iu) & (th.edge_dst == iv))[0])
+
+
+# ------------------------------------------------------------------------ loss shares
+@pytest.mark.parametrize("ratio, rate, h, cap, attacker, defender", [
+    (4.0, 0.02, 1.0, 0.3, 0.005, 0.08),          # square law: rate / r and rate x r
+    (0.5, 0.02, 1.0, 0.3, 0.04, 0.01),
+    (4.0, 0.02, 0.0, 0.3, 0.02, 0.02),           # linear law: the ratio does not matter
+    (4.0, 0.02, 0.5, 0.3, 0.01, 0.04),           # Helmbold: r^(1/2) = 2
+    (100.0, 0.02, 1.0, 0.3, 0.0002, 0.3),        # the defender's 2.0 is capped at 0.3
+    (0.01, 0.05, 1.0, 0.25, 0.25, 0.0005),       # the attacker's 5.0 is capped at 0.25
+    (1.0, 0.03, 1.7, 0.3, 0.03, 0.03),           # even odds: rate, whatever the exponent
+])
+def test_daily_loss_shares(ratio, rate, h, cap, attacker, defender):
+    att, dfn = daily_loss_shares(np.array([ratio]), np.array([rate]), np.array([h]), np.array([cap]))
+    assert att[0] == pytest.approx(attacker, rel=1e-12)
+    assert dfn[0] == pytest.approx(defender, rel=1e-12)
+
+
+def test_daily_loss_shares_of_a_zero_ratio_are_capped_not_infinite():
+    att, dfn = daily_loss_shares(np.array([0.0]), np.array([0.02]), np.array([1.0]), np.array([0.3]))
+    assert att[0] == 0.3
+    assert 0 <= dfn[0] < 1e-6
+
+
+# ----------------------------------------------------------------------- combat power
+def test_combat_power_is_the_documented_formula():
+    th = theatre(scenario_data())
+    st = start(th)
+    power = combat_power(th, st)
+    red, blue = th.ground.index("red-1"), th.ground.index("blue-1")
+    np.testing.assert_allclose(power[:, red], RED_POWER, rtol=1e-12)
+    np.testing.assert_allclose(power[:, blue], BLUE_POWER, rtol=1e-12)
+
+
+def test_combat_power_of_broken_uncommitted_and_absent_formations():
+    th = theatre(scenario_data())
+    st = start(th)
+    red, blue = th.ground.index("red-1"), th.ground.index("blue-1")
+    st.broken[:, red] = True
+    st.ground_commitment[:, th.actor_index("blueland")] = 0.5
+    power = combat_power(th, st)
+    np.testing.assert_allclose(power[:, red], RED_POWER * 0.25, rtol=1e-12)
+    np.testing.assert_allclose(power[:, blue], BLUE_POWER * 0.5, rtol=1e-12)
+    st.pers[:, blue] = 0       # a formation with nobody left has no power, whatever its equipment
+    assert np.all(combat_power(th, st)[:, blue] == 0)
+
+
+def test_a_formation_has_no_power_before_it_arrives():
+    data = scenario_data()
+    data["forces"]["ground"]["blue-1"]["arrives_day"] = 3
+    th = theatre(data)
+    st = start(th)
+    blue = th.ground.index("blue-1")
+    for day, expected in ((0, 0.0), (2, 0.0), (3, BLUE_POWER), (10, BLUE_POWER)):
+        st.day = day
+        np.testing.assert_allclose(combat_power(th, st)[:, blue], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("posture, factor", [("defend", 1.2), ("hold", 1.6), ("reserve", 1.0)])
+def test_defence_and_the_choice_of_attack(posture, factor):
+    """D_B = terrain x posture x P_Blue; Red at A attacks B at A/D >= attack-min-ratio."""
+    data = scenario_data()
+    data["forces"]["ground"]["blue-1"]["posture"] = posture
+    th = theatre(data)
+    plan = plan_attacks(th, start(th))
+    a, b = th.places.index("a"), th.places.index("b")
+    defence = 1.5 * factor * BLUE_POWER
+    np.testing.assert_allclose(plan.defence[:, b], defence, rtol=1e-12)
+    np.testing.assert_allclose(plan.attack[:, a], RED_POWER, rtol=1e-12)
+    attacks = RED_POWER / defence >= FIXED["attack-min-ratio"]
+    assert np.all(plan.target[:, a] == (b if attacks else -1))
+    np.testing.assert_allclose(plan.against[:, b], RED_POWER if attacks else 0.0, rtol=1e-12)
+    assert np.all(plan.engaged == attacks)
+
+
+def test_no_attack_below_the_minimum_ratio():
+    th = theatre(scenario_data(), **{"attack-min-ratio": RED_POWER / BLUE_DEFENCE + 0.01})
+    plan = plan_attacks(th, start(th))
+    assert np.all(plan.target == -1)
+    assert not plan.engaged.any()
+
+
+def test_first_day_losses_follow_the_square_law_on_average():
+    """Mean first-day losses over 4,000 runs equal strength x daily share, within 5 standard errors.
+
+    r = 10,195.2 / 7,812 = 1.3051: Red loses 4,000 x 0.02 / r = 61.30 a day, Blue 3,000 x 0.02 x r
+    = 78.30; losses are gamma-Poisson with shape 10, so the variance of one run's loss is m + m^2/10
+    and the standard error of the mean over n runs is sqrt(that / n) (about 0.33 and 0.41).
+    """
+    th = theatre(scenario_data())
+    n = 4000
+    block = simulate_block(th, SEED, 0, n, days=1)
+    r = RED_POWER / BLUE_DEFENCE
+    for key, mean in (("redland.personnel_killed", 4000 * 0.02 / r),
+                      ("blueland.personnel_killed", 3000 * 0.02 * r)):
+        values = block.final.metrics[key]
+        se = math.sqrt((mean + mean * mean / 10) / n)
+        assert abs(values.mean() - mean) <= 5 * se, (key, values.mean(), mean)
+
+
+# ----------------------------------------------------------------- advance and capture
+@pytest.mark.parametrize("length, advance", [(10.0, 3.0), (10.0, 2.5), (7.0, 7.0), (9.0, 1.25), (4.0, 5.0)])
+def test_an_undefended_place_falls_after_length_over_advance_days(length, advance):
+    data = scenario_data()
+    del data["forces"]["ground"]["blue-1"]
+    data["routes"]["r1"]["lengths_km"] = [length, 40.0]
+    th = theatre(data, **{"advance-km-per-day": advance})
+    days = math.ceil(length / advance)
+    block = simulate_block(th, SEED, 0, 250, days=days + 2, trajectories=True)
+    b, c = th.places.index("b"), th.places.index("c")
+    red, blue = th.actor_index("redland"), th.actor_index("blueland")
+    control = block.control_days
+    assert np.all(control[:, :days, b] == blue), "B fell too early"
+    assert np.all(control[:, days:, b] == red), "B did not fall on the day the advance reached it"
+    assert np.all(control[:, :, c] == blue)     # 40 km further: not before day days + 14
+
+
+def test_a_defended_place_is_approached_at_the_rate_of_the_force_ratio():
+    """Progress = advance x clip((r - 1) / (capture-ratio - 1), 0, 1) = 3 x 0.3051 / 2 = 0.458 km."""
+    th = theatre(scenario_data())
+    st = play(th, 250, days=1)
+    r = RED_POWER / BLUE_DEFENCE
+    # Blue's losses on day 1 do not change r: the plan and the attrition use the day's start strengths
+    np.testing.assert_allclose(st.progress[:, edge(th, "a", "b")], 3.0 * (r - 1) / 2, rtol=1e-9)
+    assert np.all(st.progress[:, edge(th, "b", "a")] == 0)
+
+
+# ---------------------------------------------------------------------- pull-out
+def test_a_formation_that_pulls_out_leaves_before_the_fight():
+    data = scenario_data()
+    data["forces"]["ground"]["blue-1"]["pulls_out"] = True
+    th = theatre(data)                         # attacked at r = 1.305 >= pull-out-ratio 1.2
+    st = play(th, 250, days=1)
+    blue, c = th.ground.index("blue-1"), th.places.index("c")
+    assert np.all(st.loc[:, blue] == c)
+    assert np.all(st.pers[:, blue] == 3000)                                    # no losses
+    assert np.all(st.losses["personnel_killed"] == 0)                          # nobody fought
+    np.testing.assert_allclose(st.progress[:, edge(th, "a", "b")], 3.0)       # B empty: full rate
+
+
+def test_a_formation_that_pulls_out_stays_below_its_ratio():
+    data = scenario_data()
+    data["forces"]["ground"]["blue-1"]["pulls_out"] = True
+    th = theatre(data, **{"pull-out-ratio": 2.0})
+    st = play(th, 250, days=1)
+    blue, b = th.ground.index("blue-1"), th.places.index("b")
+    assert np.all(st.loc[:, blue] == b)
+    assert st.losses["personnel_killed"][:, th.actor_index("blueland")].mean() > 50
+
+
+# -------------------------------------------------------------- stranded and retreat
+def overrun_data(c_holder: str) -> dict:
+    """A weak Blue at B, overrun on day 1: capture-ratio 1.5, a 1 km leg, 50 km a day."""
+    data = scenario_data()
+    data["forces"]["ground"]["blue-1"].update(personnel=100, tanks=10)
+    data["routes"]["r1"]["lengths_km"] = [1.0, 1.0]
+    data["control"]["c"] = c_holder
+    return data
+
+
+def test_a_stranded_formation_with_no_friendly_neighbour_is_destroyed():
+    th = theatre(overrun_data("redland"), **{"capture-ratio": 1.5, "advance-km-per-day": 50.0})
+    st = play(th, 250, days=1)
+    blue_f, red_f = th.ground.index("blue-1"), th.ground.index("red-1")
+    blue, b = th.actor_index("blueland"), th.places.index("b")
+    assert np.all(st.control[:, b] == th.actor_index("redland"))
+    assert np.all(st.loc[:, red_f] == b)                              # the attackers moved in
+    assert np.all(st.pers[:, blue_f] == 0) and np.all(st.tanks[:, blue_f] == 0)
+    # everything it had is booked as lost: attrition plus what was left when it was cut off
+    assert np.all(st.losses["personnel_killed"][:, blue] == 100)
+    assert np.all(st.losses["tanks_lost"][:, blue] == 10)
+
+
+def test_an_overrun_formation_with_a_friendly_neighbour_retreats():
+    th = theatre(overrun_data("blueland"), **{"capture-ratio": 1.5, "advance-km-per-day": 50.0})
+    st = play(th, 250, days=1)
+    blue_f, blue = th.ground.index("blue-1"), th.actor_index("blueland")
+    assert np.all(st.control[:, th.places.index("b")] == th.actor_index("redland"))
+    assert np.all(st.loc[:, blue_f] == th.places.index("c"))
+    # only the day's attrition (capped at 30% a day) was lost; the rest got away
+    killed = st.losses["personnel_killed"][:, blue]
+    assert np.all(st.pers[:, blue_f] + killed == 100)
+    assert np.all(st.pers[:, blue_f] > 0)
+    assert 20 < killed.mean() < 40
+
+
+# ---------------------------------------------------------------- a war without aircraft
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
+    "geometry() cannot handle a scenario in which no actor owns aircraft or drones: "
+    "src/flashpoint/engine/geometry.py:48 eye_aa[w_aa].reshape(-1, len(air_actors)) with 0 air actors "
+    "raises 'cannot reshape array of size 0 into shape (0)'"))
+def test_a_scenario_without_air_units_can_be_simulated():
+    data = scenario_data()
+    data["forces"].pop("air")
+    th = theatre(data)
+    block = simulate_block(th, SEED, 0, 250, days=2)
+    assert block.final.metrics["blueland.personnel_killed"].mean() > 0
