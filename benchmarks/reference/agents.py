@@ -1,0 +1,218 @@
+"""The agents of the reference model: one object per ground formation, air wing, drone unit and
+air-defence battery, each holding its own numbers for one run.
+
+Every uncertain number of the scenario (a distribution) is drawn once per run, when the agent is
+made, with the model's own ``numpy.random.Generator``; strengths and counts are rounded to whole
+numbers. The daily rules that act on several agents at once live in :mod:`.air` and :mod:`.ground`;
+an agent only knows the rules about itself (its combat power, its sorties, its losses).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mesa
+
+from flashpoint.engine.theatre import MISSIONS
+
+if TYPE_CHECKING:
+    from benchmarks.reference.model import TheatreModel
+
+
+def stochastic_round(model: TheatreModel, x: float) -> int:
+    """Round down, or up with probability equal to the fraction, so that the mean is kept."""
+    base = math.floor(x)
+    return base + (1 if model.rng.random() < x - base else 0)
+
+
+class Formation(mesa.Agent):
+    """A ground formation.
+
+    Combat power (Dupuy's quantified judgement, weights are model parameters)::
+
+        P = (personnel + w_tank tanks + w_ifv IFVs + w_art guns) x quality x (1 + m (morale - 0.5))
+            x commitment x the owner's ground commitment  [x broken-power once broken]
+
+    and zero before the formation arrives or once it has no personnel left.
+    """
+
+    def __init__(self, model: TheatreModel, fid: str, spec):
+        super().__init__(model)
+        th = model.theatre
+        self.fid = fid
+        self.owner = th.actor_index(spec.owner)
+        self.camp = model.camp_of[self.owner]
+        self.place = th.places.index(spec.place)
+        self.personnel = round(model.draw(spec.personnel))
+        self.tanks = round(model.draw(spec.tanks))
+        self.ifvs = round(model.draw(spec.ifvs))
+        self.artillery = round(model.draw(spec.artillery))
+        self.personnel0 = self.personnel
+        self.quality = model.draw(spec.quality)
+        self.morale = model.draw(spec.morale)
+        self.breakpoint = model.draw(spec.breakpoint)
+        self.commitment = model.draw(spec.commitment)
+        self.posture = spec.posture
+        self.pulls_out = spec.pulls_out
+        self.arrives_day = spec.arrives_day
+        self.broken = False
+
+    @property
+    def present(self) -> bool:
+        return self.model.day >= self.arrives_day
+
+    @property
+    def heavy(self) -> int:
+        return self.tanks + self.ifvs + self.artillery
+
+    def power(self) -> float:
+        m = self.model
+        if not self.present or self.personnel <= 0:
+            return 0.0
+        p = m.params
+        raw = (self.personnel + p["tank-weight"] * self.tanks + p["ifv-weight"] * self.ifvs
+               + p["artillery-weight"] * self.artillery)
+        mult = (self.quality * (1 + p["morale-weight"] * (self.morale - 0.5)) * self.commitment
+                * m.ground_commitment[self.owner])
+        if self.broken:
+            mult *= p["broken-power"]
+        return raw * max(mult, 0.0)
+
+    def posture_factor(self) -> float:
+        """Defence multiplier of its posture: hasty (defend) or prepared (hold) defence, else 1."""
+        if self.posture == "defend":
+            return self.model.params["posture-defend"]
+        if self.posture == "hold":
+            return self.model.params["posture-hold"]
+        return 1.0
+
+    def lose(self, killed: int, tanks: int, ifvs: int, artillery: int) -> None:
+        """Take losses and book them to the owner."""
+        killed = min(killed, self.personnel)
+        tanks, ifvs, artillery = min(tanks, self.tanks), min(ifvs, self.ifvs), min(artillery, self.artillery)
+        self.personnel -= killed
+        self.tanks -= tanks
+        self.ifvs -= ifvs
+        self.artillery -= artillery
+        book = self.model.book
+        book(self.owner, "personnel_killed", killed)
+        book(self.owner, "tanks_lost", tanks)
+        book(self.owner, "ifvs_lost", ifvs)
+        book(self.owner, "artillery_lost", artillery)
+
+    def lose_pieces(self, killed: int, pieces: int) -> None:
+        """Lose ``killed`` personnel and ``pieces`` heavy weapons drawn at random, without
+        replacement, from its tanks, IFVs and guns."""
+        pieces = min(pieces, self.heavy)
+        if pieces > 0:
+            tanks, ifvs, artillery = (int(x) for x in self.model.rng.multivariate_hypergeometric(
+                [self.tanks, self.ifvs, self.artillery], pieces))
+        else:
+            tanks = ifvs = artillery = 0
+        self.lose(killed, tanks, ifvs, artillery)
+
+
+class AirWing(mesa.Agent):
+    """A wing of aircraft: today's sorties are ``aircraft x sortie rate x commitment x the owner's
+    air commitment``, rounded stochastically, and split over missions by its doctrine weights
+    (fractions of a sortie are kept: they are expected sorties)."""
+
+    def __init__(self, model: TheatreModel, wid: str, spec):
+        super().__init__(model)
+        th = model.theatre
+        self.wid = wid
+        self.owner = th.actor_index(spec.owner)
+        self.base = th.places.index(spec.base)
+        self.range_km = spec.range_km
+        total = sum(spec.missions.values())
+        self.doctrine = {m: (spec.missions.get(m, 0.0) / total if total > 0 else 0.0) for m in MISSIONS}
+        self.aircraft = round(model.draw(spec.aircraft))
+        self.sortie_rate = model.draw(spec.sortie_rate)
+        self.air_to_air = model.draw(spec.air_to_air)
+        self.strike_kills = model.draw(spec.strike_kills)
+        self.sead_kills = model.draw(spec.sead_kills)
+        self.commitment = model.draw(spec.commitment)
+        self.arrives_day = spec.arrives_day
+        self.sorties = 0
+        self.mission = dict.fromkeys(MISSIONS, 0.0)
+
+    def fly(self) -> None:
+        m = self.model
+        if m.fighting and m.day >= self.arrives_day:
+            self.sorties = stochastic_round(
+                m, self.aircraft * self.sortie_rate * self.commitment * m.air_commitment[self.owner])
+        else:
+            self.sorties = 0
+        self.mission = {name: self.sorties * share for name, share in self.doctrine.items()}
+
+    def reaches(self, place: int) -> bool:
+        return self.model.theatre.dist_km[self.base, place] <= self.range_km
+
+
+class DroneUnit(mesa.Agent):
+    """Armed drones: today's sorties are ``count x sorties per day x commitment x the owner's air
+    commitment``, rounded stochastically."""
+
+    def __init__(self, model: TheatreModel, did: str, spec):
+        super().__init__(model)
+        th = model.theatre
+        self.did = did
+        self.owner = th.actor_index(spec.owner)
+        self.base = th.places.index(spec.base)
+        self.range_km = spec.range_km
+        self.count = round(model.draw(spec.count))
+        self.sorties_per_day = model.draw(spec.sorties_per_day)
+        self.strike_kills = model.draw(spec.strike_kills)
+        self.armour_kills = model.draw(spec.armour_kills)
+        self.sead_kills = model.draw(spec.sead_kills)
+        self.commitment = model.draw(spec.commitment)
+        self.arrives_day = spec.arrives_day
+        self.sorties = 0
+
+    def fly(self) -> None:
+        m = self.model
+        if m.fighting and m.day >= self.arrives_day:
+            self.sorties = stochastic_round(
+                m, self.count * self.sorties_per_day * self.commitment * m.air_commitment[self.owner])
+        else:
+            self.sorties = 0
+
+    def reaches(self, place: int) -> bool:
+        return self.model.theatre.dist_km[self.base, place] <= self.range_km
+
+
+class Battery(mesa.Agent):
+    """An air-defence battery: it engages a sortie over a place inside its range with probability
+    ``e`` (its engagement probability, cut for the day by SEAD) and kills it with ``pk``; each
+    engagement uses a missile, and ``reload_per_day`` missiles come back at the end of the day, up
+    to the load it started with."""
+
+    def __init__(self, model: TheatreModel, bid: str, spec):
+        super().__init__(model)
+        th = model.theatre
+        self.bid = bid
+        self.owner = th.actor_index(spec.owner)
+        self.place = th.places.index(spec.place)
+        self.range_km = spec.range_km
+        self.engagement_prob = model.draw(spec.engagement_prob)
+        self.kill_prob = model.draw(spec.kill_prob)
+        self.missiles = round(model.draw(spec.missiles))
+        self.missiles0 = self.missiles
+        self.reload_per_day = model.draw(spec.reload_per_day)
+        self.arrives_day = spec.arrives_day
+        self.alive = True
+        self.engagement_today = self.engagement_prob
+
+    @property
+    def on(self) -> bool:
+        """Alive and arrived."""
+        return self.alive and self.model.day >= self.arrives_day
+
+    @property
+    def ready(self) -> bool:
+        """Can fire today: alive, arrived, with a missile left."""
+        return self.on and self.missiles >= 1
+
+    def covers(self, place: int) -> bool:
+        return self.model.theatre.dist_km[self.place, place] <= self.range_km

@@ -1,0 +1,202 @@
+"""The ground war of one day in one run, formation by formation.
+
+**Fronts.** Formations in attack posture that are not broken and have combat power attack from
+their place u. Attack power A_u is the sum of their power; the defence power D_v of a place is the
+sum over the formations on it of power x posture factor, times the terrain factor of v. From u they
+go for the neighbour v, held by an actor that the holder of u fires on and that fires back (the
+documented "held by actors that fire on each other"), maximising ``value(v) x min(A_u / D_v, 10)``
+(the ratio is 10 where v is undefended), provided ``min(A_u / D_v, 10) >= attack-min-ratio``; ties
+go to the first neighbour in route order. Formations fight today when they attack or when their
+place is attacked.
+
+**Pull-outs.** A formation that pulls out leaves before the fight when the attack power arriving
+at its place over the defence power there (after today's air strikes) reaches ``pull-out-ratio``.
+It goes to the first neighbouring place its camp holds that is not attacked today, else the first
+its camp holds; it takes no part in today's fight.
+
+**Attrition** (Helmbold 1961): at a place attacked with power A (as planned at the start of the
+day) and defended with power D > 0 (after the air strikes and the pull-outs), r = A / D; every
+attacking formation loses the share ``min(max-daily-loss, rate x r^-h)`` and every defending one
+``min(max-daily-loss, rate x r^h)`` (a formation that attacks and is attacked adds both, at most 1).
+Its personnel losses are gamma-Poisson with that mean and shape ``loss-dispersion``; each kind of
+heavy weapon is lost binomially at the share of personnel lost.
+
+**Advance and capture.** Progress along the leg u -> v grows by ``advance-km-per-day x clip((r - 1)
+/ (capture-ratio - 1), 0, 1)``, the full rate when v is undefended. When it reaches the leg's
+length v passes to the holder of u (when two places take v on the same day, the later in the
+scenario's order of places), progress on every leg touching v starts again from zero, and the
+attackers from that place move in. A formation left on a place its camp no longer holds retreats
+to the first neighbouring place its camp holds, or is destroyed with all its weapons if there is
+none. Formations that have not arrived yet take no part in any of this.
+
+**Breakpoints.** A formation breaks once it has lost its ``breakpoint`` share of its personnel:
+it no longer attacks and keeps ``broken-power`` of its power.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from benchmarks.reference.agents import Formation
+
+if TYPE_CHECKING:
+    from benchmarks.reference.model import Leg, TheatreModel
+
+TINY = 1e-9
+MAX_RATIO = 10.0
+
+
+@dataclass
+class Plan:
+    """Today's attacks, decided at the start of the day (before the air war)."""
+
+    attack: dict[int, float]                    # place -> attack power there
+    target: dict[int, tuple[int, Leg]]          # place -> (place attacked from it, leg used)
+    against: dict[int, float]                   # place -> attack power arriving there
+    attackers: set[Formation] = field(default_factory=set)
+    engaged: set[Formation] = field(default_factory=set)
+
+
+def loss_shares(ratio: float, rate: float, exponent: float, cap: float) -> tuple[float, float]:
+    """Helmbold's daily loss shares of attacker and defender at force ratio ``ratio`` = A / D."""
+    ratio = max(ratio, TINY)
+    return min(cap, rate * ratio ** -exponent), min(cap, rate * ratio ** exponent)
+
+
+def defence_by_place(m: TheatreModel, power: dict[Formation, float]) -> dict[int, float]:
+    defence: dict[int, float] = {}
+    for f in m.formations:
+        defence[f.place] = defence.get(f.place, 0.0) + power[f] * f.posture_factor()
+    return {p: d * m.terrain[p] for p, d in defence.items()}
+
+
+def hostile(m: TheatreModel, a: int, b: int) -> bool:
+    return m.fire(a, b) and m.fire(b, a)
+
+
+def plan_attacks(m: TheatreModel) -> Plan:
+    p = m.params
+    power = {f: f.power() for f in m.formations}
+    defence = defence_by_place(m, power)
+    attackers = {f for f in m.formations
+                 if f.posture == "attack" and not f.broken and power[f] > 0 and m.fighting}
+    attack: dict[int, float] = {}
+    for f in m.formations:
+        if f in attackers:
+            attack[f.place] = attack.get(f.place, 0.0) + power[f]
+    target: dict[int, tuple[int, Leg]] = {}
+    for u in sorted(attack):
+        a_u = attack[u]
+        best, best_score = None, -1.0
+        for v, leg in m.neighbours[u]:
+            if not hostile(m, m.control[u], m.control[v]):
+                continue
+            d_v = defence.get(v, 0.0)
+            ratio = min(a_u / d_v, MAX_RATIO) if d_v > TINY else MAX_RATIO
+            if ratio < p["attack-min-ratio"]:
+                continue
+            score = m.theatre.place_value[v] * ratio + TINY
+            if score > best_score:
+                best, best_score = (v, leg), score
+        if best is not None:
+            target[u] = best
+    against: dict[int, float] = {}
+    for u, (v, _) in target.items():
+        against[v] = against.get(v, 0.0) + attack[u]
+    engaged = {f for f in m.formations
+               if (f in attackers and f.place in target) or (against.get(f.place, 0.0) > 0 and power[f] > 0)}
+    return Plan(attack, target, against, attackers, engaged)
+
+
+def retreat(m: TheatreModel, f: Formation, avoid: set[int]) -> bool:
+    """Move ``f`` to the first neighbouring place its camp holds, preferring places not in
+    ``avoid``; False if its camp holds no neighbouring place."""
+    friendly = [v for v, _ in m.neighbours[f.place] if m.holder_camp(v) == f.camp]
+    if not friendly:
+        return False
+    calm = [v for v in friendly if v not in avoid]
+    f.place = (calm or friendly)[0]
+    return True
+
+
+def ground_day(m: TheatreModel, plan: Plan) -> None:
+    p = m.params
+    rng = m.rng
+    # the plan was made before the air strikes: power and defence after them
+    power = {f: f.power() for f in m.formations}
+    defence = defence_by_place(m, power)
+
+    # pull-outs before the fight
+    attacked_places = {v for v, a in plan.against.items() if a > 0}
+    leaving = [f for f in m.formations
+               if f.pulls_out and power[f] > 0 and f.place in attacked_places
+               and plan.against[f.place] / max(defence.get(f.place, 0.0), TINY) >= p["pull-out-ratio"]]
+    moved = {f for f in leaving if retreat(m, f, attacked_places)}
+    for f in moved:
+        power[f] = 0.0
+    defence = defence_by_place(m, power)
+
+    # attrition at every place attacked and defended
+    ratio: dict[int, float] = {}
+    shares: dict[int, tuple[float, float]] = {}
+    for v, a in plan.against.items():
+        d = defence.get(v, 0.0)
+        if d > TINY:
+            ratio[v] = max(a, TINY) / d
+            shares[v] = loss_shares(ratio[v], p["attrition-rate"], p["helmbold-exponent"], p["max-daily-loss"])
+        else:
+            ratio[v] = MAX_RATIO
+    attacking = {f for f in plan.attackers if f.place in plan.target and f not in moved}
+    for f in m.formations:
+        share = 0.0
+        if f in attacking:
+            share += shares.get(plan.target[f.place][0], (0.0, 0.0))[0]
+        if f not in moved and power[f] > 0:
+            share += shares.get(f.place, (0.0, 0.0))[1]
+        share = min(share, 1.0)
+        if share <= 0 or f.personnel <= 0:
+            continue
+        k = p["loss-dispersion"]
+        killed = min(int(rng.poisson(rng.gamma(k, f.personnel * share / k))), f.personnel)
+        frac = killed / f.personnel
+        f.lose(killed, int(rng.binomial(f.tanks, frac)), int(rng.binomial(f.ifvs, frac)),
+               int(rng.binomial(f.artillery, frac)))
+
+    # who fought whom: attackers fire on the holder of the place attacked, defenders fire back
+    for u, (v, _) in plan.target.items():
+        m.fired.add((m.control[u], m.control[v]))
+        if defence.get(v, 0.0) > TINY:
+            m.fired.add((m.control[v], m.control[u]))
+
+    # advance along the legs attacked today (places in index order), then captures
+    cr, km_per_day = p["capture-ratio"], p["advance-km-per-day"]
+    taken_from: dict[int, int] = {}
+    for u, (v, leg) in sorted(plan.target.items()):
+        if defence.get(v, 0.0) > TINY:
+            gain = km_per_day * min(max((ratio[v] - 1) / max(cr - 1, TINY), 0.0), 1.0)
+        else:
+            gain = km_per_day
+        leg.progress += gain
+        if leg.progress >= leg.length and m.fighting:
+            taken_from[v] = u          # two places taking v the same day: the later one has it
+    holders = list(m.control)
+    for v, u in taken_from.items():
+        m.control[v] = holders[u]
+    for leg in m.legs:
+        if leg.src in taken_from or leg.dst in taken_from:
+            leg.progress = 0.0
+    for f in attacking:
+        u = f.place
+        v = plan.target[u][0]
+        if taken_from.get(v) == u and m.holder_camp(v) == f.camp:
+            f.place = v
+
+    # formations on a place their camp lost retreat, or are destroyed
+    for f in m.formations:
+        if f.present and f.personnel > 0 and m.holder_camp(f.place) != f.camp and not retreat(m, f, set()):
+            f.lose(f.personnel, f.tanks, f.ifvs, f.artillery)
+
+    for f in m.formations:
+        if f.personnel0 > 0 and 1 - f.personnel / f.personnel0 >= f.breakpoint:
+            f.broken = True
