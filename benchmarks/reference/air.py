@@ -20,12 +20,12 @@
    ``e_k`` of the sorties over the places it covers (``e_k x drone-exposure`` of drone sorties),
    and each engagement (a Poisson number of them) uses a missile.
 5. **Ground attack**: close air support goes to the enemy formations (of actors it fires on, arrived
-   and with personnel left) in
-   reach that fight today, strike and interdiction to all enemy formations in reach, drone sorties
-   to all enemy formations in reach, in proportion to their personnel. The surviving sorties
-   (sorties x (1 - air-defence loss probability)) kill ``strike_kills`` personnel each on average
-   (Poisson) and destroy ``cas-armour-share`` heavy weapons per person killed (aircraft) or
-   ``armour_kills`` per sortie (drones), Poisson, taken at random from tanks, IFVs and guns.
+   and with personnel left) in reach that fight today, strike and interdiction to all enemy
+   formations in reach, drone sorties to all enemy formations in reach, in proportion to their
+   personnel. The surviving sorties (sorties x (1 - air-defence loss probability)) kill
+   ``strike_kills`` personnel each on average (Poisson) and destroy ``cas-armour-share`` heavy
+   weapons per person killed (aircraft) or ``armour_kills`` per sortie (drones), Poisson, taken at
+   random from tanks, IFVs and guns.
 
 A wing's losses are binomial: its sorties, each lost with ``1 - (1 - fighters) x (1 - mean
 air-defence loss probability over its sorties)``. An actor has fired on another when its fighters
