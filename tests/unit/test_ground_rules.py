@@ -288,7 +288,7 @@ def test_an_attack_is_recorded_as_fire_both_ways_between_hostile_actors():
     assert fired[:, red, blue].all() and fired[:, blue, red].all()
 
 
-@pytest.mark.xfail(strict=True, reason=(
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "a defender is recorded as firing on its attacker even when its rules of engagement say it fires "
     "on nobody: src/flashpoint/engine/ground.py:259 sets fired[holder[v], holder[u]] for every defended "
     "place attacked, without checking fires_on[holder[v], holder[u]] (here Blue has fires_on = [] and "
