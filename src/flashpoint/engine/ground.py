@@ -4,6 +4,11 @@
 
     P = (personnel + w_tank tanks + w_ifv IFVs + w_art guns) x quality x (1 + m (morale - 0.5))
         x commitment x actor's ground commitment  [x broken-power once broken]
+        [x air-superiority-power while its side holds air superiority]
+
+An actor's side **holds air superiority** on a day when its camp has aircraft or drones able to
+fly (available x sortie rate x commitment > 0) and no actor that fires on it has (`air_superiority`;
+CDB90's AEROA, whose effect the calibration measures).
 
 **Fronts** are the directed road legs u -> v between places held by actors that fire on each
 other. Formations in attack posture at u attack the neighbour v that maximises
@@ -24,7 +29,8 @@ shape ``loss-dispersion``; heavy equipment is lost binomially at the same share.
 v changes hands and the attackers move in. Formations left on a place their camp no longer holds
 retreat to a neighbouring friendly place, or are destroyed if there is none. Formations that pull
 out (``pulls_out``) leave before the fight when ``A / D >= pull-out-ratio``. A formation breaks
-when its losses reach its ``breakpoint`` share: it no longer attacks and keeps ``broken-power`` of
+when its losses reach its ``breakpoint`` share (divided by ``air-superiority-breakpoint`` while an
+actor that fires on it holds air superiority): it no longer attacks and keeps ``broken-power`` of
 its power in defence.
 """
 
@@ -85,8 +91,26 @@ def combat_power(th: Theatre, st: State) -> np.ndarray:
     mult = (st.quality * (1 + p["morale-weight"][:, None] * (st.morale - 0.5)) * st.g_commit
             * st.ground_commitment[:, th.g_owner])
     mult = np.where(st.broken, mult * p["broken-power"][:, None], mult)
+    holds, _ = air_superiority(th, st)
+    mult = np.where(holds[:, th.g_owner], mult * p["air-superiority-power"][:, None], mult)
     active = (st.day >= th.g_arrives)[None, :] & (st.pers > 0)
     return raw * np.maximum(mult, 0.0) * active
+
+
+def air_superiority(th: Theatre, st: State) -> tuple[np.ndarray, np.ndarray]:
+    """(R, A) bools: the actor's side holds air superiority today (its camp can fly and no actor
+    that fires on it can), and an actor that fires on it holds air superiority."""
+    eye = np.eye(th.n_actors)
+    flying = ((st.aircraft * st.sortie_rate * st.w_commit * st.air_commitment[:, th.w_owner]
+               * (st.day >= th.w_arrives)[None, :]) @ eye[th.w_owner].reshape(-1, th.n_actors)
+              + (st.drones * st.d_sorties * st.d_commit * st.air_commitment[:, th.d_owner]
+                 * (st.day >= th.d_arrives)[None, :]) @ eye[th.d_owner].reshape(-1, th.n_actors))
+    same_camp = th.actor_camp[:, None] == th.actor_camp[None, :]
+    own = flying @ same_camp.astype(float)
+    fires = st.fires_on.astype(float)
+    holds = (own > 0) & (np.einsum("rba,rb->ra", fires, flying) <= 0)
+    under = np.einsum("rba,rb->ra", fires, holds.astype(float)) > 0
+    return holds, under
 
 
 def _defence_multipliers(th: Theatre, st: State) -> tuple[np.ndarray, np.ndarray]:
@@ -195,7 +219,9 @@ def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan
         apply_ground_losses(st, rng, geo, np.where(lost, st.pers, 0.0),
                             np.where(lost, st.tanks + st.ifvs + st.art, 0.0))
 
-    st.broken |= (st.pers0 > 0) & (1 - st.pers / np.maximum(st.pers0, TINY) >= st.breakpoint)
+    _, under = air_superiority(th, st)
+    bp = st.breakpoint / np.where(under[:, th.g_owner], p["air-superiority-breakpoint"][:, None], 1.0)
+    st.broken |= (st.pers0 > 0) & (1 - st.pers / np.maximum(st.pers0, TINY) >= bp)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -27,11 +27,20 @@ TERRAINS = ("urban", "open", "mixed", "rough", "mountain")
 EARTH_RADIUS_KM = 6371.0
 
 
-def default_parameters() -> dict[str, Parameter]:
-    """The engine's model constants with their sources (``engine/parameters.toml``)."""
+def prior_parameters() -> dict[str, Parameter]:
+    """The engine's model constants as ``engine/parameters.toml`` gives them, before calibration."""
     text = resources.files("flashpoint.engine").joinpath("parameters.toml").read_text("utf-8")
     data = tomllib.loads(text)
     return {name: Parameter.model_validate(p) for name, p in data["parameters"].items()}
+
+
+def default_parameters() -> dict[str, Parameter]:
+    """The engine's model constants with their sources: ``engine/parameters.toml`` with the combat
+    constants fitted to CDB90 (``engine/calibration/cdb90.json``, checked against the shipped data)
+    in place of their priors, as distributions that carry the fit's standard errors."""
+    from flashpoint.engine.calibration import apply_calibration, shipped_calibration
+
+    return apply_calibration(prior_parameters(), shipped_calibration())
 
 
 def great_circle_km(lat1, lon1, lat2, lon2):

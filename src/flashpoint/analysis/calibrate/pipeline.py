@@ -1,0 +1,186 @@
+"""The calibration and prediction commands as functions: fit, score, write; read, check, predict.
+
+`calibrate` fits the kernel's constants to a folder with the CDB90 layout, cross-validates them
+against the baselines, checks the air-superiority effect, and returns the calibration document
+(``params.json``). `predict_battles` reads such a document and predicts every battle of a
+folder. Writing is atomic: a temporary file in the target folder, renamed when complete.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from flashpoint import __version__
+from flashpoint.analysis.calibrate.checks import air_superiority_check
+from flashpoint.analysis.calibrate.data import REQUIRED, battles_from_frame
+from flashpoint.analysis.calibrate.fitting import MIN_BATTLES, fit, fixed_values
+from flashpoint.analysis.calibrate.kernel import CONSTANTS, ERA_REFERENCE_YEAR, FIXED, SUBSTEPS, predict
+from flashpoint.analysis.calibrate.scores import cross_validate, score
+from flashpoint.analysis.history.cdb90 import FILES_READ, PATCHED_FILE, data_hash, default_folder, load_battles
+from flashpoint.engine.calibration import FORMAT, Calibration, read_calibration
+from flashpoint.errors import FlashpointError
+
+__all__ = ["PREDICTION_COLUMNS", "calibrate", "predict_battles", "write_csv", "write_json"]
+
+PREDICTION_COLUMNS = ["isqno", "p_attacker_wins", "p_draw", "attacker_casualty_fraction",
+                      "defender_casualty_fraction"]
+
+
+def _folder_label(folder: Path | None) -> str:
+    root = default_folder() if folder is None else Path(folder)
+    try:
+        if root.resolve() == default_folder().resolve():
+            return "flashpoint/analysis/history/data/cdb90 (the copy shipped in the package)"
+    except OSError:  # pragma: no cover - resolve() of an existing folder does not fail
+        pass
+    return str(folder)
+
+
+def _round(x: Any, digits: int = 6) -> Any:
+    """Numbers rounded to ``digits`` significant digits, so that the file is stable and readable."""
+    if isinstance(x, dict):
+        return {k: _round(v, digits) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_round(v, digits) for v in x]
+    if isinstance(x, bool | int | str) or x is None:
+        return x
+    x = float(x)
+    if not math.isfinite(x):
+        return None
+    return float(f"{x:.{digits}g}")
+
+
+def calibrate(folder: Path | None = None, *, seed: int = 1, folds: int = 10) -> dict[str, Any]:
+    """Fit, cross-validate and check the kernel on the battles in ``folder`` (None: the shipped
+    CDB90 copy); the calibration document, ready to write as JSON."""
+    if folds < 2:
+        raise FlashpointError(f"--folds {folds}: expected at least 2 groups for cross-validation")
+    if not 0 <= seed < 2**63:
+        raise FlashpointError(f"--seed {seed}: expected a whole number from 0 to 2^63 - 1")
+    frame = load_battles(folder)
+    digest = data_hash(folder)
+    battles = battles_from_frame(frame)
+    left_out = {field: int((frame[col].isna() | (frame[col] <= 0)).sum()) for col, field in REQUIRED.items()}
+    if len(battles) < folds:
+        raise FlashpointError(f"{_folder_label(folder)}: {len(battles)} battles can be run; expected at least "
+                              f"--folds ({folds})")
+    known = int(np.sum(~np.isnan(battles.wina)))
+    if known < MIN_BATTLES:
+        where = Path(folder) / PATCHED_FILE if folder is not None else PATCHED_FILE
+        raise FlashpointError(f"{where}: field WINA is known for {known} battles that can be run; expected at "
+                              f"least {MIN_BATTLES} to fit {len(CONSTANTS)} constants")
+    fixed = fixed_values()
+    fitted = fit(battles, fixed=fixed)
+    constants = {**fitted.values, **fixed}
+    preds = cross_validate(battles, fixed, folds=folds, seed=seed)
+    scores = score(battles, preds)
+    try:
+        air = air_superiority_check(constants, frame, seed=seed)
+    except FlashpointError as exc:
+        air = {"error": str(exc)}
+    doc = {
+        "format": FORMAT,
+        "version": __version__,
+        "seed": seed,
+        "folds": folds,
+        "data": {
+            "source": _folder_label(folder),
+            "hash": digest,
+            "files": list(FILES_READ),
+            "battles_read": len(frame),
+            "battles_used": len(battles),
+            "battles_with_outcome": int(np.sum(~np.isnan(battles.wina))),
+            "left_out_for_missing_field": left_out,
+        },
+        "kernel": {"substeps_per_day": SUBSTEPS, "era_reference_year": ERA_REFERENCE_YEAR,
+                   "module": "flashpoint.analysis.calibrate.kernel"},
+        "fixed": {name: fixed[name] for name in FIXED},
+        "constants": {
+            c.name: {"value": fitted.values[c.name], "se": fitted.se[c.name], "low": c.low, "high": c.high,
+                     "at_limit": fitted.at_limit[c.name], "engine": c.engine, "description": c.description}
+            for c in CONSTANTS
+        },
+        "fit": {"log_likelihood": fitted.log_likelihood, "battles": fitted.n_battles,
+                "iterations": fitted.iterations, "converged": fitted.converged, "message": fitted.message,
+                "standard_errors": "sandwich (Huber-White), delta method to the natural scale"},
+        "scores": {"cross_validated": scores},
+        "air_superiority": air,
+    }
+    return _round(doc)
+
+
+def _atomic_write(path: Path, write) -> None:
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FlashpointError(f"--out {path}: folder {folder} does not exist; expected an existing folder")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
+    except OSError as exc:
+        raise FlashpointError(f"--out {path}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, doc: dict[str, Any]) -> None:
+    """Write ``doc`` as indented JSON, atomically."""
+    _atomic_write(path, lambda h: h.write(json.dumps(doc, indent=2) + "\n"))
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    """Write ``frame`` as CSV (no index), atomically."""
+    _atomic_write(path, lambda h: frame.to_csv(h, index=False, lineterminator="\n"))
+
+
+def _check_constants(cal: Calibration) -> None:
+    needed = [c.name for c in CONSTANTS]
+    missing = [n for n in needed if n not in cal.constants]
+    if missing:
+        raise FlashpointError(f"{cal.path}: field constants.{missing[0]} is missing; expected every constant "
+                              "of the battle kernel")
+    absent = [n for n in FIXED if n not in cal.fixed]
+    if absent:
+        raise FlashpointError(f"{cal.path}: field fixed.{absent[0]} is missing; expected the constants the "
+                              "fit held fixed")
+
+
+def predict_battles(params: Path, folder: Path | None, *, other_data: bool = False,
+                    skip_incomplete: bool = False) -> pd.DataFrame:
+    """One row per battle of ``folder``: the kernel's prediction with the constants of ``params``.
+
+    ``params`` must come from this Flashpoint version and, unless ``other_data``, from the same
+    battle data (same hash). A battle without a field the kernel needs raises, unless
+    ``skip_incomplete``, which gives it a row with empty predictions.
+    """
+    frame = load_battles(folder)
+    digest = data_hash(folder)
+    cal = read_calibration(params, data_hash=None if other_data else digest)
+    _check_constants(cal)
+    source = Path(folder) / PATCHED_FILE if folder is not None else f"{PATCHED_FILE} (shipped copy)"
+    battles = battles_from_frame(frame, source=source, strict=not skip_incomplete)
+    pred = predict(cal.values(), battles)
+    out = pd.DataFrame({"isqno": frame.index.to_numpy(dtype=np.int64)})
+    rows = pd.DataFrame({
+        "isqno": battles.isqno,
+        "p_attacker_wins": pred.p_win,
+        "p_draw": pred.p_draw,
+        "attacker_casualty_fraction": pred.frac_a,
+        "defender_casualty_fraction": pred.frac_d,
+    })
+    out = out.merge(rows, on="isqno", how="left")
+    for col in PREDICTION_COLUMNS[1:]:
+        out[col] = out[col].round(6)
+    return out[PREDICTION_COLUMNS]

@@ -1,0 +1,157 @@
+"""Commands that hold the model against history: calibrate, predict-battles, backtest."""
+
+from __future__ import annotations
+
+import json
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from flashpoint.cli import ScenarioArg, app, console, err_console, user_errors
+from flashpoint.errors import FlashpointError
+
+BattlesOpt = Annotated[
+    Path | None,
+    typer.Option("--battles", help="folder with the CDB90 layout (CDB90-patched.csv, data/battles.csv); "
+                 "default: the copy shipped in the package"),
+]
+
+
+def _check_out(out: Path) -> None:
+    """Fail before any work when the output's folder does not exist."""
+    if not out.parent.is_dir():
+        raise FlashpointError(f"--out {out}: folder {out.parent} does not exist; expected an existing folder")
+
+
+def _fmt(x: float | None, digits: int = 3) -> str:
+    return "-" if x is None else f"{x:.{digits}g}"
+
+
+def _print_calibration(doc: dict, out: Path) -> None:
+    t = Table(title=f"Constants fitted on {doc['data']['battles_used']} battles "
+                    f"(data sha256 {doc['data']['hash'][:12]}...)")
+    for col in ("constant", "value", "standard error", "", "used by"):
+        t.add_column(col)
+    for name, c in doc["constants"].items():
+        t.add_row(name, _fmt(c["value"], 4), _fmt(c["se"], 2), "at limit" if c["at_limit"] else "",
+                  "engine" if c["engine"] else "kernel")
+    console.print(t)
+    cv = doc["scores"]["cross_validated"]
+    t = Table(title=f"{doc['folds']}-fold cross-validation, {cv['n_battles']} battles (seed {doc['seed']})")
+    for col in ("model", "Brier", "log loss", "MAE attacker casualties", "MAE defender casualties"):
+        t.add_column(col)
+    for m, label in (("model", "battle kernel"), ("force_ratio", "force ratio (logistic)"),
+                     ("base_rate", "CDB90 base rate")):
+        s = cv[m]
+        t.add_row(label, f"{s['brier']:.4f}", f"{s['log_loss']:.4f}", f"{s['casualties_attacker']['mae']:.4f}",
+                  f"{s['casualties_defender']['mae']:.4f}")
+    console.print(t)
+    air = doc["air_superiority"]
+    if "error" in air:
+        console.print(f"air superiority check: not computed ({air['error']})")
+    else:
+        o, le = air["odds_ratio"], air["median_loss_exchange"]
+        console.print(
+            f"air superiority, battles after 1939: odds ratio of attacker victory predicted {o['predicted']:.2f} "
+            f"(published {o['published']}, 95% CI {o['published_ci95'][0]}-{o['published_ci95'][1]}); median "
+            f"loss-exchange ratio predicted {le['attacker_has_air_superiority']['predicted']:.2f} with / "
+            f"{le['defender_has_air_superiority']['predicted']:.2f} against (observed "
+            f"{le['attacker_has_air_superiority']['observed']:.2f} / "
+            f"{le['defender_has_air_superiority']['observed']:.2f}): "
+            f"{'inside' if air['inside'] else 'OUTSIDE'} the intervals")
+    console.print(f"written: {out}")
+
+
+@app.command("calibrate")
+@user_errors
+def calibrate_command(
+    out: Annotated[Path, typer.Option("--out", help="calibration file to write (JSON)")],
+    battles: BattlesOpt = None,
+    seed: Annotated[int, typer.Option(help="seed of the cross-validation folds")] = 1,
+    folds: Annotated[int, typer.Option(help="groups of the cross-validation")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="print the calibration file to standard output")] = False,
+) -> None:
+    """Fit the engine's ground-combat constants to CDB90 and score them out of sample."""
+    from flashpoint.analysis.calibrate.pipeline import calibrate, write_json
+
+    _check_out(out)
+    status = nullcontext() if as_json else err_console.status("fitting and cross-validating the battle kernel")
+    with status:
+        doc = calibrate(battles, seed=seed, folds=folds)
+    write_json(out, doc)
+    if as_json:
+        print(json.dumps(doc, indent=2))
+        return
+    _print_calibration(doc, out)
+
+
+@app.command("predict-battles")
+@user_errors
+def predict_battles_command(
+    params: Annotated[Path, typer.Option("--params", help="calibration file written by 'flashpoint calibrate'")],
+    out: Annotated[Path, typer.Option("--out", help="CSV file to write, one row per battle")],
+    battles: BattlesOpt = None,
+    other_data: Annotated[bool, typer.Option(
+        "--other-data", help="predict battles other than those the constants were fitted on "
+        "(the folder's data hash may differ from the calibration's)")] = False,
+    skip_incomplete: Annotated[bool, typer.Option(
+        "--skip-incomplete", help="give battles without a strength or duration an empty row instead of failing")]
+        = False,
+) -> None:
+    """Predict every battle of a CDB90-layout folder with calibrated constants."""
+    from flashpoint.analysis.calibrate.pipeline import predict_battles, write_csv
+
+    _check_out(out)
+    frame = predict_battles(params, battles, other_data=other_data, skip_incomplete=skip_incomplete)
+    write_csv(out, frame)
+    empty = int(frame["p_attacker_wins"].isna().sum())
+    note = f" ({empty} without a prediction: a field the kernel needs is not available)" if empty else ""
+    console.print(f"written: {out} ({len(frame)} battles{note})")
+
+
+@app.command("backtest")
+@user_errors
+def backtest_command(
+    scenario: ScenarioArg,
+    runs: Annotated[int, typer.Option("--runs", "-n", help="number of futures to simulate")] = 1000,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same numbers")] = 1,
+    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+) -> None:
+    """Run a scenario from its start and compare its dated changes of control with history."""
+    from flashpoint.analysis.backtest import backtest
+
+    if workers < 1:
+        raise FlashpointError(f"--workers {workers}: must be at least 1")
+    with nullcontext() if as_json else err_console.status(f"simulating {runs} runs"):
+        result = backtest(scenario, runs=runs, seed=seed, workers=workers)
+    if as_json:
+        keys = ("id", "place", "observed_day", "q05", "q50", "q95", "inside")
+        doc = {"events": [{k: e[k] for k in keys} | {"observed_last_day": e["observed_last_day"], "crps": e["crps"]}
+                          for e in result["events"]],
+               "coverage": result["coverage"], "crps": result["crps"],
+               "scenario": result["scenario"], "runs": result["runs"], "seed": result["seed"],
+               "calibration": result["calibration"]}
+        print(json.dumps(doc, indent=2))
+        return
+    horizon = result["horizon_days"]
+    t = Table(title=f"Backtest of {result['scenario']} from {result['start']} ({runs} runs, seed {seed}; "
+                    f"day 0 = {result['start']})")
+    for col in ("event", "places", "observed", "day", "q05", "q50", "q95", "inside", "CRPS"):
+        t.add_column(col)
+    late = f">{horizon - 1}"
+    for e in result["events"]:
+        day = str(e["observed_day"]) if e["observed_day"] == e["observed_last_day"] \
+            else f"{e['observed_day']}-{e['observed_last_day']}"
+        t.add_row(e["description"], e["place"], e["observed_date"], day,
+                  *(late if e[q] is None else f"{e[q]:.0f}" for q in ("q05", "q50", "q95")),
+                  "yes" if e["inside"] else "NO", f"{e['crps']:.1f}")
+    console.print(t)
+    inside = sum(e["inside"] for e in result["events"])
+    console.print(f"coverage of the 90% intervals: {inside} of {len(result['events'])} "
+                  f"({result['coverage']:.0%}); mean CRPS {result['crps']:.1f} days")
+    cal = result["calibration"]
+    console.print(f"constants: {cal['file']} (data sha256 {cal['data_hash'][:12]}...)")
