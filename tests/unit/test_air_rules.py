@@ -244,12 +244,6 @@ def test_fighters_do_not_engage_an_actor_they_do_not_fire_on(build):
 
 
 # ------------------------------------------------------------------ who downed whom
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "an aircraft kill is credited to every actor whose weapons engaged the victim that day, whether "
-    "or not they could kill: src/flashpoint/engine/air.py:90 sets downed[a, b] = threat[a, b] > 0 & "
-    "(b lost anything today); here Blue's battery (kill_prob 0) gets downed[blue, red] in every run in "
-    "which Green's battery shot a Red aircraft down, so an 'aircraft-kill' rung can be reached by an "
-    "actor that downed nothing"))
 def test_a_battery_that_cannot_kill_is_not_credited_with_kills(build):
     def change(d):
         d["actors"]["greenland"] = {"name": "Greenland", "camp": "blue", **SRC}

@@ -263,10 +263,6 @@ def test_an_overrun_formation_with_a_friendly_neighbour_retreats():
 
 
 # ---------------------------------------------------------------- a war without aircraft
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "geometry() cannot handle a scenario in which no actor owns aircraft or drones: "
-    "src/flashpoint/engine/geometry.py:48 eye_aa[w_aa].reshape(-1, len(air_actors)) with 0 air actors "
-    "raises 'cannot reshape array of size 0 into shape (0)'"))
 def test_a_scenario_without_air_units_can_be_simulated():
     data = scenario_data()
     data["forces"].pop("air")
@@ -288,11 +284,6 @@ def test_an_attack_is_recorded_as_fire_both_ways_between_hostile_actors():
     assert fired[:, red, blue].all() and fired[:, blue, red].all()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "a defender is recorded as firing on its attacker even when its rules of engagement say it fires "
-    "on nobody: src/flashpoint/engine/ground.py:259 sets fired[holder[v], holder[u]] for every defended "
-    "place attacked, without checking fires_on[holder[v], holder[u]] (here Blue has fires_on = [] and "
-    "still gets fired[blue, red] in every run; a 'reached_when' rung by Blue on Red would be reached)"))
 def test_a_defender_that_fires_on_nobody_is_not_recorded_as_firing():
     data = scenario_data()
     data["actors"]["blueland"]["fires_on"] = []

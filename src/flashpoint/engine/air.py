@@ -65,13 +65,14 @@ def air_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, engaged: np.n
     kill_mean = np.zeros((n, len(th.ground)))
     armour_mean = np.zeros((n, len(th.ground)))
     threat = np.zeros((n, n_a, n_a))
+    lethal = np.zeros((n, n_a, n_a))
     hits = np.zeros((n, n_a, n_a))
     _air_kernel(sorties, d_sorties, u_sead, th.w_missions, th.w_owner, th.d_owner, th.b_owner, th.g_owner,
                 st.fires_on, st.alive, day >= th.b_arrives, st.missiles, st.pe, st.pk, st.w_sead, st.d_sead,
                 st.a2a, st.w_strike, st.d_strike, st.d_armour, p["sead-suppression"], p["drone-exposure"],
                 p["cas-armour-share"], geo.wing_reach_b, geo.drone_reach_b, geo.wing_reach, geo.drone_reach,
-                geo.cover > 0, st.pers, st.loc, engaged,
-                destroyed, p_loss, p_dloss, shots, kill_mean, armour_mean, threat, hits)
+                geo.cover > 0, th.b_place, st.pers, st.loc, engaged,
+                destroyed, p_loss, p_dloss, shots, kill_mean, armour_mean, threat, lethal, hits)
     st.alive &= ~destroyed
     _add_losses(st.losses["air_defence_lost"], destroyed.astype(float), geo.owner_b)
 
@@ -87,7 +88,7 @@ def air_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, engaged: np.n
 
     lost_by_actor = lost @ geo.owner_w + d_lost @ geo.owner_d                     # (R, A)
     st.fired |= (threat > 0) | (hits > 0)
-    st.downed |= (threat > 0) & (lost_by_actor[:, None, :] > 0)
+    st.downed |= (lethal > 0) & (lost_by_actor[:, None, :] > 0)
     apply_ground_losses(st, rng, geo, np.minimum(rng.poisson(kill_mean), st.pers), rng.poisson(armour_mean))
 
 
@@ -95,9 +96,12 @@ def air_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, engaged: np.n
 def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner, g_owner,
                 fo, alive, b_arrived, missiles, pe, pk, w_sead, d_sead, a2a, w_strike, d_strike, d_armour,
                 supp, exposure, armour_share, wing_reach_b, drone_reach_b, wing_reach, drone_reach, cover,
-                pers, loc, engaged,
-                destroyed, p_loss, p_dloss, shots, kill_mean, armour_mean, threat, hits):
-    """The day's expected air effects, run by run (the random draws are made outside)."""
+                b_place, pers, loc, engaged,
+                destroyed, p_loss, p_dloss, shots, kill_mean, armour_mean, threat, lethal, hits):
+    """The day's expected air effects, run by run (the random draws are made outside).
+
+    ``threat[a, b]`` is the expected number of engagements of b's aircraft by a's weapons (a fired on
+    b), ``lethal[a, b]`` the expected number of b's aircraft a's weapons kill (credit for a kill)."""
     n_r, n_w = sorties.shape
     n_d, n_b, n_f, n_a = d_sorties.shape[1], u_sead.shape[1], pers.shape[1], fo.shape[1]
     for r in range(n_r):
@@ -166,6 +170,7 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
 
         # ground attack: CAS on formations fighting today, strike and interdiction on any in reach
         over = np.zeros((n_a, n_f))
+        sead_over = np.zeros((n_b, n_a))
         ad_expected = np.zeros(n_w)
         for w in range(n_w):
             if sorties[r, w] <= 0:
@@ -195,8 +200,15 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
                     hits[r, a, g_owner[f]] += to
                     over[a, f] += to
             for b in range(n_b):
-                if sead_wb[w, b] > 0 and ready[b] and fo[r, b_owner[b], a]:
-                    ad_expected[w] += sead_wb[w, b] * -math.expm1(shot[b])
+                if sead_wb[w, b] <= 0:
+                    continue
+                # a SEAD sortie flies over its target's place: every battery covering it may engage
+                ls = 0.0
+                for b2 in range(n_b):
+                    if ready[b2] and cover[b2, b_place[b]] and fo[r, b_owner[b2], a]:
+                        ls += shot[b2]
+                        sead_over[b2, a] += sead_wb[w, b]
+                ad_expected[w] += sead_wb[w, b] * -math.expm1(ls)
         d_expected = np.zeros(n_d)
         for d in range(n_d):
             if d_sorties[r, d] <= 0:
@@ -231,11 +243,10 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
                 for f in range(n_f):
                     if cover[b, loc[r, f]]:
                         on_a += over[a, f]
-                for w in range(n_w):
-                    if w_owner[w] == a:
-                        on_a += sead_wb[w, b]
+                on_a += sead_over[b, a]
                 if on_a > 0:
                     threat[r, b_owner[b], a] += on_a * e_eff[b]
+                    lethal[r, b_owner[b], a] += on_a * e_eff[b] * pk[r, b]
                 engagements += on_a
             shots[r, b] = engagements * e_eff[b]
 
@@ -259,6 +270,7 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
                 if fo[r, a, b] and flown[b] > 0:
                     hazard[b] += ca_potential[a] / max(targets, 1.0)
                     threat[r, a, b] += ca_potential[a]
+                    lethal[r, a, b] += ca_potential[a]
         for w in range(n_w):
             if sorties[r, w] > 0:
                 p_ad = min(max(ad_expected[w] / sorties[r, w], 0.0), 1.0)

@@ -27,24 +27,27 @@ class Geometry:
     owner_d_aa: np.ndarray       # (Dn, Aa)
 
 
+def _onehot(idx: np.ndarray, n: int) -> np.ndarray:
+    """(len(idx), n) rows with a 1 at each index (works for empty tables too)."""
+    return (np.asarray(idx, dtype=np.int64)[:, None] == np.arange(n)[None, :]).astype(float)
+
+
 def geometry(th: Theatre) -> Geometry:
     dist = th.dist_km
-    eye = np.eye(th.n_actors, dtype=float)
-    air_actors = np.unique(np.concatenate([th.w_owner, th.d_owner])).astype(np.int64)
+    air_actors = np.unique(np.concatenate([th.w_owner, th.d_owner]).astype(np.int64))
     w_aa = np.searchsorted(air_actors, th.w_owner)
     d_aa = np.searchsorted(air_actors, th.d_owner)
-    eye_aa = np.eye(len(air_actors))
     return Geometry(
         wing_reach=dist[th.w_base] <= th.w_range[:, None],
         drone_reach=dist[th.d_base] <= th.d_range[:, None],
         cover=(dist[th.b_place] <= th.b_range[:, None]).astype(float),
         wing_reach_b=dist[th.w_base][:, th.b_place] <= th.w_range[:, None],
         drone_reach_b=dist[th.d_base][:, th.b_place] <= th.d_range[:, None],
-        owner_b=eye[th.b_owner].reshape(-1, th.n_actors),
-        owner_w=eye[th.w_owner].reshape(-1, th.n_actors),
-        owner_d=eye[th.d_owner].reshape(-1, th.n_actors),
-        owner_g=eye[th.g_owner].reshape(-1, th.n_actors),
+        owner_b=_onehot(th.b_owner, th.n_actors),
+        owner_w=_onehot(th.w_owner, th.n_actors),
+        owner_d=_onehot(th.d_owner, th.n_actors),
+        owner_g=_onehot(th.g_owner, th.n_actors),
         air_actors=air_actors, w_aa=w_aa, d_aa=d_aa,
-        owner_w_aa=eye_aa[w_aa].reshape(-1, len(air_actors)),
-        owner_d_aa=eye_aa[d_aa].reshape(-1, len(air_actors)),
+        owner_w_aa=_onehot(w_aa, len(air_actors)),
+        owner_d_aa=_onehot(d_aa, len(air_actors)),
     )
