@@ -15,6 +15,7 @@ from scipy import stats
 
 from flashpoint.engine.simulate import BlockResult
 from flashpoint.engine.state import LOSS_KINDS
+from flashpoint.engine.strategy.settlement import SettlementAccumulator
 from flashpoint.engine.theatre import Theatre
 
 EXACT = 100                 # values below this have a bin each
@@ -74,6 +75,10 @@ class Accumulator:
         self.ceasefire = np.zeros(days + 1, dtype=np.int64)
         self.no_ceasefire = 0
         self.held = np.zeros((days + 1, n_c, n_p + 1), dtype=np.int64)
+        # strategy layer: runs in which each option was chosen at least once; the settlement
+        self.decision_options = {aid: list(spec.options) for aid, spec in th.scenario.decisions.items()}
+        self.decision_counts = {aid: np.zeros(len(o), dtype=np.int64) for aid, o in self.decision_options.items()}
+        self.settlement = SettlementAccumulator(th)
 
     def add(self, block: BlockResult) -> None:
         th, f = self.th, block.final
@@ -94,6 +99,10 @@ class Accumulator:
         stopped = f.ceasefire_day >= 0
         self.no_ceasefire += int((~stopped).sum())
         self.ceasefire += np.bincount(f.ceasefire_day[stopped], minlength=self.days + 1)[: self.days + 1]
+        if block.chosen is not None:
+            for j, (aid, options) in enumerate(self.decision_options.items()):
+                self.decision_counts[aid] += block.chosen[:, j, : len(options)].sum(axis=0)
+        self.settlement.add(f.ceasefire_day, block.ceasefire_control, block.ceasefire_capability)
         for c in range(len(th.camps)):
             idx = np.arange(self.days + 1)[None, :] * (n_p + 1) + block.held[:, :, c]
             self.held[:, c, :] += np.bincount(idx.ravel(), minlength=(self.days + 1) * (n_p + 1)).reshape(
@@ -119,11 +128,13 @@ class Accumulator:
         control_actor = {pid: {a: self.control_actor[p, i] / n for i, a in enumerate(th.actors)
                                if self.control_actor[p, i]}
                          for p, pid in enumerate(th.places)}
+        at_least = np.cumsum(self.rungs[::-1])[::-1]
         escalation = {"rungs": th.rung_ids,
-                      "highest": {rid: self.rungs[i] / n for i, rid in enumerate(th.rung_ids)}}
+                      "highest": {rid: self.rungs[i] / n for i, rid in enumerate(th.rung_ids)},
+                      "at_least": {rid: at_least[i] / n for i, rid in enumerate(th.rung_ids)}}
         stopped = n - self.no_ceasefire
         ceasefire = {"share_none": self.no_ceasefire / n}
-        for q in (0.05, 0.5, 0.95):
+        for q in (0.05, 0.25, 0.5, 0.75, 0.95):
             ceasefire[f"q{round(q * 100):02d}"] = (histogram_quantile(self.ceasefire, q)
                                                    if stopped else None)
         territory = {}
@@ -132,7 +143,8 @@ class Accumulator:
             territory[camp] = {f"q{round(q * 100):02d}": [histogram_quantile(counts[d], q)
                                                            for d in range(self.days + 1)]
                                for q in (0.05, 0.5, 0.95)}
-        decisions = {aid: {"continue": 1.0} for aid in th.scenario.decisions}
+        decisions = {aid: {o: int(self.decision_counts[aid][i]) / n for i, o in enumerate(options)}
+                     for aid, options in self.decision_options.items()}
         return {
             "schema_version": SCHEMA_VERSION,
             **meta,
@@ -146,4 +158,5 @@ class Accumulator:
             "decisions": decisions,
             "escalation": escalation,
             "ceasefire_day": ceasefire,
+            "settlement": self.settlement.result(),
         }

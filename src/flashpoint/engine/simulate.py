@@ -12,8 +12,8 @@ from flashpoint.engine.ground import ground_phase, plan_attacks
 from flashpoint.engine.outcomes import FinalState, compile_outcomes
 from flashpoint.engine.rng import Streams
 from flashpoint.engine.state import LOSS_KINDS, State, initial_state
-from flashpoint.engine.strategy.decisions import Continue, Strategy
-from flashpoint.engine.strategy.escalation import ladder_rules, update_rungs
+from flashpoint.engine.strategy.decisions import Strategy, default_strategy
+from flashpoint.engine.strategy.escalation import init_ladder, ladder_rules, update_rungs
 from flashpoint.engine.theatre import Draws, Theatre
 
 
@@ -29,15 +29,24 @@ class BlockResult:
     control_days: np.ndarray | None       # (R, days + 1, P) actor holding each place (trajectories)
     killed_days: np.ndarray | None        # (R, days + 1, A) personnel killed so far (trajectories)
     parameters: dict[str, np.ndarray]     # uncertain inputs drawn per run, by path
+    # strategy layer: options chosen at least once (R, deciding actors, options; None without
+    # decisions), first day each escalation rung was reached (R, K; -1 never), and the line and
+    # battlefield capability multipliers recorded on the day of the ceasefire
+    chosen: np.ndarray | None = None
+    reached_day: np.ndarray | None = None
+    ceasefire_control: np.ndarray | None = None
+    ceasefire_capability: np.ndarray | None = None
 
 
 def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
                    strategy: Strategy | None = None, trajectories: bool = False) -> BlockResult:
-    strategy = strategy or Continue()
     geo = geometry(th)
     draws = Draws(th, seed, start, stop)
     st = initial_state(th, draws)
+    init_ladder(th, st)
+    strategy = strategy or default_strategy(th, st, draws)
     parameters = {path: draws.value(path, dist) for path, dist in th.uncertain.items()}
+    parameters.update(getattr(strategy, "inputs", {}))   # the strategy's own per-run draws
     rng = Streams(seed, start, stop)
     rules = ladder_rules(th)
     n_c = len(th.camps)
@@ -65,7 +74,9 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
 
     final = final_state(th, st)
     outcomes = {oid: fn(final) for oid, fn in compile_outcomes(th).items()}
-    return BlockResult(start, stop, final, outcomes, held, control_days, killed_days, parameters)
+    return BlockResult(start, stop, final, outcomes, held, control_days, killed_days, parameters,
+                       chosen=st.chosen, reached_day=st.reached_day, ceasefire_control=st.ceasefire_control,
+                       ceasefire_capability=st.ceasefire_capability)
 
 
 def _count(values: np.ndarray, n: int) -> np.ndarray:

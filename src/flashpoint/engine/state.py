@@ -69,6 +69,12 @@ class State:
     losses: dict[str, np.ndarray]
     params: dict[str, np.ndarray]
     chosen: np.ndarray | None = None   # (R, A, O) bool: options chosen (strategy layer)
+    # escalation ladder (strategy/escalation.py): first day each rung was reached (-1: never), and how
+    reached_day: np.ndarray | None = None   # (R, K)
+    reached_by: np.ndarray | None = None    # (R, K) 0 not reached, 1 start, 2 trigger, 3 decision
+    # the settlement's inputs, recorded on the day of the ceasefire (strategy/settlement.py)
+    ceasefire_control: np.ndarray | None = None     # (R, P) actor holding each place (-1: no ceasefire)
+    ceasefire_capability: np.ndarray | None = None  # (R, A) battlefield multiplier of capability
     held_history: list[np.ndarray] = field(default_factory=list)
 
     @property

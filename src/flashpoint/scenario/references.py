@@ -64,6 +64,58 @@ def _predicate(p: Predicate, s: Scenario, loc: tuple) -> Iterator[Problem]:
         yield from _predicate(p.not_, s, loc + ("not",))
 
 
+def _mean(q: Any) -> float:
+    return float(q) if isinstance(q, int | float) else float(q.mean())
+
+
+def _issues(s: Scenario) -> Iterator[Problem]:
+    """The political issue table: known actors, camps and places, a capability for every actor
+    on it, a full table (every actor placed on every issue), attention of at most 100%."""
+    if s.issues and s.bargaining is None:
+        yield Problem(("issues",), sorted(s.issues),
+                      "an issue table needs a [bargaining] section with the actors' capability")
+    if s.bargaining is None:
+        return
+    b = s.bargaining
+    yield from _sources(b, s, ("bargaining",))
+    for aid in b.capability:
+        yield from _known("actor", aid, s.actors, ("bargaining", "capability", aid))
+    if not s.issues:
+        yield Problem(("bargaining",), None, "give at least one [issues.<id>] table for the bargaining model")
+    table = sorted(b.capability)
+    attention = dict.fromkeys(table, 0.0)
+    for iid, issue in s.issues.items():
+        loc = ("issues", iid)
+        yield from _sources(issue, s, loc)
+        for key in ("positions", "salience"):
+            given = getattr(issue, key)
+            for aid in given:
+                if aid not in s.actors:
+                    yield from _known("actor", aid, s.actors, loc + (key, aid))
+                elif aid not in b.capability:
+                    yield Problem(loc + (key, aid), aid,
+                                  f"actor '{aid}' has no capability in [bargaining]; add it there or drop it here")
+            missing = [a for a in table if a not in given]
+            if missing:
+                yield Problem(loc + (key,), sorted(given),
+                              "every actor of the bargaining table needs a value here; missing: "
+                              + ", ".join(missing))
+        for aid, q in issue.salience.items():
+            if aid in attention:
+                attention[aid] += _mean(q)
+        if issue.battlefield is not None:
+            yield from _known("camp", issue.battlefield.camp, s.camps, loc + ("battlefield", "camp"))
+            for i, pid in enumerate(issue.battlefield.places):
+                yield from _known("place", pid, s.places, loc + ("battlefield", "places", i))
+    for aid, total in attention.items():
+        if total > 100.0 + 1e-9:
+            yield Problem(("issues",), round(total, 6),
+                          f"actor '{aid}': saliences add up to more than 100 over the issues "
+                          "(percent of attention)")
+        if s.issues and total <= 0.0:
+            yield Problem(("issues",), 0, f"actor '{aid}': every salience is 0; give at least one positive")
+
+
 def check_references(s: Scenario) -> list[Problem]:
     """Every cross-reference problem in the scenario (an empty list when it is consistent)."""
     out: list[Problem] = []
@@ -184,6 +236,15 @@ def check_references(s: Scenario) -> list[Problem]:
                     add(_known("actor", other, actors, oloc + (key, i)))
             for i, fid in enumerate(eff.activate):
                 add(_known("force", fid, set(force_ids), oloc + ("activate", i)))
+            if option.requires is not None:
+                add(_known("escalation rung", option.requires, rung_ids, loc + ("options", oid, "requires")))
+            if option.source is not None:
+                refs = [option.source] if isinstance(option.source, str) else option.source
+                for i, ref in enumerate(refs):
+                    add(_known("source", ref, s.sources, loc + ("options", oid, "source")
+                               + ((i,) if isinstance(option.source, list) else ())))
+
+    add(_issues(s))
 
     for oid, outcome in s.outcomes.items():
         add(_predicate(outcome.when, s, ("outcomes", oid, "when")))

@@ -113,6 +113,8 @@ class Actor(Sourced):
     kind: Literal["state", "non-state"] = "state"
     principal: bool = Field(False, description="a principal sponsor whose consent ends the war")
     stakes: dict[Id, Q(-1000.0, 1000.0)] = Field(default_factory=dict)
+    territory: Q(0.0, 1000.0) = Field(
+        0.0, description="what holding every place (weighted by value) is worth, in the units of stakes")
     cost_tolerance: CostTolerance = Field(default_factory=CostTolerance)
     resolve: Share = 0.5
     reputation: Share = 0.0
@@ -309,9 +311,28 @@ class Effects(Model):
     activate: list[Id] = Field(default_factory=list, description="forces held back until chosen")
 
 
+class Projection(Model):
+    """How the deciding actor expects an option to change the trend of the last days: a small
+    look-up of multipliers (1 = no change), so that choosing needs no simulation of its own."""
+
+    own_advance: Q(0.0, 100.0) = Field(1.0, description="x the advance of the actor's camp")
+    enemy_advance: Q(0.0, 100.0) = Field(1.0, description="x the advance of the camps hostile to it")
+    own_losses: Q(0.0, 100.0) = Field(1.0, description="x the actor's personnel and equipment losses")
+    air_losses: Q(0.0, 100.0) = Field(1.0, description="x the actor's aircraft and drone losses")
+    escalation_risk: Q(0.0, 100.0) = Field(
+        1.0, description="x the chance of climbing to the next escalation rung (the rung's climb_risk)")
+
+
 class Option(Model):
     description: str = ""
     effects: Effects = Field(default_factory=Effects)
+    projection: Projection = Field(default_factory=Projection)
+    credibility: Q(-1.0, 1.0) = Field(
+        0.0, description="what choosing it does to the actor's credibility: -1 a public climb-down, "
+                         "+1 a threat carried out; weighed by the actor's reputation at stake")
+    requires: Id | None = Field(None, description="only available once the run has reached this rung")
+    source: SourceRef | None = None
+    note: str | None = None
 
 
 class DecisionSpec(Model):
@@ -336,10 +357,45 @@ class Rung(Sourced):
     action: str | None = Field(None, description="the matching action of the escalation table")
     description: str = ""
     reached_when: RungTrigger | None = None
+    climb_risk: Probability = Field(
+        0.0, description="what actors believe: the chance that, from this rung, the crisis climbs to the "
+                         "next one within their projection horizon")
+    spills_over: bool = Field(False, description="at this rung the crisis reaches the linked theatres")
 
 
 class Escalation(Model):
     rungs: list[Rung] = Field(default_factory=list)
+
+
+# ------------------------------------------------------------------------- political issues
+class BattlefieldLine(Model):
+    """Where the fighting puts an issue: 100 x the value-weighted share of ``places`` that ``camp``
+    holds (0 when it holds none of them)."""
+
+    camp: Id
+    places: list[Id] = Field(min_length=1)
+
+
+class Issue(Sourced):
+    """One dimension of the political bargain, on a 0-100 scale, with each actor's position and
+    salience (percent of its attention, at most 100 in total over the issues)."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    low: str = Field("", description="what position 0 means")
+    high: str = Field("", description="what position 100 means")
+    positions: dict[Id, Q(0.0, 100.0)] = Field(min_length=2)
+    salience: dict[Id, Q(0.0, 100.0)] = Field(min_length=2)
+    battlefield: BattlefieldLine | None = Field(
+        None, description="the issue's position implied by control of places (e.g. the ceasefire line)")
+
+
+class Bargaining(Sourced):
+    """The settlement model: which bargaining model, and the actors' capabilities before the
+    battlefield updates them."""
+
+    model: Literal["smp", "bdm"] = "smp"
+    capability: dict[Id, Q(0.0, 1e9)] = Field(min_length=2)
 
 
 # ----------------------------------------------------------------------------------- outcomes
@@ -410,6 +466,8 @@ class Scenario(Model):
     interventions: dict[Id, Intervention] = Field(default_factory=dict)
     decisions: dict[Id, DecisionSpec] = Field(default_factory=dict)
     escalation: Escalation = Field(default_factory=Escalation)
+    bargaining: Bargaining | None = None
+    issues: dict[Id, Issue] = Field(default_factory=dict)
     outcomes: dict[Id, Outcome] = Field(default_factory=dict)
     applied: list[Id] = Field(default_factory=list,
                               description="interventions already applied to this scenario")

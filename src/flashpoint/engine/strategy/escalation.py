@@ -1,9 +1,23 @@
-"""The escalation ladder: the highest rung each run has reached.
+"""The escalation ladder: which rungs each run has reached, when, and why.
 
-A scenario lists rungs in order; the first is where the crisis starts. A rung with a
-``reached_when`` trigger is reached on the first day one of its ``by`` actors has fired on (or,
-with ``what = "aircraft-kill"``, downed an aircraft or drone of) one of its ``on`` actors, and with
-``mutual`` both ways. Decisions of the strategy layer may also move a run up the ladder.
+A scenario lists rungs in order; the first is where the crisis starts (reached on day 0). A rung
+is reached in two declared ways only:
+
+* its ``reached_when`` trigger: on the first day one of its ``by`` actors has fired on (or, with
+  ``what = "aircraft-kill"``, downed an aircraft or drone of) one of its ``on`` actors, and with
+  ``mutual`` both ways;
+* a decision: an option with ``escalate_to = <rung>``. Such an option is only open to an actor in
+  runs that stand on the rung just below it or higher (:func:`may_escalate_to`): a decision climbs
+  the ladder one rung at a time.
+
+So the ladder never skips a rung without a declared trigger. ``st.rung`` is the highest rung
+reached; ``st.reached_day[:, k]`` the day rung k was first reached (-1: never) and
+``st.reached_by[:, k]`` how (:data:`START`, :data:`TRIGGER` or :data:`DECISION`).
+
+For the strategy layer, :func:`climb_distribution` gives what an actor expects of the ladder over
+its projection horizon: from the rung an option puts the run on, the crisis climbs one more rung
+with probability ``climb_risk`` of that rung (times the option's ``escalation_risk`` multiplier),
+and from there one more with the next rung's ``climb_risk``, and so on.
 """
 
 from __future__ import annotations
@@ -14,6 +28,8 @@ import numpy as np
 
 from flashpoint.engine.state import State
 from flashpoint.engine.theatre import Theatre
+
+NOT_REACHED, START, TRIGGER, DECISION = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -37,10 +53,62 @@ def ladder_rules(th: Theatre) -> list[RungRule]:
     return rules
 
 
+def init_ladder(th: Theatre, st: State) -> None:
+    """Every run starts on the first rung, on day 0."""
+    k = len(th.rung_ids)
+    st.reached_day = np.full((st.n, k), -1, dtype=np.int64)
+    st.reached_by = np.zeros((st.n, k), dtype=np.int8)
+    if k:
+        st.reached_day[:, 0] = 0
+        st.reached_by[:, 0] = START
+
+
+def reach(st: State, k: int, mask: np.ndarray, cause: int) -> None:
+    """Runs ``mask`` reach rung ``k`` today (a rung reached before keeps its first day and cause)."""
+    if st.reached_day is None:
+        raise RuntimeError("init_ladder must run before rungs are reached")
+    new = mask & (st.reached_day[:, k] < 0)
+    st.reached_day[new, k] = st.day
+    st.reached_by[new, k] = cause
+    st.rung = np.where(mask, np.maximum(st.rung, k), st.rung)
+
+
 def update_rungs(rules: list[RungRule], st: State) -> None:
+    """Rungs whose declared trigger happened by the end of today."""
     for rule in rules:
         events = st.downed if rule.aircraft else st.fired
         forward = events[:, rule.by][:, :, rule.on].any(axis=(1, 2))
         if rule.mutual:
             forward &= events[:, rule.on][:, :, rule.by].any(axis=(1, 2))
-        st.rung = np.where(forward, np.maximum(st.rung, rule.index), st.rung)
+        if st.reached_day is None:
+            st.rung = np.where(forward, np.maximum(st.rung, rule.index), st.rung)
+        else:
+            reach(st, rule.index, forward, TRIGGER)
+
+
+def may_escalate_to(rung: np.ndarray, k: int) -> np.ndarray:
+    """Runs where a decision may put the crisis on rung ``k``: those on rung k - 1 or higher."""
+    return rung >= k - 1
+
+
+def climb_distribution(start: np.ndarray, climb: np.ndarray, multiplier: np.ndarray,
+                       n_rungs: int) -> np.ndarray:
+    """(R, K) probability that the highest rung within the horizon is each rung, from ``start``
+    (R,) with per-rung climb risks ``climb`` (R, K) and the option's risk ``multiplier`` (R,)."""
+    runs = len(start)
+    out = np.zeros((runs, n_rungs))
+    if n_rungs == 0:
+        return out
+    r = np.arange(runs)
+    p_here = np.ones(runs)
+    level = start.copy()
+    for _ in range(n_rungs):
+        top = level >= n_rungs - 1
+        q = np.where(top, 0.0, np.clip(climb[r, np.minimum(level, n_rungs - 1)] * multiplier, 0.0, 1.0))
+        out[r, np.minimum(level, n_rungs - 1)] += p_here * (1 - q)
+        p_here = p_here * q
+        level = np.minimum(level + 1, n_rungs - 1)
+        if not p_here.any():
+            break
+    out[r, level] += p_here
+    return out
