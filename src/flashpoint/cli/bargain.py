@@ -1,0 +1,113 @@
+"""The bargain command: run a bargaining model on an issue table and print its history.
+
+The text output follows KTAB's log ("History of actor positions over time", "History of actors'
+winning probabilities"), so a run can be compared line by line with KTAB's reference runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+
+from flashpoint.cli import app, console, user_errors
+from flashpoint.errors import FlashpointError
+
+MODELS = ("smp", "bdm")
+BDM_NOTE = ("the expected-utility model (BDM) computes no per-actor probability of winning; "
+            "its forecast is the weighted median (and mean) of the positions in each state")
+
+
+def _bdm_history(table, rounds: int) -> dict[str, Any]:
+    """BDM is one-dimensional: run it on each dimension of the table in turn."""
+    from flashpoint.engine.strategy.bargaining import IssueTable, run_bdm
+
+    n, dims = table.n_actors, table.n_dimensions
+    positions = np.zeros((rounds + 1, n, dims))
+    median = np.zeros((rounds + 1, dims))
+    mean = np.zeros((rounds + 1, dims))
+    for d in range(dims):
+        x = table.positions[:, d]
+        if np.ptp(x) == 0:                       # everyone agrees: nothing moves
+            positions[:, :, d] = x[None, :]
+            median[:, d] = mean[:, d] = x[0]
+            continue
+        one = IssueTable(actors=table.actors, capability=table.capability, positions=x.reshape(-1, 1),
+                         salience=table.salience[:, d:d + 1], dimensions=(table.dimensions[d],),
+                         scale=table.scale, name=table.name, source=table.source, format="bdm",
+                         salience_scale=table.salience_scale)
+        r = run_bdm(one, rounds=rounds)
+        positions[:, :, d] = r.positions[:, :, 0]
+        median[:, d], mean[:, d] = r.median, r.mean
+    return {"positions": positions, "median": median, "mean": mean}
+
+
+def _round(values, digits: int = 10) -> list:
+    return [round(float(v), digits) for v in values]
+
+
+@app.command("bargain")
+@user_errors
+def bargain_command(
+    table: Annotated[Path, typer.Argument(help="an issue table: KTAB CSV layout, or BDM 'Actor,Capability,Position,Salience'")],
+    model: Annotated[str, typer.Option(help="smp (KTAB's Spatial Model of Politics) or bdm (Bueno de Mesquita, as specified by Scholz et al. 2011)")] = "smp",
+    rounds: Annotated[int, typer.Option(help="rounds of the BDM model (SMP stops by its own rule)")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="print the history as JSON")] = False,
+) -> None:
+    """Run a bargaining model on an issue table: positions and win probabilities, state by state."""
+    from flashpoint.engine.strategy.bargaining import read_issue_table, run_smp
+
+    if model not in MODELS:
+        raise FlashpointError(f"--model {model!r}: unknown model; allowed: smp, bdm")
+    if rounds < 1:
+        raise FlashpointError(f"--rounds {rounds}: must be a whole number of at least 1")
+    t = read_issue_table(table)
+    if model == "smp":
+        r = run_smp(t)
+        positions, probabilities = r.positions, r.probabilities
+        extra: dict[str, Any] = {}
+    else:
+        h = _bdm_history(t, rounds)
+        positions, probabilities = h["positions"], None
+        extra = {"note": BDM_NOTE,
+                 "median": {dim: _round(h["median"][:, d]) for d, dim in enumerate(t.dimensions)},
+                 "mean": {dim: _round(h["mean"][:, d]) for d, dim in enumerate(t.dimensions)}}
+    states = positions.shape[0]
+    if as_json:
+        out = {
+            "model": model,
+            "states": states,
+            "actors": list(t.actors),
+            "dimensions": list(t.dimensions),
+            "scale": [float(t.scale[0]), float(t.scale[1])],
+            "positions": {a: [_round(positions[:, i, d]) for d in range(t.n_dimensions)]
+                          for i, a in enumerate(t.actors)},
+            "probabilities": {a: (None if probabilities is None else _round(probabilities[:, i]))
+                              for i, a in enumerate(t.actors)},
+            **extra,
+        }
+        print(json.dumps(out, indent=2))
+        return
+
+    def say(line: str) -> None:
+        console.print(line, soft_wrap=True, highlight=False, markup=False)
+
+    title = "Spatial Model of Politics (KTAB)" if model == "smp" else "expected-utility model (BDM, Scholz et al. 2011)"
+    say(f"{table}: {t.n_actors} actors, {t.n_dimensions} dimension(s); {title}")
+    say(f"There were {states} states, with {states - 1} steps between them")
+    say("History of actor positions over time:")
+    for i, a in enumerate(t.actors):
+        for d, dim in enumerate(t.dimensions):
+            say(f"{a}, {dim}: " + " ".join(f"{v:5.1f}" for v in positions[:, i, d]))
+    if probabilities is None:
+        say(f"History of actors' winning probabilities: none; {BDM_NOTE}:")
+        for d, dim in enumerate(t.dimensions):
+            say(f"median, {dim}: " + " ".join(f"{v:5.1f}" for v in extra["median"][dim]))
+            say(f"mean, {dim}: " + " ".join(f"{v:5.1f}" for v in extra["mean"][dim]))
+        return
+    say("History of actors' winning probabilities:")
+    for i, a in enumerate(t.actors):
+        say(f"{a}, prob : " + " ".join(f"{v:.4f}" for v in probabilities[:, i]))
