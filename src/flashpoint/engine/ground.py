@@ -214,7 +214,7 @@ def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan
     lost = np.zeros(st.pers.shape, dtype=np.bool_)
     _move_kernel(plan.target, plan.edge, r, defended, attacking, st.fighting, p["advance-km-per-day"], gain_rate,
                  st.progress, st.edge_len, th.edge_src, th.edge_dst, st.control, st.loc, st.pers,
-                 th.actor_camp, camp_of_f, th.nbr, st.fired, lost)
+                 th.actor_camp, camp_of_f, th.nbr, st.fires_on, st.fired, lost)
     if lost.any():
         apply_ground_losses(st, rng, geo, np.where(lost, st.pers, 0.0),
                             np.where(lost, st.tanks + st.ifvs + st.art, 0.0))
@@ -270,7 +270,7 @@ def _pull_out_kernel(power, posture_mult, terrain_mult, loc, control, actor_camp
 
 @numba.njit(cache=True, nogil=True)
 def _move_kernel(target, edge, ratio, defended, attacking, fighting, advance, gain_rate, progress, edge_len,
-                 edge_src, edge_dst, control, loc, pers, actor_camp, camp_of_f, nbr, fired, lost):
+                 edge_src, edge_dst, control, loc, pers, actor_camp, camp_of_f, nbr, fo, fired, lost):
     """Who fought whom, progress along the legs attacked, capture, and the retreat of stranded formations."""
     n_r, n_p = target.shape
     n_f = loc.shape[1]
@@ -281,7 +281,7 @@ def _move_kernel(target, edge, ratio, defended, attacking, fighting, advance, ga
             if v < 0:
                 continue
             fired[r, holder[u], holder[v]] = True
-            if defended[r, v]:
+            if defended[r, v] and fo[r, holder[v], holder[u]]:
                 fired[r, holder[v], holder[u]] = True
         captured_from = np.full(n_p, -1)
         for u in range(n_p):
