@@ -92,12 +92,6 @@ def test_russia_standing_aside_loses_no_aircraft():
     assert np.all(aside.final.metrics["russia.aircraft_lost"] == 0)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "russia-stands-aside says Russia's 'air defences hold fire', but it only moves Russia to the "
-    "bystanders camp and grounds its wings: Russia's explicit fires_on = [turkey, sna, hts, tip] "
-    "(src/flashpoint/scenario/library/idlib-2020.toml, [actors.russia]) still applies, so the S-400 "
-    "and Pantsir at Hmeimim keep engaging Turkish drones and aircraft (fired[russia, turkey] in "
-    "most runs); the intervention also needs 'actors.russia.fires_on' = []"))
 def test_russia_standing_aside_fires_on_nobody():
     th = compile_theatre(scenario("russia-stands-aside"))
     seen = {}
