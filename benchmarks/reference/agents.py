@@ -33,6 +33,7 @@ class Formation(mesa.Agent):
 
         P = (personnel + w_tank tanks + w_ifv IFVs + w_art guns) x quality x (1 + m (morale - 0.5))
             x commitment x the owner's ground commitment  [x broken-power once broken]
+        [x air-superiority-power while its side holds air superiority]
 
     and zero before the formation arrives or once it has no personnel left.
     """
@@ -66,7 +67,8 @@ class Formation(mesa.Agent):
     def heavy(self) -> int:
         return self.tanks + self.ifvs + self.artillery
 
-    def power(self) -> float:
+    def power(self, superior: bool = False) -> float:
+        """Combat power; ``superior``: its side holds air superiority today."""
         m = self.model
         if not self.present or self.personnel <= 0:
             return 0.0
@@ -77,6 +79,8 @@ class Formation(mesa.Agent):
                 * m.ground_commitment[self.owner])
         if self.broken:
             mult *= p["broken-power"]
+        if superior:
+            mult *= p["air-superiority-power"]
         return raw * max(mult, 0.0)
 
     def posture_factor(self) -> float:
@@ -102,8 +106,11 @@ class Formation(mesa.Agent):
         book(self.owner, "artillery_lost", artillery)
 
     def lose_pieces(self, killed: int, pieces: int) -> None:
-        """Lose ``killed`` personnel and ``pieces`` heavy weapons drawn at random, without
-        replacement, from its tanks, IFVs and guns."""
+        """Air strikes: lose ``killed`` personnel and ``pieces`` heavy weapons drawn at random,
+        without replacement, from its tanks, IFVs and guns."""
+        if "heavy-weapons-split" in self.model.reproduce:
+            self.lose(killed, *self._engine_split(pieces))
+            return
         pieces = min(pieces, self.heavy)
         if pieces > 0:
             tanks, ifvs, artillery = (int(x) for x in self.model.rng.multivariate_hypergeometric(
@@ -111,6 +118,36 @@ class Formation(mesa.Agent):
         else:
             tanks = ifvs = artillery = 0
         self.lose(killed, tanks, ifvs, artillery)
+
+    def lose_share(self, killed: int) -> None:
+        """Attrition: lose ``killed`` personnel, and each kind of heavy weapon binomially at the
+        share of personnel lost."""
+        rng = self.model.rng
+        share = killed / self.personnel if self.personnel > 0 else 0.0
+        if "heavy-weapons-split" in self.model.reproduce:
+            self.lose(killed, *self._engine_split(int(rng.binomial(self.heavy, share))))
+            return
+        self.lose(killed, int(rng.binomial(self.tanks, share)), int(rng.binomial(self.ifvs, share)),
+                  int(rng.binomial(self.artillery, share)))
+
+    def destroy(self) -> None:
+        """Lose every person and every weapon."""
+        if "heavy-weapons-split" in self.model.reproduce:
+            self.lose(self.personnel, *self._engine_split(self.heavy))
+            return
+        self.lose(self.personnel, self.tanks, self.ifvs, self.artillery)
+
+    def _engine_split(self, pieces: int) -> tuple[int, int, int]:
+        """The engine's split of lost heavy weapons (see ENGINE_DEVIATIONS["heavy-weapons-split"]):
+        tanks ~ Bin(k, tanks / heavy), IFVs ~ Bin(k - tanks lost, IFVs / (IFVs + guns)), guns the
+        rest, each capped at what the formation has only after the others were drawn."""
+        rng = self.model.rng
+        k = min(pieces, self.heavy)
+        tanks = int(rng.binomial(k, self.tanks / self.heavy)) if self.heavy > 0 else 0
+        rest = self.ifvs + self.artillery
+        ifvs = int(rng.binomial(k - tanks, self.ifvs / rest)) if rest > 0 else 0
+        artillery = min(k - tanks - ifvs, self.artillery)
+        return min(tanks, self.tanks), min(ifvs, self.ifvs), artillery
 
 
 class AirWing(mesa.Agent):
@@ -136,6 +173,12 @@ class AirWing(mesa.Agent):
         self.arrives_day = spec.arrives_day
         self.sorties = 0
         self.mission = dict.fromkeys(MISSIONS, 0.0)
+
+    def can_fly(self) -> bool:
+        """Has aircraft able to fly today (available x sortie rate x commitments > 0)."""
+        m = self.model
+        return (m.day >= self.arrives_day
+                and self.aircraft * self.sortie_rate * self.commitment * m.air_commitment[self.owner] > 0)
 
     def fly(self) -> None:
         m = self.model
@@ -169,6 +212,12 @@ class DroneUnit(mesa.Agent):
         self.commitment = model.draw(spec.commitment)
         self.arrives_day = spec.arrives_day
         self.sorties = 0
+
+    def can_fly(self) -> bool:
+        """Has drones able to fly today (count x sorties per day x commitments > 0)."""
+        m = self.model
+        return (m.day >= self.arrives_day
+                and self.count * self.sorties_per_day * self.commitment * m.air_commitment[self.owner] > 0)
 
     def fly(self) -> None:
         m = self.model

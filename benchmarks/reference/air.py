@@ -31,7 +31,8 @@ A wing's losses are binomial: its sorties, each lost with ``1 - (1 - fighters) x
 air-defence loss probability over its sorties)``. An actor has fired on another when its fighters
 had kill potential against actors that flew, its batteries engaged the other's sorties, or its
 sorties attacked the other's formations or batteries; it has downed an aircraft or drone of the
-other when it fired on the other's aircraft (fighters or batteries) on a day the other lost one.
+other when weapons of it that can kill (fighters with kill potential, batteries with a kill
+probability above 0) engaged the other's aircraft or drones on a day the other lost one.
 """
 
 from __future__ import annotations
@@ -45,6 +46,21 @@ if TYPE_CHECKING:
     from benchmarks.reference.model import TheatreModel
 
 ALMOST_ONE = 1 - 1e-9
+
+
+def air_superiority(m: TheatreModel) -> tuple[set[int], set[int]]:
+    """Actors whose side holds air superiority today, and actors that one of them fires on.
+
+    An actor's side holds air superiority when an actor of its camp has aircraft or drones able
+    to fly and no actor that fires on it has (CDB90's AEROA).
+    """
+    th = m.theatre
+    flying = {u.owner for u in [*m.wings, *m.drone_units] if u.can_fly()}
+    holds = {a for a in range(th.n_actors)
+             if any(m.camp_of[b] == m.camp_of[a] for b in flying)
+             and not any(m.fire(b, a) for b in flying)}
+    under = {a for a in range(th.n_actors) if any(m.fire(b, a) for b in holds)}
+    return holds, under
 
 
 def sead_kill_probability(aimed: list[tuple[float, float]]) -> float:
@@ -147,17 +163,10 @@ def air_day(m: TheatreModel, engaged: set[Formation]) -> None:
                 hazard[b] += potential[a] / max(targets, 1.0)
 
     # losses of aircraft and drones
-    only_target = "sead-exposure" in m.reproduce
     lost_by = dict.fromkeys(air_actors, 0)
     for w in m.wings:
         expected = sum(n * ad_loss(w.owner, f.place, False) for f, n in wing_to[w].items())
-        for v, b, n in wing_sead:
-            if v is w:
-                if only_target:
-                    q = _engagement(m, b, False) if b in ready and m.fire(b.owner, w.owner) else 0.0
-                else:
-                    q = ad_loss(w.owner, b.place, False)
-                expected += n * q
+        expected += sum(n * ad_loss(w.owner, b.place, False) for v, b, n in wing_sead if v is w)
         p_ad = min(expected / w.sorties, 1.0) if w.sorties > 0 else 0.0
         p_loss = 1 - math.exp(-hazard[w.owner]) * (1 - p_ad)
         lost = min(int(rng.binomial(w.sorties, p_loss)), w.aircraft)
@@ -181,9 +190,8 @@ def air_day(m: TheatreModel, engaged: set[Formation]) -> None:
     for d, to in drone_to.items():
         for f, n in to.items():
             over[d.owner][f.place] = over[d.owner].get(f.place, 0.0) + n * exposure
-    if not only_target:
-        for w, b, n in wing_sead:
-            over[w.owner][b.place] = over[w.owner].get(b.place, 0.0) + n
+    for w, b, n in wing_sead:
+        over[w.owner][b.place] = over[w.owner].get(b.place, 0.0) + n
     for b in m.batteries:
         engaged_sorties = 0.0
         if b in ready:
@@ -191,12 +199,10 @@ def air_day(m: TheatreModel, engaged: set[Formation]) -> None:
                 if not m.fire(b.owner, a):
                     continue
                 n = sum(x for q, x in over[a].items() if b.covers(q))
-                if only_target:
-                    n += sum(x for w, c, x in wing_sead if c is b and w.owner == a)
                 engaged_sorties += n
                 if n * b.engagement_today > 0:
                     m.fired.add((b.owner, a))
-                    if lost_by[a] > 0:
+                    if lost_by[a] > 0 and b.kill_prob > 0:
                         m.downed.add((b.owner, a))
         if engaged_sorties > 0:
             b.missiles = max(b.missiles - int(rng.poisson(engaged_sorties * b.engagement_today)), 0)

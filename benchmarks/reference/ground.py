@@ -21,6 +21,9 @@ attacking formation loses the share ``min(max-daily-loss, rate x r^-h)`` and eve
 Its personnel losses are gamma-Poisson with that mean and shape ``loss-dispersion``; each kind of
 heavy weapon is lost binomially at the share of personnel lost.
 
+**Who fought whom.** The holder of u has fired on the holder of v when u's formations attack v, and
+the holder of v on the holder of u when v is defended (and its holder fires on u's).
+
 **Advance and capture.** Progress along the leg u -> v grows by ``advance-km-per-day x clip((r - 1)
 / (capture-ratio - 1), 0, 1)``, the full rate when v is undefended. When it reaches the leg's
 length v passes to the holder of u (when two places take v on the same day, the later in the
@@ -29,8 +32,13 @@ attackers from that place move in. A formation left on a place its camp no longe
 to the first neighbouring place its camp holds, or is destroyed with all its weapons if there is
 none. Formations that have not arrived yet take no part in any of this.
 
-**Breakpoints.** A formation breaks once it has lost its ``breakpoint`` share of its personnel:
-it no longer attacks and keeps ``broken-power`` of its power.
+**Air superiority** (:func:`.air.air_superiority`): the power of a formation whose side holds air
+superiority is multiplied by ``air-superiority-power`` (computed at the planning and again after
+the air war).
+
+**Breakpoints.** A formation breaks once it has lost its ``breakpoint`` share of its personnel
+(divided by ``air-superiority-breakpoint`` while an actor that fires on it holds air superiority,
+as it stands at the end of the day): it no longer attacks and keeps ``broken-power`` of its power.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from benchmarks.reference.agents import Formation
+from benchmarks.reference.air import air_superiority
 
 if TYPE_CHECKING:
     from benchmarks.reference.model import Leg, TheatreModel
@@ -77,7 +86,8 @@ def hostile(m: TheatreModel, a: int, b: int) -> bool:
 
 def plan_attacks(m: TheatreModel) -> Plan:
     p = m.params
-    power = {f: f.power() for f in m.formations}
+    holds, _ = air_superiority(m)
+    power = {f: f.power(f.owner in holds) for f in m.formations}
     defence = defence_by_place(m, power)
     attackers = {f for f in m.formations
                  if f.posture == "attack" and not f.broken and power[f] > 0 and m.fighting}
@@ -124,7 +134,8 @@ def ground_day(m: TheatreModel, plan: Plan) -> None:
     p = m.params
     rng = m.rng
     # the plan was made before the air strikes: power and defence after them
-    power = {f: f.power() for f in m.formations}
+    holds, _ = air_superiority(m)
+    power = {f: f.power(f.owner in holds) for f in m.formations}
     defence = defence_by_place(m, power)
 
     # pull-outs before the fight
@@ -158,15 +169,12 @@ def ground_day(m: TheatreModel, plan: Plan) -> None:
         if share <= 0 or f.personnel <= 0:
             continue
         k = p["loss-dispersion"]
-        killed = min(int(rng.poisson(rng.gamma(k, f.personnel * share / k))), f.personnel)
-        frac = killed / f.personnel
-        f.lose(killed, int(rng.binomial(f.tanks, frac)), int(rng.binomial(f.ifvs, frac)),
-               int(rng.binomial(f.artillery, frac)))
+        f.lose_share(min(int(rng.poisson(rng.gamma(k, f.personnel * share / k))), f.personnel))
 
     # who fought whom: attackers fire on the holder of the place attacked, defenders fire back
     for u, (v, _) in plan.target.items():
         m.fired.add((m.control[u], m.control[v]))
-        if defence.get(v, 0.0) > TINY:
+        if defence.get(v, 0.0) > TINY and m.fire(m.control[v], m.control[u]):
             m.fired.add((m.control[v], m.control[u]))
 
     # advance along the legs attacked today (places in index order), then captures
@@ -195,8 +203,10 @@ def ground_day(m: TheatreModel, plan: Plan) -> None:
     # formations on a place their camp lost retreat, or are destroyed
     for f in m.formations:
         if f.present and f.personnel > 0 and m.holder_camp(f.place) != f.camp and not retreat(m, f, set()):
-            f.lose(f.personnel, f.tanks, f.ifvs, f.artillery)
+            f.destroy()
 
+    _, under = air_superiority(m)
     for f in m.formations:
-        if f.personnel0 > 0 and 1 - f.personnel / f.personnel0 >= f.breakpoint:
+        breakpoint = f.breakpoint / (p["air-superiority-breakpoint"] if f.owner in under else 1.0)
+        if f.personnel0 > 0 and 1 - f.personnel / f.personnel0 >= breakpoint:
             f.broken = True

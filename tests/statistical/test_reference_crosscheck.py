@@ -5,21 +5,23 @@ everything a run ends with. For each scenario we run ``N_REFERENCE`` futures of 
 ``N_ENGINE`` of the engine (fixed seeds, independent random streams) and compare:
 
 * every outcome's probability (Fisher's exact test on the 2 x 2 table of hits and misses);
-* the highest escalation rung reached, and the camp holding each place at the end, and the number
-  of places each camp holds on days 10 and 20 (chi-square test of homogeneity, or two-sample
-  Kolmogorov-Smirnov for the counts);
+* the highest escalation rung reached and the camp holding each place at the end (Fisher's exact
+  test, or chi-square with rare categories merged), and the number of places each camp holds on
+  days 10 and 20 (two-sample Kolmogorov-Smirnov);
 * every loss ``actor.kind`` that is not always zero: the two-sample Kolmogorov-Smirnov test of the
   distributions and Welch's z for the means (two-sided p-value).
 
-A quantity disagrees when a p-value falls below ``ALPHA``. With about 60 comparisons per scenario
-a false alarm has a probability of well under 1%, while a changed rule (the sign of the Helmbold
-exponent, the SEAD kill formula: see ``test_the_crosscheck_detects_a_changed_rule``) gives
-p-values below 1e-10.
+A quantity disagrees when a p-value falls below ``ALPHA`` = 1e-4. There are 22 comparisons on
+``minimal`` and 39 on ``small-air``, so with the rules the same a false alarm has a probability
+below 0.5% per scenario (the smallest p-values seen are about 0.001). A changed rule gives far
+smaller ones even with ``N_BROKEN`` runs of the reference: the sign of the Helmbold exponent
+flipped, p < 1e-17 on both scenarios; a battery killed as if by one SEAD sortie whatever the
+number aimed at it, p < 1e-30 on ``small-air`` (see ``test_the_crosscheck_detects_a_changed_rule``).
 
 The reference reproduces the engine's known departures from its documented rules
 (``ENGINE_DEVIATIONS``) in the main comparison, so that the rest stays checked; each departure
 has its own strict expected failure below, which starts passing (and so fails) once the engine
-follows its rule.
+follows its rule, and then the departure is to be removed from ``ENGINE_DEVIATIONS``.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ pytestmark = pytest.mark.slow
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 DAYS = 30
-N_REFERENCE = 500
+N_REFERENCE = 400
+N_BROKEN = 250          # a changed rule shows with far fewer runs
 N_ENGINE = 5000
 SEED_REFERENCE = 20240611
 SEED_ENGINE = 7
@@ -114,11 +117,26 @@ def engine_runs(name: str) -> Sample:
     return engine_sample(load(name), N_ENGINE, SEED_ENGINE)
 
 
-def _chi2(quantity: str, a: np.ndarray, b: np.ndarray, n_values: int) -> Comparison:
+def _categories(quantity: str, a: np.ndarray, b: np.ndarray, n_values: int) -> Comparison:
+    """Same distribution over categories? Fisher's exact test for two categories; for more, the
+    chi-square test of homogeneity after merging the rarest categories until every expected count
+    is at least 5 (the chi-square approximation fails on rare categories)."""
     table = np.stack([np.bincount(a, minlength=n_values), np.bincount(b, minlength=n_values)])
     table = table[:, table.sum(axis=0) > 0]
-    p = 1.0 if table.shape[1] < 2 else float(stats.chi2_contingency(table).pvalue)
-    return Comparison(quantity, "chi2", p, float(a.mean()), float(b.mean()))
+    while table.shape[1] > 2:
+        expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+        if expected.min() >= 5:
+            break
+        order = np.argsort(table.sum(axis=0))
+        merged = table[:, order[0]] + table[:, order[1]]
+        table = np.column_stack([np.delete(table, order[:2], axis=1), merged])
+    if table.shape[1] < 2:
+        p = 1.0
+    elif table.shape[1] == 2:
+        p = float(stats.fisher_exact(table).pvalue)
+    else:
+        p = float(stats.chi2_contingency(table).pvalue)
+    return Comparison(quantity, "category", p, float(a.mean()), float(b.mean()))
 
 
 def compare(ref: Sample, eng: Sample) -> list[Comparison]:
@@ -130,10 +148,10 @@ def compare(ref: Sample, eng: Sample) -> list[Comparison]:
         out.append(Comparison(f"outcome {oid}", "fisher", float(stats.fisher_exact(table).pvalue),
                               float(a.mean()), float(b.mean())))
     n_rungs = int(max(ref.rung.max(), eng.rung.max())) + 1
-    out.append(_chi2("highest rung", ref.rung, eng.rung, n_rungs))
+    out.append(_categories("highest rung", ref.rung, eng.rung, n_rungs))
     n_camps = ref.held.shape[2]
     for p in range(ref.camp_control.shape[1]):
-        out.append(_chi2(f"camp holding place {p}", ref.camp_control[:, p], eng.camp_control[:, p], n_camps))
+        out.append(_categories(f"camp holding place {p}", ref.camp_control[:, p], eng.camp_control[:, p], n_camps))
     for day in SNAPSHOT_DAYS:
         for c in range(n_camps):
             a, b = ref.held[:, day, c], eng.held[:, day, c]
@@ -166,7 +184,7 @@ def test_reference_and_engine_agree(name):
     for key in EXERCISED[name]:
         assert ref.metrics[key].mean() > 0 and eng.metrics[key].mean() > 0, f"{name} does not exercise {key}"
     for oid in UNCERTAIN_OUTCOMES[name]:
-        assert 0.02 < eng.outcomes[oid].mean() < 0.98, f"{name}: outcome {oid} is not uncertain"
+        assert 0.01 < eng.outcomes[oid].mean() < 0.99, f"{name}: outcome {oid} is not uncertain"
     comparisons = compare(ref, eng)
     assert len(comparisons) >= 10
     bad = disagreements(comparisons)
@@ -198,16 +216,15 @@ BREAKS = {
 def test_the_crosscheck_detects_a_changed_rule(rule, monkeypatch):
     name, module, function, changed, expected = BREAKS[rule]
     monkeypatch.setattr(module, function, changed)
-    ref = reference_sample(load(name), N_REFERENCE, SEED_REFERENCE)
+    ref = reference_sample(load(name), N_BROKEN, SEED_REFERENCE)
     bad = {c.quantity for c in disagreements(compare(ref, engine_runs(name)))}
     assert expected & bad, f"changing {rule} went unnoticed; disagreements: {sorted(bad)}"
 
 
-@pytest.mark.xfail(strict=True, reason=ENGINE_DEVIATIONS["sead-exposure"])
 def test_sead_sorties_face_every_battery_covering_their_target():
-    """Red flies nothing but SEAD against a MANPADS covered by a strong SAM: by the documented rule
-    the sorties aimed at the MANPADS also face the SAM, so Red loses more aircraft than if they
-    faced the MANPADS alone."""
+    """Red flies nothing but SEAD against Blue's MANPADS at C and its SAM at B, which also covers
+    C: by the documented rule the sorties aimed at the MANPADS face the SAM too (an engine that
+    exposed them to their target alone lost 15.8 aircraft here against the rule's 17.8)."""
     s = load("small-air")
     forces = s.forces.model_copy(deep=True)
     forces.air["red-strike"].missions = {"sead": 1.0}
@@ -215,7 +232,18 @@ def test_sead_sorties_face_every_battery_covering_their_target():
     forces.air_defence["blue-sam"].missiles = 200
     forces.air_defence["blue-sam"].reload_per_day = 50
     scenario = s.model_copy(update={"forces": forces})
-    ref = reference_sample(scenario, 300, SEED_REFERENCE, reproduce=frozenset())
-    eng = engine_sample(scenario, 3000, SEED_ENGINE)
+    ref = reference_sample(scenario, N_BROKEN, SEED_REFERENCE)
+    eng = engine_sample(scenario, N_ENGINE, SEED_ENGINE)
     lost = [c for c in compare(ref, eng) if c.quantity == "redland.aircraft_lost"]
+    assert lost[0].reference > 10
     assert not disagreements(lost), report(lost)
+
+
+@pytest.mark.xfail(strict=True, reason=ENGINE_DEVIATIONS["heavy-weapons-split"])
+def test_formations_with_nowhere_to_retreat_lose_all_their_weapons():
+    """In small-air Red often takes Blue's air base, the end of the road: the Blue formations left
+    there are destroyed, every tank and gun with them."""
+    ref = reference_sample(load("small-air"), N_REFERENCE, SEED_REFERENCE, reproduce=frozenset())
+    heavy = [c for c in compare(ref, engine_runs("small-air"))
+             if c.quantity in ("blueland.tanks_lost", "blueland.ifvs_lost", "blueland.artillery_lost")]
+    assert not disagreements(heavy), report(heavy)
