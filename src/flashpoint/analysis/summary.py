@@ -77,7 +77,8 @@ class Accumulator:
         self.held = np.zeros((days + 1, n_c, n_p + 1), dtype=np.int64)
         # strategy layer: runs in which each option was chosen at least once; the settlement
         self.decision_options = {aid: list(spec.options) for aid, spec in th.scenario.decisions.items()}
-        self.decision_counts = {aid: np.zeros(len(o), dtype=np.int64) for aid, o in self.decision_options.items()}
+        self.decision_counts = {aid: np.zeros(len(o), dtype=np.int64)
+                                for aid, o in self.decision_options.items()}
         self.settlement = SettlementAccumulator(th)
 
     def add(self, block: BlockResult) -> None:

@@ -17,6 +17,9 @@ from flashpoint.cli import app, console, user_errors
 from flashpoint.errors import FlashpointError
 
 MODELS = ("smp", "bdm")
+TABLE_HELP = "an issue table: the KTAB CSV layout, or a BDM table 'Actor,Capability,Position,Salience'"
+MODEL_HELP = ("smp (KTAB's Spatial Model of Politics) or bdm (Bueno de Mesquita, as specified by "
+              "Scholz et al. 2011)")
 BDM_NOTE = ("the expected-utility model (BDM) computes no per-actor probability of winning; "
             "its forecast is the weighted median (and mean) of the positions in each state")
 
@@ -52,8 +55,8 @@ def _round(values, digits: int = 10) -> list:
 @app.command("bargain")
 @user_errors
 def bargain_command(
-    table: Annotated[Path, typer.Argument(help="an issue table: KTAB CSV layout, or BDM 'Actor,Capability,Position,Salience'")],
-    model: Annotated[str, typer.Option(help="smp (KTAB's Spatial Model of Politics) or bdm (Bueno de Mesquita, as specified by Scholz et al. 2011)")] = "smp",
+    table: Annotated[Path, typer.Argument(help=TABLE_HELP)],
+    model: Annotated[str, typer.Option(help=MODEL_HELP)] = "smp",
     rounds: Annotated[int, typer.Option(help="rounds of the BDM model (SMP stops by its own rule)")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="print the history as JSON")] = False,
 ) -> None:
@@ -95,7 +98,8 @@ def bargain_command(
     def say(line: str) -> None:
         console.print(line, soft_wrap=True, highlight=False, markup=False)
 
-    title = "Spatial Model of Politics (KTAB)" if model == "smp" else "expected-utility model (BDM, Scholz et al. 2011)"
+    title = ("Spatial Model of Politics (KTAB)" if model == "smp"
+             else "expected-utility model (BDM, Scholz et al. 2011)")
     say(f"{table}: {t.n_actors} actors, {t.n_dimensions} dimension(s); {title}")
     say(f"There were {states} states, with {states - 1} steps between them")
     say("History of actor positions over time:")
@@ -104,7 +108,7 @@ def bargain_command(
             say(f"{a}, {dim}: " + " ".join(f"{v:5.1f}" for v in positions[:, i, d]))
     if probabilities is None:
         say(f"History of actors' winning probabilities: none; {BDM_NOTE}:")
-        for d, dim in enumerate(t.dimensions):
+        for dim in t.dimensions:
             say(f"median, {dim}: " + " ".join(f"{v:5.1f}" for v in extra["median"][dim]))
             say(f"mean, {dim}: " + " ".join(f"{v:5.1f}" for v in extra["mean"][dim]))
         return

@@ -30,10 +30,12 @@ class BlockResult:
     killed_days: np.ndarray | None        # (R, days + 1, A) personnel killed so far (trajectories)
     parameters: dict[str, np.ndarray]     # uncertain inputs drawn per run, by path
     # strategy layer: options chosen at least once (R, deciding actors, options; None without
-    # decisions), first day each escalation rung was reached (R, K; -1 never), and the line and
-    # battlefield capability multipliers recorded on the day of the ceasefire
+    # decisions), first day each escalation rung was reached (R, K; -1 never) and how (see
+    # strategy/escalation.py), and the line and battlefield capability multipliers recorded on the
+    # day of the ceasefire
     chosen: np.ndarray | None = None
     reached_day: np.ndarray | None = None
+    reached_by: np.ndarray | None = None
     ceasefire_control: np.ndarray | None = None
     ceasefire_capability: np.ndarray | None = None
 
@@ -75,7 +77,8 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
     final = final_state(th, st)
     outcomes = {oid: fn(final) for oid, fn in compile_outcomes(th).items()}
     return BlockResult(start, stop, final, outcomes, held, control_days, killed_days, parameters,
-                       chosen=st.chosen, reached_day=st.reached_day, ceasefire_control=st.ceasefire_control,
+                       chosen=st.chosen, reached_day=st.reached_day, reached_by=st.reached_by,
+                       ceasefire_control=st.ceasefire_control,
                        ceasefire_capability=st.ceasefire_capability)
 
 

@@ -94,7 +94,8 @@ def _issues(s: Scenario) -> Iterator[Problem]:
                     yield from _known("actor", aid, s.actors, loc + (key, aid))
                 elif aid not in b.capability:
                     yield Problem(loc + (key, aid), aid,
-                                  f"actor '{aid}' has no capability in [bargaining]; add it there or drop it here")
+                                  f"actor '{aid}' has no capability in [bargaining]; "
+                                  "add it there or drop it here")
             missing = [a for a in table if a not in given]
             if missing:
                 yield Problem(loc + (key,), sorted(given),

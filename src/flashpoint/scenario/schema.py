@@ -384,8 +384,8 @@ class Issue(Sourced):
     description: str = ""
     low: str = Field("", description="what position 0 means")
     high: str = Field("", description="what position 100 means")
-    positions: dict[Id, Q(0.0, 100.0)] = Field(min_length=2)
-    salience: dict[Id, Q(0.0, 100.0)] = Field(min_length=2)
+    positions: dict[Id, Q(0.0, 100.0)]
+    salience: dict[Id, Q(0.0, 100.0)]
     battlefield: BattlefieldLine | None = Field(
         None, description="the issue's position implied by control of places (e.g. the ceasefire line)")
 

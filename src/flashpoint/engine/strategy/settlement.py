@@ -61,7 +61,8 @@ def strength_snapshot(th: Theatre, st: State) -> dict[str, np.ndarray]:
         return out
 
     return {"ground": by_actor(raw, th.g_owner), "aircraft": by_actor(st.aircraft, th.w_owner),
-            "drones": by_actor(st.drones, th.d_owner), "air_defence": by_actor(st.alive.astype(float), th.b_owner)}
+            "drones": by_actor(st.drones, th.d_owner),
+            "air_defence": by_actor(st.alive.astype(float), th.b_owner)}
 
 
 def camp_value_share(th: Theatre, control: np.ndarray) -> np.ndarray:
@@ -163,7 +164,8 @@ def bargain(model: str, actors: list[str], issues: list[str], capability: np.nda
     return {"forecast": forecast, "expected": forecast, "positions": final}
 
 
-def baselines(capability: np.ndarray, positions: np.ndarray, salience: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def baselines(capability: np.ndarray, positions: np.ndarray,
+              salience: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Capability x salience weighted mean and median of the stated positions, per issue."""
     means, medians = [], []
     for d in range(positions.shape[1]):
@@ -201,7 +203,8 @@ class SettlementAccumulator:
         self.line_hist = np.zeros((len(self.lines), 101), dtype=np.int64)
         self.control = np.zeros((th.n_places, len(th.camps)), dtype=np.int64)
 
-    def add(self, ceasefire_day: np.ndarray, control: np.ndarray | None, capability: np.ndarray | None) -> None:
+    def add(self, ceasefire_day: np.ndarray, control: np.ndarray | None,
+            capability: np.ndarray | None) -> None:
         stopped = ceasefire_day >= 0
         if not stopped.any() or control is None or capability is None:
             return
@@ -262,8 +265,8 @@ class SettlementAccumulator:
         out.update({
             "model": s.bargaining.model,
             "samples": int(cap.shape[0]),
-            "capability": {a: {"stated": float(cap[:, i].mean()), "battlefield_multiplier": float(mult_mean[i])}
-                           for i, a in enumerate(actors)},
+            "capability": {a: {"stated": float(cap[:, i].mean()),
+                               "battlefield_multiplier": float(mult_mean[i])} for i, a in enumerate(actors)},
             "line": {iid: _hist_summary(self.line_hist[k]) for k, iid in enumerate(self.lines)},
             "issues": {
                 iid: {
@@ -272,7 +275,8 @@ class SettlementAccumulator:
                     "expected": float((expected[:, d] * w).sum() / w.sum()),
                     "weighted_mean": float((means[:, d] * w).sum() / w.sum()),
                     "weighted_median": float((medians[:, d] * w).sum() / w.sum()),
-                    "positions": {a: float((finals[:, i, d] * w).sum() / w.sum()) for i, a in enumerate(actors)},
+                    "positions": {a: float((finals[:, i, d] * w).sum() / w.sum())
+                                  for i, a in enumerate(actors)},
                 }
                 for d, iid in enumerate(issues)
             },
