@@ -87,7 +87,7 @@ class Battles:
 
 
 def _terrain(frame: pd.DataFrame) -> np.ndarray:
-    code = frame["terrain1"].fillna("000").astype(str)
+    code = frame["terrain1"].astype(object).fillna("000").astype(str)
     relief, cover, feature = code.str[0], code.str[1], code.str[2]
     out = np.full(len(frame), TERRAIN_OPEN, dtype=np.int64)
     out[((relief == "R") & (cover == "M")).to_numpy()] = TERRAINS.index("mixed")

@@ -8,7 +8,10 @@ The log-likelihood of battle i adds what was observed of it:
 
 The optimiser is L-BFGS-B (scipy) on the working scale of each constant (`Constant.transform`),
 within the constant's limits, started from the mean of the engine's prior (``parameters.toml``)
-or the kernel's documented start. It is deterministic: same battles, same constants.
+or the kernel's documented start. It is deterministic: same battles, same constants. The
+likelihood has kinks where the engine's ``max-daily-loss`` cap starts to bind for a battle (early
+battles, whose era-adjusted rate is high), and so shallow local optima: the optimiser's end point
+can move by a fraction of a standard error when an input changes in its last digits.
 
 Standard errors are the sandwich (Huber-White) estimate ``H^-1 J H^-1``, H the numerical Hessian
 of the negative log-likelihood and J the sum of the outer products of the battles' score vectors,

@@ -69,7 +69,7 @@ ERA_REFERENCE_YEAR = 1982
 """Year at which ``attrition-rate`` is stated: the last battle in CDB90. The engine's scenarios
 are modern; the trend is not carried past the data."""
 
-_shares = numba.njit(cache=False)(daily_loss_shares)
+_shares = numba.njit(cache=True)(daily_loss_shares)
 
 
 @dataclass(frozen=True)
@@ -196,14 +196,14 @@ def log_breakpoints(c: dict[str, float], b: Battles) -> tuple[np.ndarray, np.nda
             math.log(c["breakpoint-defender"]) - k * (b.air == 1))
 
 
-@numba.njit(cache=False)
+@numba.njit(cache=True)
 def _lognormal_cdf(x: float, log_median: float, log_gsd: float) -> float:
     if x <= 0.0:
         return 0.0
     return 0.5 * math.erfc(-(math.log(x) - log_median) / (log_gsd * math.sqrt(2.0)))
 
 
-@numba.njit(cache=False)
+@numba.njit(cache=True)
 def _battles(r0, days, rate, h, cap, lm_a, lm_d, lgsd, substeps, p_win, p_loss, p_draw, loss_a, loss_d):
     for i in range(r0.shape[0]):
         s_a, s_d = 1.0, 1.0

@@ -1,0 +1,142 @@
+"""The engine uses the calibration: the shipped file's checks, the constants it replaces, and the
+air-superiority rule it brings into the ground war (engine/ground.py)."""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from flashpoint import __version__
+from flashpoint.analysis.history.cdb90 import data_hash
+from flashpoint.engine.calibration import (
+    FORMAT,
+    SOURCE_ID,
+    apply_calibration,
+    parse_calibration,
+    read_calibration,
+    shipped_calibration,
+)
+from flashpoint.engine.geometry import geometry
+from flashpoint.engine.ground import air_superiority, combat_power, ground_phase, plan_attacks
+from flashpoint.engine.rng import Streams
+from flashpoint.engine.state import initial_state
+from flashpoint.engine.theatre import Draws, compile_theatre, default_parameters, prior_parameters
+from flashpoint.errors import FlashpointError
+from flashpoint.scenario.distributions import Normal
+from flashpoint.scenario.loader import validate_data
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
+SHIPPED = Path(__file__).parents[2] / "src" / "flashpoint" / "engine" / "calibration" / "cdb90.json"
+
+
+# ------------------------------------------------------------------------------ the shipped file
+def test_the_shipped_calibration_matches_the_shipped_data_and_this_version():
+    cal = shipped_calibration()
+    assert cal.data_hash == data_hash()
+    assert cal.version == __version__
+    assert cal.raw["format"] == FORMAT
+
+
+def test_default_parameters_carry_the_fit_and_cite_the_file():
+    cal, priors, params = shipped_calibration(), prior_parameters(), default_parameters()
+    engine = {k: v for k, v in cal.constants.items() if v["engine"]}
+    assert {"attrition-rate", "helmbold-exponent", "air-superiority-power"} <= set(engine)
+    for name, entry in engine.items():
+        p = params[name]
+        assert p.source == SOURCE_ID
+        assert cal.data_hash[:12] in p.note and "cdb90.json" in p.note
+        assert isinstance(p.value, Normal)
+        assert p.value.mean_ == pytest.approx(entry["value"])
+        assert p.value.sd == pytest.approx(entry["se"])
+        lo, hi = priors[name].limits()
+        assert p.value.bounds() == (max(lo, entry["low"]), min(hi, entry["high"]))
+    # what the calibration does not fit keeps its prior
+    for name in set(priors) - set(engine):
+        assert params[name] == priors[name]
+
+
+def test_a_constant_without_standard_error_becomes_a_fixed_value():
+    doc = json.loads(SHIPPED.read_text("utf-8"))
+    doc["constants"]["attrition-rate"]["se"] = None
+    cal = parse_calibration("x.json", json.dumps(doc))
+    assert apply_calibration(prior_parameters(), cal)["attrition-rate"].value == pytest.approx(
+        doc["constants"]["attrition-rate"]["value"])
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d.update(format="other/2"), "field format is 'other/2'"),
+    (lambda d: d.update(version="0.0.1"), "field version is '0.0.1'"),
+    (lambda d: d["data"].update(hash="0" * 64), "field data.hash is 0000000000000000"),
+    (lambda d: d.pop("seed"), "field seed is missing"),
+    (lambda d: d["constants"]["attrition-rate"].update(value=5.0), "field constants.attrition-rate.value is 5.0"),
+    (lambda d: d["constants"]["helmbold-exponent"].update(se=-1), "field constants.helmbold-exponent.se is -1"),
+    (lambda d: d["constants"]["helmbold-exponent"].update(value="x"), "constants.helmbold-exponent.value is 'x'"),
+    (lambda d: d["fixed"].update({"tank-weight": None}), "field fixed.tank-weight is None"),
+])
+def test_a_bad_calibration_file_is_refused_naming_the_field(change, message):
+    doc = json.loads(SHIPPED.read_text("utf-8"))
+    change(doc)
+    with pytest.raises(FlashpointError) as info:
+        parse_calibration("params.json", json.dumps(doc), data_hash=data_hash())
+    assert str(info.value).startswith("params.json: ")
+    assert message in str(info.value)
+
+
+def test_a_missing_or_garbled_file_is_refused(tmp_path):
+    with pytest.raises(FlashpointError, match="nothing.json: file not found"):
+        read_calibration(tmp_path / "nothing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(FlashpointError, match=r"bad.json: not JSON"):
+        read_calibration(bad)
+
+
+# -------------------------------------------------------------------- air superiority in the engine
+def _theatre(red_air_commitment: float = 1.0, red_posture: str = "attack", **overrides: float):
+    data = tomllib.loads(FIXTURE.read_text(encoding="utf-8"))
+    data["forces"]["air"]["red-air"]["commitment"] = red_air_commitment
+    data["forces"]["ground"]["red-1"]["posture"] = red_posture
+    data["forces"]["ground"]["red-1"]["personnel"] = 4000
+    fixed = {"air-superiority-power": 2.0, "air-superiority-breakpoint": 1.5, "tank-weight": 10.0,
+             "artillery-weight": 10.0, **overrides}
+    th = compile_theatre(validate_data(data, "test-scenario"), overrides=fixed)
+    return th, initial_state(th, Draws(th, 7, 0, 250))
+
+
+def test_the_side_that_alone_flies_holds_air_superiority():
+    th, st = _theatre()
+    holds, under = air_superiority(th, st)
+    red, blue = th.actor_index("redland"), th.actor_index("blueland")
+    assert holds[:, red].all() and not holds[:, blue].any()
+    assert under[:, blue].all() and not under[:, red].any()
+    th0, st0 = _theatre(red_air_commitment=0.0)
+    holds0, under0 = air_superiority(th0, st0)
+    assert not holds0.any() and not under0.any()
+
+
+def test_air_superiority_multiplies_combat_power():
+    th, st = _theatre()
+    th1, st1 = _theatre(**{"air-superiority-power": 1.0})
+    red_f = th.ground.index("red-1")
+    blue_f = th.ground.index("blue-1")
+    with_air, without = combat_power(th, st), combat_power(th1, st1)
+    assert with_air[:, red_f] == pytest.approx(2.0 * without[:, red_f])
+    assert with_air[:, blue_f] == pytest.approx(without[:, blue_f])
+
+
+@pytest.mark.parametrize(("factor", "broken"), [(1.0, False), (1.5, True)])
+def test_air_superiority_lowers_the_breakpoint_of_the_side_under_it(factor, broken):
+    th, st = _theatre(red_posture="defend", **{"air-superiority-breakpoint": factor})
+    blue_f = th.ground.index("blue-1")
+    st.pers[:, blue_f] = st.pers0[:, blue_f] * (1 - 0.25)   # lost 25%: breakpoint 0.3, or 0.2 under air
+    plan = plan_attacks(th, st)
+    assert not plan.attacker.any()                           # nobody attacks: only the breakpoint acts
+    ground_phase(th, geometry(th), st, Streams(7, 0, 250), plan)
+    assert bool(st.broken[:, blue_f].all()) is broken
+    assert not st.broken[:, th.ground.index("red-1")].any()
+    assert math.isclose(float(np.mean(st.breakpoint[:, blue_f])), 0.3)
