@@ -91,40 +91,66 @@ OTHER, OWN, ENEMY = 0, 1, 2
 
 
 class Front:
-    """The trend's time to take each place, from each leg that leads to it, for one actor's runs;
-    an option's projection then only rescales it."""
+    """The trend's time to take each place, from each leg that leads to it, for some runs; it does
+    not depend on who decides. :meth:`seen_by` adds the deciding actor's camp, and an option's
+    projection then only rescales the times."""
 
     def __init__(self, th: Theatre, control: np.ndarray, fires_on: np.ndarray, progress: np.ndarray,
-                 edge_len: np.ndarray, advance: np.ndarray, camp: int, camp_hostile: np.ndarray,
-                 incoming: np.ndarray):
+                 edge_len: np.ndarray, advance: np.ndarray, incoming: np.ndarray):
         n = control.shape[0]
         runs = np.arange(n)[:, None]
         hu, hv = control[:, th.edge_src], control[:, th.edge_dst]
         front = fires_on[runs, hu, hv] & (advance > 0)
         left = np.maximum(edge_len - progress, 0.0)
         t = np.where(front, left / np.where(front, advance, 1.0), np.inf)
-        att_camp = th.actor_camp[hu]
-        side = np.where(att_camp == camp, OWN, np.where(camp_hostile[att_camp], ENEMY, OTHER))
         pad = incoming[None] < 0
         safe = np.maximum(incoming, 0)
         self.t_in = np.where(pad, np.inf, t[:, safe])                                # (n, P, K)
-        self.side_in = np.where(pad, OTHER, side[:, safe])
+        self.pad = pad
         self.taker_in = control[runs[:, :, None], th.edge_src[safe][None]]           # (n, P, K)
+        self.camp_in = th.actor_camp[self.taker_in]
         self.control = control
-        self.any_front = np.isfinite(self.t_in).any()
+        self.any_front = bool(np.isfinite(self.t_in).any())
+        self._views: dict[int, FrontView] = {}
+
+    def seen_by(self, camp: int, camp_hostile: np.ndarray) -> FrontView:
+        if camp not in self._views:
+            side = np.where(self.camp_in == camp, OWN, np.where(camp_hostile[self.camp_in], ENEMY, OTHER))
+            self._views[camp] = FrontView(self, np.where(self.pad, OTHER, side))
+        return self._views[camp]
+
+
+class FrontView:
+    """A front as one camp sees it: which legs are its own advance and which the enemy's."""
+
+    def __init__(self, front: Front, side_in: np.ndarray):
+        self.front = front
+        self.side_in = side_in
+        self._trend: dict[bytes, np.ndarray] = {}
 
     def project(self, horizon: np.ndarray, own: np.ndarray, enemy: np.ndarray) -> np.ndarray:
         """Control (n, P) after ``horizon`` (n,) days, the own camp's advance times ``own`` (n,)
         and the hostile camps' times ``enemy`` (n,): one hop, the first leg to arrive wins."""
-        if not self.any_front:
-            return self.control
-        speed = np.where(self.side_in == OWN, own[:, None, None],
-                         np.where(self.side_in == ENEMY, enemy[:, None, None], 1.0))
-        t = np.divide(self.t_in, speed, out=np.full(self.t_in.shape, np.inf), where=speed > 0)
+        f = self.front
+        if not f.any_front:
+            return f.control
+        plain = bool(np.all(own == 1.0) and np.all(enemy == 1.0))
+        key = np.asarray(horizon, dtype=float).tobytes() if plain else b""
+        if plain and key in self._trend:
+            return self._trend[key]
+        if plain:
+            t = f.t_in
+        else:
+            speed = np.where(self.side_in == OWN, own[:, None, None],
+                             np.where(self.side_in == ENEMY, enemy[:, None, None], 1.0))
+            t = np.divide(f.t_in, speed, out=np.full(f.t_in.shape, np.inf), where=speed > 0)
         k = np.argmin(t, axis=2)
         first = np.take_along_axis(t, k[..., None], axis=2)[..., 0]
-        taker = np.take_along_axis(self.taker_in, k[..., None], axis=2)[..., 0]
-        return np.where(first <= horizon[:, None], taker, self.control)
+        taker = np.take_along_axis(f.taker_in, k[..., None], axis=2)[..., 0]
+        out = np.where(first <= horizon[:, None], taker, f.control)
+        if plain:
+            self._trend[key] = out
+        return out
 
 
 def project_control(th: Theatre, control: np.ndarray, fires_on: np.ndarray, progress: np.ndarray,
@@ -133,5 +159,5 @@ def project_control(th: Theatre, control: np.ndarray, fires_on: np.ndarray, prog
                     incoming: np.ndarray) -> np.ndarray:
     """Control (n, P) after ``horizon`` (n,) days of the trend ``advance`` (n, D), with the advance
     of camp ``camp`` times ``own`` (n,) and that of camps hostile to it times ``enemy`` (n,)."""
-    front = Front(th, control, fires_on, progress, edge_len, advance, camp, camp_hostile, incoming)
-    return front.project(horizon, own, enemy)
+    front = Front(th, control, fires_on, progress, edge_len, advance, incoming)
+    return front.seen_by(camp, camp_hostile).project(horizon, own, enemy)

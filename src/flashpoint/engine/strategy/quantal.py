@@ -156,6 +156,7 @@ class QuantalResponse:
         st.chosen = np.zeros((st.n, len(self.plans), self.n_options), dtype=bool)
         self.accepts = np.zeros((st.n, len(self.plans)), dtype=bool)
         self.trend = Trend(th, st, st.params["trend-days"])
+        self._front_cache: tuple | None = None
         self._remember(th, st)
         self.start_strength = strength_snapshot(th, st)
         self.start_control = st.control.copy()
@@ -319,8 +320,7 @@ class QuantalResponse:
         adv, loss_rate = self.trend.rates(idx)
         own_loss = loss_rate[:, a, :]                                              # (n, 4)
         control = st.control[idx]
-        front = Front(th, control, st.fires_on[idx], st.progress[idx], st.edge_len[idx], adv, plan.camp,
-                      self.camp_hostile[plan.camp], self.trend.incoming)
+        front = self._front(st, idx, adv).seen_by(plan.camp, self.camp_hostile[plan.camp])
         rung = st.rung[idx]
         unit = plan.unit[idx]
         metrics_now = {k: st.losses[k.split(".")[1]][idx, th.actor_index(k.split(".")[0])]
@@ -373,6 +373,15 @@ class QuantalResponse:
         h = plan.faction_h[idx].T[:, :, None]                                      # (F, n, 1)
         total = gains[None] - (1 - h) * costs[None] + (1 + h) * cred[None]
         return total / unit[None, :, None]
+
+    def _front(self, st: State, idx: np.ndarray, adv: np.ndarray) -> Front:
+        """Today's front for runs ``idx``, shared by every actor deciding in the same runs."""
+        key = (st.day, idx.size, idx.tobytes())
+        if self._front_cache is None or self._front_cache[0] != key:
+            front = Front(self.th, st.control[idx], st.fires_on[idx], st.progress[idx], st.edge_len[idx], adv,
+                          self.trend.incoming)
+            self._front_cache = (key, front)
+        return self._front_cache[1]
 
     def probabilities(self, st: State, plan: ActorPlan, idx: np.ndarray) -> np.ndarray:
         """(n, O) choice probabilities of ``plan``'s actor in runs ``idx``."""
