@@ -308,7 +308,10 @@ class Effects(Model):
     fires_on_remove: list[Id] = Field(default_factory=list)
     air_commitment: Share | None = None
     ground_commitment: Share | None = None
-    activate: list[Id] = Field(default_factory=list, description="forces held back until chosen")
+    activate: list[Id] = Field(
+        default_factory=list,
+        description="forces held back until chosen: a ground formation goes to attack posture, an air wing "
+                    "or drone unit to full commitment")
 
 
 class Projection(Model):
