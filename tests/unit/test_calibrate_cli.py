@@ -194,6 +194,8 @@ def test_outputs_into_a_missing_folder_are_refused_before_any_work(tmp_path):
     assert result.exit_code == 2 and "does not exist" in result.output
     result = invoke("predict-battles", "--params", SHIPPED_PARAMS, "--out", tmp_path / "nowhere" / "p.csv")
     assert result.exit_code == 2 and "does not exist" in result.output
+    result = invoke("calibrate", "--out", tmp_path)
+    assert result.exit_code == 2 and "is a folder" in result.output
 
 
 def test_a_params_file_that_is_not_json(tmp_path):

@@ -24,6 +24,8 @@ def _check_out(out: Path) -> None:
     """Fail before any work when the output's folder does not exist."""
     if not out.parent.is_dir():
         raise FlashpointError(f"--out {out}: folder {out.parent} does not exist; expected an existing folder")
+    if out.is_dir():
+        raise FlashpointError(f"--out {out}: is a folder; expected a file name")
 
 
 def _fmt(x: float | None, digits: int = 3) -> str:

@@ -119,9 +119,11 @@ def calibrate(folder: Path | None = None, *, seed: int = 1, folds: int = 10) -> 
 
 def _atomic_write(path: Path, write) -> None:
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent
     if not folder.is_dir():
         raise FlashpointError(f"--out {path}: folder {folder} does not exist; expected an existing folder")
+    if path.is_dir():
+        raise FlashpointError(f"--out {path}: is a folder; expected a file name")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
     except OSError as exc:
@@ -130,6 +132,9 @@ def _atomic_write(path: Path, write) -> None:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             write(handle)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise FlashpointError(f"--out {path}: cannot write there ({exc.strerror or exc})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
