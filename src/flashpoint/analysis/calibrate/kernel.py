@@ -141,7 +141,13 @@ CONSTANTS: tuple[Constant, ...] = (
 ``engine/parameters.toml``; the others belong to the kernel: the engine takes breakpoints from
 each formation of a scenario, has no notion of surprise, applies its attrition-rate on every day
 a formation fights (the era trend and the combat-days exponent say how CDB90's battles departed
-from that), and the casualty spreads describe the fit's residuals."""
+from that), and the casualty spreads describe the fit's residuals.
+
+Limits: an engine constant's are those of ``parameters.toml``; a kernel constant's only keep the
+optimiser in a meaningful range (a multiplier of at least 1, a share between 0.001 and 1). Starts:
+an engine constant starts at the mean of its prior, a kernel constant at the ``start`` given here
+(no effect: none, no trend, every calendar day a full day; breakpoints and spreads of the order
+of CDB90's casualty fractions). Neither is a model value: the fitted values come from the data."""
 
 FIXED = ("tank-weight", "artillery-weight", "max-daily-loss")
 """Engine constants the kernel uses but does not fit: the mean of their prior in
