@@ -146,8 +146,9 @@ from that), and the casualty spreads describe the fit's residuals.
 Limits: an engine constant's are those of ``parameters.toml``; a kernel constant's only keep the
 optimiser in a meaningful range (a multiplier of at least 1, a share between 0.001 and 1). Starts:
 an engine constant starts at the mean of its prior, a kernel constant at the ``start`` given here
-(no effect: none, no trend, every calendar day a full day; breakpoints and spreads of the order
-of CDB90's casualty fractions). Neither is a model value: the fitted values come from the data."""
+(a small surprise effect, no era trend, every calendar day a full day of combat, breakpoints and
+spreads of the order of CDB90's casualty fractions and their scatter). Neither is a model value:
+the fitted values come from the data."""
 
 FIXED = ("tank-weight", "artillery-weight", "max-daily-loss")
 """Engine constants the kernel uses but does not fit: the mean of their prior in
