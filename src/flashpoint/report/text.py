@@ -69,17 +69,42 @@ def print_summary(console: Console, s: Scenario, summary: dict, seconds: float) 
         t.add_row(s.places[pid].name, *[_pct(probs.get(c, 0.0)) for c in s.camps])
     console.print(t)
 
+    decisions = {a: opts for a, opts in summary.get("decisions", {}).items() if opts}
+    if decisions:
+        t = Table(title="Decisions: share of futures in which each option was chosen at least once")
+        t.add_column("actor")
+        t.add_column("options")
+        for actor, opts in decisions.items():
+            t.add_row(actor, ", ".join(f"{o} {_pct(p)}" for o, p in opts.items()))
+        console.print(t)
+
     esc = summary["escalation"]
     if esc["rungs"]:
-        t = Table(title="Highest escalation rung reached")
+        t = Table(title="Escalation ladder")
         t.add_column("rung")
-        t.add_column("p", justify="right")
+        t.add_column("highest reached", justify="right")
+        t.add_column("reached at least", justify="right")
         for rid in esc["rungs"]:
-            t.add_row(rid, _pct(esc["highest"][rid]))
+            at_least = esc.get("at_least", {}).get(rid)
+            t.add_row(rid, _pct(esc["highest"][rid]), "" if at_least is None else _pct(at_least))
         console.print(t)
     cf = summary["ceasefire_day"]
     if cf["share_none"] < 1:
-        console.print(f"Ceasefire: none in {_pct(cf['share_none'])} of futures; otherwise day "
-                      f"{cf['q50']:.0f} (90%: {cf['q05']:.0f}-{cf['q95']:.0f})")
+        console.print(f"Ceasefire: none in {_pct(cf['share_none'])} of futures; otherwise on day "
+                      f"{cf['q50']:.0f} (median; 90% interval {cf['q05']:.0f}-{cf['q95']:.0f})")
     else:
-        console.print("Ceasefire: none in any future (the strategy layer decides ceasefires).")
+        console.print("Ceasefire: none in any future.")
+    settlement = summary.get("settlement") or {}
+    issues = settlement.get("issues") or {}
+    if issues:
+        t = Table(title=f"Predicted settlement ({settlement.get('model', '').upper()} bargaining model, "
+                        f"{settlement.get('runs', 0):,} futures with a ceasefire), 0-100")
+        t.add_column("issue")
+        t.add_column("0 means")
+        t.add_column("100 means")
+        t.add_column("forecast: median [90%]", justify="right")
+        for iid, issue in issues.items():
+            f = issue.get("forecast") or {}
+            value = "" if not f else f"{f['q50']:.0f} [{f['q05']:.0f}-{f['q95']:.0f}]"
+            t.add_row(issue.get("name", iid), issue.get("low", ""), issue.get("high", ""), value)
+        console.print(t)
