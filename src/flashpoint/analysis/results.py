@@ -83,7 +83,7 @@ class Results:
             data[f"outcome:{oid}"] = ("run", np.concatenate([b.outcomes[oid] for b in blocks]))
         for key in self.outcome.accumulator.metric_keys:
             data[f"metric:{key}"] = ("run", np.concatenate([b.final.metrics[key] for b in blocks]))
-        for path in th.uncertain:
+        for path in blocks[0].parameters:  # every value drawn per run: forces, constants, politics
             data[f"input:{path}"] = ("run", np.concatenate([b.parameters[path] for b in blocks]))
         return xr.Dataset(data, coords={"run": np.arange(self.runs), "day": np.arange(self.outcome.spec.days + 1),
                                         "place": th.places, "actor": th.actors, "camp": th.camps},
@@ -94,6 +94,14 @@ class Results:
     def to_netcdf(self, path: str | Path) -> None:
         ds = self.trajectories() if self.outcome.blocks is not None else self.dataset
         ds.to_netcdf(path)
+
+
+def _calibration_used() -> dict[str, Any]:
+    """The calibration file the engine's constants came from, with the hash of its data."""
+    from flashpoint.engine.calibration import shipped_calibration
+
+    cal = shipped_calibration()
+    return {"file": cal.path, "data_hash": cal.data_hash, "version": cal.version, "seed": cal.seed}
 
 
 def run_id(scenario_id: str, interventions: list[str], seed: int) -> str:
@@ -127,6 +135,7 @@ def write_run_dir(results: Results, folder: Path, scenario_toml: str, command: l
             "parameters_set": dict(spec.overrides or {}),
             "command": command, "seconds": round(results.outcome.seconds, 3),
             "python": sys.version.split()[0], "numpy": np.__version__,
+            "calibration": _calibration_used(),
             "files": ["summary.json", "scenario.toml", "manifest.json"]
             + (["trajectories.nc"] if spec.trajectories else []),
         }
