@@ -5,7 +5,8 @@ the road legs with the progress made along them, the political state (who fires 
 each actor has fired on and downed, the escalation rung) and the agents
 (:mod:`benchmarks.reference.agents`). One :meth:`TheatreModel.step` is one day:
 
-1. **strategy**: nobody changes course (the engine's default strategy, ``Continue``);
+1. **strategy**: nobody changes course (the engine's ``Continue``, its strategy for a scenario
+   without ``[decisions]``; a scenario's decisions are not played here);
 2. **plan**: where today's ground attacks go (:func:`.ground.plan_attacks`);
 3. **air**: sorties, SEAD, counter-air, air defence, ground attack (:func:`.air.air_day`);
 4. **ground**: pull-outs, attrition, advance, capture, retreat, breakpoints (:func:`.ground.ground_day`);

@@ -38,7 +38,8 @@ def run_model(theatre: Theatre, seed: int, run: int, days: int,
 
 def run_reference(scenario: Scenario, runs: int, days: int, seed: int,
                   reproduce: frozenset[str] = frozenset(), theatre: Theatre | None = None) -> ReferenceResults:
-    """Simulate ``runs`` futures of ``scenario`` for ``days`` days with the reference model."""
+    """Simulate ``runs`` futures of ``scenario`` for ``days`` days with the reference model
+    (everyone keeps its course: the scenario's ``[decisions]`` are not played)."""
     th = theatre or compile_theatre(scenario)
     found: dict[str, list] = {oid: [] for oid in scenario.outcomes}
     metrics: dict[str, list] = {}
