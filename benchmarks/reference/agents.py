@@ -108,9 +108,6 @@ class Formation(mesa.Agent):
     def lose_pieces(self, killed: int, pieces: int) -> None:
         """Air strikes: lose ``killed`` personnel and ``pieces`` heavy weapons drawn at random,
         without replacement, from its tanks, IFVs and guns."""
-        if "heavy-weapons-split" in self.model.reproduce:
-            self.lose(killed, *self._engine_split(pieces))
-            return
         pieces = min(pieces, self.heavy)
         if pieces > 0:
             tanks, ifvs, artillery = (int(x) for x in self.model.rng.multivariate_hypergeometric(
@@ -124,30 +121,12 @@ class Formation(mesa.Agent):
         share of personnel lost."""
         rng = self.model.rng
         share = killed / self.personnel if self.personnel > 0 else 0.0
-        if "heavy-weapons-split" in self.model.reproduce:
-            self.lose(killed, *self._engine_split(int(rng.binomial(self.heavy, share))))
-            return
         self.lose(killed, int(rng.binomial(self.tanks, share)), int(rng.binomial(self.ifvs, share)),
                   int(rng.binomial(self.artillery, share)))
 
     def destroy(self) -> None:
         """Lose every person and every weapon."""
-        if "heavy-weapons-split" in self.model.reproduce:
-            self.lose(self.personnel, *self._engine_split(self.heavy))
-            return
         self.lose(self.personnel, self.tanks, self.ifvs, self.artillery)
-
-    def _engine_split(self, pieces: int) -> tuple[int, int, int]:
-        """The engine's split of lost heavy weapons (see ENGINE_DEVIATIONS["heavy-weapons-split"]):
-        tanks ~ Bin(k, tanks / heavy), IFVs ~ Bin(k - tanks lost, IFVs / (IFVs + guns)), guns the
-        rest, each capped at what the formation has only after the others were drawn."""
-        rng = self.model.rng
-        k = min(pieces, self.heavy)
-        tanks = int(rng.binomial(k, self.tanks / self.heavy)) if self.heavy > 0 else 0
-        rest = self.ifvs + self.artillery
-        ifvs = int(rng.binomial(k - tanks, self.ifvs / rest)) if rest > 0 else 0
-        artillery = min(k - tanks - ifvs, self.artillery)
-        return min(tanks, self.tanks), min(ifvs, self.ifvs), artillery
 
 
 class AirWing(mesa.Agent):

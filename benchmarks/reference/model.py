@@ -40,15 +40,7 @@ from flashpoint.engine.theatre import TERRAINS, Theatre
 from flashpoint.scenario.distributions import is_uncertain
 from flashpoint.scenario.schema import Scenario
 
-ENGINE_DEVIATIONS: dict[str, str] = {
-    "heavy-weapons-split": (
-        "flashpoint/engine/air.py, apply_ground_losses (lines 295-300): of k heavy weapons to lose, tanks "
-        "are drawn Bin(k, tanks/heavy) and IFVs Bin(k - tanks lost, IFVs/(IFVs + guns)) before either is "
-        "capped at what the formation has, and guns take the rest up to their number, so fewer than k "
-        "are lost whenever a draw overshoots; a formation destroyed because it has nowhere to retreat "
-        "(ground.py:219-220; documented: 'destroyed') keeps part of its weapons, and tanks_lost, "
-        "ifvs_lost and artillery_lost are undercounted"),
-}
+ENGINE_DEVIATIONS: dict[str, str] = {}
 """Known departures of the vectorised engine from its documented rules, by name. A reference
 model made with ``reproduce=`` some of these names does what the engine's code does there."""
 

@@ -239,7 +239,6 @@ def test_sead_sorties_face_every_battery_covering_their_target():
     assert not disagreements(lost), report(lost)
 
 
-@pytest.mark.xfail(strict=True, reason=ENGINE_DEVIATIONS["heavy-weapons-split"])
 def test_formations_with_nowhere_to_retreat_lose_all_their_weapons():
     """In small-air Red often takes Blue's air base, the end of the road: the Blue formations left
     there are destroyed, every tank and gun with them."""

@@ -284,12 +284,17 @@ def test_an_attack_is_recorded_as_fire_both_ways_between_hostile_actors():
     assert fired[:, red, blue].all() and fired[:, blue, red].all()
 
 
-def test_a_defender_that_fires_on_nobody_is_not_recorded_as_firing():
+def test_an_actor_that_holds_its_fire_is_neither_attacked_on_the_ground_nor_recorded_as_firing():
+    """Fronts lie only between holders that fire on each other (docs/model.md, "Fronts and
+    attacks"): with Blue's fires_on = [], Red's attack-posture brigade has no front to attack."""
     data = scenario_data()
     data["actors"]["blueland"]["fires_on"] = []
     th = theatre(data)
     red, blue = th.actor_index("redland"), th.actor_index("blueland")
     assert th.fires_on[red, blue] and not th.fires_on[blue, red]
     fired = fire_record(th, 1)
-    assert fired[:, red, blue].all()          # Red attacked Blue
     assert not fired[:, blue, red].any()
+    assert not fired[:, red, blue].any()      # no ground attack on an actor that holds its fire
+    data["actors"]["blueland"].pop("fires_on")
+    fired = fire_record(theatre(data), 1)
+    assert fired[:, red, blue].all()          # with Blue firing back, Red attacks

@@ -71,7 +71,7 @@ def air_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, engaged: np.n
                 st.fires_on, st.alive, day >= th.b_arrives, st.missiles, st.pe, st.pk, st.w_sead, st.d_sead,
                 st.a2a, st.w_strike, st.d_strike, st.d_armour, p["sead-suppression"], p["drone-exposure"],
                 p["cas-armour-share"], geo.wing_reach_b, geo.drone_reach_b, geo.wing_reach, geo.drone_reach,
-                geo.cover > 0, th.b_place, st.pers, st.loc, engaged,
+                geo.cover > 0, th.b_place, st.pers * (day >= th.g_arrives)[None, :], st.loc, engaged,
                 destroyed, p_loss, p_dloss, shots, kill_mean, armour_mean, threat, lethal, hits)
     st.alive &= ~destroyed
     _add_losses(st.losses["air_defence_lost"], destroyed.astype(float), geo.owner_b)
@@ -287,17 +287,20 @@ def _add_losses(total: np.ndarray, lost: np.ndarray, owner: np.ndarray) -> None:
 
 def apply_ground_losses(st: State, rng: Streams, geo: Geometry, killed: np.ndarray,
                         heavy_lost: np.ndarray) -> None:
-    """Take personnel and heavy equipment losses (R, F) from the formations and book them."""
+    """Take personnel and heavy equipment losses (R, F) from the formations and book them.
+
+    The pieces of heavy equipment lost are split between tanks, IFVs and guns as a draw without
+    replacement from what the formation holds (multivariate hypergeometric), so exactly the number
+    lost is taken and a formation that loses everything loses every piece."""
     killed = np.minimum(killed, st.pers)
     st.pers -= killed
     _add_losses(st.losses["personnel_killed"], killed, geo.owner_g)
     heavy = st.tanks + st.ifvs + st.art
+    # which pieces are lost: drawn without replacement from what the formation holds
     k = np.minimum(heavy_lost, heavy)
-    kt = rng.binomial(k, np.divide(st.tanks, heavy, out=np.zeros_like(heavy), where=heavy > 0))
-    rest = st.ifvs + st.art
-    ki = rng.binomial(k - kt, np.divide(st.ifvs, rest, out=np.zeros_like(rest), where=rest > 0))
-    ka = np.minimum(k - kt - ki, st.art)
-    kt, ki = np.minimum(kt, st.tanks), np.minimum(ki, st.ifvs)
+    kt = rng.hypergeometric(st.tanks, st.ifvs + st.art, k)
+    ki = rng.hypergeometric(st.ifvs, st.art, k - kt)
+    ka = k - kt - ki
     st.tanks -= kt
     st.ifvs -= ki
     st.art -= ka

@@ -11,7 +11,8 @@ fly (available x sortie rate x commitment > 0) and no actor that fires on it has
 CDB90's AEROA, whose effect the calibration measures).
 
 **Fronts** are the directed road legs u -> v between places held by actors that fire on each
-other. Formations in attack posture at u attack the neighbour v that maximises
+other (both ways: an actor that holds its fire is not attacked on the ground). Formations in
+attack posture at u attack the neighbour v that maximises
 ``value(v) x min(A_u / D_v, 10)`` provided ``A_u / D_v >= attack-min-ratio``; the defence power
 D_v of the holder's formations at v is multiplied by their posture factor and v's terrain factor.
 
@@ -158,8 +159,8 @@ def _plan_kernel(power, attacker, posture_mult, terrain_mult, loc, control, fo, 
                 if e < 0:
                     break
                 v = edge_dst[e]
-                if not fo[r, control[r, u], control[r, v]]:
-                    continue
+                if not (fo[r, control[r, u], control[r, v]] and fo[r, control[r, v], control[r, u]]):
+                    continue  # a front lies only between holders that fire on each other
                 d = defence[r, v]
                 ratio = min(attack[r, u] / d, MAX_RATIO) if d > TINY else MAX_RATIO
                 if ratio < min_ratio[r]:
@@ -189,8 +190,11 @@ def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan
     _pull_out_kernel(power, posture_mult, terrain_mult, st.loc, st.control, th.actor_camp, camp_of_f,
                      th.g_pulls_out, th.nbr, plan.against, p["pull-out-ratio"], moved, defence)
 
-    # attrition
-    against = plan.against
+    # attrition: the attack that arrives is what the attackers have left after the air strikes
+    home_target = np.take_along_axis(plan.target, st.loc, axis=1)
+    attacking = plan.attacker & (home_target >= 0) & ~moved
+    attack_left = _per_place(np.where(attacking, power, 0.0), st.loc, n_p)
+    against = _per_place(np.where(plan.target >= 0, attack_left, 0.0), np.maximum(plan.target, 0), n_p)
     battle = against > 0
     defended = defence > TINY
     r = np.where(defended, np.maximum(against, TINY) / np.maximum(defence, TINY), MAX_RATIO)
@@ -198,8 +202,6 @@ def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan
     f_att, f_def = daily_loss_shares(r, rate, h, cap)
     f_att = np.where(battle & defended, f_att, 0.0)
     f_def = np.where(battle & defended, f_def, 0.0)
-    home_target = np.take_along_axis(plan.target, st.loc, axis=1)
-    attacking = plan.attacker & (home_target >= 0) & ~moved
     share = (np.where(attacking, np.take_along_axis(f_att, np.maximum(home_target, 0), axis=1), 0.0)
              + np.where(~moved & (power > 0), np.take_along_axis(f_def, st.loc, axis=1), 0.0))
     share = np.minimum(share, 1.0)
@@ -214,7 +216,7 @@ def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan
     lost = np.zeros(st.pers.shape, dtype=np.bool_)
     _move_kernel(plan.target, plan.edge, r, defended, attacking, st.fighting, p["advance-km-per-day"], gain_rate,
                  st.progress, st.edge_len, th.edge_src, th.edge_dst, st.control, st.loc, st.pers,
-                 th.actor_camp, camp_of_f, th.nbr, st.fires_on, st.fired, lost)
+                 th.actor_camp, camp_of_f, th.nbr, st.fires_on, st.fired, st.day >= th.g_arrives, lost)
     if lost.any():
         apply_ground_losses(st, rng, geo, np.where(lost, st.pers, 0.0),
                             np.where(lost, st.tanks + st.ifvs + st.art, 0.0))
@@ -270,7 +272,7 @@ def _pull_out_kernel(power, posture_mult, terrain_mult, loc, control, actor_camp
 
 @numba.njit(cache=True, nogil=True)
 def _move_kernel(target, edge, ratio, defended, attacking, fighting, advance, gain_rate, progress, edge_len,
-                 edge_src, edge_dst, control, loc, pers, actor_camp, camp_of_f, nbr, fo, fired, lost):
+                 edge_src, edge_dst, control, loc, pers, actor_camp, camp_of_f, nbr, fo, fired, arrived, lost):
     """Who fought whom, progress along the legs attacked, capture, and the retreat of stranded formations."""
     n_r, n_p = target.shape
     n_f = loc.shape[1]
@@ -308,8 +310,8 @@ def _move_kernel(target, edge, ratio, defended, attacking, fighting, advance, ga
                     and actor_camp[control[r, v]] == camp_of_f[f]:
                 loc[r, f] = v
         for f in range(n_f):
-            if pers[r, f] <= 0 or actor_camp[control[r, loc[r, f]]] == camp_of_f[f]:
-                continue
+            if pers[r, f] <= 0 or not arrived[f] or actor_camp[control[r, loc[r, f]]] == camp_of_f[f]:
+                continue  # formations not yet arrived retreat, if they must, on the day they arrive
             dest = _retreat_to(r, f, loc, control, actor_camp, camp_of_f, nbr, None)
             if dest >= 0:
                 loc[r, f] = dest
