@@ -105,13 +105,13 @@ class Formation(mesa.Agent):
         book(self.owner, "ifvs_lost", ifvs)
         book(self.owner, "artillery_lost", artillery)
 
-    def lose_pieces(self, killed: int, pieces: int) -> None:
-        """Air strikes: lose ``killed`` personnel and ``pieces`` heavy weapons drawn at random,
-        without replacement, from its tanks, IFVs and guns."""
-        pieces = min(pieces, self.heavy)
-        if pieces > 0:
-            tanks, ifvs, artillery = (int(x) for x in self.model.rng.multivariate_hypergeometric(
-                [self.tanks, self.ifvs, self.artillery], pieces))
+    def lose_pieces(self, killed: int, mean_pieces: float) -> None:
+        """Air strikes: lose ``killed`` personnel, and of each kind of heavy weapon a Poisson number
+        with that kind's share of ``mean_pieces`` (capped at what it has)."""
+        rng, heavy = self.model.rng, self.heavy
+        if heavy > 0 and mean_pieces > 0:
+            tanks, ifvs, artillery = (int(rng.poisson(mean_pieces * n / heavy))
+                                      for n in (self.tanks, self.ifvs, self.artillery))
         else:
             tanks = ifvs = artillery = 0
         self.lose(killed, tanks, ifvs, artillery)

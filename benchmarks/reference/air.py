@@ -238,4 +238,4 @@ def air_day(m: TheatreModel, engaged: set[Formation]) -> None:
                 kills += surviving * d.strike_kills
                 armour += surviving * d.armour_kills
         if kills > 0 or armour > 0:
-            f.lose_pieces(min(int(rng.poisson(kills)), f.personnel), int(rng.poisson(armour)))
+            f.lose_pieces(min(int(rng.poisson(kills)), f.personnel), armour)

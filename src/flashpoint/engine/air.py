@@ -89,7 +89,9 @@ def air_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, engaged: np.n
     lost_by_actor = lost @ geo.owner_w + d_lost @ geo.owner_d                     # (R, A)
     st.fired |= (threat > 0) | (hits > 0)
     st.downed |= (lethal > 0) & (lost_by_actor[:, None, :] > 0)
-    apply_ground_losses(st, rng, geo, np.minimum(rng.poisson(kill_mean), st.pers), rng.poisson(armour_mean))
+    # pieces destroyed: Poisson, split over tanks, IFVs and guns by their shares (Poisson thinning)
+    pieces = rng.poisson(armour_mean[..., None] * heavy_shares(st))
+    apply_ground_losses(st, geo, rng.poisson(kill_mean), pieces[..., 0], pieces[..., 1], pieces[..., 2])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -285,25 +287,24 @@ def _add_losses(total: np.ndarray, lost: np.ndarray, owner: np.ndarray) -> None:
     total += lost @ owner
 
 
-def apply_ground_losses(st: State, rng: Streams, geo: Geometry, killed: np.ndarray,
-                        heavy_lost: np.ndarray) -> None:
-    """Take personnel and heavy equipment losses (R, F) from the formations and book them.
-
-    The pieces of heavy equipment lost are split between tanks, IFVs and guns as a draw without
-    replacement from what the formation holds (multivariate hypergeometric), so exactly the number
-    lost is taken and a formation that loses everything loses every piece."""
+def apply_ground_losses(st: State, geo: Geometry, killed: np.ndarray, tanks: np.ndarray, ifvs: np.ndarray,
+                        guns: np.ndarray) -> None:
+    """Take personnel and heavy-equipment losses (R, F) from the formations, each capped at what the
+    formation has, and book them to their owners."""
     killed = np.minimum(killed, st.pers)
+    tanks, ifvs, guns = np.minimum(tanks, st.tanks), np.minimum(ifvs, st.ifvs), np.minimum(guns, st.art)
     st.pers -= killed
+    st.tanks -= tanks
+    st.ifvs -= ifvs
+    st.art -= guns
     _add_losses(st.losses["personnel_killed"], killed, geo.owner_g)
-    heavy = st.tanks + st.ifvs + st.art
-    # which pieces are lost: drawn without replacement from what the formation holds
-    k = np.minimum(heavy_lost, heavy)
-    kt = rng.hypergeometric(st.tanks, st.ifvs + st.art, k)
-    ki = rng.hypergeometric(st.ifvs, st.art, k - kt)
-    ka = k - kt - ki
-    st.tanks -= kt
-    st.ifvs -= ki
-    st.art -= ka
-    _add_losses(st.losses["tanks_lost"], kt, geo.owner_g)
-    _add_losses(st.losses["ifvs_lost"], ki, geo.owner_g)
-    _add_losses(st.losses["artillery_lost"], ka, geo.owner_g)
+    _add_losses(st.losses["tanks_lost"], tanks, geo.owner_g)
+    _add_losses(st.losses["ifvs_lost"], ifvs, geo.owner_g)
+    _add_losses(st.losses["artillery_lost"], guns, geo.owner_g)
+
+
+def heavy_shares(st: State) -> np.ndarray:
+    """(R, F, 3): each formation's tanks, IFVs and guns as shares of its heavy equipment."""
+    held = np.stack([st.tanks, st.ifvs, st.art], axis=-1)
+    total = held.sum(axis=-1, keepdims=True)
+    return np.divide(held, total, out=np.zeros_like(held), where=total > 0)

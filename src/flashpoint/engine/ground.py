@@ -207,8 +207,8 @@ def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan
     share = np.minimum(share, 1.0)
     killed = np.minimum(rng.gamma_poisson(st.pers * share, p["loss-dispersion"]), st.pers)
     frac = np.divide(killed, st.pers, out=np.zeros_like(killed), where=st.pers > 0)
-    heavy_lost = rng.binomial(st.tanks + st.ifvs + st.art, frac)
-    apply_ground_losses(st, rng, geo, killed, heavy_lost)
+    heavy = rng.binomial(np.stack([st.tanks, st.ifvs, st.art], axis=-1), frac[..., None])
+    apply_ground_losses(st, geo, killed, heavy[..., 0], heavy[..., 1], heavy[..., 2])
 
     # advance, capture, and retreat of the formations left on lost ground
     cr = p["capture-ratio"]
@@ -218,8 +218,8 @@ def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan
                  st.progress, st.edge_len, th.edge_src, th.edge_dst, st.control, st.loc, st.pers,
                  th.actor_camp, camp_of_f, th.nbr, st.fires_on, st.fired, st.day >= th.g_arrives, lost)
     if lost.any():
-        apply_ground_losses(st, rng, geo, np.where(lost, st.pers, 0.0),
-                            np.where(lost, st.tanks + st.ifvs + st.art, 0.0))
+        apply_ground_losses(st, geo, np.where(lost, st.pers, 0.0), np.where(lost, st.tanks, 0.0),
+                            np.where(lost, st.ifvs, 0.0), np.where(lost, st.art, 0.0))
 
     _, under = air_superiority(th, st)
     bp = st.breakpoint / np.where(under[:, th.g_owner], p["air-superiority-breakpoint"][:, None], 1.0)

@@ -82,8 +82,3 @@ class Streams:
         p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
         n, p = np.broadcast_arrays(n, p)
         return self._draw(lambda g, _, q: g.binomial(q[0].astype(np.int64), q[1]), (n, p))
-
-    def hypergeometric(self, good: np.ndarray, bad: np.ndarray, sample: np.ndarray) -> np.ndarray:
-        """How many of ``sample`` pieces drawn without replacement are ``good`` (whole numbers)."""
-        good, bad, sample = np.broadcast_arrays(*(np.asarray(x).astype(np.int64) for x in (good, bad, sample)))
-        return self._draw(lambda g, _, q: g.hypergeometric(q[0], q[1], q[2]), (good, bad, sample))
