@@ -106,11 +106,33 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
     b), ``lethal[a, b]`` the expected number of b's aircraft a's weapons kill (credit for a kill)."""
     n_r, n_w = sorties.shape
     n_d, n_b, n_f, n_a = d_sorties.shape[1], u_sead.shape[1], pers.shape[1], fo.shape[1]
+    flies = np.zeros(n_a, dtype=np.bool_)  # only actors with aircraft or drones can be engaged in the air
+    for w in range(n_w):
+        flies[w_owner[w]] = True
+    for d in range(n_d):
+        flies[d_owner[d]] = True
+    # scratch arrays, reset for every run (allocating them per run costs more than the work)
+    sead_on = np.zeros(n_b)
+    log_spare = np.zeros(n_b)
+    sead_wb = np.zeros((n_w, n_b))
+    e_eff = np.zeros(n_b)
+    shot = np.zeros(n_b)
+    shot_d = np.zeros(n_b)
+    ready = np.zeros(n_b, dtype=np.bool_)
+    log_surv = np.zeros((n_a, n_f))
+    log_surv_d = np.zeros((n_a, n_f))
+    over = np.zeros((n_a, n_f))
+    sead_over = np.zeros((n_b, n_a))
+    ad_expected = np.zeros(n_w)
+    d_expected = np.zeros(n_d)
+    ca_potential = np.zeros(n_a)
+    flown = np.zeros(n_a)
+    hazard = np.zeros(n_a)
     for r in range(n_r):
         # SEAD: sorties spread evenly over the enemy batteries in reach
-        sead_on = np.zeros(n_b)
-        log_spare = np.zeros(n_b)
-        sead_wb = np.zeros((n_w, n_b))
+        sead_on[...] = 0.0
+        log_spare[...] = 0.0
+        sead_wb[...] = 0.0
         for w in range(n_w):
             ns = sorties[r, w] * missions[w, SEAD]
             if ns <= 0:
@@ -143,10 +165,10 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
                 if fo[r, d_owner[d], b_owner[b]] and alive[r, b] and b_arrived[b] and drone_reach_b[d, b]:
                     log_spare[b] += per * math.log1p(-min(d_sead[r, d], ALMOST_ONE))
                     hits[r, d_owner[d], b_owner[b]] += per
-        e_eff = np.zeros(n_b)
-        shot = np.zeros(n_b)
-        shot_d = np.zeros(n_b)
-        ready = np.zeros(n_b, dtype=np.bool_)
+        e_eff[...] = 0.0
+        shot[...] = 0.0
+        shot_d[...] = 0.0
+        ready[...] = False
         for b in range(n_b):
             on = alive[r, b] and b_arrived[b]
             destroyed[r, b] = on and u_sead[r, b] < -math.expm1(log_spare[b])
@@ -158,22 +180,22 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
                 shot_d[b] = math.log1p(-min(min(e * exposure[r], 1.0) * pk[r, b], ALMOST_ONE))
 
         # air-defence threat to each actor's sorties over each formation's place
-        log_surv = np.zeros((n_a, n_f))
-        log_surv_d = np.zeros((n_a, n_f))
+        log_surv[...] = 0.0
+        log_surv_d[...] = 0.0
         for b in range(n_b):
             if not ready[b]:
                 continue
             for f in range(n_f):
                 if cover[b, loc[r, f]]:
                     for a in range(n_a):
-                        if fo[r, b_owner[b], a]:
+                        if flies[a] and fo[r, b_owner[b], a]:
                             log_surv[a, f] += shot[b]
                             log_surv_d[a, f] += shot_d[b]
 
         # ground attack: CAS on formations fighting today, strike and interdiction on any in reach
-        over = np.zeros((n_a, n_f))
-        sead_over = np.zeros((n_b, n_a))
-        ad_expected = np.zeros(n_w)
+        over[...] = 0.0
+        sead_over[...] = 0.0
+        ad_expected[...] = 0.0
         for w in range(n_w):
             if sorties[r, w] <= 0:
                 continue
@@ -211,7 +233,7 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
                         ls += shot[b2]
                         sead_over[b2, a] += sead_wb[w, b]
                 ad_expected[w] += sead_wb[w, b] * -math.expm1(ls)
-        d_expected = np.zeros(n_d)
+        d_expected[...] = 0.0
         for d in range(n_d):
             if d_sorties[r, d] <= 0:
                 continue
@@ -239,7 +261,7 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
                 continue
             engagements = 0.0
             for a in range(n_a):
-                if not fo[r, b_owner[b], a]:
+                if not flies[a] or not fo[r, b_owner[b], a]:
                     continue
                 on_a = 0.0
                 for f in range(n_f):
@@ -253,14 +275,14 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
             shots[r, b] = engagements * e_eff[b]
 
         # counter-air: each actor's fighters shared over the sorties of those it fires on
-        ca_potential = np.zeros(n_a)
-        flown = np.zeros(n_a)
+        ca_potential[...] = 0.0
+        flown[...] = 0.0
         for w in range(n_w):
             ca_potential[w_owner[w]] += sorties[r, w] * missions[w, CA] * a2a[r, w]
             flown[w_owner[w]] += sorties[r, w]
         for d in range(n_d):
             flown[d_owner[d]] += d_sorties[r, d] * exposure[r]
-        hazard = np.zeros(n_a)
+        hazard[...] = 0.0
         for a in range(n_a):
             if ca_potential[a] <= 0:
                 continue

@@ -74,8 +74,8 @@ def daily_loss_shares(ratio: np.ndarray, rate: np.ndarray, exponent: np.ndarray,
     ``ratio`` is attack power over defence power (posture and terrain included). Helmbold's form:
     attacker ``min(cap, rate x ratio^-h)``, defender ``min(cap, rate x ratio^h)``.
     """
-    ratio = np.maximum(ratio, TINY)
-    return np.minimum(cap, rate * ratio ** -exponent), np.minimum(cap, rate * ratio ** exponent)
+    power = np.maximum(ratio, TINY) ** exponent
+    return np.minimum(cap, rate / power), np.minimum(cap, rate * power)
 
 
 def _per_place(values: np.ndarray, loc: np.ndarray, n_places: int) -> np.ndarray:
