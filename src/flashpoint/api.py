@@ -15,14 +15,15 @@ def load(name_or_path: str) -> Scenario:
 
 def run(scenario: Scenario, runs: int = 10_000, seed: int = 1, days: int | None = None,
         block_size: int | None = None, workers: int = 1, set: dict[str, float] | None = None,  # noqa: A002
-        trajectories: bool = False, progress: Callable[[int], None] | None = None):
+        trajectories: bool = False, keep_runs: bool = False, quantiles: dict | None = None,
+        progress: Callable[[int], None] | None = None):
     """Simulate ``runs`` futures of the scenario and return :class:`~flashpoint.analysis.results.Results`."""
     from flashpoint.analysis.results import Results
     from flashpoint.engine.runner import DEFAULT_BLOCK, RunSpec, run_scenario
 
     spec = RunSpec(runs=runs, days=scenario.meta.horizon_days if days is None else days, seed=seed,
                    block_size=block_size or DEFAULT_BLOCK, workers=workers, overrides=set,
-                   trajectories=trajectories)
+                   trajectories=trajectories, keep_runs=keep_runs, quantiles=quantiles)
     outcome = run_scenario(scenario, spec, progress)
     return Results(outcome, scenario.meta.id, list(scenario.applied))
 

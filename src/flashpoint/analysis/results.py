@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from flashpoint import __version__
@@ -67,6 +68,22 @@ class Results:
                    "runs": acc.runs, "seed": self.outcome.spec.seed, "version": __version__},
         )
         return ds
+
+    def per_run(self) -> pd.DataFrame:
+        """One row per run: the values drawn for every uncertain input (``input:<path>``), every
+        outcome (``outcome:<id>``, 0 or 1) and every loss (``metric:<actor.quantity>``). Needs a
+        job run with ``keep_runs`` or trajectories."""
+        blocks = self.outcome.blocks
+        if blocks is None:
+            raise FlashpointError("this job did not keep its runs: run it with keep_runs=True")
+        columns: dict[str, np.ndarray] = {}
+        for path in blocks[0].parameters:
+            columns[f"input:{path}"] = np.concatenate([b.parameters[path] for b in blocks])
+        for oid in blocks[0].outcomes:
+            columns[f"outcome:{oid}"] = np.concatenate([b.outcomes[oid] for b in blocks]).astype(np.int8)
+        for key in self.outcome.accumulator.metric_keys:
+            columns[f"metric:{key}"] = np.concatenate([b.final.metrics[key] for b in blocks])
+        return pd.DataFrame(columns, index=pd.RangeIndex(self.runs, name="run"))
 
     def trajectories(self) -> xr.Dataset:
         """Every run, day by day (only when the job kept trajectories)."""

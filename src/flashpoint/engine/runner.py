@@ -35,6 +35,8 @@ class RunSpec:
     workers: int = 1
     overrides: dict[str, float] | None = None
     trajectories: bool = False
+    keep_runs: bool = False          # keep every run's final state (outcomes, losses, inputs) for paired analyses
+    quantiles: dict[str, np.ndarray] | None = None   # uncertain inputs fixed per run (an experimental design)
 
 
 def check_spec(scenario: Scenario, spec: RunSpec) -> None:
@@ -59,8 +61,10 @@ def _init_worker(scenario: Scenario, overrides: dict | None) -> None:
     _WORKER["theatre"] = compile_theatre(scenario, overrides)
 
 
-def _work(seed: int, start: int, stop: int, days: int, trajectories: bool) -> BlockResult:
-    return simulate_block(_WORKER["theatre"], seed, start, stop, days, trajectories=trajectories)
+def _work(seed: int, start: int, stop: int, days: int, trajectories: bool,
+          quantiles: dict[str, np.ndarray] | None) -> BlockResult:
+    return simulate_block(_WORKER["theatre"], seed, start, stop, days, trajectories=trajectories,
+                          quantiles=quantiles)
 
 
 @dataclass
@@ -81,7 +85,12 @@ def run_scenario(scenario: Scenario, spec: RunSpec,
     t0 = time.perf_counter()
     theatre = compile_theatre(scenario, spec.overrides)
     acc = Accumulator(theatre, spec.days)
-    kept: list[BlockResult] | None = [] if spec.trajectories else None
+    kept: list[BlockResult] | None = [] if spec.trajectories or spec.keep_runs else None
+    if spec.quantiles is not None:
+        for path, levels in spec.quantiles.items():
+            if np.shape(levels) != (spec.runs,):
+                raise FlashpointError(f"quantiles for {path}: need one level per run ({spec.runs}), got shape "
+                                      f"{np.shape(levels)}")
     bounds = block_bounds(spec.runs, spec.block_size)
 
     def take(block: BlockResult) -> None:
@@ -93,7 +102,8 @@ def run_scenario(scenario: Scenario, spec: RunSpec,
 
     if spec.workers == 1 or len(bounds) == 1:
         for start, stop in bounds:
-            take(simulate_block(theatre, spec.seed, start, stop, spec.days, trajectories=spec.trajectories))
+            take(simulate_block(theatre, spec.seed, start, stop, spec.days, trajectories=spec.trajectories,
+                                quantiles=spec.quantiles))
     else:
         ctx = mp.get_context("spawn")
         with cf.ProcessPoolExecutor(max_workers=spec.workers, mp_context=ctx, initializer=_init_worker,
@@ -102,7 +112,8 @@ def run_scenario(scenario: Scenario, spec: RunSpec,
             pending: set[cf.Future] = set()
             try:
                 for start, stop in bounds:
-                    pending.add(pool.submit(_work, spec.seed, start, stop, spec.days, spec.trajectories))
+                    pending.add(pool.submit(_work, spec.seed, start, stop, spec.days, spec.trajectories,
+                                            spec.quantiles))
                     if len(pending) >= 2 * spec.workers:
                         done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                         for fut in done:

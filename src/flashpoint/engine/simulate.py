@@ -15,6 +15,7 @@ from flashpoint.engine.state import LOSS_KINDS, State, initial_state
 from flashpoint.engine.strategy.decisions import Strategy, default_strategy
 from flashpoint.engine.strategy.escalation import init_ladder, ladder_rules, update_rungs
 from flashpoint.engine.theatre import Draws, Theatre
+from flashpoint.errors import FlashpointError
 
 
 @dataclass
@@ -41,9 +42,12 @@ class BlockResult:
 
 
 def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
-                   strategy: Strategy | None = None, trajectories: bool = False) -> BlockResult:
+                   strategy: Strategy | None = None, trajectories: bool = False,
+                   quantiles: dict[str, np.ndarray] | None = None) -> BlockResult:
+    """Runs [start, stop) of a job; ``quantiles`` fixes uncertain inputs by path (per-run levels in
+    (0, 1) for the whole job), as experimental designs for sensitivity analysis do."""
     geo = geometry(th)
-    draws = Draws(th, seed, start, stop)
+    draws = Draws(th, seed, start, stop, quantiles)
     st = initial_state(th, draws)
     init_ladder(th, st)
     strategy = strategy or default_strategy(th, st, draws)
@@ -74,6 +78,10 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
         update_rungs(rules, st)
         record(day)
 
+    unknown = sorted(set(quantiles or {}) - draws.used)
+    if unknown:
+        raise FlashpointError(f"unknown uncertain input(s) {', '.join(unknown)}: not a value of this scenario "
+                              "drawn per run (see the 'input:' columns of --save-trajectories)")
     final = final_state(th, st)
     outcomes = {oid: fn(final) for oid, fn in compile_outcomes(th).items()}
     return BlockResult(start, stop, final, outcomes, held, control_days, killed_days, parameters,

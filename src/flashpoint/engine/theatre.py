@@ -248,13 +248,22 @@ def _key_uniforms(seed: int, start: int, stop: int, key: str) -> np.ndarray:
 class Draws:
     """Per-run values of a scenario's numbers for runs [start, stop) of a job seeded ``seed``."""
 
-    def __init__(self, theatre: Theatre, seed: int, start: int, stop: int):
+    def __init__(self, theatre: Theatre, seed: int, start: int, stop: int,
+                 quantiles: dict[str, np.ndarray] | None = None):
         self.theatre, self.seed, self.start, self.stop = theatre, seed, start, stop
         self.n = stop - start
+        self.quantiles = quantiles or {}
+        self.used: set[str] = set()
 
     def value(self, path: str, q: Any) -> np.ndarray:
+        """The per-run values of the number at ``path``: drawn, or, for a path given in
+        ``quantiles`` (an experimental design), the distribution's quantiles at those levels."""
         if is_uncertain(q):
-            u = _key_uniforms(self.seed, self.start, self.stop, path)
+            if path in self.quantiles:
+                self.used.add(path)
+                u = np.clip(np.asarray(self.quantiles[path], dtype=float)[self.start:self.stop], 1e-12, 1 - 1e-12)
+            else:
+                u = _key_uniforms(self.seed, self.start, self.stop, path)
             return np.asarray(q.ppf(u), dtype=float)
         return np.full(self.n, float(q))
 
