@@ -21,6 +21,15 @@ run's chance (combat draws, decisions): the indices then describe Y with that no
 0/1 outcome the noise is large; a variance share that no input explains (1 - sum S1) is then
 mostly chance, and the smallest indices are not told apart from zero. ``replicates`` runs every
 design point several times and analyses the mean, which shrinks e by sqrt(replicates).
+
+To tell an input's effect from that noise, the design carries one more variable, a **dummy** that
+the engine never reads (Khorashadi Zadeh et al. 2017, "Comparison of variance-based and moment-
+independent global sensitivity analysis approaches by application to the SWAT model", Environ.
+Model. Softw. 91): its index is what chance alone produces with this design. With independent
+noise of variance s2 in every run, the S1 estimator stays unbiased but every ST is raised by about
+s2 / V(Y), which is what the dummy's ST measures; Morris' mu* of an input that does nothing is
+about the dummy's. An input counts as influential (``above_noise``) when its interval lies wholly
+above the dummy's (lower end of the one above the upper end of the other).
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ METHODS = ("sobol", "morris")
 DEFAULT_SAMPLES = {"sobol": 128, "morris": 10}   # base samples N (Sobol), trajectories r (Morris)
 MIN_SAMPLES = {"sobol": 16, "morris": 4}
 MORRIS_LEVELS = 4
+DUMMY = "(dummy: no input)"
 
 
 # ------------------------------------------------------------------------------ the problem
@@ -140,13 +150,14 @@ def check_samples(method: str, samples: int, n_inputs: int, replicates: int = 1)
         raise FlashpointError(f"--method {method}: unknown; use one of {', '.join(METHODS)}")
     if replicates < 1:
         raise FlashpointError(f"--replicates {replicates}: must be at least 1")
-    per = n_inputs + 2 if method == "sobol" else n_inputs + 1
+    n_vars = n_inputs + 1   # and the dummy
+    per = n_vars + 2 if method == "sobol" else n_vars + 1
     least = MIN_SAMPLES[method]
     what = "base samples" if method == "sobol" else "trajectories"
     if samples < least:
         raise FlashpointError(
             f"--samples {samples}: {method} needs at least {least} {what}, that is "
-            f"{least * per * replicates:,} runs for the {n_inputs} inputs ({least} x {per}"
+            f"{least * per * replicates:,} runs for the {n_inputs} inputs and the dummy ({least} x {per}"
             f"{f' x {replicates} replicates' if replicates > 1 else ''})")
     if method == "sobol" and samples & (samples - 1):
         lower = 1 << (samples.bit_length() - 1)
@@ -214,18 +225,28 @@ class SensitivityResult:
     mean: float               # the target's mean over the design (a probability for an outcome)
     std: float                # its standard deviation over design points
     rows: list[dict] = field(default_factory=list)
+    noise: dict = field(default_factory=dict)   # the dummy's indices: what chance alone gives
     seconds: float = 0.0
+
+    @property
+    def value_key(self) -> str:
+        return "ST" if self.method == "sobol" else "mu_star"
 
     @property
     def ranked(self) -> list[dict]:
         """``{input, label, value, conf}`` for a tornado chart: ST with its interval (Sobol), or
         mu* divided by the largest mu* so that the first bar is 1 (Morris)."""
-        if self.method == "sobol":
-            return [{"input": r["input"], "label": r["label"], "value": r["ST"], "conf": r["ST_conf"]}
-                    for r in self.rows]
-        top = max((r["mu_star"] for r in self.rows), default=0.0) or 1.0
-        return [{"input": r["input"], "label": r["label"], "value": r["mu_star"] / top,
-                 "conf": r["mu_star_conf"] / top} for r in self.rows]
+        key = self.value_key
+        top = 1.0 if key == "ST" else (max((r[key] for r in self.rows), default=0.0) or 1.0)
+        return [{"input": r["input"], "label": r["label"], "value": r[key] / top,
+                 "conf": r[f"{key}_conf"] / top, "above_noise": r["above_noise"]} for r in self.rows]
+
+    @property
+    def noise_floor(self) -> float:
+        """The dummy's index on the scale of ``ranked``: bars below it are chance."""
+        key = self.value_key
+        top = 1.0 if key == "ST" else (max((r[key] for r in self.rows), default=0.0) or 1.0)
+        return float(self.noise.get(key, 0.0)) / top
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(self.rows).set_index("input")
@@ -236,7 +257,7 @@ class SensitivityResult:
                 "kind": self.kind, "method": self.method, "samples": self.samples,
                 "replicates": self.replicates, "runs": self.runs, "seed": self.seed, "days": self.days,
                 "mean": self.mean, "std": self.std, "seconds": round(self.seconds, 3),
-                "indices": self.rows, "ranked": self.ranked}
+                "noise": self.noise, "noise_floor": self.noise_floor, "indices": self.rows, "ranked": self.ranked}
 
 
 def sensitivity(scenario, target: str, method: str = "sobol", base_samples: int | None = None,
@@ -265,7 +286,7 @@ def sensitivity(scenario, target: str, method: str = "sobol", base_samples: int 
     samples = DEFAULT_SAMPLES[method] if base_samples is None else int(base_samples)
     runs = check_samples(method, samples, len(names), replicates)
     t0 = time.perf_counter()
-    prob = problem(names)
+    prob = problem([*names, DUMMY])
     x = design(prob, method, samples, seed)
     levels = np.repeat(x, replicates, axis=0)
     quantiles = {known.keys[n]: levels[:, i] for i, n in enumerate(names)}
@@ -281,8 +302,13 @@ def sensitivity(scenario, target: str, method: str = "sobol", base_samples: int 
         raise FlashpointError(f"{target} {what} one of the {runs:,} runs of the design: it does not vary, "
                               "so nothing explains it; choose another outcome or metric, or other interventions")
     rows = analyse(prob, x, y, method, seed)
+    noise = next(r for r in rows if r["input"] == DUMMY)
+    rows = [r for r in rows if r["input"] != DUMMY]
+    key = "ST" if method == "sobol" else "mu_star"
+    for r in rows:
+        r["above_noise"] = bool(r[key] - r[f"{key}_conf"] > noise[key] + noise[f"{key}_conf"])
     return SensitivityResult(
         scenario=scenario.meta.id, interventions=list(scenario.applied), target=target, kind=kind,
         method=method, samples=samples, replicates=replicates, runs=runs, seed=seed,
         days=results.outcome.spec.days, mean=float(y.mean()), std=float(y.std()), rows=rows,
-        seconds=time.perf_counter() - t0)
+        noise={k: v for k, v in noise.items() if k not in ("input", "label")}, seconds=time.perf_counter() - t0)

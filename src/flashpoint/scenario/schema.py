@@ -489,6 +489,13 @@ class Scenario(Model):
 
         return run(self, runs=runs, seed=seed, **options)
 
+    def sensitivity(self, target: str, method: str = "sobol", **options):
+        """Global sensitivity of an outcome or metric to this scenario's uncertain inputs; see
+        :func:`flashpoint.analysis.sensitivity.sensitivity` for the options."""
+        from flashpoint.analysis.sensitivity import sensitivity
+
+        return sensitivity(self, target, method=method, **options)
+
     def to_toml(self) -> str:
         """The scenario as a TOML document that loads back to an equal scenario."""
         from flashpoint.scenario.loader import dump_toml
