@@ -28,4 +28,14 @@ def run(scenario: Scenario, runs: int = 10_000, seed: int = 1, days: int | None 
     return Results(outcome, scenario.meta.id, list(scenario.applied))
 
 
-__all__ = ["Scenario", "builtin_names", "load", "run"]
+def report(scenario: str | Scenario, with_: list[str] | tuple[str, ...] = (), runs: int = 5000, seed: int = 1,
+           out: str = "report.html", days: int | None = None, workers: int = 1, png: str | None = None):
+    """Write the self-contained HTML report comparing ``scenario`` without and with the interventions
+    ``with_`` (a built-in id, a file, or a loaded scenario) and return its path; ``png`` also writes
+    each figure as a PNG into that folder (needs Chromium). See docs/report.md."""
+    from flashpoint.report.build import report as _report
+
+    return _report(scenario, with_=list(with_), runs=runs, seed=seed, out=out, days=days, workers=workers, png=png)
+
+
+__all__ = ["Scenario", "builtin_names", "load", "report", "run"]
