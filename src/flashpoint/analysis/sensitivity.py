@@ -12,9 +12,11 @@ answers:
   ST_i = E[V(Y | u_~i)] / V(Y) the share it takes part in, interactions included. N base samples
   cost N (D + 2) runs for D inputs. Intervals are bootstrap intervals (95%).
 - **Morris** elementary effects (``SALib.sample.morris``; Morris 1991, Technometrics 33;
-  Campolongo et al. 2007): r trajectories of D + 1 runs each; mu*_i is the mean absolute change
-  of Y when u_i alone moves by one step, sigma_i the spread of those changes (non-linearity or
-  interactions). A screening method: it ranks, it does not split the variance.
+  Campolongo et al. 2007): r trajectories of D + 1 runs each; mu*_i is the mean absolute
+  elementary effect of input i, (change of Y) / (change of u_i) when u_i alone moves by one step
+  of the grid (the change of Y per whole quantile range, were Y linear), sigma_i the spread of
+  those effects (non-linearity or interactions). A screening method: it ranks, it does not split
+  the variance.
 
 **The engine's own noise.** A design point is one stochastic run, so Y = f(u) + e where e is the
 run's chance (combat draws, decisions): the indices then describe Y with that noise included. For a
@@ -200,9 +202,12 @@ def analyse(prob: dict, x: np.ndarray, y: np.ndarray, method: str, seed: int) ->
                  "ST_conf": float(si["ST_conf"][i])} for i, n in enumerate(names)]
         return sorted(rows, key=lambda r: (-r["ST"], -r["S1"], r["input"]))
     si = morris.analyze(prob, x, y, num_resamples=200, conf_level=0.95, num_levels=MORRIS_LEVELS, seed=seed)
-    rows = [{"input": n, "label": input_label(n), "mu_star": float(si["mu_star"][i]),
-             "mu_star_conf": float(si["mu_star_conf"][i]), "mu": float(si["mu"][i]),
-             "sigma": float(si["sigma"][i])} for i, n in enumerate(names)]
+    # SALib divides by the grid's step, 2/3 of the range for 4 levels; the bin-centred design
+    # steps by 1/2: rescale so that an effect is the change of Y per whole quantile range.
+    per = MORRIS_LEVELS / (MORRIS_LEVELS - 1)
+    rows = [{"input": n, "label": input_label(n), "mu_star": per * float(si["mu_star"][i]),
+             "mu_star_conf": per * float(si["mu_star_conf"][i]), "mu": per * float(si["mu"][i]),
+             "sigma": per * float(si["sigma"][i])} for i, n in enumerate(names)]
     return sorted(rows, key=lambda r: (-r["mu_star"], r["input"]))
 
 
