@@ -302,7 +302,7 @@ def _values(obj: Any, prefix: str = "") -> list[str]:
             out.append(f"{name.replace('_', ' ')} {fmt_quantity(v)}")
         elif isinstance(v, dict) and v and all(isinstance(x, int | float) or is_uncertain(x) for x in v.values()):
             out.append(f"{name.replace('_', ' ')}: " + ", ".join(f"{a} {fmt_quantity(x)}" for a, x in v.items()))
-        elif hasattr(v, "model_fields") and k in ("cost_tolerance",):
+        elif hasattr(type(v), "model_fields") and k in ("cost_tolerance",):
             out.extend(_values(v, prefix=f"{name} "))
     return out
 
