@@ -147,7 +147,7 @@ class QuantalResponse:
         self.inputs: dict[str, np.ndarray] = {}
         for i, r in enumerate(self.rungs):
             if not isinstance(r.climb_risk, int | float):
-                self.inputs[f"escalation.rungs.{r.id}.climb_risk"] = self.climb[:, i]
+                self.inputs[f"escalation.rungs.{i}.climb_risk"] = self.climb[:, i]
         self.value = th.place_value / max(float(th.place_value.sum()), 1e-12)
         self.plans = [self._plan(th, draws, aid, spec) for aid, spec in s.decisions.items()]
         for plan in self.plans:
