@@ -85,6 +85,14 @@ class Results:
             columns[f"metric:{key}"] = np.concatenate([b.final.metrics[key] for b in blocks])
         return pd.DataFrame(columns, index=pd.RangeIndex(self.runs, name="run"))
 
+    def compare(self, other: Results):
+        """``other`` against this job, run by run (both run with ``keep_runs=True``; with the same
+        seed they are paired by common random numbers): a
+        :class:`~flashpoint.analysis.compare.Comparison`, ``.to_json()`` for the document."""
+        from flashpoint.analysis.compare import compare_results
+
+        return compare_results(self, other)
+
     def trajectories(self) -> xr.Dataset:
         """Every run, day by day (only when the job kept trajectories)."""
         blocks = self.outcome.blocks
