@@ -43,7 +43,7 @@ class ReportData:
     int_s: Scenario
     base: dict[str, Any]
     inter: dict[str, Any]
-    differences: dict[str, dict[str, Any]]
+    differences: dict[str, dict[str, Any]]          # the comparison's outcomes: p_base, p_int, diff, ci95
     losses_time_base: dict[str, dict[str, list[float]]]
     losses_time_int: dict[str, dict[str, list[float]]]
     seconds: float = 0.0
@@ -58,6 +58,7 @@ class ReportData:
     calibration: dict[str, Any] | None = None
     headline_outcome: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    comparison: dict[str, Any] | None = None           # ``Comparison.to_json()``
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -97,25 +98,6 @@ def write_atomic(out: Path, text: str) -> Path:
     return out
 
 
-def paired_differences(base_frame, int_frame, outcomes: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """For each outcome, p with and without, and the mean paired difference (run i with run i) with
-    its normal 95% interval, from ``per_run()`` frames of the same seed and size."""
-    out = {}
-    n = min(len(base_frame), len(int_frame))
-    for oid in outcomes:
-        col = f"outcome:{oid}"
-        if col not in base_frame or col not in int_frame:
-            continue
-        b = base_frame[col].to_numpy(dtype=float)[:n]
-        i = int_frame[col].to_numpy(dtype=float)[:n]
-        d = i - b
-        half = Z95 * float(d.std(ddof=1)) / np.sqrt(n) if n > 1 else float("nan")
-        mean = float(d.mean())
-        out[oid] = {"p_base": float(b.mean()), "p_int": float(i.mean()), "diff": mean,
-                    "ci95": [mean - half, mean + half]}
-    return out
-
-
 def loss_quantiles_over_time(results, actors: Sequence[str] | None = None) -> dict[str, dict[str, list[float]]]:
     """5, 50 and 95% quantiles over runs of personnel killed so far, day by day, per actor that
     loses anyone (from the runs' trajectories)."""
@@ -140,7 +122,8 @@ def headline_outcome(differences: Mapping[str, Mapping[str, Any]]) -> str | None
 def headline(data: ReportData, base_name: str, int_name: str, most: int = 3) -> list[str]:
     """The answer in plain words, from the paired differences and the control of places."""
     s = data.int_s
-    sig = [(oid, d) for oid, d in data.differences.items() if d["ci95"][0] > 0 or d["ci95"][1] < 0]
+    sig = [(oid, d) for oid, d in data.differences.items()
+           if None not in d["ci95"] and (d["ci95"][0] > 0 or d["ci95"][1] < 0)]
     sig.sort(key=lambda kv: -abs(kv[1]["diff"]))
     out = []
     for oid, d in sig[:most]:
@@ -248,6 +231,7 @@ def compute(base_s: Scenario, int_s: Scenario, runs: int = DEFAULT_RUNS, seed: i
             workers: int = 1, sensitivity_samples: int | None = None, analyses: bool = True,
             progress: Callable[[str], None] | None = None) -> ReportData:
     """Run both scenarios and every analysis the page shows."""
+    from flashpoint.analysis.compare import compare_results
     from flashpoint.api import run
 
     say = progress or (lambda _msg: None)
@@ -259,10 +243,11 @@ def compute(base_s: Scenario, int_s: Scenario, runs: int = DEFAULT_RUNS, seed: i
     say("intervention")
     r_int = run(int_s, runs=runs, seed=seed, days=days, workers=workers, trajectories=True)
     timings["runs"] = time.perf_counter() - t0
-    f_base, f_int = r_base.per_run(), r_int.per_run()
+    f_int = r_int.per_run()
     base, inter = r_base.summary(), r_int.summary()
-    diffs = paired_differences(f_base, f_int, [o for o in inter["outcomes"] if o in base["outcomes"]])
-    data = ReportData(base_s=base_s, int_s=int_s, base=base, inter=inter, differences=diffs,
+    comparison = compare_results(r_base, r_int).to_json()
+    diffs = comparison["outcomes"]
+    data = ReportData(base_s=base_s, int_s=int_s, base=base, inter=inter, differences=diffs, comparison=comparison,
                       losses_time_base=loss_quantiles_over_time(r_base),
                       losses_time_int=loss_quantiles_over_time(r_int),
                       seconds=r_base.outcome.seconds + r_int.outcome.seconds)
@@ -311,9 +296,11 @@ def render(data: ReportData, base_name: str = "baseline", int_name: str = "with 
     sections = [H.header_section(s.meta.title, s.meta.question, headline(data, base_name, int_name), facts)]
 
     descriptions = {o: s.outcomes[o].description for o in s.outcomes}
-    diff_note = ("Difference: the intervention's probability minus the baseline's, in percentage points, as the mean "
-                 "of paired differences (run i with the intervention against run i without: same seed, same draws "
-                 "where the scenarios agree) with its normal 95% interval. The p intervals are Clopper-Pearson.")
+    method = (data.comparison or {}).get("method") or {}
+    diff_note = ("Difference: the intervention's probability minus the baseline's, in percentage points. Run i with "
+                 "the intervention and run i without share their seed and the draws where the scenarios agree "
+                 "(common random numbers), so the difference is estimated from the pairs; its 95% interval: "
+                 f"{method.get('risk_difference', 'see docs/report.md')}. The p intervals are Clopper-Pearson.")
     sections.append(H.outcomes_section(figs, charts.outcome_chart(base, inter, descriptions, base_name, int_name),
                                        base, inter, descriptions, data.differences, base_name, int_name, diff_note))
     sections.append(H.map_section(figs, theatre_map(data.base_s, s, base["control"], inter["control"],
@@ -333,11 +320,15 @@ def render(data: ReportData, base_name: str = "baseline", int_name: str = "with 
 
     actors = [a for a in s.actors if any(k.startswith(f"{a}.") for k in inter["metrics"])]
     killed_rows = []
+    metric_diffs = (data.comparison or {}).get("metrics") or {}
     for a in actors:
         cells = []
         for doc in (base, inter):
             m = doc["metrics"].get(f"{a}.personnel_killed")
             cells.append("" if m is None else f"{H.num(m['q50'])} [{H.num(m['q05'])}-{H.num(m['q95'])}]")
+        d = metric_diffs.get(f"{a}.personnel_killed")
+        cells.append("" if not d or d.get("diff_mean") is None else
+                     f"{d['diff_mean']:+,.0f} [{d['ci95'][0]:+,.0f} to {d['ci95'][1]:+,.0f}]")
         if any(cells):
             killed_rows.append([a, *cells])
     sections.append(H.losses_section(figs, charts.loss_chart(base, inter, actors, base_name, int_name), killed_rows,
@@ -395,7 +386,8 @@ def render(data: ReportData, base_name: str = "baseline", int_name: str = "with 
     sections.append(H.assumptions_section(s, constants, _constant_sources()))
     sections.append(H.json_script("report-data", {
         "scenario": s.meta.id, "interventions": applied, "baseline": base, "intervention": inter,
-        "differences": data.differences, "sensitivity": data.sensitivity, "discovery": data.discovery,
+        "differences": data.differences, "comparison": data.comparison, "sensitivity": data.sensitivity,
+        "discovery": data.discovery,
         "claims": data.claims, "backtest": data.backtest}))
     footer = (f"Flashpoint {__version__}, written {dt.datetime.now().isoformat(timespec='seconds')}. "
               "Every number on this page comes from the runs made for it or from the files it names.")

@@ -155,8 +155,8 @@ def fans_section(figs: Figures, territory: go.Figure, losses: go.Figure | None) 
 
 def losses_section(figs: Figures, fig: go.Figure, rows: Sequence[Sequence[Any]], base_name: str, int_name: str) -> str:
     return ('<h2 id="losses">Losses</h2>' + figs.add("fig-losses", fig)
-            + "<h3>Personnel killed: median [90% interval]</h3>"
-            + table(["actor", base_name, int_name], rows, numeric=(1, 2)))
+            + "<h3>Personnel killed: median [90% interval], and the mean paired difference [95% interval]</h3>"
+            + table(["actor", base_name, int_name, "difference of the mean"], rows, numeric=(1, 2, 3)))
 
 
 def politics_section(figs: Figures, decisions: go.Figure | None, escalation: go.Figure | None,
