@@ -64,6 +64,32 @@ def _predicate(p: Predicate, s: Scenario, loc: tuple) -> Iterator[Problem]:
         yield from _predicate(p.not_, s, loc + ("not",))
 
 
+def _claims(s: Scenario) -> Iterator[Problem]:
+    """Claims name known sources, interventions and columns (an option of a decision may come
+    with an intervention, so only its actor is checked here)."""
+    rungs = [r.id for r in s.escalation.rungs]
+    for cid, claim in s.claims.items():
+        loc = ("claims", cid)
+        yield from _sources(claim, s, loc)
+        lists = [("under", claim.under)]
+        if claim.compare is not None:
+            lists += [("compare", "with", claim.compare.with_), ("compare", "against", claim.compare.against)]
+        for *where, names in lists:
+            for i, name in enumerate(names):
+                yield from _known("intervention", name, s.interventions, loc + tuple(where) + (i,))
+        kind, _, name = claim.quantity.partition(":")
+        qloc = loc + ("quantity",)
+        if kind == "outcome":
+            yield from _known("outcome", name, s.outcomes, qloc)
+        elif kind == "escalation":
+            yield from _known("escalation rung", name, rungs, qloc)
+        elif kind in ("metric", "decision"):
+            actor, _, rest = name.partition(".")
+            yield from _known("actor", actor, s.actors, qloc)
+            if kind == "metric" and rest not in LOSS_KINDS:
+                yield Problem(qloc, claim.quantity, f"unknown quantity '{rest}'; known: {', '.join(LOSS_KINDS)}")
+
+
 def _mean(q: Any) -> float:
     return float(q) if isinstance(q, int | float) else float(q.mean())
 
@@ -249,6 +275,8 @@ def check_references(s: Scenario) -> list[Problem]:
 
     for oid, outcome in s.outcomes.items():
         add(_predicate(outcome.when, s, ("outcomes", oid, "when")))
+
+    add(_claims(s))
 
     for iid, intervention in s.interventions.items():
         for i, other in enumerate(intervention.conflicts):

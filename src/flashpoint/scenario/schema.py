@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -451,6 +452,63 @@ class Outcome(Model):
     when: Predicate
 
 
+# ------------------------------------------------------------------------------------- claims
+QUANTITY_PATTERN = (r"^(outcome:[a-z0-9]+(-[a-z0-9]+)*|metric:[a-z0-9]+(-[a-z0-9]+)*\.[a-z_]+"
+                    r"|escalation:[a-z0-9]+(-[a-z0-9]+)*|decision:[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+(-[a-z0-9]+)*"
+                    r"|ceasefire)$")
+Interventions = Annotated[list[Id], BeforeValidator(lambda v: [v] if isinstance(v, str) else v)]
+
+
+class ClaimCompare(Model):
+    """Two variants of the scenario: ``with`` (the interventions whose effect is claimed; an empty
+    list is the scenario as written) against ``against`` (default: the scenario as written)."""
+
+    with_: Interventions = Field(alias="with")
+    against: Interventions = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _different(self) -> ClaimCompare:
+        if list(self.with_) == list(self.against):
+            raise ValueError("'with' and 'against' name the same variant; compare two different ones")
+        return self
+
+
+class Claim(Sourced):
+    """A statement the scenario's sources make, as a query over the simulated futures.
+
+    ``quantity`` names a column of every run: ``outcome:<id>`` (0/1), ``metric:<actor>.<quantity>``
+    (losses), ``escalation:<rung>`` (the rung reached at least), ``decision:<actor>.<option>``
+    (chosen at least once) or ``ceasefire`` (a ceasefire in the run). With ``compare`` the claim is
+    about the paired difference (intervention minus baseline): ``expect`` is ``increase`` or
+    ``decrease`` by more than ``threshold`` (default 0). Without it the claim is about the level
+    (probability, or mean for a metric) in the variant ``under`` (default: the scenario as
+    written): ``expect`` is ``above`` or ``below`` ``threshold``."""
+
+    text: str = Field(min_length=1)
+    quantity: str = Field(pattern=QUANTITY_PATTERN)
+    expect: Literal["increase", "decrease", "above", "below"]
+    compare: ClaimCompare | None = None
+    under: Interventions = Field(default_factory=list)
+    threshold: float | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Claim:
+        if self.expect in ("increase", "decrease"):
+            if self.compare is None:
+                raise ValueError(f"expect = '{self.expect}' needs compare = {{ with = [...] }}")
+            if self.under:
+                raise ValueError("give either compare (a difference) or under (a level), not both")
+            if self.threshold is not None and self.threshold < 0:
+                raise ValueError("threshold of an increase or decrease is the size of the change: give 0 or more")
+        else:
+            if self.compare is not None:
+                raise ValueError(f"expect = '{self.expect}' is about a level: drop compare, "
+                                 "or expect 'increase' or 'decrease'")
+            if self.threshold is None:
+                raise ValueError(f"expect = '{self.expect}' needs a threshold")
+        return self
+
+
 # ----------------------------------------------------------------------------------- scenario
 class Scenario(Model):
     """A whole crisis: who, where, with what, what may change, and what we ask of the futures."""
@@ -472,6 +530,8 @@ class Scenario(Model):
     bargaining: Bargaining | None = None
     issues: dict[Id, Issue] = Field(default_factory=dict)
     outcomes: dict[Id, Outcome] = Field(default_factory=dict)
+    claims: dict[Id, Claim] = Field(default_factory=dict,
+                                    description="statements of the sources, tested against the futures")
     applied: list[Id] = Field(default_factory=list,
                               description="interventions already applied to this scenario")
 
