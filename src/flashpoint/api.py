@@ -28,7 +28,7 @@ def run(scenario: Scenario, runs: int = 10_000, seed: int = 1, days: int | None 
     return Results(outcome, scenario.meta.id, list(scenario.applied))
 
 
-def report(scenario: str | Scenario, with_: list[str] | tuple[str, ...] = (), runs: int = 5000, seed: int = 1,
+def report(scenario: str | Scenario, with_: list[str] | tuple[str, ...] = (), runs: int = 3000, seed: int = 1,
            out: str = "report.html", days: int | None = None, workers: int = 1, png: str | None = None):
     """Write the self-contained HTML report comparing ``scenario`` without and with the interventions
     ``with_`` (a built-in id, a file, or a loaded scenario) and return its path; ``png`` also writes

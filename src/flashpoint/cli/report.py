@@ -16,7 +16,7 @@ def report_command(
     scenario: ScenarioArg,
     with_: WithOpt = None,
     runs: Annotated[int, typer.Option("--runs", "-n", help="futures to simulate, with and without the intervention")]
-    = 5000,
+    = 3000,
     days: Annotated[int | None, typer.Option(help="days to simulate (default: the scenario's horizon)")] = None,
     seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same numbers")] = 1,
     out: Annotated[Path, typer.Option(help="the HTML file to write")] = Path("report.html"),

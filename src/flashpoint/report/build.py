@@ -30,7 +30,7 @@ from flashpoint.report import html as H
 from flashpoint.report.map import default_camp, remote_places, theatre_map
 from flashpoint.scenario.schema import Scenario
 
-DEFAULT_RUNS = 5000
+DEFAULT_RUNS = 3000
 BACKTEST_RUNS = 1000
 Z95 = 1.959963984540054
 
@@ -190,18 +190,32 @@ def _discovery(data: ReportData, frame) -> None:
     data.discovery = [b.to_json() for b in boxes]
 
 
-def _claims(data: ReportData, runs: int, seed: int, days: int) -> None:
+def _claims(data: ReportData, have: dict[tuple[str, ...], Any], runs: int, seed: int, days: int,
+            workers: int) -> None:
+    """The scenario's claims, answered from the report's own two jobs and, for any other variant a
+    claim names, a job of the same runs and seed (so every comparison stays paired)."""
     try:
-        from flashpoint.analysis.claims import evaluate_claims
+        from flashpoint.analysis.claims import claim_variants, evaluate_claim
     except ImportError:
         data.claims_error = "the analysis is not available in this version of Flashpoint"
         return
+    from flashpoint.analysis.compare import run_columns
+    from flashpoint.api import run
+
+    s = data.base_s
+    if not getattr(s, "claims", None):
+        data.claims = []
+        return
     try:
-        claims = evaluate_claims(data.int_s, runs, seed, days)
+        columns = {key: run_columns(results) for key, results in have.items()}
+        for key in claim_variants(s):
+            if key not in columns:
+                variant = s.apply(*key) if key else s
+                columns[key] = run_columns(run(variant, runs=runs, seed=seed, days=days, workers=workers,
+                                               keep_runs=True))
+        data.claims = [evaluate_claim(cid, claim, s, columns).to_json() for cid, claim in s.claims.items()]
     except FlashpointError as exc:
         data.claims_error = str(exc)
-        return
-    data.claims = [c.to_json() for c in claims]
 
 
 def _backtest(data: ReportData, seed: int, workers: int) -> None:
@@ -252,6 +266,12 @@ def compute(base_s: Scenario, int_s: Scenario, runs: int = DEFAULT_RUNS, seed: i
                       losses_time_int=loss_quantiles_over_time(r_int),
                       seconds=r_base.outcome.seconds + r_int.outcome.seconds)
     data.headline_outcome = headline_outcome(diffs)
+    if analyses:
+        t = time.perf_counter()
+        say("claims")
+        added = tuple(a for a in int_s.applied if a not in base_s.applied)
+        _claims(data, {(): r_base, added: r_int}, runs, seed, days, workers)
+        timings["claims"] = time.perf_counter() - t
     del r_base, r_int
     if analyses:
         t = time.perf_counter()
@@ -262,10 +282,6 @@ def compute(base_s: Scenario, int_s: Scenario, runs: int = DEFAULT_RUNS, seed: i
         say("discovery")
         _discovery(data, f_int)
         timings["discovery"] = time.perf_counter() - t
-        t = time.perf_counter()
-        say("claims")
-        _claims(data, runs, seed, days)
-        timings["claims"] = time.perf_counter() - t
         t = time.perf_counter()
         say("backtest")
         _backtest(data, seed, workers)
@@ -375,7 +391,12 @@ def render(data: ReportData, base_name: str = "baseline", int_name: str = "with 
                 f"{data.headline_outcome} (the outcome the intervention changes most). Density, coverage and "
                 "support are in-sample.")
     sections.append(H.discovery_section(data.discovery, data.headline_outcome, note, data.discovery_error))
-    sections.append(H.claims_section(data.claims, "", data.claims_error))
+    claims_note = ("Each claim of the scenario's sources is a question put to the futures: a difference between two "
+                   "variants (paired runs, same seed) or a level in one, with its 95% interval. The verdict supports "
+                   "the claim when the whole interval lies on its side of the threshold, contradicts it when the "
+                   "whole interval lies on the other side, and is inconclusive otherwise. Probabilities and "
+                   "differences of probabilities are shares (0.05 = 5 points).")
+    sections.append(H.claims_section(data.claims, claims_note, data.claims_error))
     bt_fig = charts.backtest_chart(data.backtest) if data.backtest else None
     curve = ((data.calibration or {}).get("scores") or {}).get("cross_validated", {}).get("calibration_curve")
     cal_fig = charts.calibration_chart(curve) if curve else None
@@ -388,7 +409,7 @@ def render(data: ReportData, base_name: str = "baseline", int_name: str = "with 
         "scenario": s.meta.id, "interventions": applied, "baseline": base, "intervention": inter,
         "differences": data.differences, "comparison": data.comparison, "sensitivity": data.sensitivity,
         "discovery": data.discovery,
-        "claims": data.claims, "backtest": data.backtest}))
+        "claims": data.claims, "backtest": data.backtest, "seconds": data.timings}))
     footer = (f"Flashpoint {__version__}, written {dt.datetime.now().isoformat(timespec='seconds')}. "
               "Every number on this page comes from the runs made for it or from the files it names.")
     return H.page(f"{s.meta.title}: {applied}", sections, footer), figs.figures

@@ -227,13 +227,20 @@ def claims_section(claims: Sequence[Mapping[str, Any]] | None, note: str = "", e
     for c in claims:
         ci = c.get("ci95")
         value = c.get("value")
-        rows.append([c.get("id", ""), c.get("text", ""), fmt_sources(c.get("source") or ""),
-                     _fmt_stat(value) if not isinstance(value, float) or value > 1 else f"{value:.3g}",
-                     "" if not ci else f"{_fmt_stat(ci[0])} to {_fmt_stat(ci[1])}",
-                     c.get("verdict", ""), c.get("detail", "")])
+        if c.get("kind") == "level":
+            what = f"under {c.get('intervention') or 'baseline'}"
+        elif c.get("baseline") is not None:
+            what = f"{c.get('intervention')} minus {c.get('baseline')}"
+        else:
+            what = ""
+        verdict = c.get("verdict", "")
+        css = {"supports": "yes", "contradicts": "no"}.get(verdict)
+        rows.append([c.get("id", ""), c.get("text", ""), fmt_sources(c.get("source") or ""), what,
+                     _fmt_stat(value), "" if not ci else f"{_fmt_stat(ci[0])} to {_fmt_stat(ci[1])}",
+                     f'<span class="{css}">{esc(verdict)}</span>' if css else esc(verdict), c.get("detail", "")])
     return (out + (f'<p class="note">{esc(note)}</p>' if note else "")
-            + table(["id", "claim", "source", "model's value", "95% interval", "verdict", "detail"], rows,
-                    numeric=(3, 4)))
+            + table(["id", "claim", "source", "variants", "model's value", "95% interval", "verdict", "detail"],
+                    rows, numeric=(4, 5), raw=(6,), text=(1, 7)))
 
 
 def validation_section(figs: Figures, backtest: Mapping[str, Any] | None, bt_fig: go.Figure | None,
