@@ -1,0 +1,174 @@
+"""The compare and claims commands: the difference an intervention makes, run by run, and the
+sources' claims tested against the futures."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flashpoint.cli import ScenarioArg, app, console, err_console, user_errors
+from flashpoint.cli.run import parse_sets
+from flashpoint.errors import FlashpointError
+from flashpoint.scenario import Scenario, load
+
+RunsOpt = Annotated[int, typer.Option("--runs", "-n", help="futures to simulate per variant")]
+SeedOpt = Annotated[int, typer.Option(help="random seed: every variant uses it, run by run (common random numbers)")]
+DaysOpt = Annotated[int | None, typer.Option(help="days to simulate (default: the scenario's horizon)")]
+WorkersOpt = Annotated[int, typer.Option(help="local worker processes")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print the JSON document to standard output")]
+OutOpt = Annotated[Path | None, typer.Option(help="also write the JSON document to this file")]
+
+
+def _progress(total: int, quiet: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if quiet:
+        return None, None
+    bar = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=err_console, transient=True)
+    task = bar.add_task("runs", total=total)
+    return bar, lambda n: bar.advance(task, n)
+
+
+def check_out_file(out: Path | None) -> None:
+    """Refuse, before any simulation, an output file that cannot be written."""
+    if out is None:
+        return
+    if out.is_dir():
+        raise FlashpointError(f"--out {out}: is a folder; give a file name, e.g. {out / 'compare.json'}")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise FlashpointError(f"--out {out}: folder {folder} does not exist")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise FlashpointError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+
+
+def write_json_atomically(doc: dict, out: Path) -> None:
+    """Write the document to a hidden temporary file next to ``out``, then rename it: a reader never
+    sees half a file, and a failure leaves nothing behind."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent if str(out.parent) else ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=2)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _variants(scenario: str, with_: list[str] | None, against: list[str] | None) -> tuple[Scenario, Scenario, Scenario]:
+    if not with_:
+        raise FlashpointError("--with: name the intervention to compare, e.g. --with coalition-air-support")
+    both = sorted(set(with_) & set(against or []))
+    if both:
+        raise FlashpointError(f"--with and --against both name {', '.join(both)}: "
+                              "compare an intervention against another one, or against the scenario as written")
+    if list(with_) == list(against or []):
+        raise FlashpointError("--with and --against name the same variant")
+    s = load(scenario)
+    base = s.apply(*against) if against else s
+    return s, base, s.apply(*with_)
+
+
+@app.command("compare")
+@user_errors
+def compare_command(
+    scenario: ScenarioArg,
+    with_: Annotated[list[str] | None, typer.Option(
+        "--with", "-w", help="the intervention whose effect is measured (repeat to combine several)")] = None,
+    against: Annotated[list[str] | None, typer.Option(
+        help="compare against this intervention instead of the scenario as written (repeatable)")] = None,
+    runs: RunsOpt = 10_000,
+    days: DaysOpt = None,
+    seed: SeedOpt = 1,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a model parameter, NAME=VALUE")] = None,
+    block_size: Annotated[int, typer.Option(help="runs per block (rounded up to a multiple of 250)")] = 2500,
+    workers: WorkersOpt = 1,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the scenario with and without an intervention, paired run by run (common random numbers),
+    and report the difference it makes to every outcome and loss, with 95% intervals."""
+    from flashpoint.analysis.compare import compare_runs
+    from flashpoint.engine.runner import RunSpec, check_spec
+    from flashpoint.report.compare_text import print_comparison
+
+    s, base, variant = _variants(scenario, with_, against)
+    overrides = parse_sets(set_)
+    for v in (base, variant):
+        check_spec(v, RunSpec(runs=runs, days=v.meta.horizon_days if days is None else days, seed=seed,
+                              block_size=block_size, workers=workers, overrides=overrides))
+    check_out_file(out)
+    bar, tick = _progress(2 * runs, quiet=as_json)
+    t0 = time.perf_counter()
+    if bar:
+        bar.start()
+    try:
+        comparison = compare_runs(base, variant, runs=runs, seed=seed, days=days, workers=workers,
+                                  block_size=block_size, set=overrides, progress=tick)
+    finally:
+        if bar:
+            bar.stop()
+    seconds = time.perf_counter() - t0
+    doc = comparison.to_json()
+    if out is not None:
+        write_json_atomically(doc, out)
+    if as_json:
+        print(json.dumps(doc, indent=2))
+        return
+    print_comparison(console, variant, doc, seconds)
+    if out is not None:
+        console.print(f"written: {out}")
+
+
+@app.command("claims")
+@user_errors
+def claims_command(
+    scenario: ScenarioArg,
+    runs: RunsOpt = 10_000,
+    days: DaysOpt = None,
+    seed: SeedOpt = 1,
+    workers: WorkersOpt = 1,
+    out: OutOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Test the claims of the scenario's sources ([claims.<id>]) against the futures: for each, the
+    number, its 95% interval and whether it supports or contradicts the claim."""
+    from flashpoint.analysis.claims import claim_variants, claims_json, evaluate_claims
+    from flashpoint.engine.runner import RunSpec, check_spec
+    from flashpoint.report.compare_text import print_claims
+
+    s = load(scenario)
+    if not s.claims:
+        raise FlashpointError(f"scenario '{s.meta.id}' has no [claims.<id>] tables to test")
+    n_days = s.meta.horizon_days if days is None else days
+    check_spec(s, RunSpec(runs=runs, days=n_days, seed=seed, workers=workers))
+    check_out_file(out)
+    bar, tick = _progress(runs * len(claim_variants(s)), quiet=as_json)
+    t0 = time.perf_counter()
+    if bar:
+        bar.start()
+    try:
+        results = evaluate_claims(s, runs=runs, seed=seed, days=n_days, workers=workers, progress=tick)
+    finally:
+        if bar:
+            bar.stop()
+    seconds = time.perf_counter() - t0
+    doc = claims_json(s, results, runs, seed, n_days)
+    if out is not None:
+        write_json_atomically(doc, out)
+    if as_json:
+        print(json.dumps(doc, indent=2))
+        return
+    print_claims(console, s, results, runs, seed, n_days, seconds)
+    if out is not None:
+        console.print(f"written: {out}")
