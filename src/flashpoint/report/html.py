@@ -36,6 +36,7 @@ h3 { font-size: 1.05rem; margin: 1.4rem 0 0.4rem; }
 .headline p { margin: 0.35rem 0; }
 .meta, .note { color: #555; font-size: 0.9rem; }
 .unavailable { color: #8a5a00; background: #fff8e6; padding: 0.5rem 0.8rem; border-left: 4px solid #e0a800; }
+div.table { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.86rem; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: 0.25rem 0.55rem; text-align: left; vertical-align: top; }
 th { background: #f6f6f6; }
@@ -96,7 +97,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric: Sequen
             cls = ' class="num"' if i in numeric else ' class="text"' if i in text_cols else ""
             cells.append(f"<td{cls}>{cell}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (f'<div class="table"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+            "</div>")
 
 
 def unavailable(what: str, why: str = "the analysis is not available in this version of Flashpoint") -> str:
