@@ -43,8 +43,10 @@ def check_out_file(out: Path | None) -> None:
     if out.is_dir():
         raise FlashpointError(f"--out {out}: is a folder; give a file name, e.g. {out / 'compare.json'}")
     folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
+    if not folder.exists():
         raise FlashpointError(f"--out {out}: folder {folder} does not exist")
+    if not folder.is_dir():
+        raise FlashpointError(f"--out {out}: {folder} is not a folder")
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass
