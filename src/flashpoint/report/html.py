@@ -307,7 +307,9 @@ def _values(obj: Any, prefix: str = "") -> list[str]:
         name = f"{prefix}{k}"
         if isinstance(v, bool):
             continue
-        if isinstance(v, int | float) or is_uncertain(v):
+        if k in ("lat", "lon") and isinstance(v, int | float):
+            out.append(f"{k} {v:.4f}")                  # coordinates at full precision
+        elif isinstance(v, int | float) or is_uncertain(v):
             out.append(f"{name.replace('_', ' ')} {fmt_quantity(v)}")
         elif isinstance(v, dict) and v and all(isinstance(x, int | float) or is_uncertain(x) for x in v.values()):
             out.append(f"{name.replace('_', ' ')}: " + ", ".join(f"{a} {fmt_quantity(x)}" for a, x in v.items()))
