@@ -138,13 +138,15 @@ def headline(data: ReportData, base_name: str, int_name: str, most: int = 3) -> 
     camps = list(s.camps)
     camp = default_camp(camps, data.base["control"], data.inter["control"])
 
+    # only the places both variants have: an intervention may add bases (e.g. a carrier area)
+    common = [pid for pid in data.base["control"] if pid in data.inter["control"]]
+
     def expected(doc):
-        return sum(p.get(camp, 0.0) for p in doc["control"].values())
+        return sum(doc["control"][pid].get(camp, 0.0) for pid in common)
 
     name = s.camps[camp].name
-    out.append(f"{name} ({camp}) hold on average {expected(data.inter):.1f} of {len(data.inter['control'])} places "
-               f"at the end {int_name}, against {expected(data.base):.1f} of {len(data.base['control'])} "
-               f"{base_name}.")
+    out.append(f"{name} ({camp}) hold on average {expected(data.inter):.1f} of the {len(common)} places of the "
+               f"theatre at the end {int_name}, against {expected(data.base):.1f} {base_name}.")
     cf_b, cf_i = data.base["ceasefire_day"], data.inter["ceasefire_day"]
     out.append(f"A ceasefire comes in {H.pct(1 - cf_i['share_none'])} of futures {int_name} "
                f"(against {H.pct(1 - cf_b['share_none'])} {base_name}).")
