@@ -208,3 +208,11 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path):
     with pytest.raises(TypeError):
         write_json_atomically({"x": object()}, tmp_path / "cmp.json")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_both_variants_in_one_pool_of_workers_give_the_same_document():
+    base, inter = jobs()
+    s = idlib()
+    doc = compare_runs(s, s.apply("coalition-air-support"), runs=RUNS, seed=SEED, days=DAYS, workers=2,
+                       block_size=250).to_json()
+    assert doc == base.compare(inter).to_json()

@@ -289,8 +289,89 @@ def compare_runs(base: Scenario, variant: Scenario, runs: int = 10_000, seed: in
     if list(base.applied) == list(variant.applied):
         what = ", ".join(base.applied) or "no intervention"
         raise FlashpointError(f"both variants have {what}: compare two different variants")
+    seeds = (seed, seed + 1 if independent else seed)
+    if workers > 1:
+        return Comparison(*_run_pair(base, variant, runs, seeds, days, workers, block_size, set, progress))
     common = {"runs": runs, "days": days, "workers": workers, "block_size": block_size, "set": set,
               "keep_runs": True, "progress": progress}
-    cols_base = run_columns(run(base, seed=seed, **common))           # the job is dropped here
-    cols_int = run_columns(run(variant, seed=seed + 1 if independent else seed, **common))
+    cols_base = run_columns(run(base, seed=seeds[0], **common))           # the job is dropped here
+    cols_int = run_columns(run(variant, seed=seeds[1], **common))
     return Comparison(cols_base, cols_int)
+
+
+# ------------------------------------------------------- both variants in one pool of workers
+_PAIR: dict = {}
+
+
+def _init_pair(scenarios: tuple, overrides: dict | None) -> None:
+    from flashpoint.engine.theatre import compile_theatre
+
+    _PAIR["theatres"] = [compile_theatre(s, overrides) for s in scenarios]
+
+
+def _work_pair(which: int, seed: int, start: int, stop: int, days: int):
+    from flashpoint.engine.simulate import simulate_block
+
+    return which, simulate_block(_PAIR["theatres"][which], seed, start, stop, days)
+
+
+def _run_pair(base: Scenario, variant: Scenario, runs: int, seeds: tuple[int, int], days: int | None,
+              workers: int, block_size: int | None, overrides: dict | None,
+              progress: Callable[[int], None] | None) -> tuple[RunColumns, RunColumns]:
+    """Both variants' blocks in one pool of local processes: the pool starts once, and both
+    cores work whichever variant is left. Each block draws from its own random streams (the
+    runner's rule), so the numbers are those of running each variant on its own."""
+    import concurrent.futures as cf
+    import multiprocessing as mp
+    import time
+
+    from flashpoint.analysis.results import Results
+    from flashpoint.analysis.summary import Accumulator
+    from flashpoint.engine.rng import block_bounds
+    from flashpoint.engine.runner import DEFAULT_BLOCK, Outcome, RunSpec, check_spec
+    from flashpoint.engine.theatre import compile_theatre
+
+    scenarios = (base, variant)
+    specs = [RunSpec(runs=runs, days=s.meta.horizon_days if days is None else days, seed=sd,
+                     block_size=block_size or DEFAULT_BLOCK, workers=workers, overrides=overrides,
+                     keep_runs=True) for s, sd in zip(scenarios, seeds, strict=True)]
+    for s, spec in zip(scenarios, specs, strict=True):
+        check_spec(s, spec)
+    t0 = time.perf_counter()
+    theatres = [compile_theatre(s, overrides) for s in scenarios]
+    accs = [Accumulator(th, spec.days) for th, spec in zip(theatres, specs, strict=True)]
+    kept: list[list] = [[], []]
+    jobs = [(w, spec.seed, a, b, spec.days) for w, spec in enumerate(specs)
+            for a, b in block_bounds(runs, spec.block_size)]
+    ctx = mp.get_context("spawn")
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_pair,
+                                initargs=(scenarios, overrides)) as pool:
+        pending: set[cf.Future] = set()
+
+        def take(done: set[cf.Future]) -> None:
+            for fut in done:
+                which, block = fut.result()
+                accs[which].add(block)
+                kept[which].append(block)
+                if progress:
+                    progress(block.stop - block.start)
+
+        try:
+            for job in jobs:
+                pending.add(pool.submit(_work_pair, *job))
+                if len(pending) >= 2 * workers:      # memory bounded: a few blocks in flight
+                    done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                    take(done)
+            for fut in cf.as_completed(pending):
+                take({fut})
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            raise
+    seconds = time.perf_counter() - t0
+    out = []
+    for w, s in enumerate(scenarios):
+        kept[w].sort(key=lambda b: b.start)
+        job = Results(Outcome(theatres[w], accs[w], specs[w], seconds, kept[w]), s.meta.id, list(s.applied))
+        out.append(run_columns(job))
+    return out[0], out[1]
