@@ -98,8 +98,7 @@ def compare_command(
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run the scenario with and without an intervention, paired run by run (common random numbers),
-    and report the difference it makes to every outcome and loss, with 95% intervals."""
+    """Measure an intervention's effect on every outcome and loss, run by run, with 95% intervals."""
     from flashpoint.analysis.compare import compare_runs
     from flashpoint.engine.runner import RunSpec, check_spec
     from flashpoint.report.compare_text import print_comparison
@@ -143,8 +142,7 @@ def claims_command(
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Test the claims of the scenario's sources ([claims.<id>]) against the futures: for each, the
-    number, its 95% interval and whether it supports or contradicts the claim."""
+    """Test the claims of the scenario's sources against the futures, each with a number and a verdict."""
     from flashpoint.analysis.claims import claim_variants, claims_json, evaluate_claims
     from flashpoint.engine.runner import RunSpec, check_spec
     from flashpoint.report.compare_text import print_claims
