@@ -74,8 +74,10 @@ def daily_loss_shares(ratio: np.ndarray, rate: np.ndarray, exponent: np.ndarray,
     ``ratio`` is attack power over defence power (posture and terrain included). Helmbold's form:
     attacker ``min(cap, rate x ratio^-h)``, defender ``min(cap, rate x ratio^h)``.
     """
-    power = np.maximum(ratio, TINY) ** exponent
-    return np.minimum(cap, rate / power), np.minimum(cap, rate * power)
+    # engine/calibration/cdb90.json was fitted with exactly this expression; the fit's likelihood
+    # has kinks, so even a change in the last digits moves it: regenerate the file after any change
+    ratio = np.maximum(ratio, TINY)
+    return np.minimum(cap, rate * ratio ** -exponent), np.minimum(cap, rate * ratio ** exponent)
 
 
 def _per_place(values: np.ndarray, loc: np.ndarray, n_places: int) -> np.ndarray:
