@@ -181,7 +181,7 @@ def test_write_atomic_leaves_nothing_when_the_rename_fails(tmp_path, monkeypatch
     def fail(*_args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("flashpoint.report.build.os.replace", fail)
+    monkeypatch.setattr("flashpoint.outputs.os.replace", fail)
     with pytest.raises(FlashpointError, match="No space left"):
         write_atomic(target, "second")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]

@@ -54,6 +54,25 @@ def user_errors(func: Callable) -> Callable:
     return wrapper
 
 
+def progress_bar(total: int | None, quiet: bool):
+    """A Rich progress bar on standard error and the callback that advances it, ``tick(n, total=None)``
+    (the total may be set late, by the first report); ``(None, None)`` when ``quiet``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if quiet:
+        return None, None
+    bar = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=err_console, transient=True)
+    task = bar.add_task("runs", total=total)
+
+    def tick(n: int, total: int | None = None) -> None:
+        if total is not None:
+            bar.update(task, total=total)
+        bar.advance(task, n)
+
+    return bar, tick
+
+
 def _load(scenario: str, interventions: list[str] | None) -> Scenario:
     s = load(scenario)
     return s.apply(*interventions) if interventions else s

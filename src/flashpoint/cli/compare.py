@@ -4,17 +4,17 @@ sources' claims tested against the futures."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from flashpoint.cli import ScenarioArg, app, console, err_console, user_errors
+from flashpoint.cli import ScenarioArg, app, console, progress_bar, user_errors
 from flashpoint.cli.run import parse_sets
 from flashpoint.errors import FlashpointError
+from flashpoint.outputs import check_out_file as _check_out_file
+from flashpoint.outputs import write_text_atomic
 from flashpoint.scenario import Scenario, load
 
 RunsOpt = Annotated[int, typer.Option("--runs", "-n", help="futures to simulate per variant")]
@@ -25,46 +25,15 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print the JSON document t
 OutOpt = Annotated[Path | None, typer.Option(help="also write the JSON document to this file")]
 
 
-def _progress(total: int, quiet: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    if quiet:
-        return None, None
-    bar = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=err_console, transient=True)
-    task = bar.add_task("runs", total=total)
-    return bar, lambda n: bar.advance(task, n)
-
-
 def check_out_file(out: Path | None) -> None:
     """Refuse, before any simulation, an output file that cannot be written."""
-    if out is None:
-        return
-    if out.is_dir():
-        raise FlashpointError(f"--out {out}: is a folder; give a file name, e.g. {out / 'compare.json'}")
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.exists():
-        raise FlashpointError(f"--out {out}: folder {folder} does not exist")
-    if not folder.is_dir():
-        raise FlashpointError(f"--out {out}: {folder} is not a folder")
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise FlashpointError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+    if out is not None:
+        _check_out_file(out)
 
 
 def write_json_atomically(doc: dict, out: Path) -> None:
-    """Write the document to a hidden temporary file next to ``out``, then rename it: a reader never
-    sees half a file, and a failure leaves nothing behind."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent if str(out.parent) else ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the document whole or not at all."""
+    write_text_atomic(out, json.dumps(doc, indent=2))
 
 
 def _variants(scenario: str, with_: list[str] | None, against: list[str] | None) -> tuple[Scenario, Scenario, Scenario]:
@@ -109,7 +78,7 @@ def compare_command(
         check_spec(v, RunSpec(runs=runs, days=v.meta.horizon_days if days is None else days, seed=seed,
                               block_size=block_size, workers=workers, overrides=overrides))
     check_out_file(out)
-    bar, tick = _progress(2 * runs, quiet=as_json)
+    bar, tick = progress_bar(2 * runs, quiet=as_json)
     t0 = time.perf_counter()
     if bar:
         bar.start()
@@ -153,7 +122,7 @@ def claims_command(
     n_days = s.meta.horizon_days if days is None else days
     check_spec(s, RunSpec(runs=runs, days=n_days, seed=seed, workers=workers))
     check_out_file(out)
-    bar, tick = _progress(runs * len(claim_variants(s)), quiet=as_json)
+    bar, tick = progress_bar(runs * len(claim_variants(s)), quiet=as_json)
     t0 = time.perf_counter()
     if bar:
         bar.start()

@@ -12,20 +12,13 @@ from rich.table import Table
 
 from flashpoint.cli import ScenarioArg, app, console, err_console, user_errors
 from flashpoint.errors import FlashpointError
+from flashpoint.outputs import check_out_file
 
 BattlesOpt = Annotated[
     Path | None,
     typer.Option("--battles", help="folder with the CDB90 layout (CDB90-patched.csv, data/battles.csv); "
                  "default: the copy shipped in the package"),
 ]
-
-
-def _check_out(out: Path) -> None:
-    """Fail before any work when the output's folder does not exist."""
-    if not out.parent.is_dir():
-        raise FlashpointError(f"--out {out}: folder {out.parent} does not exist; expected an existing folder")
-    if out.is_dir():
-        raise FlashpointError(f"--out {out}: is a folder; expected a file name")
 
 
 def _fmt(x: float | None, digits: int = 3) -> str:
@@ -79,7 +72,7 @@ def calibrate_command(
     """Fit the engine's ground-combat constants to CDB90 and score them out of sample."""
     from flashpoint.analysis.calibrate.pipeline import calibrate, write_json
 
-    _check_out(out)
+    check_out_file(out)
     status = nullcontext() if as_json else err_console.status("fitting and cross-validating the battle kernel")
     with status:
         doc = calibrate(battles, seed=seed, folds=folds)
@@ -106,7 +99,7 @@ def predict_battles_command(
     """Predict every battle of a CDB90-layout folder with calibrated constants."""
     from flashpoint.analysis.calibrate.pipeline import predict_battles, write_csv
 
-    _check_out(out)
+    check_out_file(out)
     frame = predict_battles(params, battles, other_data=other_data, skip_incomplete=skip_incomplete)
     write_csv(out, frame)
     empty = int(frame["p_attacker_wins"].isna().sum())

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from flashpoint.cli import ScenarioArg, WithOpt, _load, app, console, err_console, user_errors
+from flashpoint.cli import ScenarioArg, WithOpt, _load, app, console, progress_bar, user_errors
 from flashpoint.errors import FlashpointError
 
 
@@ -25,17 +25,6 @@ def parse_sets(items: list[str] | None) -> dict[str, float]:
         except ValueError:
             raise FlashpointError(f"--set {item!r}: VALUE must be a number, got {value!r}") from None
     return out
-
-
-def _progress_runner(total: int, quiet: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    if quiet:
-        return None, None
-    bar = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=err_console, transient=True)
-    task = bar.add_task("runs", total=total)
-    return bar, lambda n: bar.advance(task, n)
 
 
 @app.command("run")
@@ -65,7 +54,7 @@ def run_command(
                    block_size=block_size, workers=workers, overrides=overrides)
     check_spec(s, spec)
     check_writable(out)
-    bar, tick = _progress_runner(runs, quiet=as_json)
+    bar, tick = progress_bar(runs, quiet=as_json)
     if bar:
         bar.start()
     try:

@@ -9,27 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flashpoint.cli import ScenarioArg, WithOpt, _load, app, console, err_console, user_errors
+from flashpoint.cli import ScenarioArg, WithOpt, _load, app, console, progress_bar, user_errors
 
 BAR = 24
-
-
-def _progress(quiet: bool):
-    """A Rich bar whose total is set by the first report (the design's size is known late)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    if quiet:
-        return None, None
-    bar = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=err_console, transient=True)
-    task = bar.add_task("runs", total=None)
-
-    def tick(n: int, total: int | None = None) -> None:
-        if total is not None:
-            bar.update(task, total=total)
-        bar.advance(task, n)
-
-    return bar, tick
 
 
 def _bar(value: float, top: float) -> str:
@@ -62,7 +44,7 @@ def sensitivity_command(
     from flashpoint.analysis.sensitivity import sensitivity
 
     s = _load(scenario, with_)
-    bar, tick = _progress(quiet=as_json)
+    bar, tick = progress_bar(None, quiet=as_json)
     if bar:
         bar.start()
     try:
@@ -128,7 +110,6 @@ def discover_command(
     """Scenario discovery: which combinations of input values lead to an outcome (PRIM boxes)."""
     from flashpoint.analysis.discovery import discover, outcome_column
     from flashpoint.api import run as run_api
-    from flashpoint.cli.run import _progress_runner
     from flashpoint.engine.runner import RunSpec, check_spec
     from flashpoint.errors import FlashpointError
 
@@ -140,7 +121,7 @@ def discover_command(
         raise FlashpointError(f"--boxes {boxes}, --max-dims {max_dims}: each must be at least 1")
     check_spec(s, RunSpec(runs=runs, days=s.meta.horizon_days if days is None else days, seed=seed,
                           workers=workers))
-    bar, tick = _progress_runner(runs, quiet=as_json)
+    bar, tick = progress_bar(runs, quiet=as_json)
     if bar:
         bar.start()
     try:

@@ -11,10 +11,7 @@ report leaves nothing behind.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +22,7 @@ import numpy as np
 
 from flashpoint import __version__
 from flashpoint.errors import FlashpointError
+from flashpoint.outputs import check_out_file, write_text_atomic
 from flashpoint.report import charts
 from flashpoint.report import html as H
 from flashpoint.report.map import default_camp, remote_places, theatre_map
@@ -62,40 +60,8 @@ class ReportData:
 
 
 # ------------------------------------------------------------------------------------ helpers
-def check_out(out: Path) -> Path:
-    """Fail before any simulation if ``out`` cannot be written (FlashpointError, exit code 2)."""
-    out = Path(out)
-    if out.is_dir():
-        raise FlashpointError(f"--out {out}: is a folder; give the path of the HTML file to write")
-    folder = out.parent
-    if not folder.is_dir():
-        raise FlashpointError(f"--out {out}: folder {folder} does not exist")
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise FlashpointError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
-    if out.exists() and not os.access(out, os.W_OK):
-        raise FlashpointError(f"--out {out}: the file exists and cannot be overwritten")
-    return out
-
-
-def write_atomic(out: Path, text: str) -> Path:
-    """Write ``text`` to a hidden temporary file in ``out``'s folder, then rename it onto ``out``."""
-    out = Path(out)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise FlashpointError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
-        raise
-    return out
+check_out = check_out_file          # the report's names for the shared output checks
+write_atomic = write_text_atomic
 
 
 def loss_quantiles_over_time(results, actors: Sequence[str] | None = None) -> dict[str, dict[str, list[float]]]:

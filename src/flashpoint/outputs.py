@@ -1,0 +1,50 @@
+"""Writing the files a command produces: checked before any work, written whole or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from flashpoint.errors import FlashpointError
+
+
+def check_out_file(out: str | Path) -> Path:
+    """Fail before any simulation if the file ``out`` cannot be written (FlashpointError, exit 2)."""
+    out = Path(out)
+    if out.is_dir():
+        raise FlashpointError(f"--out {out}: is a folder; give the path of the file to write")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.exists():
+        raise FlashpointError(f"--out {out}: folder {folder} does not exist")
+    if not folder.is_dir():
+        raise FlashpointError(f"--out {out}: {folder} is not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise FlashpointError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+    if out.exists() and not os.access(out, os.W_OK):
+        raise FlashpointError(f"--out {out}: the file exists and cannot be overwritten")
+    return out
+
+
+def write_text_atomic(out: str | Path, text: str) -> Path:
+    """Write ``text`` to a hidden temporary file in ``out``'s folder, then rename it onto ``out``: a
+    reader never sees half a file, and a failure (or Ctrl-C) leaves nothing behind."""
+    out = Path(out)
+    folder = out.parent if str(out.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise FlashpointError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
+        raise
+    return out
