@@ -59,7 +59,7 @@ import numpy as np
 
 from flashpoint.errors import FlashpointError
 
-from .table import IssueTable
+from .table import BargainingHistory, IssueTable
 
 BDMVariant = Literal["scholz_code", "paper"]
 OfferKind = Literal["conflict", "compromise", "capitulation"]
@@ -79,7 +79,7 @@ class Offer:
 
 
 @dataclass(frozen=True, eq=False)
-class BDMResult:
+class BDMResult(BargainingHistory):
     """History of a BDM run.
 
     ``positions`` has shape (rounds + 1, actors, 1) on the input's scale; ``median`` and
@@ -95,14 +95,6 @@ class BDMResult:
     risk_exponents: np.ndarray
     offers: tuple[tuple[Offer, ...], ...]
     model: str = "bdm"
-
-    @property
-    def actors(self) -> tuple[str, ...]:
-        return self.table.actors
-
-    @property
-    def n_states(self) -> int:
-        return int(self.positions.shape[0])
 
 
 def _pow(base: np.ndarray, exponent: np.ndarray | float) -> np.ndarray:

@@ -53,7 +53,7 @@ import numpy as np
 
 from flashpoint.errors import FlashpointError
 
-from .table import IssueTable
+from .table import BargainingHistory, IssueTable
 
 MIN_COALITION = 1e-8  # Model::coalitions
 MIN_CHALLENGE_COALITION = 1e-10  # SMPState::probEduChlg
@@ -96,7 +96,7 @@ class SMPStateAnalysis:
 
 
 @dataclass(frozen=True, eq=False)
-class SMPResult:
+class SMPResult(BargainingHistory):
     """History of an SMP run.
 
     ``positions`` has shape (states, actors, dimensions) on the input's scale;
@@ -111,14 +111,6 @@ class SMPResult:
     bargains: tuple[tuple[Bargain, ...], ...]
     chosen: np.ndarray
     model: str = "smp"
-
-    @property
-    def actors(self) -> tuple[str, ...]:
-        return self.table.actors
-
-    @property
-    def n_states(self) -> int:
-        return int(self.positions.shape[0])
 
 
 def weighted_distance(ideals: np.ndarray, points: np.ndarray, salience: np.ndarray) -> np.ndarray:

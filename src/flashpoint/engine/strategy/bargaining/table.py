@@ -360,3 +360,18 @@ def _parse_bdm(path: Path, rows: list[tuple[int, list[str]]]) -> IssueTable:
         format="bdm",
         salience_scale=salience_scale,
     )
+
+
+class BargainingHistory:
+    """What the results of both bargaining models share: the table and the history of positions."""
+
+    table: IssueTable
+    positions: np.ndarray
+
+    @property
+    def actors(self) -> tuple[str, ...]:
+        return self.table.actors
+
+    @property
+    def n_states(self) -> int:
+        return int(self.positions.shape[0])
