@@ -328,7 +328,7 @@ def _run_pair(base: Scenario, variant: Scenario, runs: int, seeds: tuple[int, in
     from flashpoint.analysis.results import Results
     from flashpoint.analysis.summary import Accumulator
     from flashpoint.engine.rng import block_bounds
-    from flashpoint.engine.runner import DEFAULT_BLOCK, Outcome, RunSpec, check_spec
+    from flashpoint.engine.runner import DEFAULT_BLOCK, Outcome, RunSpec, check_spec, start_method
     from flashpoint.engine.theatre import compile_theatre
 
     scenarios = (base, variant)
@@ -343,7 +343,7 @@ def _run_pair(base: Scenario, variant: Scenario, runs: int, seeds: tuple[int, in
     kept: list[list] = [[], []]
     jobs = [(w, spec.seed, a, b, spec.days) for w, spec in enumerate(specs)
             for a, b in block_bounds(runs, spec.block_size)]
-    ctx = mp.get_context("spawn")
+    ctx = mp.get_context(start_method())
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_pair,
                                 initargs=(scenarios, overrides)) as pool:
         pending: set[cf.Future] = set()

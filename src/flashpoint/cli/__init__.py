@@ -61,14 +61,17 @@ def progress_bar(total: int | None, quiet: bool):
 
     if quiet:
         return None, None
+    # redrawn by each report rather than by a refresh thread: worker processes are forked from this
+    # one (engine/runner.py), and a fork must not copy a thread that may be holding the console
     bar = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=err_console, transient=True)
+                   console=err_console, transient=True, auto_refresh=False)
     task = bar.add_task("runs", total=total)
 
     def tick(n: int, total: int | None = None) -> None:
         if total is not None:
             bar.update(task, total=total)
         bar.advance(task, n)
+        bar.refresh()
 
     return bar, tick
 
