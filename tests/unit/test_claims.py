@@ -44,11 +44,25 @@ compare = { with = ["no-sam"] }
 expect = "decrease"
 threshold = 10
 
+[interventions.decoy]
+description = "A dummy battery that never engages: it changes nothing but the random numbers drawn"
+
+[interventions.decoy.set."forces.air_defence.decoy"]
+name = "Decoy"
+owner = "blueland"
+place = "c"
+system = "dummy"
+range_km = 1
+engagement_prob = 0
+kill_prob = 0
+missiles = 1
+source = "made-up"
+
 [claims.red-infantry]
-text = "Blue's SAM makes no difference to Red's infantry, whichever way one asks"
+text = "A battery that never fires makes Red lose more infantry (it cannot: only noise differs)"
 source = "made-up"
 quantity = "metric:redland.personnel_killed"
-compare = { with = ["no-sam"] }
+compare = { with = ["decoy"] }
 expect = "increase"
 
 [claims.red-ifvs]
@@ -126,7 +140,7 @@ def test_wilson_interval():
 # ----------------------------------------------------------------- claims on a small scenario
 def test_claims_on_a_plain_case_get_the_verdicts_they_should(tmp_path):
     s = scenario_with(tmp_path)
-    assert claim_variants(s) == [(), ("no-sam",)]      # each variant simulated once
+    assert claim_variants(s) == [(), ("no-sam",), ("decoy",)]      # each variant simulated once
     results = evaluate_claims(s, runs=RUNS, seed=SEED)
     got = {r.id: r.verdict for r in results}
     assert got == EXPECTED, {r.id: (r.value, r.ci95) for r in results}

@@ -22,6 +22,7 @@ Order within the day (each step uses what the previous one left):
    heavy equipment per person killed; drones also destroy ``armour_kills`` pieces per sortie.
 
 Losses of a wing are binomial: its sorties times the combined loss probability of its missions.
+Missiles fired are Poisson around the expected engagements; destroyed batteries no longer reload.
 """
 
 from __future__ import annotations
@@ -40,78 +41,75 @@ CA, SEAD, CAS, INTERDICTION, STRIKE = (MISSIONS.index(m) for m in MISSIONS)
 ALMOST_ONE = 1 - 1e-9
 
 
-def stochastic_round(x: np.ndarray, rng: Streams) -> np.ndarray:
-    """Round down or up with probability equal to the fraction, so the mean is kept."""
-    base = np.floor(x)
-    return base + (rng.random(*x.shape[1:]) < (x - base))
-
-
 def air_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, engaged: np.ndarray) -> None:
-    """One day of air operations; ``engaged`` (R, F) marks formations in ground combat today."""
+    """One day of air operations; ``engaged`` (R, F) marks formations in ground combat today.
+
+    The whole day of a run happens in one compiled loop, random draws included: each granule of
+    runs (see :mod:`.rng`) draws from its own generator, run after run, so a run's numbers do not
+    depend on how the runs are split into blocks."""
     day, p = st.day, st.params
-    fighting = st.fighting[:, None]
-    w_on = fighting & (day >= th.w_arrives)[None, :]
-    sorties = stochastic_round(st.aircraft * st.sortie_rate * st.w_commit
-                               * st.air_commitment[:, th.w_owner] * w_on, rng)
-    d_on = fighting & (day >= th.d_arrives)[None, :]
-    d_sorties = stochastic_round(st.drones * st.d_sorties * st.d_commit
-                                 * st.air_commitment[:, th.d_owner] * d_on, rng)
-    u_sead = rng.random(len(th.batteries))
-    n, n_a = st.n, th.n_actors
-    destroyed = np.zeros((n, len(th.batteries)), dtype=np.bool_)
-    p_loss = np.zeros((n, len(th.wings)))
-    p_dloss = np.zeros((n, len(th.drones)))
-    shots = np.zeros((n, len(th.batteries)))
-    kill_mean = np.zeros((n, len(th.ground)))
-    armour_mean = np.zeros((n, len(th.ground)))
-    threat = np.zeros((n, n_a, n_a))
-    lethal = np.zeros((n, n_a, n_a))
-    hits = np.zeros((n, n_a, n_a))
-    _air_kernel(sorties, d_sorties, u_sead, th.w_missions, th.w_owner, th.d_owner, th.b_owner, th.g_owner,
-                st.fires_on, st.alive, day >= th.b_arrives, st.missiles, st.pe, st.pk, st.w_sead, st.d_sead,
-                st.a2a, st.w_strike, st.d_strike, st.d_armour, p["sead-suppression"], p["drone-exposure"],
-                p["cas-armour-share"], geo.wing_reach_b, geo.drone_reach_b, geo.wing_reach, geo.drone_reach,
-                geo.cover > 0, th.b_place, st.pers * (day >= th.g_arrives)[None, :], st.loc, engaged,
-                destroyed, p_loss, p_dloss, shots, kill_mean, armour_mean, threat, lethal, hits)
-    st.alive &= ~destroyed
-    _add_losses(st.losses["air_defence_lost"], destroyed.astype(float), geo.owner_b)
-
-    lost = np.minimum(rng.binomial(sorties, p_loss), st.aircraft)
-    st.aircraft -= lost
-    _add_losses(st.losses["aircraft_lost"], lost, geo.owner_w)
-    d_lost = np.minimum(rng.binomial(d_sorties, p_dloss), st.drones)
-    st.drones -= d_lost
-    _add_losses(st.losses["uav_lost"], d_lost, geo.owner_d)
-
-    st.missiles = np.maximum(st.missiles - rng.poisson(shots), 0)
-    st.missiles = np.minimum(st.missiles + st.reload * st.alive, st.missiles0)
-
-    lost_by_actor = lost @ geo.owner_w + d_lost @ geo.owner_d                     # (R, A)
-    st.fired |= (threat > 0) | (hits > 0)
-    st.downed |= (lethal > 0) & (lost_by_actor[:, None, :] > 0)
-    # pieces destroyed: Poisson, split over tanks, IFVs and guns by their shares (Poisson thinning)
-    pieces = rng.poisson(armour_mean[..., None] * heavy_shares(st))
-    apply_ground_losses(st, geo, rng.poisson(kill_mean), pieces[..., 0], pieces[..., 1], pieces[..., 2])
+    L = st.losses
+    for gen, lo, hi in rng.granules():
+        _air_kernel(gen, lo, hi, th.w_missions, th.w_owner, th.d_owner, th.b_owner, th.g_owner,
+                    day >= th.w_arrives, day >= th.d_arrives, day >= th.b_arrives, day >= th.g_arrives,
+                    st.ceasefire_day, st.aircraft, st.sortie_rate, st.w_commit, st.drones, st.d_sorties,
+                    st.d_commit, st.air_commitment, st.fires_on, st.alive, st.missiles, st.missiles0, st.reload,
+                    st.pe, st.pk, st.w_sead, st.d_sead, st.a2a, st.w_strike, st.d_strike, st.d_armour,
+                    p["sead-suppression"], p["drone-exposure"], p["cas-armour-share"], geo.wing_reach_b,
+                    geo.drone_reach_b, geo.wing_reach, geo.drone_reach, geo.cover > 0, th.b_place,
+                    st.pers, st.tanks, st.ifvs, st.art, st.loc, engaged, st.fired, st.downed,
+                    L["air_defence_lost"], L["aircraft_lost"], L["uav_lost"], L["personnel_killed"],
+                    L["tanks_lost"], L["ifvs_lost"], L["artillery_lost"])
 
 
 @numba.njit(cache=True, nogil=True)
-def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner, g_owner,
-                fo, alive, b_arrived, missiles, pe, pk, w_sead, d_sead, a2a, w_strike, d_strike, d_armour,
+def _stochastic_round(gen, x):
+    """Round down or up with probability equal to the fraction, so the mean is kept."""
+    base = math.floor(x)
+    return base + (1.0 if gen.random() < x - base else 0.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def take_ground_losses(r, f, killed, tanks, ifvs, guns, pers, tank_arr, ifv_arr, art_arr, owner,
+                       killed_by, tanks_by, ifvs_by, art_by):
+    """Take losses from formation f of run r, each capped at what it has, and book them to its owner."""
+    killed = min(killed, pers[r, f])
+    tanks = min(tanks, tank_arr[r, f])
+    ifvs = min(ifvs, ifv_arr[r, f])
+    guns = min(guns, art_arr[r, f])
+    pers[r, f] -= killed
+    tank_arr[r, f] -= tanks
+    ifv_arr[r, f] -= ifvs
+    art_arr[r, f] -= guns
+    a = owner[f]
+    killed_by[r, a] += killed
+    tanks_by[r, a] += tanks
+    ifvs_by[r, a] += ifvs
+    art_by[r, a] += guns
+
+
+@numba.njit(cache=True, nogil=True)
+def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, d_on, b_arrived, g_on,
+                ceasefire_day, aircraft, sortie_rate, w_commit, drones, d_rate, d_commit, air_commitment,
+                fo, alive, missiles, missiles0, reload, pe, pk, w_sead, d_sead, a2a, w_strike, d_strike, d_armour,
                 supp, exposure, armour_share, wing_reach_b, drone_reach_b, wing_reach, drone_reach, cover,
-                b_place, pers, loc, engaged,
-                destroyed, p_loss, p_dloss, shots, kill_mean, armour_mean, threat, lethal, hits):
-    """The day's expected air effects, run by run (the random draws are made outside).
+                b_place, pers_all, tanks, ifvs, art, loc, engaged, fired, downed,
+                ad_lost_by, aircraft_lost_by, uav_lost_by, killed_by, tanks_by, ifvs_by, art_by):
+    """The day of runs [lo, hi), run by run, drawing from the granule's generator ``gen``.
 
     ``threat[a, b]`` is the expected number of engagements of b's aircraft by a's weapons (a fired on
     b), ``lethal[a, b]`` the expected number of b's aircraft a's weapons kill (credit for a kill)."""
-    n_r, n_w = sorties.shape
-    n_d, n_b, n_f, n_a = d_sorties.shape[1], u_sead.shape[1], pers.shape[1], fo.shape[1]
+    n_w = missions.shape[0]
+    n_d, n_b, n_f, n_a = d_owner.shape[0], b_owner.shape[0], pers_all.shape[1], fo.shape[1]
     flies = np.zeros(n_a, dtype=np.bool_)  # only actors with aircraft or drones can be engaged in the air
     for w in range(n_w):
         flies[w_owner[w]] = True
     for d in range(n_d):
         flies[d_owner[d]] = True
     # scratch arrays, reset for every run (allocating them per run costs more than the work)
+    sorties = np.zeros(n_w)
+    d_sorties = np.zeros(n_d)
+    pers = np.zeros(n_f)
     sead_on = np.zeros(n_b)
     log_spare = np.zeros(n_b)
     sead_wb = np.zeros((n_w, n_b))
@@ -119,6 +117,7 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
     shot = np.zeros(n_b)
     shot_d = np.zeros(n_b)
     ready = np.zeros(n_b, dtype=np.bool_)
+    destroyed = np.zeros(n_b, dtype=np.bool_)
     log_surv = np.zeros((n_a, n_f))
     log_surv_d = np.zeros((n_a, n_f))
     over = np.zeros((n_a, n_f))
@@ -128,13 +127,35 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
     ca_potential = np.zeros(n_a)
     flown = np.zeros(n_a)
     hazard = np.zeros(n_a)
-    for r in range(n_r):
+    threat = np.zeros((n_a, n_a))
+    lethal = np.zeros((n_a, n_a))
+    hits = np.zeros((n_a, n_a))
+    kill_mean = np.zeros(n_f)
+    armour_mean = np.zeros(n_f)
+    lost_by_actor = np.zeros(n_a)
+    for r in range(lo, hi):
+        # sorties: stochastic rounding keeps the expected number
+        fighting = ceasefire_day[r] < 0
+        for w in range(n_w):
+            x = aircraft[r, w] * sortie_rate[r, w] * w_commit[r, w] * air_commitment[r, w_owner[w]]
+            sorties[w] = _stochastic_round(gen, x) if fighting and w_on[w] else 0.0
+        for d in range(n_d):
+            x = drones[r, d] * d_rate[r, d] * d_commit[r, d] * air_commitment[r, d_owner[d]]
+            d_sorties[d] = _stochastic_round(gen, x) if fighting and d_on[d] else 0.0
+        for f in range(n_f):
+            pers[f] = pers_all[r, f] if g_on[f] else 0.0
+        threat[...] = 0.0
+        lethal[...] = 0.0
+        hits[...] = 0.0
+        kill_mean[...] = 0.0
+        armour_mean[...] = 0.0
+
         # SEAD: sorties spread evenly over the enemy batteries in reach
         sead_on[...] = 0.0
         log_spare[...] = 0.0
         sead_wb[...] = 0.0
         for w in range(n_w):
-            ns = sorties[r, w] * missions[w, SEAD]
+            ns = sorties[w] * missions[w, SEAD]
             if ns <= 0:
                 continue
             cnt = 0
@@ -149,9 +170,9 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
                     sead_wb[w, b] = per
                     sead_on[b] += per
                     log_spare[b] += per * math.log1p(-min(w_sead[r, w], ALMOST_ONE))
-                    hits[r, w_owner[w], b_owner[b]] += per
+                    hits[w_owner[w], b_owner[b]] += per
         for d in range(n_d):
-            nd = d_sorties[r, d]
+            nd = d_sorties[d]
             if nd <= 0 or d_sead[r, d] <= 0:
                 continue
             cnt = 0
@@ -164,17 +185,18 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
             for b in range(n_b):
                 if fo[r, d_owner[d], b_owner[b]] and alive[r, b] and b_arrived[b] and drone_reach_b[d, b]:
                     log_spare[b] += per * math.log1p(-min(d_sead[r, d], ALMOST_ONE))
-                    hits[r, d_owner[d], b_owner[b]] += per
+                    hits[d_owner[d], b_owner[b]] += per
         e_eff[...] = 0.0
         shot[...] = 0.0
         shot_d[...] = 0.0
         ready[...] = False
         for b in range(n_b):
             on = alive[r, b] and b_arrived[b]
-            destroyed[r, b] = on and u_sead[r, b] < -math.expm1(log_spare[b])
+            u = gen.random()        # drawn for every battery, so the draws do not depend on the state
+            destroyed[b] = on and u < -math.expm1(log_spare[b])
             e = pe[r, b] * (1.0 - supp[r] * (1.0 if sead_on[b] > 0 else 0.0))
             e_eff[b] = e
-            ready[b] = on and not destroyed[r, b] and missiles[r, b] >= 1
+            ready[b] = on and not destroyed[b] and missiles[r, b] >= 1
             if ready[b]:
                 shot[b] = math.log1p(-min(e * pk[r, b], ALMOST_ONE))
                 shot_d[b] = math.log1p(-min(min(e * exposure[r], 1.0) * pk[r, b], ALMOST_ONE))
@@ -197,31 +219,31 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
         sead_over[...] = 0.0
         ad_expected[...] = 0.0
         for w in range(n_w):
-            if sorties[r, w] <= 0:
+            if sorties[w] <= 0:
                 continue
             a = w_owner[w]
-            cas = sorties[r, w] * missions[w, CAS]
-            deep = sorties[r, w] * (missions[w, STRIKE] + missions[w, INTERDICTION])
+            cas = sorties[w] * missions[w, CAS]
+            deep = sorties[w] * (missions[w, STRIKE] + missions[w, INTERDICTION])
             tot_eng = 0.0
             tot_all = 0.0
             for f in range(n_f):
-                if pers[r, f] > 0 and fo[r, a, g_owner[f]] and wing_reach[w, loc[r, f]]:
-                    tot_all += pers[r, f]
+                if pers[f] > 0 and fo[r, a, g_owner[f]] and wing_reach[w, loc[r, f]]:
+                    tot_all += pers[f]
                     if engaged[r, f]:
-                        tot_eng += pers[r, f]
+                        tot_eng += pers[f]
             for f in range(n_f):
-                if pers[r, f] > 0 and fo[r, a, g_owner[f]] and wing_reach[w, loc[r, f]]:
+                if pers[f] > 0 and fo[r, a, g_owner[f]] and wing_reach[w, loc[r, f]]:
                     to = 0.0
                     if tot_all > 0:
-                        to += deep * pers[r, f] / tot_all
+                        to += deep * pers[f] / tot_all
                     if engaged[r, f] and tot_eng > 0:
-                        to += cas * pers[r, f] / tot_eng
+                        to += cas * pers[f] / tot_eng
                     q = -math.expm1(log_surv[a, f])
                     ad_expected[w] += to * q
                     surviving = to * (1.0 - q)
-                    kill_mean[r, f] += surviving * w_strike[r, w]
-                    armour_mean[r, f] += surviving * w_strike[r, w] * armour_share[r]
-                    hits[r, a, g_owner[f]] += to
+                    kill_mean[f] += surviving * w_strike[r, w]
+                    armour_mean[f] += surviving * w_strike[r, w] * armour_share[r]
+                    hits[a, g_owner[f]] += to
                     over[a, f] += to
             for b in range(n_b):
                 if sead_wb[w, b] <= 0:
@@ -235,53 +257,60 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
                 ad_expected[w] += sead_wb[w, b] * -math.expm1(ls)
         d_expected[...] = 0.0
         for d in range(n_d):
-            if d_sorties[r, d] <= 0:
+            if d_sorties[d] <= 0:
                 continue
             a = d_owner[d]
             tot = 0.0
             for f in range(n_f):
-                if pers[r, f] > 0 and fo[r, a, g_owner[f]] and drone_reach[d, loc[r, f]]:
-                    tot += pers[r, f]
+                if pers[f] > 0 and fo[r, a, g_owner[f]] and drone_reach[d, loc[r, f]]:
+                    tot += pers[f]
             if tot <= 0:
                 continue
             for f in range(n_f):
-                if pers[r, f] > 0 and fo[r, a, g_owner[f]] and drone_reach[d, loc[r, f]]:
-                    to = d_sorties[r, d] * pers[r, f] / tot
+                if pers[f] > 0 and fo[r, a, g_owner[f]] and drone_reach[d, loc[r, f]]:
+                    to = d_sorties[d] * pers[f] / tot
                     q = -math.expm1(log_surv_d[a, f])
                     d_expected[d] += to * q
                     surviving = to * (1.0 - q)
-                    kill_mean[r, f] += surviving * d_strike[r, d]
-                    armour_mean[r, f] += surviving * d_armour[r, d]
-                    hits[r, a, g_owner[f]] += to
+                    kill_mean[f] += surviving * d_strike[r, d]
+                    armour_mean[f] += surviving * d_armour[r, d]
+                    hits[a, g_owner[f]] += to
                     over[a, f] += to * exposure[r]
 
         # engagements: every sortie over a covered place (and every SEAD sortie at its target)
         for b in range(n_b):
-            if not ready[b]:
-                continue
-            engagements = 0.0
-            for a in range(n_a):
-                if not flies[a] or not fo[r, b_owner[b], a]:
-                    continue
-                on_a = 0.0
-                for f in range(n_f):
-                    if cover[b, loc[r, f]]:
-                        on_a += over[a, f]
-                on_a += sead_over[b, a]
-                if on_a > 0:
-                    threat[r, b_owner[b], a] += on_a * e_eff[b]
-                    lethal[r, b_owner[b], a] += on_a * e_eff[b] * pk[r, b]
-                engagements += on_a
-            shots[r, b] = engagements * e_eff[b]
+            shots = 0.0
+            if ready[b]:
+                engagements = 0.0
+                for a in range(n_a):
+                    if not flies[a] or not fo[r, b_owner[b], a]:
+                        continue
+                    on_a = 0.0
+                    for f in range(n_f):
+                        if cover[b, loc[r, f]]:
+                            on_a += over[a, f]
+                    on_a += sead_over[b, a]
+                    if on_a > 0:
+                        threat[b_owner[b], a] += on_a * e_eff[b]
+                        lethal[b_owner[b], a] += on_a * e_eff[b] * pk[r, b]
+                    engagements += on_a
+                shots = engagements * e_eff[b]
+            # missiles fired (Poisson around the expected engagements), then the day's reload
+            used = float(gen.poisson(shots)) if shots > 0 else 0.0
+            missiles[r, b] = max(missiles[r, b] - used, 0.0)
+            if destroyed[b]:
+                alive[r, b] = False
+                ad_lost_by[r, b_owner[b]] += 1.0
+            missiles[r, b] = min(missiles[r, b] + (reload[r, b] if alive[r, b] else 0.0), missiles0[r, b])
 
         # counter-air: each actor's fighters shared over the sorties of those it fires on
         ca_potential[...] = 0.0
         flown[...] = 0.0
         for w in range(n_w):
-            ca_potential[w_owner[w]] += sorties[r, w] * missions[w, CA] * a2a[r, w]
-            flown[w_owner[w]] += sorties[r, w]
+            ca_potential[w_owner[w]] += sorties[w] * missions[w, CA] * a2a[r, w]
+            flown[w_owner[w]] += sorties[w]
         for d in range(n_d):
-            flown[d_owner[d]] += d_sorties[r, d] * exposure[r]
+            flown[d_owner[d]] += d_sorties[d] * exposure[r]
         hazard[...] = 0.0
         for a in range(n_a):
             if ca_potential[a] <= 0:
@@ -293,40 +322,45 @@ def _air_kernel(sorties, d_sorties, u_sead, missions, w_owner, d_owner, b_owner,
             for b in range(n_a):
                 if fo[r, a, b] and flown[b] > 0:
                     hazard[b] += ca_potential[a] / max(targets, 1.0)
-                    threat[r, a, b] += ca_potential[a]
-                    lethal[r, a, b] += ca_potential[a]
+                    threat[a, b] += ca_potential[a]
+                    lethal[a, b] += ca_potential[a]
+
+        # losses of aircraft and drones: binomial over the sorties flown
+        lost_by_actor[...] = 0.0
         for w in range(n_w):
-            if sorties[r, w] > 0:
-                p_ad = min(max(ad_expected[w] / sorties[r, w], 0.0), 1.0)
-                p_loss[r, w] = 1.0 - math.exp(-hazard[w_owner[w]]) * (1.0 - p_ad)
+            if sorties[w] > 0:
+                p_ad = min(max(ad_expected[w] / sorties[w], 0.0), 1.0)
+                p_loss = 1.0 - math.exp(-hazard[w_owner[w]]) * (1.0 - p_ad)
+                lost = min(float(gen.binomial(int(sorties[w]), min(max(p_loss, 0.0), 1.0))), aircraft[r, w])
+                aircraft[r, w] -= lost
+                aircraft_lost_by[r, w_owner[w]] += lost
+                lost_by_actor[w_owner[w]] += lost
         for d in range(n_d):
-            if d_sorties[r, d] > 0:
-                p_ad = min(max(d_expected[d] / d_sorties[r, d], 0.0), 1.0)
-                p_dloss[r, d] = 1.0 - math.exp(-hazard[d_owner[d]] * exposure[r]) * (1.0 - p_ad)
+            if d_sorties[d] > 0:
+                p_ad = min(max(d_expected[d] / d_sorties[d], 0.0), 1.0)
+                p_loss = 1.0 - math.exp(-hazard[d_owner[d]] * exposure[r]) * (1.0 - p_ad)
+                lost = min(float(gen.binomial(int(d_sorties[d]), min(max(p_loss, 0.0), 1.0))), drones[r, d])
+                drones[r, d] -= lost
+                uav_lost_by[r, d_owner[d]] += lost
+                lost_by_actor[d_owner[d]] += lost
+        for a in range(n_a):
+            for b in range(n_a):
+                if threat[a, b] > 0 or hits[a, b] > 0:
+                    fired[r, a, b] = True
+                if lethal[a, b] > 0 and lost_by_actor[b] > 0:
+                    downed[r, a, b] = True
 
-
-def _add_losses(total: np.ndarray, lost: np.ndarray, owner: np.ndarray) -> None:
-    total += lost @ owner
-
-
-def apply_ground_losses(st: State, geo: Geometry, killed: np.ndarray, tanks: np.ndarray, ifvs: np.ndarray,
-                        guns: np.ndarray) -> None:
-    """Take personnel and heavy-equipment losses (R, F) from the formations, each capped at what the
-    formation has, and book them to their owners."""
-    killed = np.minimum(killed, st.pers)
-    tanks, ifvs, guns = np.minimum(tanks, st.tanks), np.minimum(ifvs, st.ifvs), np.minimum(guns, st.art)
-    st.pers -= killed
-    st.tanks -= tanks
-    st.ifvs -= ifvs
-    st.art -= guns
-    _add_losses(st.losses["personnel_killed"], killed, geo.owner_g)
-    _add_losses(st.losses["tanks_lost"], tanks, geo.owner_g)
-    _add_losses(st.losses["ifvs_lost"], ifvs, geo.owner_g)
-    _add_losses(st.losses["artillery_lost"], guns, geo.owner_g)
-
-
-def heavy_shares(st: State) -> np.ndarray:
-    """(R, F, 3): each formation's tanks, IFVs and guns as shares of its heavy equipment."""
-    held = np.stack([st.tanks, st.ifvs, st.art], axis=-1)
-    total = held.sum(axis=-1, keepdims=True)
-    return np.divide(held, total, out=np.zeros_like(held), where=total > 0)
+        # strikes: personnel killed (Poisson), and pieces destroyed, Poisson split over tanks, IFVs
+        # and guns by their shares of the formation's heavy equipment (Poisson thinning)
+        for f in range(n_f):
+            if kill_mean[f] <= 0 and armour_mean[f] <= 0:
+                continue
+            heavy = tanks[r, f] + ifvs[r, f] + art[r, f]
+            pt = pi = pg = 0.0
+            if heavy > 0 and armour_mean[f] > 0:
+                pt = float(gen.poisson(armour_mean[f] * (tanks[r, f] / heavy)))
+                pi = float(gen.poisson(armour_mean[f] * (ifvs[r, f] / heavy)))
+                pg = float(gen.poisson(armour_mean[f] * (art[r, f] / heavy)))
+            k = float(gen.poisson(kill_mean[f])) if kill_mean[f] > 0 else 0.0
+            take_ground_losses(r, f, k, pt, pi, pg, pers_all, tanks, ifvs, art, g_owner,
+                               killed_by, tanks_by, ifvs_by, art_by)

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from flashpoint.engine.air import apply_ground_losses
+from flashpoint.engine.air import take_ground_losses
 from flashpoint.engine.geometry import Geometry
 from flashpoint.engine.rng import Streams
 from flashpoint.engine.state import State
@@ -80,78 +80,150 @@ def daily_loss_shares(ratio: np.ndarray, rate: np.ndarray, exponent: np.ndarray,
     return np.minimum(cap, rate * ratio ** -exponent), np.minimum(cap, rate * ratio ** exponent)
 
 
-def _per_place(values: np.ndarray, loc: np.ndarray, n_places: int) -> np.ndarray:
-    runs = values.shape[0]
-    idx = np.arange(runs)[:, None] * n_places + loc
-    return np.bincount(idx.ravel(), weights=values.ravel(), minlength=runs * n_places).reshape(
-        runs, n_places)
+_loss_shares = numba.njit(cache=True, nogil=True)(daily_loss_shares)
+"""The same expression compiled for one place of one run (the calibration compiles it the same way)."""
+
+
+def _power_args(th: Theatre, st: State) -> tuple:
+    """What combat power and air superiority read, in the order of the kernels' arguments."""
+    p = st.params
+    return (st.day, st.pers, st.tanks, st.ifvs, st.art, st.quality, st.morale, st.g_commit, st.broken,
+            st.ground_commitment, th.g_owner, th.g_arrives, p["tank-weight"], p["ifv-weight"],
+            p["artillery-weight"], p["morale-weight"], p["broken-power"], p["air-superiority-power"],
+            st.aircraft, st.sortie_rate, st.w_commit, th.w_owner, th.w_arrives, st.drones, st.d_sorties,
+            st.d_commit, th.d_owner, th.d_arrives, st.air_commitment, th.actor_camp, st.fires_on)
+
+
+def _defence_args(th: Theatre, st: State) -> tuple:
+    """Posture and terrain factors of defence, in the order of the kernels' arguments."""
+    p = st.params
+    by_terrain = np.stack([p.get(f"terrain-{t}", np.ones(st.n)) for t in TERRAINS], axis=1)
+    return st.posture, p["posture-defend"], p["posture-hold"], by_terrain, th.place_terrain
+
+
+@numba.njit(cache=True, nogil=True)
+def _superiority(r, day, aircraft, sortie_rate, w_commit, w_owner, w_arrives, drones, d_rate, d_commit, d_owner,
+                 d_arrives, air_commitment, actor_camp, fo, flying, holds, under):
+    """Air superiority in run r: ``holds[a]`` a's camp flies and no actor that fires on a does;
+    ``under[a]`` an actor that fires on a holds it."""
+    n_a = actor_camp.shape[0]
+    flying[:] = 0.0
+    for w in range(w_owner.shape[0]):
+        if day >= w_arrives[w]:
+            a = w_owner[w]
+            flying[a] += aircraft[r, w] * sortie_rate[r, w] * w_commit[r, w] * air_commitment[r, a]
+    for d in range(d_owner.shape[0]):
+        if day >= d_arrives[d]:
+            a = d_owner[d]
+            flying[a] += drones[r, d] * d_rate[r, d] * d_commit[r, d] * air_commitment[r, a]
+    for a in range(n_a):
+        own = 0.0
+        hostile = 0.0
+        for b in range(n_a):
+            if actor_camp[b] == actor_camp[a]:
+                own += flying[b]
+            if fo[r, b, a]:
+                hostile += flying[b]
+        holds[a] = own > 0 and hostile <= 0
+    for a in range(n_a):
+        under[a] = False
+        for b in range(n_a):
+            if fo[r, b, a] and holds[b]:
+                under[a] = True
+
+
+@numba.njit(cache=True, nogil=True)
+def _power_run(r, day, pers, tanks, ifvs, art, quality, morale, g_commit, broken, ground_commitment, g_owner,
+               g_arrives, tank_w, ifv_w, art_w, morale_w, broken_power, air_power, holds, power):
+    """Combat power of every formation of run r (the formula of the module docstring)."""
+    for f in range(pers.shape[1]):
+        if day < g_arrives[f] or pers[r, f] <= 0:
+            power[f] = 0.0
+            continue
+        raw = pers[r, f] + tank_w[r] * tanks[r, f] + ifv_w[r] * ifvs[r, f] + art_w[r] * art[r, f]
+        mult = quality[r, f] * (1 + morale_w[r] * (morale[r, f] - 0.5)) * g_commit[r, f] \
+            * ground_commitment[r, g_owner[f]]
+        if broken[r, f]:
+            mult *= broken_power[r]
+        if holds[g_owner[f]]:
+            mult *= air_power[r]
+        power[f] = raw * max(mult, 0.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _posture_factor(posture, defend, hold):
+    if posture == DEFEND:
+        return defend
+    if posture == HOLD:
+        return hold
+    return 1.0
+
+
+@numba.njit(cache=True, nogil=True)
+def _power_kernel(lo, hi, day, pers, tanks, ifvs, art, quality, morale, g_commit, broken, ground_commitment,
+                  g_owner, g_arrives, tank_w, ifv_w, art_w, morale_w, broken_power, air_power,
+                  aircraft, sortie_rate, w_commit, w_owner, w_arrives, drones, d_rate, d_commit, d_owner, d_arrives,
+                  air_commitment, actor_camp, fo, power, holds_out, under_out):
+    """Combat power (R, F) and air superiority (R, A) of runs [lo, hi)."""
+    n_a = actor_camp.shape[0]
+    flying = np.zeros(n_a)
+    holds = np.zeros(n_a, dtype=np.bool_)
+    under = np.zeros(n_a, dtype=np.bool_)
+    for r in range(lo, hi):
+        _superiority(r, day, aircraft, sortie_rate, w_commit, w_owner, w_arrives, drones, d_rate, d_commit,
+                     d_owner, d_arrives, air_commitment, actor_camp, fo, flying, holds, under)
+        holds_out[r] = holds
+        under_out[r] = under
+        _power_run(r, day, pers, tanks, ifvs, art, quality, morale, g_commit, broken, ground_commitment, g_owner,
+                   g_arrives, tank_w, ifv_w, art_w, morale_w, broken_power, air_power, holds, power[r])
+
+
+def _power_and_superiority(th: Theatre, st: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    power = np.zeros(st.pers.shape)
+    holds = np.zeros((st.n, th.n_actors), dtype=np.bool_)
+    under = np.zeros((st.n, th.n_actors), dtype=np.bool_)
+    _power_kernel(0, st.n, *_power_args(th, st), power, holds, under)
+    return power, holds, under
 
 
 def combat_power(th: Theatre, st: State) -> np.ndarray:
-    p = st.params
-    raw = (st.pers + p["tank-weight"][:, None] * st.tanks + p["ifv-weight"][:, None] * st.ifvs
-           + p["artillery-weight"][:, None] * st.art)
-    mult = (st.quality * (1 + p["morale-weight"][:, None] * (st.morale - 0.5)) * st.g_commit
-            * st.ground_commitment[:, th.g_owner])
-    mult = np.where(st.broken, mult * p["broken-power"][:, None], mult)
-    holds, _ = air_superiority(th, st)
-    mult = np.where(holds[:, th.g_owner], mult * p["air-superiority-power"][:, None], mult)
-    active = (st.day >= th.g_arrives)[None, :] & (st.pers > 0)
-    return raw * np.maximum(mult, 0.0) * active
+    """(R, F) combat power of every formation (the formula of the module docstring)."""
+    return _power_and_superiority(th, st)[0]
 
 
 def air_superiority(th: Theatre, st: State) -> tuple[np.ndarray, np.ndarray]:
     """(R, A) bools: the actor's side holds air superiority today (its camp can fly and no actor
     that fires on it can), and an actor that fires on it holds air superiority."""
-    eye = np.eye(th.n_actors)
-    flying = ((st.aircraft * st.sortie_rate * st.w_commit * st.air_commitment[:, th.w_owner]
-               * (st.day >= th.w_arrives)[None, :]) @ eye[th.w_owner].reshape(-1, th.n_actors)
-              + (st.drones * st.d_sorties * st.d_commit * st.air_commitment[:, th.d_owner]
-                 * (st.day >= th.d_arrives)[None, :]) @ eye[th.d_owner].reshape(-1, th.n_actors))
-    same_camp = th.actor_camp[:, None] == th.actor_camp[None, :]
-    own = flying @ same_camp.astype(float)
-    fires = st.fires_on.astype(float)
-    holds = (own > 0) & (np.einsum("rba,rb->ra", fires, flying) <= 0)
-    under = np.einsum("rba,rb->ra", fires, holds.astype(float)) > 0
+    _, holds, under = _power_and_superiority(th, st)
     return holds, under
-
-
-def _defence_multipliers(th: Theatre, st: State) -> tuple[np.ndarray, np.ndarray]:
-    p = st.params
-    posture = np.ones(st.posture.shape)
-    posture = np.where(st.posture == DEFEND, p["posture-defend"][:, None], posture)
-    posture = np.where(st.posture == HOLD, p["posture-hold"][:, None], posture)
-    by_terrain = np.stack([p.get(f"terrain-{t}", np.ones(st.n)) for t in TERRAINS], axis=1)
-    return posture, by_terrain[:, th.place_terrain]
 
 
 def plan_attacks(th: Theatre, st: State) -> Plan:
     n, n_p, n_f = st.n, th.n_places, len(th.ground)
     power = combat_power(th, st)
-    posture_mult, terrain_mult = _defence_multipliers(th, st)
     attacker = (st.posture == ATTACK) & ~st.broken & (power > 0) & st.fighting[:, None]
     defence, attack, against = np.zeros((n, n_p)), np.zeros((n, n_p)), np.zeros((n, n_p))
     target, edge = np.full((n, n_p), -1, dtype=np.int64), np.full((n, n_p), -1, dtype=np.int64)
     engaged = np.zeros((n, n_f), dtype=np.bool_)
-    _plan_kernel(power, attacker, posture_mult, terrain_mult, st.loc, st.control, st.fires_on, th.edge_dst,
+    _plan_kernel(power, attacker, *_defence_args(th, st), st.loc, st.control, st.fires_on, th.edge_dst,
                  th.nbr_edge, th.place_value, st.params["attack-min-ratio"],
                  defence, attack, target, edge, against, engaged)
     return Plan(power, attacker, defence, attack, target, edge, against, engaged)
 
 
 @numba.njit(cache=True, nogil=True)
-def _plan_kernel(power, attacker, posture_mult, terrain_mult, loc, control, fo, edge_dst, nbr_edge,
-                 place_value, min_ratio, defence, attack, target, edge, against, engaged):
+def _plan_kernel(power, attacker, posture, defend, hold, by_terrain, place_terrain, loc, control, fo, edge_dst,
+                 nbr_edge, place_value, min_ratio, defence, attack, target, edge, against, engaged):
     """Each place's attackers go for the neighbour with the best value x force ratio."""
     n_r, n_f = power.shape
     n_p, n_k = nbr_edge.shape
     for r in range(n_r):
         for f in range(n_f):
-            defence[r, loc[r, f]] += power[r, f] * posture_mult[r, f]
+            defence[r, loc[r, f]] += power[r, f] * _posture_factor(posture[r, f], defend[r], hold[r])
             if attacker[r, f]:
                 attack[r, loc[r, f]] += power[r, f]
         for p in range(n_p):
-            defence[r, p] *= terrain_mult[r, p]
+            defence[r, p] *= by_terrain[r, place_terrain[p]]
         for u in range(n_p):
             if attack[r, u] <= 0:
                 continue
@@ -180,52 +252,21 @@ def _plan_kernel(power, attacker, posture_mult, terrain_mult, loc, control, fo, 
 
 
 def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan) -> None:
-    """Pull-outs, attrition, advance, capture, retreat and breakpoints for one day."""
+    """Pull-outs, attrition, advance, capture, retreat and breakpoints for one day.
+
+    The whole day of a run happens in one compiled loop, random draws included, granule by granule
+    (see :mod:`.rng`)."""
     p = st.params
-    n, n_p = st.n, th.n_places
-    camp_of_f = th.actor_camp[th.g_owner]
-    # the plan was made before the air strikes: recompute power and defence after them
-    power = combat_power(th, st)
-    posture_mult, terrain_mult = _defence_multipliers(th, st)
-    moved = np.zeros(st.pers.shape, dtype=np.bool_)
-    defence = np.zeros((n, n_p))
-    _pull_out_kernel(power, posture_mult, terrain_mult, st.loc, st.control, th.actor_camp, camp_of_f,
-                     th.g_pulls_out, th.nbr, plan.against, p["pull-out-ratio"], moved, defence)
-
-    # attrition: the attack that arrives is what the attackers have left after the air strikes
-    home_target = np.take_along_axis(plan.target, st.loc, axis=1)
-    attacking = plan.attacker & (home_target >= 0) & ~moved
-    attack_left = _per_place(np.where(attacking, power, 0.0), st.loc, n_p)
-    against = _per_place(np.where(plan.target >= 0, attack_left, 0.0), np.maximum(plan.target, 0), n_p)
-    battle = against > 0
-    defended = defence > TINY
-    r = np.where(defended, np.maximum(against, TINY) / np.maximum(defence, TINY), MAX_RATIO)
-    rate, h, cap = p["attrition-rate"][:, None], p["helmbold-exponent"][:, None], p["max-daily-loss"][:, None]
-    f_att, f_def = daily_loss_shares(r, rate, h, cap)
-    f_att = np.where(battle & defended, f_att, 0.0)
-    f_def = np.where(battle & defended, f_def, 0.0)
-    share = (np.where(attacking, np.take_along_axis(f_att, np.maximum(home_target, 0), axis=1), 0.0)
-             + np.where(~moved & (power > 0), np.take_along_axis(f_def, st.loc, axis=1), 0.0))
-    share = np.minimum(share, 1.0)
-    killed = np.minimum(rng.gamma_poisson(st.pers * share, p["loss-dispersion"]), st.pers)
-    frac = np.divide(killed, st.pers, out=np.zeros_like(killed), where=st.pers > 0)
-    heavy = rng.binomial(np.stack([st.tanks, st.ifvs, st.art], axis=-1), frac[..., None])
-    apply_ground_losses(st, geo, killed, heavy[..., 0], heavy[..., 1], heavy[..., 2])
-
-    # advance, capture, and retreat of the formations left on lost ground
-    cr = p["capture-ratio"]
-    gain_rate = p["advance-km-per-day"] / np.maximum(cr - 1, TINY)
-    lost = np.zeros(st.pers.shape, dtype=np.bool_)
-    _move_kernel(plan.target, plan.edge, r, defended, attacking, st.fighting, p["advance-km-per-day"], gain_rate,
-                 st.progress, st.edge_len, th.edge_src, th.edge_dst, st.control, st.loc, st.pers,
-                 th.actor_camp, camp_of_f, th.nbr, st.fires_on, st.fired, st.day >= th.g_arrives, lost)
-    if lost.any():
-        apply_ground_losses(st, geo, np.where(lost, st.pers, 0.0), np.where(lost, st.tanks, 0.0),
-                            np.where(lost, st.ifvs, 0.0), np.where(lost, st.art, 0.0))
-
-    _, under = air_superiority(th, st)
-    bp = st.breakpoint / np.where(under[:, th.g_owner], p["air-superiority-breakpoint"][:, None], 1.0)
-    st.broken |= (st.pers0 > 0) & (1 - st.pers / np.maximum(st.pers0, TINY) >= bp)
+    L = st.losses
+    gain_rate = p["advance-km-per-day"] / np.maximum(p["capture-ratio"] - 1, TINY)
+    args = (_power_args(th, st) + _defence_args(th, st)
+            + (st.loc, st.control, th.g_pulls_out, th.nbr, plan.target, plan.edge, plan.attacker, plan.against,
+               p["pull-out-ratio"], p["attrition-rate"], p["helmbold-exponent"], p["max-daily-loss"],
+               p["loss-dispersion"], p["advance-km-per-day"], gain_rate, st.progress, st.edge_len, th.edge_src,
+               th.edge_dst, st.fired, st.pers0, st.breakpoint, p["air-superiority-breakpoint"],
+               L["personnel_killed"], L["tanks_lost"], L["ifvs_lost"], L["artillery_lost"], st.ceasefire_day))
+    for gen, lo, hi in rng.granules():
+        _ground_kernel(gen, lo, hi, *args)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -236,7 +277,7 @@ def _retreat_to(r, f, loc, control, actor_camp, camp_of_f, nbr, avoid):
         q = nbr[loc[r, f], k]
         if q < 0:
             break
-        if actor_camp[control[r, q]] != camp_of_f[f]:
+        if actor_camp[control[r, q]] != camp_of_f:
             continue
         score = 2.0 - (1.0 if avoid is not None and avoid[r, q] > 0 else 0.0)
         if score > best_score:
@@ -245,58 +286,126 @@ def _retreat_to(r, f, loc, control, actor_camp, camp_of_f, nbr, avoid):
 
 
 @numba.njit(cache=True, nogil=True)
-def _pull_out_kernel(power, posture_mult, terrain_mult, loc, control, actor_camp, camp_of_f, pulls_out, nbr,
-                     against, ratio_needed, moved, defence):
-    """Formations that pull out leave a place attacked at ``pull-out-ratio`` or more; then defence."""
-    n_r, n_f = power.shape
-    n_p = defence.shape[1]
+def _ground_kernel(gen, lo, hi, day, pers, tanks, ifvs, art, quality, morale, g_commit, broken, ground_commitment,
+                   g_owner, g_arrives, tank_w, ifv_w, art_w, morale_w, broken_power, air_power,
+                   aircraft, sortie_rate, w_commit, w_owner, w_arrives, drones, d_rate, d_commit, d_owner, d_arrives,
+                   air_commitment, actor_camp, fo,
+                   posture, defend, hold, by_terrain, place_terrain,
+                   loc, control, pulls_out, nbr, target, edge, attacker, plan_against,
+                   pull_out_ratio, rate, exponent, cap, dispersion, advance, gain_rate, progress, edge_len,
+                   edge_src, edge_dst, fired, pers0, breakpoint, air_breakpoint,
+                   killed_by, tanks_by, ifvs_by, art_by, ceasefire_day):
+    """The ground day of runs [lo, hi), run by run, drawing from the granule's generator ``gen``."""
+    n_a = actor_camp.shape[0]
+    n_f = pers.shape[1]
+    n_p = control.shape[1]
+    flying = np.zeros(n_a)
+    holds = np.zeros(n_a, dtype=np.bool_)
+    under = np.zeros(n_a, dtype=np.bool_)
+    power = np.zeros(n_f)
+    pmult = np.zeros(n_f)
     full = np.zeros(n_p)
-    for r in range(n_r):
+    defence = np.zeros(n_p)
+    moved = np.zeros(n_f, dtype=np.bool_)
+    attacking = np.zeros(n_f, dtype=np.bool_)
+    home_target = np.zeros(n_f, dtype=np.int64)
+    attack_left = np.zeros(n_p)
+    against = np.zeros(n_p)
+    ratio = np.zeros(n_p)
+    defended = np.zeros(n_p, dtype=np.bool_)
+    f_att = np.zeros(n_p)
+    f_def = np.zeros(n_p)
+    holder = np.zeros(n_p, dtype=np.int64)
+    captured_from = np.zeros(n_p, dtype=np.int64)
+    for r in range(lo, hi):
+        # the plan was made before the air strikes: power and defence after them
+        _superiority(r, day, aircraft, sortie_rate, w_commit, w_owner, w_arrives, drones, d_rate, d_commit,
+                     d_owner, d_arrives, air_commitment, actor_camp, fo, flying, holds, under)
+        _power_run(r, day, pers, tanks, ifvs, art, quality, morale, g_commit, broken, ground_commitment, g_owner,
+                   g_arrives, tank_w, ifv_w, art_w, morale_w, broken_power, air_power, holds, power)
+
+        # pull-outs: formations that pull out leave a place attacked at pull-out-ratio or more
         full[:] = 0.0
         for f in range(n_f):
-            full[loc[r, f]] += power[r, f] * posture_mult[r, f]
+            pmult[f] = _posture_factor(posture[r, f], defend[r], hold[r])
+            full[loc[r, f]] += power[f] * pmult[f]
+        moved[:] = False
         for f in range(n_f):
             home = loc[r, f]
-            if not pulls_out[f] or power[r, f] <= 0 or against[r, home] <= 0:
+            if not pulls_out[f] or power[f] <= 0 or plan_against[r, home] <= 0:
                 continue
-            d = full[home] * terrain_mult[r, home]
-            if against[r, home] / max(d, TINY) >= ratio_needed[r]:
-                dest = _retreat_to(r, f, loc, control, actor_camp, camp_of_f, nbr, against)
+            d = full[home] * by_terrain[r, place_terrain[home]]
+            if plan_against[r, home] / max(d, TINY) >= pull_out_ratio[r]:
+                dest = _retreat_to(r, f, loc, control, actor_camp, actor_camp[g_owner[f]], nbr, plan_against)
                 if dest >= 0:
                     loc[r, f] = dest
-                    moved[r, f] = True
+                    moved[f] = True
+        defence[:] = 0.0
         for f in range(n_f):
-            if not moved[r, f]:
-                defence[r, loc[r, f]] += power[r, f] * posture_mult[r, f]
+            if not moved[f]:
+                defence[loc[r, f]] += power[f] * pmult[f]
         for p in range(n_p):
-            defence[r, p] *= terrain_mult[r, p]
+            defence[p] *= by_terrain[r, place_terrain[p]]
 
+        # attrition: the attack that arrives is what the attackers have left after the air strikes
+        attack_left[:] = 0.0
+        for f in range(n_f):
+            home_target[f] = target[r, loc[r, f]]
+            attacking[f] = attacker[r, f] and home_target[f] >= 0 and not moved[f]
+            if attacking[f]:
+                attack_left[loc[r, f]] += power[f]
+        against[:] = 0.0
+        for u in range(n_p):
+            if target[r, u] >= 0:
+                against[target[r, u]] += attack_left[u]
+        for v in range(n_p):
+            defended[v] = defence[v] > TINY
+            ratio[v] = max(against[v], TINY) / max(defence[v], TINY) if defended[v] else MAX_RATIO
+            f_att[v] = 0.0
+            f_def[v] = 0.0
+            if against[v] > 0 and defended[v]:
+                f_att[v], f_def[v] = _loss_shares(ratio[v], rate[r], exponent[r], cap[r])
+        for f in range(n_f):
+            share = 0.0
+            if attacking[f]:
+                share += f_att[home_target[f]]
+            if not moved[f] and power[f] > 0:
+                share += f_def[loc[r, f]]
+            mean = pers[r, f] * min(share, 1.0)
+            if mean <= 0:
+                continue
+            # personnel: gamma-Poisson (negative binomial) with shape loss-dispersion; heavy
+            # equipment: binomial at the share of personnel lost
+            k = dispersion[r]
+            killed = min(float(gen.poisson(gen.gamma(k, mean / k))), pers[r, f])
+            if killed <= 0:
+                continue
+            frac = killed / pers[r, f]
+            t = float(gen.binomial(int(tanks[r, f]), frac))
+            i = float(gen.binomial(int(ifvs[r, f]), frac))
+            g = float(gen.binomial(int(art[r, f]), frac))
+            take_ground_losses(r, f, killed, t, i, g, pers, tanks, ifvs, art, g_owner,
+                               killed_by, tanks_by, ifvs_by, art_by)
 
-@numba.njit(cache=True, nogil=True)
-def _move_kernel(target, edge, ratio, defended, attacking, fighting, advance, gain_rate, progress, edge_len,
-                 edge_src, edge_dst, control, loc, pers, actor_camp, camp_of_f, nbr, fo, fired, arrived, lost):
-    """Who fought whom, progress along the legs attacked, capture, and the retreat of stranded formations."""
-    n_r, n_p = target.shape
-    n_f = loc.shape[1]
-    for r in range(n_r):
-        holder = control[r].copy()
+        # who fought whom, progress along the legs attacked, and capture
+        holder[:] = control[r]
         for u in range(n_p):
             v = target[r, u]
             if v < 0:
                 continue
             fired[r, holder[u], holder[v]] = True
-            if defended[r, v] and fo[r, holder[v], holder[u]]:
+            if defended[v] and fo[r, holder[v], holder[u]]:
                 fired[r, holder[v], holder[u]] = True
-        captured_from = np.full(n_p, -1)
+        captured_from[:] = -1
+        fighting = ceasefire_day[r] < 0
         for u in range(n_p):
             v = target[r, u]
             if v < 0:
                 continue
             e = edge[r, u]
-            gain = advance[r] if not defended[r, v] else min(max((ratio[r, v] - 1.0) * gain_rate[r], 0.0),
-                                                              advance[r])
+            gain = advance[r] if not defended[v] else min(max((ratio[v] - 1.0) * gain_rate[r], 0.0), advance[r])
             progress[r, e] += gain
-            if fighting[r] and progress[r, e] >= edge_len[r, e]:
+            if fighting and progress[r, e] >= edge_len[r, e]:
                 control[r, v] = holder[u]
                 captured_from[v] = u
         for v in range(n_p):
@@ -308,14 +417,23 @@ def _move_kernel(target, edge, ratio, defended, attacking, fighting, advance, ga
         for f in range(n_f):
             home = loc[r, f]
             v = target[r, home]
-            if attacking[r, f] and v >= 0 and captured_from[v] == home \
-                    and actor_camp[control[r, v]] == camp_of_f[f]:
+            if attacking[f] and v >= 0 and captured_from[v] == home \
+                    and actor_camp[control[r, v]] == actor_camp[g_owner[f]]:
                 loc[r, f] = v
+        # formations left on a place their camp lost retreat, or are destroyed if they cannot;
+        # formations not yet arrived retreat, if they must, on the day they arrive
         for f in range(n_f):
-            if pers[r, f] <= 0 or not arrived[f] or actor_camp[control[r, loc[r, f]]] == camp_of_f[f]:
-                continue  # formations not yet arrived retreat, if they must, on the day they arrive
-            dest = _retreat_to(r, f, loc, control, actor_camp, camp_of_f, nbr, None)
+            if pers[r, f] <= 0 or day < g_arrives[f] or actor_camp[control[r, loc[r, f]]] == actor_camp[g_owner[f]]:
+                continue
+            dest = _retreat_to(r, f, loc, control, actor_camp, actor_camp[g_owner[f]], nbr, None)
             if dest >= 0:
                 loc[r, f] = dest
             else:
-                lost[r, f] = True
+                take_ground_losses(r, f, pers[r, f], tanks[r, f], ifvs[r, f], art[r, f], pers, tanks, ifvs, art,
+                                   g_owner, killed_by, tanks_by, ifvs_by, art_by)
+
+        # breakpoints (divided by air-superiority-breakpoint while an enemy holds the air)
+        for f in range(n_f):
+            bp = breakpoint[r, f] / (air_breakpoint[r] if under[g_owner[f]] else 1.0)
+            if pers0[r, f] > 0 and 1 - pers[r, f] / max(pers0[r, f], TINY) >= bp:
+                broken[r, f] = True

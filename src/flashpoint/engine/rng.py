@@ -42,6 +42,12 @@ class Streams:
         self.cuts = np.cumsum(sizes)[:-1]
         self.n = stop - start
 
+    def granules(self) -> list[tuple[np.random.Generator, int, int]]:
+        """(generator, first run, end) of each granule, runs counted from the block's start: the
+        compiled kernels draw run by run from each granule's generator in turn."""
+        bounds = np.concatenate([[0], np.cumsum(self.sizes)])
+        return [(g, int(bounds[i]), int(bounds[i + 1])) for i, g in enumerate(self.generators)]
+
     def _draw(self, fn: Callable[[np.random.Generator, int, tuple], np.ndarray],
               params: tuple[np.ndarray, ...]) -> np.ndarray:
         """Apply ``fn(generator, runs, params)`` granule by granule; params have the run first."""
