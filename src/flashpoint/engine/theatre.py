@@ -7,6 +7,7 @@ and battery, with the run as the first axis of whatever was drawn per run.
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 import zlib
@@ -29,6 +30,11 @@ EARTH_RADIUS_KM = 6371.0
 
 def prior_parameters() -> dict[str, Parameter]:
     """The engine's model constants as ``engine/parameters.toml`` gives them, before calibration."""
+    return dict(_prior_parameters())
+
+
+@functools.cache
+def _prior_parameters() -> dict[str, Parameter]:
     text = resources.files("flashpoint.engine").joinpath("parameters.toml").read_text("utf-8")
     data = tomllib.loads(text)
     return {name: Parameter.model_validate(p) for name, p in data["parameters"].items()}
@@ -254,17 +260,22 @@ class Draws:
         self.n = stop - start
         self.quantiles = quantiles or {}
         self.used: set[str] = set()
+        self._drawn: dict[str, np.ndarray] = {}
 
     def value(self, path: str, q: Any) -> np.ndarray:
         """The per-run values of the number at ``path``: drawn, or, for a path given in
         ``quantiles`` (an experimental design), the distribution's quantiles at those levels."""
         if is_uncertain(q):
+            if path in self._drawn:          # a value is read by the state and again as an input
+                return self._drawn[path]
             if path in self.quantiles:
                 self.used.add(path)
                 u = np.clip(np.asarray(self.quantiles[path], dtype=float)[self.start:self.stop], 1e-12, 1 - 1e-12)
             else:
                 u = _key_uniforms(self.seed, self.start, self.stop, path)
-            return np.asarray(q.ppf(u), dtype=float)
+            self._drawn[path] = np.asarray(q.ppf(u), dtype=float)
+            self._drawn[path].flags.writeable = False
+            return self._drawn[path]
         return np.full(self.n, float(q))
 
     def param(self, name: str) -> np.ndarray:
