@@ -106,6 +106,7 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
         flies[w_owner[w]] = True
     for d in range(n_d):
         flies[d_owner[d]] = True
+    fliers = np.flatnonzero(flies)
     # scratch arrays, reset for every run (allocating them per run costs more than the work)
     sorties = np.zeros(n_w)
     d_sorties = np.zeros(n_d)
@@ -202,20 +203,21 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
                 shot_d[b] = math.log1p(-min(min(e * exposure[r], 1.0) * pk[r, b], ALMOST_ONE))
 
         # air-defence threat to each actor's sorties over each formation's place
-        log_surv[...] = 0.0
-        log_surv_d[...] = 0.0
+        for a in fliers:
+            log_surv[a, :] = 0.0
+            log_surv_d[a, :] = 0.0
+            over[a, :] = 0.0
         for b in range(n_b):
             if not ready[b]:
                 continue
             for f in range(n_f):
                 if cover[b, loc[r, f]]:
-                    for a in range(n_a):
-                        if flies[a] and fo[r, b_owner[b], a]:
+                    for a in fliers:
+                        if fo[r, b_owner[b], a]:
                             log_surv[a, f] += shot[b]
                             log_surv_d[a, f] += shot_d[b]
 
         # ground attack: CAS on formations fighting today, strike and interdiction on any in reach
-        over[...] = 0.0
         sead_over[...] = 0.0
         ad_expected[...] = 0.0
         for w in range(n_w):
@@ -282,8 +284,8 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
             shots = 0.0
             if ready[b]:
                 engagements = 0.0
-                for a in range(n_a):
-                    if not flies[a] or not fo[r, b_owner[b], a]:
+                for a in fliers:
+                    if not fo[r, b_owner[b], a]:
                         continue
                     on_a = 0.0
                     for f in range(n_f):
