@@ -273,8 +273,8 @@ class Draws:
                 u = np.clip(np.asarray(self.quantiles[path], dtype=float)[self.start:self.stop], 1e-12, 1 - 1e-12)
             else:
                 u = _key_uniforms(self.seed, self.start, self.stop, path)
+            # kept writeable: the compiled kernels see read-only arrays as another type to compile for
             self._drawn[path] = np.asarray(q.ppf(u), dtype=float)
-            self._drawn[path].flags.writeable = False
             return self._drawn[path]
         return np.full(self.n, float(q))
 
