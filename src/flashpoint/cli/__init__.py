@@ -7,6 +7,7 @@ Every command validates its input once, here at the edge; a bad input prints one
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Annotated
@@ -35,6 +36,16 @@ WithOpt = Annotated[
     list[str] | None,
     typer.Option("--with", "-w", help="apply an intervention (repeat for several, applied in order)"),
 ]
+
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+DEFAULT_WORKERS = _cores()
+WorkersOpt = Annotated[int, typer.Option(help="local worker processes (default: one per core of this machine)")]
 
 
 def user_errors(func: Callable) -> Callable:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from flashpoint.cli import ScenarioArg, app, console, progress_bar, user_errors
+from flashpoint.cli import DEFAULT_WORKERS, ScenarioArg, WorkersOpt, app, console, progress_bar, user_errors
 from flashpoint.cli.run import parse_sets
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import check_out_file as _check_out_file
@@ -20,7 +20,6 @@ from flashpoint.scenario import Scenario, load
 RunsOpt = Annotated[int, typer.Option("--runs", "-n", help="futures to simulate per variant")]
 SeedOpt = Annotated[int, typer.Option(help="random seed: every variant uses it, run by run (common random numbers)")]
 DaysOpt = Annotated[int | None, typer.Option(help="days to simulate (default: the scenario's horizon)")]
-WorkersOpt = Annotated[int, typer.Option(help="local worker processes")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the JSON document to standard output")]
 OutOpt = Annotated[Path | None, typer.Option(help="also write the JSON document to this file")]
 
@@ -63,7 +62,7 @@ def compare_command(
     seed: SeedOpt = 1,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a model parameter, NAME=VALUE")] = None,
     block_size: Annotated[int, typer.Option(help="runs per block (rounded up to a multiple of 250)")] = 2500,
-    workers: WorkersOpt = 1,
+    workers: WorkersOpt = DEFAULT_WORKERS,
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -107,7 +106,7 @@ def claims_command(
     runs: RunsOpt = 10_000,
     days: DaysOpt = None,
     seed: SeedOpt = 1,
-    workers: WorkersOpt = 1,
+    workers: WorkersOpt = DEFAULT_WORKERS,
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

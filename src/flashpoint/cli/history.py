@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flashpoint.cli import ScenarioArg, app, console, err_console, user_errors
+from flashpoint.cli import DEFAULT_WORKERS, ScenarioArg, WorkersOpt, app, console, err_console, user_errors
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import check_out_file
 
@@ -113,7 +113,7 @@ def backtest_command(
     scenario: ScenarioArg,
     runs: Annotated[int, typer.Option("--runs", "-n", help="number of futures to simulate")] = 1000,
     seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same numbers")] = 1,
-    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    workers: WorkersOpt = DEFAULT_WORKERS,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
     """Run a scenario from its start and compare its dated changes of control with history."""

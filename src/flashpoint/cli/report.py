@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flashpoint.cli import ScenarioArg, WithOpt, app, console, err_console, user_errors
+from flashpoint.cli import DEFAULT_WORKERS, ScenarioArg, WithOpt, WorkersOpt, app, console, err_console, user_errors
 
 
 @app.command("report")
@@ -20,7 +20,7 @@ def report_command(
     days: Annotated[int | None, typer.Option(help="days to simulate (default: the scenario's horizon)")] = None,
     seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same numbers")] = 1,
     out: Annotated[Path, typer.Option(help="the HTML file to write")] = Path("report.html"),
-    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    workers: WorkersOpt = DEFAULT_WORKERS,
     png: Annotated[Path | None, typer.Option(help="also write each figure as a PNG into this folder "
                                                   "(needs Chromium)")] = None,
 ) -> None:

@@ -9,7 +9,17 @@ from typing import Annotated
 
 import typer
 
-from flashpoint.cli import ScenarioArg, WithOpt, _load, app, console, progress_bar, user_errors
+from flashpoint.cli import (
+    DEFAULT_WORKERS,
+    ScenarioArg,
+    WithOpt,
+    WorkersOpt,
+    _load,
+    app,
+    console,
+    progress_bar,
+    user_errors,
+)
 from flashpoint.errors import FlashpointError
 
 
@@ -38,7 +48,7 @@ def run_command(
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a model parameter, NAME=VALUE")] = None,
     out: Annotated[Path, typer.Option(help="folder for the run directory")] = Path("runs"),
     block_size: Annotated[int, typer.Option(help="runs per block (rounded up to a multiple of 250)")] = 2500,
-    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    workers: WorkersOpt = DEFAULT_WORKERS,
     save_trajectories: Annotated[bool, typer.Option(help="also write every run, day by day, as NetCDF")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print summary.json to standard output")] = False,
 ) -> None:

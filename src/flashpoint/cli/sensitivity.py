@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flashpoint.cli import ScenarioArg, WithOpt, _load, app, console, progress_bar, user_errors
+from flashpoint.cli import (
+    DEFAULT_WORKERS,
+    ScenarioArg,
+    WithOpt,
+    WorkersOpt,
+    _load,
+    app,
+    console,
+    progress_bar,
+    user_errors,
+)
 
 BAR = 24
 
@@ -36,7 +46,7 @@ def sensitivity_command(
         "--input", help="vary only these inputs (a path or a pattern such as 'parameters.*'; repeatable)")] = None,
     seed: Annotated[int, typer.Option(help="random seed of the design and of the runs")] = 1,
     days: Annotated[int | None, typer.Option(help="days to simulate (default: the scenario's horizon)")] = None,
-    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    workers: WorkersOpt = DEFAULT_WORKERS,
     top: Annotated[int, typer.Option(help="inputs to list (the most influential first)")] = 15,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
@@ -102,7 +112,7 @@ def discover_command(
     runs: Annotated[int, typer.Option("--runs", "-n", help="number of futures to search")] = 5000,
     seed: Annotated[int, typer.Option(help="random seed")] = 1,
     days: Annotated[int | None, typer.Option(help="days to simulate (default: the scenario's horizon)")] = None,
-    workers: Annotated[int, typer.Option(help="local worker processes")] = 1,
+    workers: WorkersOpt = DEFAULT_WORKERS,
     boxes: Annotated[int, typer.Option(help="most boxes to look for")] = 2,
     max_dims: Annotated[int, typer.Option(help="most inputs a box may restrict")] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="print the boxes as JSON")] = False,
