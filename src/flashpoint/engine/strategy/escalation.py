@@ -18,12 +18,14 @@ For the strategy layer, :func:`climb_distribution` gives what an actor expects o
 its projection horizon: from the rung an option puts the run on, the crisis climbs one more rung
 with probability ``climb_risk`` of that rung (times the option's ``escalation_risk`` multiplier),
 and from there one more with the next rung's ``climb_risk``, and so on.
+:func:`climb_distributions` is the same for every option of an actor at once, compiled.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from flashpoint.engine.state import State
@@ -112,3 +114,37 @@ def climb_distribution(start: np.ndarray, climb: np.ndarray, multiplier: np.ndar
             break
     out[r, level] += p_here
     return out
+
+
+def climb_distributions(start: np.ndarray, climb: np.ndarray, multiplier: np.ndarray, n_rungs: int) -> np.ndarray:
+    """(O, R, K) :func:`climb_distribution` for each option o, from ``start[o]`` (R,) with the risk
+    ``multiplier[o]`` (R,) (both (O, R)) and the per-rung climb risks ``climb`` (R, K)."""
+    out = np.zeros(start.shape + (n_rungs,))
+    if n_rungs:
+        _climb_kernel(start, climb, multiplier, out)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _climb_kernel(start, climb, multiplier, out):
+    """:func:`climb_distribution` run by run (a run stops climbing once nothing is left to climb)."""
+    n_opt, runs, n_rungs = out.shape
+    top = n_rungs - 1
+    for o in range(n_opt):
+        for r in range(runs):
+            p_here = 1.0
+            level = min(start[o, r], top)
+            for _ in range(n_rungs):
+                q = 0.0
+                if level < top:
+                    q = climb[r, level] * multiplier[o, r]
+                    if q < 0.0:
+                        q = 0.0
+                    elif q > 1.0:
+                        q = 1.0
+                out[o, r, level] += p_here * (1 - q)
+                p_here = p_here * q
+                level = min(level + 1, top)
+                if p_here == 0.0:
+                    break
+            out[o, r, level] += p_here

@@ -6,17 +6,22 @@ count fully):
 
 * the advance along every directed road leg (km per day; a leg whose far end was taken counts the
   distance that was left);
-* every actor's losses of each kind (per day).
+* the losses of each kind (per day) of the actors that decide.
 
 A projection over ``H`` days (``decision-horizon``) for an option then takes, on every leg between
 actors that fire on each other, the time to capture ``(length - progress) / (rate x m)``, where
 ``m`` is the option's multiplier of the advance of the deciding actor's camp (``own_advance``) or
 of the camps hostile to it (``enemy_advance``); a place falls, one hop only, to the holder of the
 leg that reaches it first within ``H``. Losses are ``rate x H x`` the option's loss multipliers.
+
+:func:`project_options` projects every option of an actor at once in a compiled kernel;
+:func:`project_control` is the same projection for one option in plain NumPy (the statement the
+kernel is tested against).
 """
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 from flashpoint.engine.state import State
@@ -29,56 +34,80 @@ AIR_KINDS = np.array([False, True, True, False])
 
 
 class Trend:
-    """Exponentially weighted daily rates of advance and of losses, per run."""
+    """Exponentially weighted daily rates of advance and of the losses of ``actors`` (all by
+    default), per run."""
 
-    def __init__(self, th: Theatre, st: State, window: np.ndarray):
+    def __init__(self, th: Theatre, st: State, window: np.ndarray, actors: np.ndarray | None = None):
         self.alpha = 1.0 / np.maximum(np.asarray(window, dtype=float), 1.0)     # (R,)
         self.advance = np.zeros(st.progress.shape)                               # (R, D)
-        self.loss = np.zeros((st.n, th.n_actors, len(TRACKED)))                 # (R, A, 4)
+        self.actors = np.arange(th.n_actors) if actors is None else np.asarray(actors, dtype=np.int64)
+        self.loss = np.zeros((st.n, len(self.actors), len(TRACKED)))           # (R, actors, 4)
         self.weight = np.zeros(st.n)     # sum of EW weights so far: 1 - (1 - alpha)^days
         self.incoming = incoming_edges(th)
-        self._snapshot(st)
-
-    def _losses(self, st: State) -> np.ndarray:
-        return np.stack([st.losses[k] for k in TRACKED], axis=-1)
-
-    def _snapshot(self, st: State) -> None:
         self.prev_progress = st.progress.copy()
         self.prev_control = st.control.copy()
-        self.prev_losses = self._losses(st)
+        self.prev_losses = np.stack([st.losses[k][:, self.actors] for k in TRACKED], axis=-1)
 
-    def update(self, th: Theatre, st: State) -> None:
-        """Fold in the changes since the last call (the day just fought)."""
-        step = st.progress - self.prev_progress
-        np.maximum(step, 0.0, out=step)
-        # a leg whose far end was taken: its progress was reset, count what was left of it
-        rr, pp = np.nonzero(st.control != self.prev_control)
-        if rr.size:
-            legs = self.incoming[pp]                                            # (m, K)
-            src = np.where(legs >= 0, th.edge_src[np.maximum(legs, 0)], 0)
-            took = (legs >= 0) & (self.prev_control[rr[:, None], src] == st.control[rr, pp][:, None])
-            r2, k2 = np.nonzero(took)
-            e = legs[r2, k2]
-            r = rr[r2]
-            step[r, e] = np.maximum(st.edge_len[r, e] - self.prev_progress[r, e], 0.0)
-        a = self.alpha
-        self.advance *= (1 - a)[:, None]
-        self.advance += a[:, None] * step
-        losses = self._losses(st)
-        self.loss *= (1 - a)[:, None, None]
-        self.loss += a[:, None, None] * (losses - self.prev_losses)
-        self.weight = (1 - a) * self.weight + a
-        self.prev_progress = st.progress.copy()
-        self.prev_control = st.control.copy()
-        self.prev_losses = losses
+    def update(self, th: Theatre, st: State, runs: np.ndarray | None = None) -> None:
+        """Fold in the changes since the last call (the day just fought) in ``runs`` (all by
+        default); a run left out is left as it was, rates and previous day."""
+        runs = np.arange(st.n) if runs is None else runs
+        _fold(runs, self.actors, self.alpha, st.progress, st.edge_len, st.control, self.incoming, th.edge_src,
+              *(st.losses[k] for k in TRACKED), self.advance, self.loss, self.weight,
+              self.prev_progress, self.prev_control, self.prev_losses)
 
     def rates(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Bias-corrected (advance (n, D), losses (n, A, 4)) for runs ``idx``."""
+        """Bias-corrected (advance (n, D), losses (n, actors, 4)) for runs ``idx``."""
         w = np.maximum(self.weight[idx], 1e-12)
         seen = self.weight[idx] > 0
         adv = np.where(seen[:, None], self.advance[idx] / w[:, None], 0.0)
         loss = np.where(seen[:, None, None], self.loss[idx] / w[:, None, None], 0.0)
         return adv, loss
+
+    def loss_rates(self, idx: np.ndarray, actor: int) -> np.ndarray:
+        """Bias-corrected losses (n, 4) of ``actor`` (one of the trend's) in runs ``idx``, as :meth:`rates`."""
+        j = int(np.flatnonzero(self.actors == actor)[0])
+        w = np.maximum(self.weight[idx], 1e-12)
+        seen = self.weight[idx] > 0
+        return np.where(seen[:, None], self.loss[idx, j] / w[:, None], 0.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _fold(runs, actors, alpha, progress, edge_len, control, incoming, edge_src, killed, aircraft, uav, air_defence,
+          advance, loss, weight, prev_progress, prev_control, prev_losses):
+    """``rate = (1 - alpha) rate + alpha x yesterday's change`` for the advance along each leg (a leg
+    whose far end was taken counts what was left of it) and each loss kind of :data:`TRACKED` of
+    ``actors``, and ``weight = (1 - alpha) weight + alpha``, in ``runs``; there today becomes the
+    previous day."""
+    n_edges = progress.shape[1]
+    n_places, k_max = incoming.shape
+    step = np.empty(n_edges)
+    for r in runs:
+        a = alpha[r]
+        keep = 1 - a
+        for e in range(n_edges):
+            d = progress[r, e] - prev_progress[r, e]
+            step[e] = 0.0 if d < 0.0 else d
+        # a leg whose far end was taken: its progress was reset, count what was left of it
+        for p in range(n_places):
+            now = control[r, p]
+            if now == prev_control[r, p]:
+                continue
+            for k in range(k_max):
+                e = incoming[p, k]
+                if e >= 0 and prev_control[r, edge_src[e]] == now:
+                    d = edge_len[r, e] - prev_progress[r, e]
+                    step[e] = 0.0 if d < 0.0 else d
+        for e in range(n_edges):
+            advance[r, e] = advance[r, e] * keep + a * step[e]
+            prev_progress[r, e] = progress[r, e]
+        for p in range(n_places):
+            prev_control[r, p] = control[r, p]
+        for j, i in enumerate(actors):
+            for k, now in enumerate((killed[r, i], aircraft[r, i], uav[r, i], air_defence[r, i])):
+                loss[r, j, k] = loss[r, j, k] * keep + a * (now - prev_losses[r, j, k])
+                prev_losses[r, j, k] = now
+        weight[r] = keep * weight[r] + a
 
 
 def incoming_edges(th: Theatre) -> np.ndarray:
@@ -90,67 +119,79 @@ def incoming_edges(th: Theatre) -> np.ndarray:
 OTHER, OWN, ENEMY = 0, 1, 2
 
 
-class Front:
-    """The trend's time to take each place, from each leg that leads to it, for some runs; it does
-    not depend on who decides. :meth:`seen_by` adds the deciding actor's camp, and an option's
-    projection then only rescales the times."""
-
-    def __init__(self, th: Theatre, control: np.ndarray, fires_on: np.ndarray, progress: np.ndarray,
-                 edge_len: np.ndarray, advance: np.ndarray, incoming: np.ndarray):
-        n = control.shape[0]
-        runs = np.arange(n)[:, None]
-        hu, hv = control[:, th.edge_src], control[:, th.edge_dst]
-        front = fires_on[runs, hu, hv] & (advance > 0)
-        left = np.maximum(edge_len - progress, 0.0)
-        t = np.where(front, left / np.where(front, advance, 1.0), np.inf)
-        pad = incoming[None] < 0
-        safe = np.maximum(incoming, 0)
-        self.t_in = np.where(pad, np.inf, t[:, safe])                                # (n, P, K)
-        self.pad = pad
-        self.taker_in = control[runs[:, :, None], th.edge_src[safe][None]]           # (n, P, K)
-        self.camp_in = th.actor_camp[self.taker_in]
-        self.control = control
-        self.any_front = bool(np.isfinite(self.t_in).any())
-        self._views: dict[int, FrontView] = {}
-
-    def seen_by(self, camp: int, camp_hostile: np.ndarray) -> FrontView:
-        if camp not in self._views:
-            side = np.where(self.camp_in == camp, OWN, np.where(camp_hostile[self.camp_in], ENEMY, OTHER))
-            self._views[camp] = FrontView(self, np.where(self.pad, OTHER, side))
-        return self._views[camp]
+def project_options(th: Theatre, st: State, trend: Trend, idx: np.ndarray, camp: int, camp_hostile: np.ndarray,
+                    horizon: np.ndarray, own: np.ndarray, enemy: np.ndarray,
+                    frozen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Control (O, n, P) of runs ``idx`` after ``horizon`` (n,) days of ``trend``, for each option o:
+    the advance of camp ``camp`` times ``own[o]`` (n,), that of the camps hostile to it
+    (``camp_hostile`` (C,)) times ``enemy[o]`` (n,); an option ``frozen[o]`` keeps today's control.
+    Each option's control is :func:`project_control` of the trend's bias-corrected advance. Also
+    (O, n) whether it differs from today's."""
+    out = np.empty((len(frozen), idx.size, th.n_places), dtype=st.control.dtype)
+    changed = np.zeros((len(frozen), idx.size), dtype=bool)
+    _project_kernel(idx, st.control, st.fires_on, st.progress, st.edge_len, trend.advance, trend.weight,
+                    trend.incoming, th.edge_src, th.edge_dst, th.actor_camp, camp, camp_hostile,
+                    horizon, own, enemy, frozen, out, changed)
+    return out, changed
 
 
-class FrontView:
-    """A front as one camp sees it: which legs are its own advance and which the enemy's."""
-
-    def __init__(self, front: Front, side_in: np.ndarray):
-        self.front = front
-        self.side_in = side_in
-        self._trend: dict[bytes, np.ndarray] = {}
-
-    def project(self, horizon: np.ndarray, own: np.ndarray, enemy: np.ndarray) -> np.ndarray:
-        """Control (n, P) after ``horizon`` (n,) days, the own camp's advance times ``own`` (n,)
-        and the hostile camps' times ``enemy`` (n,): one hop, the first leg to arrive wins."""
-        f = self.front
-        if not f.any_front:
-            return f.control
-        plain = bool(np.all(own == 1.0) and np.all(enemy == 1.0))
-        key = np.asarray(horizon, dtype=float).tobytes() if plain else b""
-        if plain and key in self._trend:
-            return self._trend[key]
-        if plain:
-            t = f.t_in
-        else:
-            speed = np.where(self.side_in == OWN, own[:, None, None],
-                             np.where(self.side_in == ENEMY, enemy[:, None, None], 1.0))
-            t = np.divide(f.t_in, speed, out=np.full(f.t_in.shape, np.inf), where=speed > 0)
-        k = np.argmin(t, axis=2)
-        first = np.take_along_axis(t, k[..., None], axis=2)[..., 0]
-        taker = np.take_along_axis(f.taker_in, k[..., None], axis=2)[..., 0]
-        out = np.where(first <= horizon[:, None], taker, f.control)
-        if plain:
-            self._trend[key] = out
-        return out
+@numba.njit(cache=True, nogil=True)
+def _project_kernel(idx, control, fires_on, progress, edge_len, advance, weight, incoming, edge_src, edge_dst,
+                    actor_camp, camp, hostile, horizon, own, enemy, frozen, out, changed):
+    """Per run: today's control, then the front legs of the trend (their time to arrive), then for
+    each place at the end of one and each option that does not freeze the line, the first to arrive."""
+    n_opt = frozen.size
+    n_places, k_max = incoming.shape
+    n_edges = edge_src.size
+    t = np.empty(n_edges)                          # trend's time to take the far end of each front leg
+    side = np.empty(n_edges, dtype=np.int64)
+    front_of = np.full(n_edges, -1, dtype=np.int64)     # i where the leg is a front in run idx[i]
+    done_of = np.full(n_places, -1, dtype=np.int64)     # i where the place was projected in run idx[i]
+    fronts = np.empty(n_edges, dtype=np.int64)
+    for i in range(idx.size):
+        r = idx[i]
+        for o in range(n_opt):
+            for p in range(n_places):
+                out[o, i, p] = control[r, p]
+        if not weight[r] > 0:
+            continue                               # no trend yet: no front
+        w = weight[r] if weight[r] >= 1e-12 else 1e-12
+        n_front = 0
+        for e in range(n_edges):
+            if not advance[r, e] > 0:
+                continue
+            rate = advance[r, e] / w
+            hu = control[r, edge_src[e]]
+            if not (rate > 0 and fires_on[r, hu, control[r, edge_dst[e]]]):
+                continue
+            left = edge_len[r, e] - progress[r, e]
+            t[e] = (0.0 if left < 0.0 else left) / rate
+            c = actor_camp[hu]
+            side[e] = OWN if c == camp else (ENEMY if hostile[c] else OTHER)
+            front_of[e] = i
+            fronts[n_front] = e
+            n_front += 1
+        for j in range(n_front):
+            p = edge_dst[fronts[j]]
+            if done_of[p] == i:
+                continue
+            done_of[p] = i
+            for o in range(n_opt):
+                if frozen[o]:
+                    continue
+                # the first leg to arrive (the first of equal times) takes the place within the horizon
+                best, taker = np.inf, -1
+                for k in range(k_max):
+                    e = incoming[p, k]
+                    if e < 0 or front_of[e] != i:
+                        continue
+                    speed = own[o, i] if side[e] == OWN else (enemy[o, i] if side[e] == ENEMY else 1.0)
+                    te = t[e] / speed if speed > 0 else np.inf
+                    if te < best:
+                        best, taker = te, e
+                if taker >= 0 and best <= horizon[i] and control[r, edge_src[taker]] != control[r, p]:
+                    out[o, i, p] = control[r, edge_src[taker]]
+                    changed[o, i] = True
 
 
 def project_control(th: Theatre, control: np.ndarray, fires_on: np.ndarray, progress: np.ndarray,
@@ -158,6 +199,24 @@ def project_control(th: Theatre, control: np.ndarray, fires_on: np.ndarray, prog
                     camp: int, camp_hostile: np.ndarray, own: np.ndarray, enemy: np.ndarray,
                     incoming: np.ndarray) -> np.ndarray:
     """Control (n, P) after ``horizon`` (n,) days of the trend ``advance`` (n, D), with the advance
-    of camp ``camp`` times ``own`` (n,) and that of camps hostile to it times ``enemy`` (n,)."""
-    front = Front(th, control, fires_on, progress, edge_len, advance, incoming)
-    return front.seen_by(camp, camp_hostile).project(horizon, own, enemy)
+    of camp ``camp`` times ``own`` (n,) and that of camps hostile to it times ``enemy`` (n,): one
+    hop, the first leg to arrive wins."""
+    n = control.shape[0]
+    runs = np.arange(n)[:, None]
+    hu, hv = control[:, th.edge_src], control[:, th.edge_dst]
+    front = fires_on[runs, hu, hv] & (advance > 0)
+    left = np.maximum(edge_len - progress, 0.0)
+    t = np.where(front, left / np.where(front, advance, 1.0), np.inf)
+    pad = incoming[None] < 0
+    safe = np.maximum(incoming, 0)
+    t_in = np.where(pad, np.inf, t[:, safe])                                    # (n, P, K)
+    taker_in = control[runs[:, :, None], th.edge_src[safe][None]]               # (n, P, K)
+    camp_in = th.actor_camp[taker_in]
+    side = np.where(camp_in == camp, OWN, np.where(camp_hostile[camp_in], ENEMY, OTHER))
+    side = np.where(pad, OTHER, side)
+    speed = np.where(side == OWN, own[:, None, None], np.where(side == ENEMY, enemy[:, None, None], 1.0))
+    t_in = np.divide(t_in, speed, out=np.full(t_in.shape, np.inf), where=speed > 0)
+    k = np.argmin(t_in, axis=2)
+    first = np.take_along_axis(t_in, k[..., None], axis=2)[..., 0]
+    taker = np.take_along_axis(taker_in, k[..., None], axis=2)[..., 0]
+    return np.where(first <= horizon[:, None], taker, control)

@@ -39,6 +39,7 @@ triggers, while the fighting goes on) are handled at once:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -48,7 +49,7 @@ from flashpoint.engine.state import State
 from flashpoint.engine.strategy.choice import faction_mixture, logit_probabilities, sample_choice
 from flashpoint.engine.strategy.escalation import (
     DECISION,
-    climb_distribution,
+    climb_distributions,
     may_escalate_to,
     reach,
 )
@@ -56,8 +57,8 @@ from flashpoint.engine.strategy.projection import (
     AIR_KINDS,
     TOLERANCE_FIELDS,
     TRACKED,
-    Front,
     Trend,
+    project_options,
 )
 from flashpoint.engine.strategy.settlement import capability_multipliers, strength_snapshot
 from flashpoint.engine.theatre import POSTURES, Draws, Theatre
@@ -85,6 +86,15 @@ def _metric_keys(p: Predicate | None, out: set[str]) -> set[str]:
     return out
 
 
+def _reads_rung(p: Predicate | None) -> bool:
+    """Whether the predicate looks at the escalation rung (the only part of a projected state that
+    differs between the rung levels of the climb distribution)."""
+    if p is None:
+        return False
+    return (p.escalation_at_least is not None or any(_reads_rung(sub) for sub in (p.all or []) + (p.any or []))
+            or _reads_rung(p.not_))
+
+
 @dataclass
 class ActorPlan:
     """One deciding actor, compiled: option effects as arrays, per-run draws of its attributes."""
@@ -105,7 +115,7 @@ class ActorPlan:
     act_ground: list[np.ndarray]
     act_air: list[np.ndarray]
     act_drones: list[np.ndarray]
-    proj: dict[str, np.ndarray]      # field -> (R, O)
+    proj: dict[str, np.ndarray]      # field -> (O, R)
     credibility: np.ndarray          # (R, O)
     stakes: np.ndarray               # (R, n_outcomes)
     territory: np.ndarray            # (R,)
@@ -118,6 +128,23 @@ class ActorPlan:
     faction_h: np.ndarray            # (R, F)
     principal: bool
     inputs: dict[str, np.ndarray] = field(default_factory=dict)
+    own_metrics: list[tuple[str, int]] = field(default_factory=list)   # metric key, index in TRACKED
+
+    # per-run terms of the utility that do not change from day to day
+    @cached_property
+    def credit(self) -> np.ndarray:
+        """(R, O) reputation x credibility x unit."""
+        return self.reputation[:, None] * self.credibility * self.unit[:, None]
+
+    @cached_property
+    def tolerance_floor(self) -> np.ndarray:
+        """(R, 4) cost tolerance, at least 1e-9."""
+        return np.maximum(self.tolerance, 1e-9)
+
+    @cached_property
+    def kappa(self) -> np.ndarray:
+        """(R,) weight of the losses, 2 (1 - resolve)."""
+        return 2.0 * (1.0 - self.resolve)
 
 
 class QuantalResponse:
@@ -131,7 +158,11 @@ class QuantalResponse:
         self.outcome_ids = list(s.outcomes)
         evaluators = compile_outcomes(th)
         self.evaluators = [evaluators[o] for o in self.outcome_ids]
+        self.by_rung = np.array([_reads_rung(s.outcomes[o].when) for o in self.outcome_ids], dtype=bool)
         self.metric_keys = sorted(set().union(*[_metric_keys(o.when, set()) for o in s.outcomes.values()]))
+        # the metrics outcomes read that are losses of an actor: key -> (loss kind, actor index)
+        self.metric_losses = {k: (k.split(".")[1], th.actor_index(k.split(".")[0])) for k in self.metric_keys
+                              if k.split(".")[1] in st.losses and k.split(".")[0] in th.actors}
         hostile = np.zeros((len(th.camps), len(th.camps)), dtype=bool)
         for cid, camp in s.camps.items():
             for other in camp.hostile_to:
@@ -155,8 +186,10 @@ class QuantalResponse:
         self.n_options = max((len(p.options) for p in self.plans), default=0)
         st.chosen = np.zeros((st.n, len(self.plans), self.n_options), dtype=bool)
         self.accepts = np.zeros((st.n, len(self.plans)), dtype=bool)
-        self.trend = Trend(th, st, st.params["trend-days"])
-        self._front_cache: tuple | None = None
+        self.trend = Trend(th, st, st.params["trend-days"], np.array([p.index for p in self.plans], dtype=np.int64))
+        triggers = [t for plan in self.plans for t in plan.triggers]
+        self.watch = {t.on for t in triggers}
+        self.watch_losses = sorted({t.quantity for t in triggers if t.on == "losses"})
         self._remember(th, st)
         self.start_strength = strength_snapshot(th, st)
         self.start_control = st.control.copy()
@@ -181,7 +214,7 @@ class QuantalResponse:
         opts = list(spec.options.values())
         rung_ids = th.rung_ids
         proj = {f: np.stack([val(f"decisions.{aid}.options.{oid}.projection.{f}", getattr(o.projection, f))
-                             for oid, o in spec.options.items()], axis=1) for f in PROJECTION_FIELDS}
+                             for oid, o in spec.options.items()]) for f in PROJECTION_FIELDS}
         cred = np.stack([val(f"decisions.{aid}.options.{oid}.credibility", o.credibility)
                          for oid, o in spec.options.items()], axis=1)
         stakes = np.zeros((n, len(self.outcome_ids)))
@@ -231,7 +264,13 @@ class QuantalResponse:
             resolve=val(f"actors.{aid}.resolve", actor.resolve),
             reputation=val(f"actors.{aid}.reputation", actor.reputation),
             exposure=exposure, faction_w=w, faction_h=h, principal=actor.principal, inputs=inputs,
+            own_metrics=[(f"{aid}.{kind}", i) for i, kind in enumerate(TRACKED)
+                         if f"{aid}.{kind}" in self.metric_losses],
         )
+
+    def value_share(self, camp_control: np.ndarray, camp: int) -> np.ndarray:
+        """(n,) value-weighted share of the places ``camp`` holds in each row of ``camp_control``."""
+        return (self.value[None, :] * (camp_control == camp)).sum(axis=1)
 
     def _ceasefire_parties(self, th: Theatre) -> np.ndarray:
         """Which plans must stand by a ceasefire for the fighting to stop (empty: never)."""
@@ -244,7 +283,7 @@ class QuantalResponse:
     # ------------------------------------------------------------------------------ each day
     def decide(self, th: Theatre, st: State, rng: Streams) -> None:
         if st.day > 1:
-            self.trend.update(th, st)
+            self.trend.update(th, st, np.flatnonzero(st.fighting))   # nobody decides where it stopped
         uniforms = rng.random(len(self.plans)) if self.plans else None
         fighting = st.fighting
         choices = []
@@ -269,10 +308,10 @@ class QuantalResponse:
         self._remember(th, st)
 
     def _remember(self, th: Theatre, st: State) -> None:
-        """What triggers compare tomorrow's state with."""
-        self.prev_camp = th.actor_camp[st.control]
-        self.prev_aircraft = st.losses["aircraft_lost"].copy()
-        self.prev_losses = {k: v.copy() for k, v in st.losses.items()}
+        """What triggers compare tomorrow's state with (what some trigger looks at)."""
+        self.prev_camp = th.actor_camp[st.control] if "place-lost" in self.watch else None
+        self.prev_aircraft = st.losses["aircraft_lost"].copy() if "aircraft-shot-down" in self.watch else None
+        self.prev_losses = {k: st.losses[k].copy() for k in self.watch_losses}
 
     def _due(self, th: Theatre, st: State, plan: ActorPlan) -> np.ndarray:
         n, a, day = st.n, plan.index, st.day
@@ -311,85 +350,83 @@ class QuantalResponse:
         return ok
 
     def utilities(self, st: State, plan: ActorPlan, idx: np.ndarray) -> np.ndarray:
-        """(F, n, O) utility of each option to each faction, in units of the largest stake."""
+        """(F, n, O) utility of each option to each faction, in units of the largest stake.
+
+        Every option is evaluated at once: the terms are (O, n) arrays, and the outcome predicates
+        look at the projected states of all options as O x n rows (option-major)."""
         th = self.th
-        a = plan.index
         n, n_opt = idx.size, len(plan.options)
+        rows = n_opt * n
         p = st.params
         horizon = p["decision-horizon"][idx]
-        adv, loss_rate = self.trend.rates(idx)
-        own_loss = loss_rate[:, a, :]                                              # (n, 4)
-        control = st.control[idx]
-        front = self._front(st, idx, adv).seen_by(plan.camp, self.camp_hostile[plan.camp])
         rung = st.rung[idx]
         unit = plan.unit[idx]
-        metrics_now = {k: st.losses[k.split(".")[1]][idx, th.actor_index(k.split(".")[0])]
-                       for k in self.metric_keys if k.split(".")[1] in st.losses
-                       and k.split(".")[0] in th.actors}
-        runs = np.arange(n)
-        gains = np.zeros((n, n_opt))      # S + T + credibility handled separately
-        costs = np.zeros((n, n_opt))      # C + E + X
-        cred = plan.reputation[idx, None] * plan.credibility[idx] * unit[:, None]
-        tol = np.maximum(plan.tolerance[idx], 1e-9)
-        kappa = 2.0 * (1.0 - plan.resolve[idx])
-        esc_w = p["escalation-weight"][idx]
-        for o in range(n_opt):
-            cease = bool(plan.ceasefire[o])
-            m = {f: plan.proj[f][idx, o] for f in PROJECTION_FIELDS}
-            if cease:
-                ctrl = control
-                projected = np.zeros_like(own_loss)
-            else:
-                ctrl = front.project(horizon, m["own_advance"], m["enemy_advance"])
-                mult = np.where(AIR_KINDS[None, :], m["air_losses"][:, None], m["own_losses"][:, None])
-                projected = own_loss * horizon[:, None] * mult
-            start = rung if plan.escalate[o] < 0 else np.maximum(rung, plan.escalate[o])
-            risk = np.zeros(n) if cease else m["escalation_risk"]
-            dist = climb_distribution(start, self.climb[idx], risk, self.n_rungs)   # (n, K)
-            camp_ctrl = th.actor_camp[ctrl]
-            territory = plan.territory[idx] * (self.value[None, :] * (camp_ctrl == plan.camp)).sum(axis=1)
-            metrics = dict(metrics_now)
-            for i, kind in enumerate(TRACKED):
-                key = f"{plan.name}.{kind}"
-                if key in metrics:
-                    metrics[key] = metrics[key] + projected[:, i]
-            cease_day = np.full(n, st.day if cease else -1, dtype=np.int64)
-            stakes_value = np.zeros(n)
-            levels = np.flatnonzero(dist.sum(axis=0) > 0) if self.n_rungs else np.array([0])
-            for lv in levels:
-                weight = dist[:, lv] if self.n_rungs else np.ones(n)
-                final = FinalState(ctrl, camp_ctrl, np.full(n, lv, dtype=np.int64), cease_day, metrics)
-                hit = np.stack([ev(final) for ev in self.evaluators], axis=1) if self.evaluators \
-                    else np.zeros((n, 0))
-                stakes_value += weight * (hit * plan.stakes[idx]).sum(axis=1)
-            above = np.arange(self.n_rungs)[None, :] > rung[:, None]
-            escalation = 0.0 if cease or not self.n_rungs else \
-                esc_w * unit * (dist * above * self.severity[None, :]).sum(axis=1) / SEVERITY_TOP
-            linked = 0.0 if cease or not self.spills.any() else \
-                unit * plan.exposure[idx] * dist[:, self.spills].sum(axis=1)
-            losses = kappa * unit * (projected / tol).sum(axis=1)
-            gains[runs, o] = stakes_value + territory
-            costs[runs, o] = losses + escalation + linked
-        h = plan.faction_h[idx].T[:, :, None]                                      # (F, n, 1)
-        total = gains[None] - (1 - h) * costs[None] + (1 + h) * cred[None]
-        return total / unit[None, :, None]
+        cease = plan.ceasefire[:, None]                                             # (O, 1)
+        m = {f: plan.proj[f][:, idx] for f in PROJECTION_FIELDS}                    # (O, n)
 
-    def _front(self, st: State, idx: np.ndarray, adv: np.ndarray) -> Front:
-        """Today's front for runs ``idx``, shared by every actor deciding in the same runs."""
-        key = (st.day, idx.size, idx.tobytes())
-        if self._front_cache is None or self._front_cache[0] != key:
-            front = Front(self.th, st.control[idx], st.fires_on[idx], st.progress[idx], st.edge_len[idx], adv,
-                          self.trend.incoming)
-            self._front_cache = (key, front)
-        return self._front_cache[1]
+        # projection: control, own losses and the rung distribution after H days
+        ctrl, moved = project_options(th, st, self.trend, idx, plan.camp, self.camp_hostile[plan.camp], horizon,
+                                      m["own_advance"], m["enemy_advance"], plan.ceasefire)   # (O, n, P), (O, n)
+        own_loss = self.trend.loss_rates(idx, plan.index)                          # (n, 4)
+        mult = np.where(AIR_KINDS, m["air_losses"][:, :, None], m["own_losses"][:, :, None])
+        projected = own_loss * horizon[:, None] * mult                              # (O, n, 4)
+        projected[plan.ceasefire] = 0.0
+        start = np.where(plan.escalate[:, None] < 0, rung, np.maximum(rung, plan.escalate[:, None]))
+        risk = np.where(cease, 0.0, m["escalation_risk"])
+        dist = climb_distributions(start, self.climb[idx], risk, self.n_rungs)    # (O, n, K)
+
+        # territory: the value share its camp holds (today's where the projection moved no place)
+        camp_ctrl = th.actor_camp[ctrl]
+        share = np.repeat(self.value_share(th.actor_camp[st.control[idx]], plan.camp)[None], n_opt, axis=0)
+        share[moved] = self.value_share(camp_ctrl[moved], plan.camp)
+        territory = plan.territory[idx] * share
+
+        # stakes: the outcomes at each rung level, weighted by the rung distribution (a level no
+        # run reaches adds nothing); an outcome that does not look at the rung is evaluated once
+        metrics = {k: np.tile(st.losses[kind][idx, a], n_opt) for k, (kind, a) in self.metric_losses.items()}
+        for key, i in plan.own_metrics:
+            metrics[key] = metrics[key] + projected[:, :, i].ravel()
+        cease_day = np.repeat(np.where(plan.ceasefire, st.day, -1), n).astype(np.int64)
+        ctrl, camp_ctrl = ctrl.reshape(rows, -1), camp_ctrl.reshape(rows, -1)
+        stakes = plan.stakes[idx]                                                   # (n, outcomes)
+        stakes_value = np.zeros((n_opt, n))
+        levels = np.flatnonzero(dist.sum(axis=(0, 1)) > 0) if self.n_rungs else np.array([0])
+        hit = np.zeros((rows, len(self.evaluators)), dtype=bool)
+        for step, lv in enumerate(levels):
+            final = FinalState(ctrl, camp_ctrl, np.full(rows, lv, dtype=np.int64), cease_day, metrics)
+            fresh = step == 0
+            for k, ev in enumerate(self.evaluators):
+                if step == 0 or self.by_rung[k]:
+                    now = ev(final)
+                    if not fresh and np.array_equal(now, hit[:, k]):
+                        continue
+                    hit[:, k] = now
+                    fresh = True
+            if fresh:
+                value = (hit.reshape(n_opt, n, len(self.evaluators)) * stakes).sum(axis=2)
+            stakes_value += (dist[:, :, lv] if self.n_rungs else 1.0) * value
+
+        # costs: losses, escalation risk and linked theatres (a ceasefire option risks no escalation)
+        above = np.arange(self.n_rungs)[None, :] > rung[:, None]                   # (n, K)
+        escalation = 0.0 if not self.n_rungs else np.where(
+            cease, 0.0, p["escalation-weight"][idx] * unit * (dist * above * self.severity).sum(axis=2) / SEVERITY_TOP)
+        linked = 0.0 if not self.spills.any() else np.where(
+            cease, 0.0, unit * plan.exposure[idx] * dist[:, :, self.spills].sum(axis=2))
+        losses = plan.kappa[idx] * unit * (projected / plan.tolerance_floor[idx]).sum(axis=2)
+        gains = (stakes_value + territory).T                                        # (n, O)
+        costs = (losses + escalation + linked).T
+        h = plan.faction_h[idx].T[:, :, None]                                      # (F, n, 1)
+        total = gains[None] - (1 - h) * costs[None] + (1 + h) * plan.credit[idx][None]
+        return total / unit[None, :, None]
 
     def probabilities(self, st: State, plan: ActorPlan, idx: np.ndarray) -> np.ndarray:
         """(n, O) choice probabilities of ``plan``'s actor in runs ``idx``."""
         u = self.utilities(st, plan, idx)
         ok = self.available(st, plan, idx)
         lam = st.params["rationality"][idx]
-        per_faction = np.stack([logit_probabilities(u[f], lam, ok) for f in range(u.shape[0])])
-        return faction_mixture(per_faction, plan.faction_w[idx])
+        n_f, n, n_opt = u.shape
+        per_faction = logit_probabilities(u.reshape(n_f * n, n_opt), np.tile(lam, n_f), np.tile(ok, (n_f, 1)))
+        return faction_mixture(per_faction.reshape(n_f, n, n_opt), plan.faction_w[idx])
 
     # ------------------------------------------------------------------------------ effects
     def _apply(self, st: State, plan: ActorPlan, o: int, idx: np.ndarray) -> None:
