@@ -19,10 +19,10 @@ def run(scenario: Scenario, runs: int = 10_000, seed: int = 1, days: int | None 
         progress: Callable[[int], None] | None = None):
     """Simulate ``runs`` futures of the scenario and return :class:`~flashpoint.analysis.results.Results`."""
     from flashpoint.analysis.results import Results
-    from flashpoint.engine.runner import DEFAULT_BLOCK, RunSpec, run_scenario
+    from flashpoint.engine.runner import RunSpec, run_scenario
 
     spec = RunSpec(runs=runs, days=scenario.meta.horizon_days if days is None else days, seed=seed,
-                   block_size=block_size or DEFAULT_BLOCK, workers=workers, overrides=set,
+                   block_size=block_size, workers=workers, overrides=set,
                    trajectories=trajectories, keep_runs=keep_runs, quantiles=quantiles)
     outcome = run_scenario(scenario, spec, progress)
     return Results(outcome, scenario.meta.id, list(scenario.applied))

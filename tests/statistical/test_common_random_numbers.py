@@ -60,10 +60,20 @@ def test_pairs_are_correlated_which_is_where_the_narrowing_comes_from():
 
 
 def test_paired_and_independent_estimates_agree():
-    """Both estimate the same difference: their intervals overlap for every outcome and metric."""
+    """Both estimate the same difference: their intervals overlap for every outcome and metric.
+
+    An interval of width 0 (no run of either variant saw the loss, e.g. a Russian air-defence
+    system destroyed in one future in a thousand) is no interval estimate; such a metric is only
+    checked to be rare in the other comparison."""
     paired, independent = comparisons()
     p, i = paired.to_json(), independent.to_json()
+    checked = 0
     for section in ("outcomes", "metrics"):
         for key in p[section]:
             (lo1, hi1), (lo2, hi2) = p[section][key]["ci95"], i[section][key]["ci95"]
+            if section == "metrics" and (hi1 == lo1 or hi2 == lo2):
+                assert max(abs(lo1), abs(hi1), abs(lo2), abs(hi2)) < 0.05, (key, (lo1, hi1), (lo2, hi2))
+                continue
+            checked += 1
             assert lo1 <= hi2 and lo2 <= hi1, (section, key, p[section][key]["ci95"], i[section][key]["ci95"])
+    assert checked >= 20

@@ -328,12 +328,12 @@ def _run_pair(base: Scenario, variant: Scenario, runs: int, seeds: tuple[int, in
     from flashpoint.analysis.results import Results
     from flashpoint.analysis.summary import Accumulator
     from flashpoint.engine.rng import block_bounds
-    from flashpoint.engine.runner import DEFAULT_BLOCK, Outcome, RunSpec, check_spec, start_method
+    from flashpoint.engine.runner import Outcome, RunSpec, check_spec, default_block, start_method
     from flashpoint.engine.theatre import compile_theatre
 
     scenarios = (base, variant)
     specs = [RunSpec(runs=runs, days=s.meta.horizon_days if days is None else days, seed=sd,
-                     block_size=block_size or DEFAULT_BLOCK, workers=workers, overrides=overrides,
+                     block_size=block_size or default_block(runs, workers), workers=workers, overrides=overrides,
                      keep_runs=True) for s, sd in zip(scenarios, seeds, strict=True)]
     for s, spec in zip(scenarios, specs, strict=True):
         check_spec(s, spec)

@@ -61,7 +61,9 @@ def compare_command(
     days: DaysOpt = None,
     seed: SeedOpt = 1,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a model parameter, NAME=VALUE")] = None,
-    block_size: Annotated[int, typer.Option(help="runs per block (rounded up to a multiple of 250)")] = 2500,
+    block_size: Annotated[int | None, typer.Option(
+        help="runs per block, rounded up to a multiple of 250 (default: an equal share per worker, at most 5,000)",
+        show_default=False)] = None,
     workers: WorkersOpt = DEFAULT_WORKERS,
     out: OutOpt = None,
     as_json: JsonOpt = False,

@@ -47,7 +47,9 @@ def run_command(
     seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same numbers")] = 1,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a model parameter, NAME=VALUE")] = None,
     out: Annotated[Path, typer.Option(help="folder for the run directory")] = Path("runs"),
-    block_size: Annotated[int, typer.Option(help="runs per block (rounded up to a multiple of 250)")] = 2500,
+    block_size: Annotated[int | None, typer.Option(
+        help="runs per block, rounded up to a multiple of 250 (default: an equal share per worker, at most 5,000)",
+        show_default=False)] = None,
     workers: WorkersOpt = DEFAULT_WORKERS,
     save_trajectories: Annotated[bool, typer.Option(help="also write every run, day by day, as NetCDF")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print summary.json to standard output")] = False,

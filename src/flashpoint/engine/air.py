@@ -352,17 +352,22 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
                 if lethal[a, b] > 0 and lost_by_actor[b] > 0:
                     downed[r, a, b] = True
 
-        # strikes: personnel killed (Poisson), and pieces destroyed, Poisson split over tanks, IFVs
-        # and guns by their shares of the formation's heavy equipment (Poisson thinning)
+        # strikes: personnel killed (Poisson), and pieces destroyed: a Poisson number split over
+        # tanks, IFVs and guns by their shares of the formation's heavy equipment (multinomially,
+        # which makes each kind's count Poisson with its share of the mean: Poisson thinning)
         for f in range(n_f):
             if kill_mean[f] <= 0 and armour_mean[f] <= 0:
                 continue
             heavy = tanks[r, f] + ifvs[r, f] + art[r, f]
             pt = pi = pg = 0.0
             if heavy > 0 and armour_mean[f] > 0:
-                pt = float(gen.poisson(armour_mean[f] * (tanks[r, f] / heavy)))
-                pi = float(gen.poisson(armour_mean[f] * (ifvs[r, f] / heavy)))
-                pg = float(gen.poisson(armour_mean[f] * (art[r, f] / heavy)))
+                pieces = gen.poisson(armour_mean[f])
+                if pieces > 0:
+                    share_t = tanks[r, f] / heavy
+                    pt = float(gen.binomial(pieces, min(share_t, 1.0)))
+                    rest = ifvs[r, f] + art[r, f]
+                    pi = float(gen.binomial(pieces - int(pt), min(ifvs[r, f] / rest, 1.0))) if rest > 0 else 0.0
+                    pg = float(pieces) - pt - pi
             k = float(gen.poisson(kill_mean[f])) if kill_mean[f] > 0 else 0.0
             take_ground_losses(r, f, k, pt, pi, pg, pers_all, tanks, ifvs, art, g_owner,
                                killed_by, tanks_by, ifvs_by, art_by)

@@ -9,6 +9,7 @@ with the number of runs unless trajectories are kept.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import multiprocessing as mp
 import time
 from collections.abc import Callable
@@ -17,13 +18,22 @@ from dataclasses import dataclass
 import numpy as np
 
 from flashpoint.analysis.summary import Accumulator
-from flashpoint.engine.rng import block_bounds
+from flashpoint.engine.rng import GRANULE, block_bounds
 from flashpoint.engine.simulate import BlockResult, simulate_block
 from flashpoint.engine.theatre import Theatre, compile_theatre
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.schema import Scenario
 
-DEFAULT_BLOCK = 2500
+MAX_BLOCK = 5000
+"""The largest block chosen by default: bigger blocks spread each day's fixed work over more runs,
+and 5,000 runs x 60 days stay within a few hundred MiB per worker."""
+
+
+def default_block(runs: int, workers: int) -> int:
+    """Runs per block when the user does not say: an equal share of the runs for each worker, in
+    whole granules, at most :data:`MAX_BLOCK`. Results do not depend on it."""
+    share = -(-runs // max(workers, 1))
+    return min(MAX_BLOCK, max(GRANULE, -(-share // GRANULE) * GRANULE))
 
 
 @dataclass
@@ -31,7 +41,7 @@ class RunSpec:
     runs: int
     days: int
     seed: int
-    block_size: int = DEFAULT_BLOCK
+    block_size: int | None = None    # None: default_block(runs, workers)
     workers: int = 1
     overrides: dict[str, float] | None = None
     trajectories: bool = False
@@ -46,7 +56,7 @@ def check_spec(scenario: Scenario, spec: RunSpec) -> None:
     if not 1 <= spec.days <= scenario.meta.horizon_days:
         raise FlashpointError(f"--days {spec.days}: must be between 1 and the scenario's horizon, "
                               f"{scenario.meta.horizon_days} days")
-    if spec.block_size <= 0:
+    if spec.block_size is not None and spec.block_size <= 0:
         raise FlashpointError(f"--block-size {spec.block_size}: must be at least 1")
     if spec.workers <= 0:
         raise FlashpointError(f"--workers {spec.workers}: must be at least 1")
@@ -91,6 +101,8 @@ def run_scenario(scenario: Scenario, spec: RunSpec,
                  progress: Callable[[int], None] | None = None) -> Outcome:
     """Simulate ``spec.runs`` futures; ``progress(n)`` is told after each block of n runs."""
     check_spec(scenario, spec)
+    if spec.block_size is None:
+        spec = dataclasses.replace(spec, block_size=default_block(spec.runs, spec.workers))
     t0 = time.perf_counter()
     theatre = compile_theatre(scenario, spec.overrides)
     acc = Accumulator(theatre, spec.days)
