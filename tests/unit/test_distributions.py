@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
+from scipy import stats
 
 from flashpoint.scenario.distributions import (
     DIST_NAMES,
@@ -181,3 +182,24 @@ def test_sample_quantity_draws_from_a_distribution():
     assert x.dtype == np.float64
     assert x.shape == (1000,)
     assert len(np.unique(x)) == 1000
+
+
+@pytest.mark.parametrize("spec, reference", [
+    ({"dist": "normal", "mean": 0.4, "sd": 0.2, "low": 0.0, "high": 1.0},
+     lambda: stats.truncnorm(-2.0, 3.0, loc=0.4, scale=0.2)),
+    ({"dist": "normal", "mean": 5.0, "sd": 2.0}, lambda: stats.norm(5.0, 2.0)),
+    ({"dist": "normal", "mean": 1.0, "sd": 3.0, "low": 1.0}, lambda: stats.truncnorm(0.0, np.inf, loc=1.0, scale=3.0)),
+    ({"dist": "normal", "mean": 0.05, "sd": 0.01, "low": 0.0, "high": 0.06},
+     lambda: stats.truncnorm(-5.0, 1.0, loc=0.05, scale=0.01)),
+    ({"dist": "lognormal", "median": 300.0, "gsd": 1.8}, lambda: stats.lognorm(s=np.log(1.8), scale=300.0)),
+    ({"dist": "beta", "a": 2.0, "b": 5.0, "low": 10.0, "high": 30.0},
+     lambda: stats.beta(2.0, 5.0, loc=10.0, scale=20.0)),
+    ({"dist": "beta", "a": 0.5, "b": 0.5}, lambda: stats.beta(0.5, 0.5)),
+])
+def test_quantiles_and_means_agree_with_scipy_stats(spec, reference):
+    """The closed forms (special functions) give SciPy's distributions' quantiles and means."""
+    d = TypeAdapter(Distribution).validate_python(spec)
+    q = np.concatenate([[1e-12, 1e-6, 0.001], np.linspace(0.01, 0.99, 99), [0.999, 1 - 1e-6, 1 - 1e-12]])
+    ref = reference()
+    np.testing.assert_allclose(d.ppf(q), ref.ppf(q), rtol=1e-9, atol=1e-12 * max(1.0, abs(ref.mean())))
+    assert d.mean() == pytest.approx(ref.mean(), rel=1e-12)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from flashpoint.engine.simulate import BlockResult
 from flashpoint.engine.state import LOSS_KINDS
@@ -51,8 +51,9 @@ def histogram_quantile(counts: np.ndarray, q: float) -> float:
 def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Clopper-Pearson (exact binomial) interval for a probability estimated as k/n."""
     a = (1 - level) / 2
-    lo = 0.0 if k == 0 else float(stats.beta.ppf(a, k, n - k + 1))
-    hi = 1.0 if k == n else float(stats.beta.ppf(1 - a, k + 1, n - k))
+    # quantiles of Beta(k, n - k + 1) and Beta(k + 1, n - k): the inverse incomplete beta function
+    lo = 0.0 if k == 0 else float(special.betaincinv(k, n - k + 1, a))
+    hi = 1.0 if k == n else float(special.betaincinv(k + 1, n - k, 1 - a))
     return lo, hi
 
 
