@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 import pytest
+from scipy import stats
 
-from flashpoint.engine.rng import GRANULE, Streams, block_bounds, granule_bounds
+from flashpoint.engine.rng import GRANULE, Streams, block_bounds, granule_bounds, poisson
 
 SEED = 20200227
 
@@ -140,3 +142,35 @@ def test_binomial_clips_probabilities_and_respects_n():
     n = np.full(1000, 7)
     assert np.all(Streams(SEED, 0, 1000).binomial(n, np.full(1000, 1.5)) == 7)
     assert np.all(Streams(SEED, 0, 1000).binomial(n, np.full(1000, -0.5)) == 0)
+
+
+@numba.njit
+def _poisson_sample(gen, lam, n):
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        out[i] = poisson(gen, lam)
+    return out
+
+
+@pytest.mark.parametrize("lam", [0.05, 0.7, 3.0, 12.0, 29.9, 30.0, 250.0])
+def test_the_kernels_poisson_has_the_poisson_distribution(lam):
+    """Chi-square goodness of fit of 200,000 draws against the Poisson pmf (cells with an expected
+    count of at least 20, the tails pooled), on both sides of the switch between algorithms."""
+    n = 200_000
+    x = _poisson_sample(np.random.default_rng(SEED), lam, n)
+    lo, hi = int(stats.poisson.ppf(1e-4, lam)), int(stats.poisson.isf(1e-4, lam))
+    edges = np.arange(lo, hi + 1)
+    expected = n * stats.poisson.pmf(edges, lam)
+    keep = expected >= 20
+    observed = np.array([np.sum(x == k) for k in edges[keep]], dtype=float)
+    rest_obs, rest_exp = n - observed.sum(), n - expected[keep].sum()
+    observed, expected = np.append(observed, rest_obs), np.append(expected[keep], rest_exp)
+    chi2 = float(np.sum((observed - expected) ** 2 / expected))
+    assert stats.chi2.sf(chi2, len(observed) - 1) > 1e-4, (lam, chi2, len(observed))
+    assert abs(x.mean() - lam) < 5 * math.sqrt(lam / n)
+
+
+def test_the_kernels_poisson_of_nothing_is_zero_and_draws_nothing():
+    gen = np.random.default_rng(SEED)
+    assert _poisson_sample(gen, 0.0, 5).tolist() == [0] * 5
+    assert gen.random() == np.random.default_rng(SEED).random()

@@ -33,7 +33,7 @@ import numba
 import numpy as np
 
 from flashpoint.engine.geometry import Geometry
-from flashpoint.engine.rng import Streams
+from flashpoint.engine.rng import Streams, poisson
 from flashpoint.engine.state import State
 from flashpoint.engine.theatre import MISSIONS, Theatre
 
@@ -298,7 +298,7 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
                     engagements += on_a
                 shots = engagements * e_eff[b]
             # missiles fired (Poisson around the expected engagements), then the day's reload
-            used = float(gen.poisson(shots)) if shots > 0 else 0.0
+            used = float(poisson(gen, shots))
             missiles[r, b] = max(missiles[r, b] - used, 0.0)
             if destroyed[b]:
                 alive[r, b] = False
@@ -361,13 +361,13 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
             heavy = tanks[r, f] + ifvs[r, f] + art[r, f]
             pt = pi = pg = 0.0
             if heavy > 0 and armour_mean[f] > 0:
-                pieces = gen.poisson(armour_mean[f])
+                pieces = poisson(gen, armour_mean[f])
                 if pieces > 0:
                     share_t = tanks[r, f] / heavy
                     pt = float(gen.binomial(pieces, min(share_t, 1.0)))
                     rest = ifvs[r, f] + art[r, f]
                     pi = float(gen.binomial(pieces - int(pt), min(ifvs[r, f] / rest, 1.0))) if rest > 0 else 0.0
                     pg = float(pieces) - pt - pi
-            k = float(gen.poisson(kill_mean[f])) if kill_mean[f] > 0 else 0.0
+            k = float(poisson(gen, kill_mean[f]))
             take_ground_losses(r, f, k, pt, pi, pg, pers_all, tanks, ifvs, art, g_owner,
                                killed_by, tanks_by, ifvs_by, art_by)

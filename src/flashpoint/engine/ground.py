@@ -44,7 +44,7 @@ import numpy as np
 
 from flashpoint.engine.air import take_ground_losses
 from flashpoint.engine.geometry import Geometry
-from flashpoint.engine.rng import Streams
+from flashpoint.engine.rng import Streams, poisson
 from flashpoint.engine.state import State
 from flashpoint.engine.theatre import POSTURES, TERRAINS, Theatre
 
@@ -377,7 +377,7 @@ def _ground_kernel(gen, lo, hi, day, pers, tanks, ifvs, art, quality, morale, g_
             # personnel: gamma-Poisson (negative binomial) with shape loss-dispersion; heavy
             # equipment: binomial at the share of personnel lost
             k = dispersion[r]
-            killed = min(float(gen.poisson(gen.gamma(k, mean / k))), pers[r, f])
+            killed = min(float(poisson(gen, gen.gamma(k, mean / k))), pers[r, f])
             if killed <= 0:
                 continue
             frac = killed / pers[r, f]
