@@ -97,7 +97,10 @@ def _power_args(th: Theatre, st: State) -> tuple:
 def _defence_args(th: Theatre, st: State) -> tuple:
     """Posture and terrain factors of defence, in the order of the kernels' arguments."""
     p = st.params
-    by_terrain = np.stack([p.get(f"terrain-{t}", np.ones(st.n)) for t in TERRAINS], axis=1)
+    by_terrain = st.derived.get("by_terrain")
+    if by_terrain is None:      # the parameters are fixed for the block: stack them once
+        by_terrain = st.derived["by_terrain"] = np.stack(
+            [p[f"terrain-{t}"] if f"terrain-{t}" in p else np.ones(st.n) for t in TERRAINS], axis=1)
     return st.posture, p["posture-defend"], p["posture-hold"], by_terrain, th.place_terrain
 
 

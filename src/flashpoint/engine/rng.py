@@ -31,21 +31,25 @@ def block_bounds(runs: int, block_size: int) -> list[tuple[int, int]]:
 
 
 SMALL_MEAN = 30.0
-"""Below this mean, :func:`poisson` inverts the distribution function instead of calling NumPy's
-algorithm (the kernels draw many Poisson counts with small means)."""
+"""Below this mean (and from 1), :func:`poisson` inverts the distribution function instead of
+calling NumPy's algorithm (the kernels draw many Poisson counts with means of a few units)."""
+
+
+_RECIPROCALS = 1.0 / np.maximum(np.arange(128, dtype=float), 1.0)
+"""1/k for the search below: a multiplication is several times quicker than a division."""
 
 
 @numba.njit(cache=True, nogil=True)
 def poisson(gen, lam):
     """A Poisson count of mean ``lam`` drawn from ``gen`` inside a compiled kernel.
 
-    Small means: inversion by sequential search (Devroye 1986, "Non-Uniform Random Variate
-    Generation", section X.3.3), one uniform number per draw, several times faster than NumPy's
-    multiplication method, which takes about lam + 1 of them; larger means: NumPy's PTRS
-    algorithm (``Generator.poisson``)."""
+    Means from 1 to ``SMALL_MEAN``: inversion by sequential search (Devroye 1986, "Non-Uniform
+    Random Variate Generation", section X.3.3), one uniform number per draw (NumPy's algorithm
+    takes about lam + 1 of them below 10, and its PTRS is slower up to about 30); below 1 and
+    above: NumPy's algorithms (``Generator.poisson``)."""
     if lam <= 0.0:
         return 0
-    if lam >= SMALL_MEAN:
+    if lam < 1.0 or lam >= SMALL_MEAN:
         return gen.poisson(lam)
     u = gen.random()
     k = 0
@@ -53,7 +57,7 @@ def poisson(gen, lam):
     cum = p
     while u > cum and p > 0.0:        # p > 0: stop if rounding keeps cum below a u close to 1
         k += 1
-        p *= lam / k
+        p *= lam * (_RECIPROCALS[k] if k < _RECIPROCALS.shape[0] else 1.0 / k)   # p(k) = p(k-1) lam / k
         cum += p
     return k
 
@@ -71,12 +75,13 @@ class Streams:
         self.sizes = sizes
         self.cuts = np.cumsum(sizes)[:-1]
         self.n = stop - start
+        bounds = np.concatenate([[0], np.cumsum(sizes)])
+        self._granules = [(g, int(bounds[i]), int(bounds[i + 1])) for i, g in enumerate(self.generators)]
 
     def granules(self) -> list[tuple[np.random.Generator, int, int]]:
         """(generator, first run, end) of each granule, runs counted from the block's start: the
         compiled kernels draw run by run from each granule's generator in turn."""
-        bounds = np.concatenate([[0], np.cumsum(self.sizes)])
-        return [(g, int(bounds[i]), int(bounds[i + 1])) for i, g in enumerate(self.generators)]
+        return self._granules
 
     def _draw(self, fn: Callable[[np.random.Generator, int, tuple], np.ndarray],
               params: tuple[np.ndarray, ...]) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from flashpoint.engine.air import air_phase
@@ -62,8 +63,7 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
     killed_days = np.zeros((st.n, days + 1, th.n_actors), dtype=np.float32) if trajectories else None
 
     def record(day: int) -> None:
-        camp = th.actor_camp[st.control]
-        held[:, day, :] = _count(camp, n_c)
+        _count_held(st.control, th.actor_camp, held, day)
         if trajectories:
             control_days[:, day, :] = st.control
             killed_days[:, day, :] = st.losses["personnel_killed"]
@@ -90,10 +90,12 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
                        ceasefire_capability=st.ceasefire_capability)
 
 
-def _count(values: np.ndarray, n: int) -> np.ndarray:
-    runs = values.shape[0]
-    idx = np.arange(runs)[:, None] * n + values
-    return np.bincount(idx.ravel(), minlength=runs * n).reshape(runs, n)
+@numba.njit(cache=True, nogil=True)
+def _count_held(control, actor_camp, held, day):
+    """Places held by each camp in each run on ``day``."""
+    for r in range(control.shape[0]):
+        for p in range(control.shape[1]):
+            held[r, day, actor_camp[control[r, p]]] += 1
 
 
 def final_state(th: Theatre, st: State) -> FinalState:

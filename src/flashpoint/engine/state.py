@@ -76,6 +76,7 @@ class State:
     ceasefire_control: np.ndarray | None = None     # (R, P) actor holding each place (-1: no ceasefire)
     ceasefire_capability: np.ndarray | None = None  # (R, A) battlefield multiplier of capability
     held_history: list[np.ndarray] = field(default_factory=list)
+    derived: dict = field(default_factory=dict)   # arrays derived once per block from the fixed ones
 
     @property
     def fighting(self) -> np.ndarray:

@@ -43,7 +43,15 @@ class RungRule:
     mutual: bool
 
 
-def ladder_rules(th: Theatre) -> list[RungRule]:
+@dataclass(frozen=True)
+class Ladder:
+    """The scenario's rung triggers, and the same as arrays for the compiled check."""
+
+    rules: list[RungRule]
+    arrays: tuple
+
+
+def ladder_rules(th: Theatre) -> Ladder:
     rules = []
     for i, rung in enumerate(th.scenario.escalation.rungs):
         t = rung.reached_when
@@ -52,7 +60,20 @@ def ladder_rules(th: Theatre) -> list[RungRule]:
         rules.append(RungRule(i, np.array([th.actor_index(a) for a in t.by]),
                               np.array([th.actor_index(a) for a in t.on]),
                               t.what == "aircraft-kill", t.mutual))
-    return rules
+    return Ladder(rules, _rule_arrays(rules, th.n_actors))
+
+
+def _rule_arrays(rules: list[RungRule], n_actors: int) -> tuple[np.ndarray, ...]:
+    """The rules as arrays for the compiled check: rung index, and the by and on actors of each
+    rule as rows padded with -1."""
+    width = max([1] + [max(len(r.by), len(r.on)) for r in rules])
+    by = np.full((len(rules), width), -1, dtype=np.int64)
+    on = np.full((len(rules), width), -1, dtype=np.int64)
+    for j, rule in enumerate(rules):
+        by[j, :len(rule.by)] = rule.by
+        on[j, :len(rule.on)] = rule.on
+    return (np.array([r.index for r in rules], dtype=np.int64), by, on,
+            np.array([r.aircraft for r in rules], dtype=np.bool_), np.array([r.mutual for r in rules], dtype=np.bool_))
 
 
 def init_ladder(th: Theatre, st: State) -> None:
@@ -75,17 +96,51 @@ def reach(st: State, k: int, mask: np.ndarray, cause: int) -> None:
     st.rung = np.where(mask, np.maximum(st.rung, k), st.rung)
 
 
-def update_rungs(rules: list[RungRule], st: State) -> None:
+def update_rungs(ladder: Ladder, st: State) -> None:
     """Rungs whose declared trigger happened by the end of today."""
-    for rule in rules:
-        events = st.downed if rule.aircraft else st.fired
-        forward = events[:, rule.by][:, :, rule.on].any(axis=(1, 2))
-        if rule.mutual:
-            forward &= events[:, rule.on][:, :, rule.by].any(axis=(1, 2))
-        if st.reached_day is None:
-            st.rung = np.where(forward, np.maximum(st.rung, rule.index), st.rung)
-        else:
-            reach(st, rule.index, forward, TRIGGER)
+    if not ladder.rules:
+        return
+    index, by, on, aircraft, mutual = ladder.arrays
+    if st.reached_day is None:
+        day = np.zeros((st.n, 0), dtype=np.int64)
+        _triggers_kernel(st.fired, st.downed, index, by, on, aircraft, mutual, st.day, st.rung, day,
+                         np.zeros((st.n, 0), dtype=np.int8), False)
+    else:
+        _triggers_kernel(st.fired, st.downed, index, by, on, aircraft, mutual, st.day, st.rung, st.reached_day,
+                         st.reached_by, True)
+
+
+@numba.njit(cache=True, nogil=True)
+def _any_between(events, r, first, second):
+    """Has an actor of ``first`` fired on (downed an aircraft of) an actor of ``second`` in run r?"""
+    for a in first:
+        if a < 0:
+            break
+        for b in second:
+            if b < 0:
+                break
+            if events[r, a, b]:
+                return True
+    return False
+
+
+@numba.njit(cache=True, nogil=True)
+def _triggers_kernel(fired, downed, index, by, on, aircraft, mutual, day, rung, reached_day, reached_by, record):
+    """For each run and rule: has one of ``by`` fired on (downed an aircraft of) one of ``on``
+    (and, if ``mutual``, the other way round)? Then the run reaches the rule's rung today."""
+    for r in range(fired.shape[0]):
+        for j in range(index.shape[0]):
+            events = downed if aircraft[j] else fired
+            if not _any_between(events, r, by[j], on[j]):
+                continue
+            if mutual[j] and not _any_between(events, r, on[j], by[j]):
+                continue
+            k = index[j]
+            if record and reached_day[r, k] < 0:
+                reached_day[r, k] = day
+                reached_by[r, k] = TRIGGER
+            if k > rung[r]:
+                rung[r] = k
 
 
 def may_escalate_to(rung: np.ndarray, k: int) -> np.ndarray:
