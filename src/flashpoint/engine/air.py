@@ -39,6 +39,9 @@ from flashpoint.engine.theatre import MISSIONS, Theatre
 
 CA, SEAD, CAS, INTERDICTION, STRIKE = (MISSIONS.index(m) for m in MISSIONS)
 ALMOST_ONE = 1 - 1e-9
+FEW = 8
+"""Up to this many pieces destroyed, each piece's kind is drawn with one uniform number; more are
+split with two binomial draws (the same multinomial distribution, drawn more cheaply either way)."""
 
 
 def air_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, engaged: np.ndarray) -> None:
@@ -362,8 +365,17 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
             pt = pi = pg = 0.0
             if heavy > 0 and armour_mean[f] > 0:
                 pieces = poisson(gen, armour_mean[f])
-                if pieces > 0:
-                    share_t = tanks[r, f] / heavy
+                share_t, share_i = tanks[r, f] / heavy, ifvs[r, f] / heavy
+                if 0 < pieces <= FEW:
+                    for _ in range(pieces):      # each piece's kind drawn on its own: the same multinomial
+                        u = gen.random()
+                        if u < share_t:
+                            pt += 1.0
+                        elif u < share_t + share_i:
+                            pi += 1.0
+                        else:
+                            pg += 1.0
+                elif pieces > FEW:
                     pt = float(gen.binomial(pieces, min(share_t, 1.0)))
                     rest = ifvs[r, f] + art[r, f]
                     pi = float(gen.binomial(pieces - int(pt), min(ifvs[r, f] / rest, 1.0))) if rest > 0 else 0.0
