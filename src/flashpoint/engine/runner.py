@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import dataclasses
 import multiprocessing as mp
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,12 +69,13 @@ _WORKER: dict = {}
 
 
 def start_method() -> str:
-    """How worker processes start: forked where the system can (they inherit the imported modules
-    and loaded kernels, and start in milliseconds instead of about 2 s each), else spawned.
+    """How worker processes start: forked on Linux (they inherit the imported modules and loaded
+    kernels, and start in milliseconds instead of about 2 s each), else spawned (macOS's system
+    libraries are not safe to fork; Windows cannot).
 
-    Forking is safe here because this process runs no other thread when the pool starts (the
-    progress bar redraws on each report, without a thread of its own)."""
-    return "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    Forking is safe here because this process runs no other thread of its own when the pool starts
+    (the progress bar redraws on each report, without a refresh thread)."""
+    return "fork" if sys.platform.startswith("linux") else "spawn"
 
 
 def _init_worker(scenario: Scenario, overrides: dict | None) -> None:
