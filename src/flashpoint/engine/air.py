@@ -50,19 +50,25 @@ def air_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, engaged: np.n
     The whole day of a run happens in one compiled loop, random draws included: each granule of
     runs (see :mod:`.rng`) draws from its own generator, run after run, so a run's numbers do not
     depend on how the runs are split into blocks."""
+    for gen, lo, hi in rng.granules():
+        air_runs(th, geo, st, gen, lo, hi, engaged)
+
+
+def air_runs(th: Theatre, geo: Geometry, st: State, gen: np.random.Generator, lo: int, hi: int,
+             engaged: np.ndarray) -> None:
+    """The air day of runs [lo, hi), drawing from ``gen``, their granule's generator."""
     day, p = st.day, st.params
     L = st.losses
-    for gen, lo, hi in rng.granules():
-        _air_kernel(gen, lo, hi, th.w_missions, th.w_owner, th.d_owner, th.b_owner, th.g_owner,
-                    day >= th.w_arrives, day >= th.d_arrives, day >= th.b_arrives, day >= th.g_arrives,
-                    st.ceasefire_day, st.aircraft, st.sortie_rate, st.w_commit, st.drones, st.d_sorties,
-                    st.d_commit, st.air_commitment, st.fires_on, st.alive, st.missiles, st.missiles0, st.reload,
-                    st.pe, st.pk, st.w_sead, st.d_sead, st.a2a, st.w_strike, st.d_strike, st.d_armour,
-                    p["sead-suppression"], p["drone-exposure"], p["cas-armour-share"], geo.wing_reach_b,
-                    geo.drone_reach_b, geo.wing_reach, geo.drone_reach, geo.cover > 0, th.b_place,
-                    st.pers, st.tanks, st.ifvs, st.art, st.loc, engaged, st.fired, st.downed,
-                    L["air_defence_lost"], L["aircraft_lost"], L["uav_lost"], L["personnel_killed"],
-                    L["tanks_lost"], L["ifvs_lost"], L["artillery_lost"])
+    _air_kernel(gen, lo, hi, th.w_missions, th.w_owner, th.d_owner, th.b_owner, th.g_owner,
+                day >= th.w_arrives, day >= th.d_arrives, day >= th.b_arrives, day >= th.g_arrives,
+                st.ceasefire_day, st.aircraft, st.sortie_rate, st.w_commit, st.drones, st.d_sorties,
+                st.d_commit, st.air_commitment, st.fires_on, st.alive, st.missiles, st.missiles0, st.reload,
+                st.pe, st.pk, st.w_sead, st.d_sead, st.a2a, st.w_strike, st.d_strike, st.d_armour,
+                p["sead-suppression"], p["drone-exposure"], p["cas-armour-share"], geo.wing_reach_b,
+                geo.drone_reach_b, geo.wing_reach, geo.drone_reach, geo.cover > 0, th.b_place,
+                st.pers, st.tanks, st.ifvs, st.art, st.loc, engaged, st.fired, st.downed,
+                L["air_defence_lost"], L["aircraft_lost"], L["uav_lost"], L["personnel_killed"],
+                L["tanks_lost"], L["ifvs_lost"], L["artillery_lost"])
 
 
 @numba.njit(cache=True, nogil=True)

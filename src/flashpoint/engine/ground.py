@@ -201,26 +201,44 @@ def air_superiority(th: Theatre, st: State) -> tuple[np.ndarray, np.ndarray]:
     return holds, under
 
 
-def plan_attacks(th: Theatre, st: State) -> Plan:
+def new_plan(th: Theatre, st: State) -> Plan:
+    """Empty arrays for today's plan of every run of the block (see :func:`plan_runs`)."""
     n, n_p, n_f = st.n, th.n_places, len(th.ground)
-    power = combat_power(th, st)
-    attacker = (st.posture == ATTACK) & ~st.broken & (power > 0) & st.fighting[:, None]
-    defence, attack, against = np.zeros((n, n_p)), np.zeros((n, n_p)), np.zeros((n, n_p))
-    target, edge = np.full((n, n_p), -1, dtype=np.int64), np.full((n, n_p), -1, dtype=np.int64)
-    engaged = np.zeros((n, n_f), dtype=np.bool_)
-    _plan_kernel(power, attacker, *_defence_args(th, st), st.loc, st.control, st.fires_on, th.edge_dst,
-                 th.nbr_edge, th.place_value, st.params["attack-min-ratio"],
-                 defence, attack, target, edge, against, engaged)
-    return Plan(power, attacker, defence, attack, target, edge, against, engaged)
+    return Plan(np.zeros((n, n_f)), np.zeros((n, n_f), dtype=np.bool_), np.zeros((n, n_p)), np.zeros((n, n_p)),
+                np.full((n, n_p), -1, dtype=np.int64), np.full((n, n_p), -1, dtype=np.int64), np.zeros((n, n_p)),
+                np.zeros((n, n_f), dtype=np.bool_))
+
+
+def plan_runs(th: Theatre, st: State, plan: Plan, lo: int, hi: int) -> None:
+    """Today's attacks of runs [lo, hi), written into ``plan``."""
+    holds = np.zeros((st.n, th.n_actors), dtype=np.bool_)
+    under = np.zeros((st.n, th.n_actors), dtype=np.bool_)
+    _power_kernel(lo, hi, *_power_args(th, st), plan.power, holds, under)
+    _plan_kernel(lo, hi, plan.power, st.ceasefire_day, st.broken, *_defence_args(th, st), st.loc, st.control,
+                 st.fires_on, th.edge_dst, th.nbr_edge, th.place_value, st.params["attack-min-ratio"],
+                 plan.attacker, plan.defence, plan.attack, plan.target, plan.edge, plan.against, plan.engaged)
+
+
+def plan_attacks(th: Theatre, st: State) -> Plan:
+    """Today's attacks of every run of the block."""
+    plan = new_plan(th, st)
+    plan_runs(th, st, plan, 0, st.n)
+    return plan
 
 
 @numba.njit(cache=True, nogil=True)
-def _plan_kernel(power, attacker, posture, defend, hold, by_terrain, place_terrain, loc, control, fo, edge_dst,
-                 nbr_edge, place_value, min_ratio, defence, attack, target, edge, against, engaged):
-    """Each place's attackers go for the neighbour with the best value x force ratio."""
-    n_r, n_f = power.shape
+def _plan_kernel(lo, hi, power, ceasefire_day, broken, posture, defend, hold, by_terrain, place_terrain, loc,
+                 control, fo, edge_dst, nbr_edge, place_value, min_ratio,
+                 attacker, defence, attack, target, edge, against, engaged):
+    """Each place's attackers go for the neighbour with the best value x force ratio.
+
+    Attackers: formations in attack posture, not broken, with power, in runs still fighting."""
+    n_f = power.shape[1]
     n_p, n_k = nbr_edge.shape
-    for r in range(n_r):
+    for r in range(lo, hi):
+        for f in range(n_f):
+            attacker[r, f] = posture[r, f] == ATTACK and not broken[r, f] and power[r, f] > 0 \
+                and ceasefire_day[r] < 0
         for f in range(n_f):
             defence[r, loc[r, f]] += power[r, f] * _posture_factor(posture[r, f], defend[r], hold[r])
             if attacker[r, f]:
@@ -259,6 +277,13 @@ def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan
 
     The whole day of a run happens in one compiled loop, random draws included, granule by granule
     (see :mod:`.rng`)."""
+    for gen, lo, hi in rng.granules():
+        ground_runs(th, geo, st, gen, lo, hi, plan)
+
+
+def ground_runs(th: Theatre, geo: Geometry, st: State, gen: np.random.Generator, lo: int, hi: int,
+                plan: Plan) -> None:
+    """The ground day of runs [lo, hi), drawing from ``gen``, their granule's generator."""
     p = st.params
     L = st.losses
     gain_rate = p["advance-km-per-day"] / np.maximum(p["capture-ratio"] - 1, TINY)
@@ -268,8 +293,7 @@ def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan
                p["loss-dispersion"], p["advance-km-per-day"], gain_rate, st.progress, st.edge_len, th.edge_src,
                th.edge_dst, st.fired, st.pers0, st.breakpoint, p["air-superiority-breakpoint"],
                L["personnel_killed"], L["tanks_lost"], L["ifvs_lost"], L["artillery_lost"], st.ceasefire_day))
-    for gen, lo, hi in rng.granules():
-        _ground_kernel(gen, lo, hi, *args)
+    _ground_kernel(gen, lo, hi, *args)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from flashpoint.engine.air import air_phase
+from flashpoint.engine.air import air_runs
 from flashpoint.engine.geometry import geometry
-from flashpoint.engine.ground import ground_phase, plan_attacks
+from flashpoint.engine.ground import ground_runs, new_plan, plan_runs
 from flashpoint.engine.outcomes import FinalState, compile_outcomes
 from flashpoint.engine.rng import Streams
 from flashpoint.engine.state import LOSS_KINDS, State, initial_state
@@ -72,9 +72,13 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
     for day in range(1, days + 1):
         st.day = day
         strategy.decide(th, st, rng)
-        plan = plan_attacks(th, st)
-        air_phase(th, geo, st, rng, plan.engaged)
-        ground_phase(th, geo, st, rng, plan)
+        # plan, air and ground granule by granule: a granule's state stays in the processor's cache
+        # through its day, and its generator draws the air phase's numbers, then the ground's
+        plan = new_plan(th, st)
+        for gen, lo, hi in rng.granules():
+            plan_runs(th, st, plan, lo, hi)
+            air_runs(th, geo, st, gen, lo, hi, plan.engaged)
+            ground_runs(th, geo, st, gen, lo, hi, plan)
         update_rungs(rules, st)
         record(day)
 
