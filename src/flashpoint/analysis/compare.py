@@ -304,8 +304,10 @@ _PAIR: dict = {}
 
 
 def _init_pair(scenarios: tuple, overrides: dict | None) -> None:
+    from flashpoint.engine.runner import ignore_interrupts
     from flashpoint.engine.theatre import compile_theatre
 
+    ignore_interrupts()
     _PAIR["theatres"] = [compile_theatre(s, overrides) for s in scenarios]
 
 
@@ -328,7 +330,7 @@ def _run_pair(base: Scenario, variant: Scenario, runs: int, seeds: tuple[int, in
     from flashpoint.analysis.results import Results
     from flashpoint.analysis.summary import Accumulator
     from flashpoint.engine.rng import block_bounds
-    from flashpoint.engine.runner import Outcome, RunSpec, check_spec, default_block, start_method
+    from flashpoint.engine.runner import Outcome, RunSpec, check_spec, default_block, start_method, stop_workers
     from flashpoint.engine.theatre import compile_theatre
 
     scenarios = (base, variant)
@@ -365,8 +367,7 @@ def _run_pair(base: Scenario, variant: Scenario, runs: int, seeds: tuple[int, in
             for fut in cf.as_completed(pending):
                 take({fut})
         except BaseException:
-            for fut in pending:
-                fut.cancel()
+            stop_workers(pool, pending)
             raise
     seconds = time.perf_counter() - t0
     out = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import dataclasses
 import multiprocessing as mp
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -78,7 +79,27 @@ def start_method() -> str:
     return "fork" if sys.platform.startswith("linux") else "spawn"
 
 
+def ignore_interrupts() -> None:
+    """In a worker process: leave Ctrl-C to the main process, which stops the workers itself
+    (:func:`stop_workers`); a worker interrupted in the middle of a block would only print a
+    traceback and could leave the pool's queues in a state the main process waits on."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_workers(pool: cf.ProcessPoolExecutor, pending: set[cf.Future]) -> None:
+    """After an interrupt or an error: drop the blocks not started and end the worker processes
+    at once (their blocks are thrown away), so that leaving the pool does not wait for them."""
+    for fut in pending:
+        fut.cancel()
+    processes = list((getattr(pool, "_processes", None) or {}).values())   # shutdown forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+
+
 def _init_worker(scenario: Scenario, overrides: dict | None) -> None:
+    ignore_interrupts()
     _WORKER["theatre"] = compile_theatre(scenario, overrides)
 
 
@@ -144,8 +165,7 @@ def run_scenario(scenario: Scenario, spec: RunSpec,
                 for fut in cf.as_completed(pending):
                     take(fut.result())
             except BaseException:
-                for fut in pending:
-                    fut.cancel()
+                stop_workers(pool, pending)
                 raise
     if kept is not None:
         kept.sort(key=lambda b: b.start)
