@@ -10,6 +10,17 @@ from pathlib import Path
 from flashpoint.errors import FlashpointError
 
 
+def check_out_folder(folder: Path, option: str = "--out") -> Path:
+    """Create ``folder`` if needed and fail before any simulation if files cannot be written in it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise FlashpointError(f"{option} {folder}: cannot write there ({exc.strerror or exc})") from None
+    return folder
+
+
 def check_out_file(out: str | Path) -> Path:
     """Fail before any simulation if the file ``out`` cannot be written (FlashpointError, exit 2)."""
     out = Path(out)
@@ -35,7 +46,10 @@ def write_text_atomic(out: str | Path, text: str) -> Path:
     reader never sees half a file, and a failure (or Ctrl-C) leaves nothing behind."""
     out = Path(out)
     folder = out.parent if str(out.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=folder)
+    except OSError as exc:
+        raise FlashpointError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -21,7 +21,6 @@ from flashpoint.engine.calibration import (
     read_calibration,
     shipped_calibration,
 )
-from flashpoint.engine.geometry import geometry
 from flashpoint.engine.ground import air_superiority, combat_power, ground_phase, plan_attacks
 from flashpoint.engine.rng import Streams
 from flashpoint.engine.state import initial_state
@@ -136,7 +135,7 @@ def test_air_superiority_lowers_the_breakpoint_of_the_side_under_it(factor, brok
     st.pers[:, blue_f] = st.pers0[:, blue_f] * (1 - 0.25)   # lost 25%: breakpoint 0.3, or 0.2 under air
     plan = plan_attacks(th, st)
     assert not plan.attacker.any()                           # nobody attacks: only the breakpoint acts
-    ground_phase(th, geometry(th), st, Streams(7, 0, 250), plan)
+    ground_phase(th, st, Streams(7, 0, 250), plan)
     assert bool(st.broken[:, blue_f].all()) is broken
     assert not st.broken[:, th.ground.index("red-1")].any()
     assert math.isclose(float(np.mean(st.breakpoint[:, blue_f])), 0.3)

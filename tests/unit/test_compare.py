@@ -202,11 +202,16 @@ def test_compare_command_unwritable_out_leaves_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
-def test_a_failed_write_leaves_no_partial_file(tmp_path):
+def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    from flashpoint import outputs
     from flashpoint.cli.compare import write_json_atomically
 
+    def fail(*_):       # the write fails after the temporary file was written, before it is renamed
+        raise TypeError("simulated failure")
+
+    monkeypatch.setattr(outputs.os, "replace", fail)
     with pytest.raises(TypeError):
-        write_json_atomically({"x": object()}, tmp_path / "cmp.json")
+        write_json_atomically({"x": 1}, tmp_path / "cmp.json")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -69,7 +69,7 @@ def play(th: Theatre, runs: int, days: int) -> State:
         st.day = day
         plan = plan_attacks(th, st)
         air_phase(th, geo, st, rng, plan.engaged)
-        ground_phase(th, geo, st, rng, plan)
+        ground_phase(th, st, rng, plan)
     return st
 
 

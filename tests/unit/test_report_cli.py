@@ -54,7 +54,7 @@ def test_report_has_every_section_and_figure(written):
         assert f'<h2 id="{section}">' in text
     for fig in ("fig-outcomes", "fig-map", "fig-territory", "fig-losses", "fig-ceasefire", "fig-calibration"):
         assert f'id="{fig}"' in text
-    assert "Blue gets a second brigade" in text or "blue-reinforced" in text
+    assert "blue-2" in text             # the force the intervention adds, in the assumptions table
     assert "Invented numbers for the test suite" in text      # the sources table
     assert sorted(p.name for p in written.parent.iterdir()) == ["r.html"]   # no temporary file left
 

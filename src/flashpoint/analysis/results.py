@@ -19,6 +19,7 @@ from flashpoint import __version__
 from flashpoint.analysis.summary import QUANTILES
 from flashpoint.engine.runner import Outcome, stack_blocks
 from flashpoint.errors import FlashpointError
+from flashpoint.outputs import check_out_folder
 
 
 class Results:
@@ -137,12 +138,7 @@ def run_id(scenario_id: str, interventions: list[str], seed: int) -> str:
 
 def check_writable(folder: Path) -> None:
     """Fail before any simulation if the output folder cannot be written."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise FlashpointError(f"--out {folder}: cannot write there ({exc.strerror or exc})") from None
+    check_out_folder(folder, "--out")
 
 
 def write_run_dir(results: Results, folder: Path, scenario_toml: str, command: list[str]) -> Path:

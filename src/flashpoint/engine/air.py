@@ -65,7 +65,7 @@ def air_runs(th: Theatre, geo: Geometry, st: State, gen: np.random.Generator, lo
                 st.d_commit, st.air_commitment, st.fires_on, st.alive, st.missiles, st.missiles0, st.reload,
                 st.pe, st.pk, st.w_sead, st.d_sead, st.a2a, st.w_strike, st.d_strike, st.d_armour,
                 p["sead-suppression"], p["drone-exposure"], p["cas-armour-share"], geo.wing_reach_b,
-                geo.drone_reach_b, geo.wing_reach, geo.drone_reach, geo.cover > 0, th.b_place,
+                geo.drone_reach_b, geo.wing_reach, geo.drone_reach, geo.cover, th.b_place,
                 st.pers, st.tanks, st.ifvs, st.art, st.loc, engaged, st.fired, st.downed,
                 L["air_defence_lost"], L["aircraft_lost"], L["uav_lost"], L["personnel_killed"],
                 L["tanks_lost"], L["ifvs_lost"], L["artillery_lost"])
@@ -76,6 +76,12 @@ def _stochastic_round(gen, x):
     """Round down or up with probability equal to the fraction, so the mean is kept."""
     base = math.floor(x)
     return base + (1.0 if gen.random() < x - base else 0.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _sead_target(r, attacker, b, reach, fo, b_owner, alive, b_arrived):
+    """Battery b is a target for SEAD by ``attacker`` in run r: an enemy's, alive, arrived, in reach."""
+    return fo[r, attacker, b_owner[b]] and alive[r, b] and b_arrived[b] and reach[b]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -170,13 +176,13 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
                 continue
             cnt = 0
             for b in range(n_b):
-                if fo[r, w_owner[w], b_owner[b]] and alive[r, b] and b_arrived[b] and wing_reach_b[w, b]:
+                if _sead_target(r, w_owner[w], b, wing_reach_b[w], fo, b_owner, alive, b_arrived):
                     cnt += 1
             if cnt == 0:
                 continue
             per = ns / cnt
             for b in range(n_b):
-                if fo[r, w_owner[w], b_owner[b]] and alive[r, b] and b_arrived[b] and wing_reach_b[w, b]:
+                if _sead_target(r, w_owner[w], b, wing_reach_b[w], fo, b_owner, alive, b_arrived):
                     sead_wb[w, b] = per
                     sead_on[b] += per
                     log_spare[b] += per * math.log1p(-min(w_sead[r, w], ALMOST_ONE))
@@ -187,13 +193,13 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
                 continue
             cnt = 0
             for b in range(n_b):
-                if fo[r, d_owner[d], b_owner[b]] and alive[r, b] and b_arrived[b] and drone_reach_b[d, b]:
+                if _sead_target(r, d_owner[d], b, drone_reach_b[d], fo, b_owner, alive, b_arrived):
                     cnt += 1
             if cnt == 0:
                 continue
             per = nd / cnt
             for b in range(n_b):
-                if fo[r, d_owner[d], b_owner[b]] and alive[r, b] and b_arrived[b] and drone_reach_b[d, b]:
+                if _sead_target(r, d_owner[d], b, drone_reach_b[d], fo, b_owner, alive, b_arrived):
                     log_spare[b] += per * math.log1p(-min(d_sead[r, d], ALMOST_ONE))
                     hits[d_owner[d], b_owner[b]] += per
         e_eff[...] = 0.0

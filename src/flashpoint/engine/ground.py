@@ -43,8 +43,7 @@ import numba
 import numpy as np
 
 from flashpoint.engine.air import take_ground_losses
-from flashpoint.engine.geometry import Geometry
-from flashpoint.engine.rng import Streams, poisson
+from flashpoint.engine.rng import Streams, gamma_poisson
 from flashpoint.engine.state import State
 from flashpoint.engine.theatre import POSTURES, TERRAINS, Theatre
 
@@ -80,8 +79,8 @@ def daily_loss_shares(ratio: np.ndarray, rate: np.ndarray, exponent: np.ndarray,
     return np.minimum(cap, rate * ratio ** -exponent), np.minimum(cap, rate * ratio ** exponent)
 
 
-_loss_shares = numba.njit(cache=True, nogil=True)(daily_loss_shares)
-"""The same expression compiled for one place of one run (the calibration compiles it the same way)."""
+loss_shares = numba.njit(cache=True, nogil=True)(daily_loss_shares)
+"""The same expression compiled, for one place of one run (the ground kernel and the calibration)."""
 
 
 def _power_args(th: Theatre, st: State) -> tuple:
@@ -272,21 +271,22 @@ def _plan_kernel(lo, hi, power, ceasefire_day, broken, posture, defend, hold, by
             engaged[r, f] = (attacker[r, f] and target[r, home] >= 0) or (against[r, home] > 0 and power[r, f] > 0)
 
 
-def ground_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan) -> None:
+def ground_phase(th: Theatre, st: State, rng: Streams, plan: Plan) -> None:
     """Pull-outs, attrition, advance, capture, retreat and breakpoints for one day.
 
     The whole day of a run happens in one compiled loop, random draws included, granule by granule
     (see :mod:`.rng`)."""
     for gen, lo, hi in rng.granules():
-        ground_runs(th, geo, st, gen, lo, hi, plan)
+        ground_runs(th, st, gen, lo, hi, plan)
 
 
-def ground_runs(th: Theatre, geo: Geometry, st: State, gen: np.random.Generator, lo: int, hi: int,
-                plan: Plan) -> None:
+def ground_runs(th: Theatre, st: State, gen: np.random.Generator, lo: int, hi: int, plan: Plan) -> None:
     """The ground day of runs [lo, hi), drawing from ``gen``, their granule's generator."""
     p = st.params
     L = st.losses
-    gain_rate = p["advance-km-per-day"] / np.maximum(p["capture-ratio"] - 1, TINY)
+    gain_rate = st.derived.get("gain_rate")
+    if gain_rate is None:       # fixed for the block
+        gain_rate = st.derived["gain_rate"] = p["advance-km-per-day"] / np.maximum(p["capture-ratio"] - 1, TINY)
     args = (_power_args(th, st) + _defence_args(th, st)
             + (st.loc, st.control, th.g_pulls_out, th.nbr, plan.target, plan.edge, plan.attacker, plan.against,
                p["pull-out-ratio"], p["attrition-rate"], p["helmbold-exponent"], p["max-daily-loss"],
@@ -391,7 +391,7 @@ def _ground_kernel(gen, lo, hi, day, pers, tanks, ifvs, art, quality, morale, g_
             f_att[v] = 0.0
             f_def[v] = 0.0
             if against[v] > 0 and defended[v]:
-                f_att[v], f_def[v] = _loss_shares(ratio[v], rate[r], exponent[r], cap[r])
+                f_att[v], f_def[v] = loss_shares(ratio[v], rate[r], exponent[r], cap[r])
         for f in range(n_f):
             share = 0.0
             if attacking[f]:
@@ -404,7 +404,7 @@ def _ground_kernel(gen, lo, hi, day, pers, tanks, ifvs, art, quality, morale, g_
             # personnel: gamma-Poisson (negative binomial) with shape loss-dispersion; heavy
             # equipment: binomial at the share of personnel lost
             k = dispersion[r]
-            killed = min(float(poisson(gen, gen.gamma(k, mean / k))), pers[r, f])
+            killed = min(float(gamma_poisson(gen, mean, k)), pers[r, f])
             if killed <= 0:
                 continue
             frac = killed / pers[r, f]

@@ -62,8 +62,48 @@ def poisson(gen, lam):
     return k
 
 
+@numba.njit(cache=True, nogil=True)
+def gamma_poisson(gen, mean, shape):
+    """A negative-binomial count of mean ``mean`` (overdispersed Poisson) inside a compiled kernel:
+    lambda ~ Gamma(shape, mean / shape), then Poisson(lambda), so variance = mean + mean^2 / shape."""
+    if mean <= 0.0:
+        return 0
+    return poisson(gen, gen.gamma(shape, mean / shape))
+
+
+@numba.njit(cache=True, nogil=True)
+def _poisson_each(gen, lam, out):
+    for i in range(lam.shape[0]):
+        out[i] = poisson(gen, lam[i])
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _gamma_poisson_each(gen, mean, shape, out):
+    for i in range(mean.shape[0]):
+        out[i] = gamma_poisson(gen, mean[i], shape[i])
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _binomial_each(gen, n, p, out):
+    for i in range(n.shape[0]):
+        out[i] = gen.binomial(n[i], p[i])
+    return out
+
+
+def _each(fn, g: np.random.Generator, *params: np.ndarray) -> np.ndarray:
+    """Apply a compiled sampler to every element of same-shaped ``params``, in C order."""
+    flat = [np.ascontiguousarray(q).ravel() for q in params]
+    return fn(g, *flat, np.empty(flat[0].shape, dtype=np.int64)).reshape(params[0].shape)
+
+
 class Streams:
-    """The random generators of the granules of one block, drawing as one array over its runs."""
+    """The random generators of the granules of one block, drawing as one array over its runs.
+
+    The count samplers are the compiled kernels' own (:func:`poisson`, :func:`gamma_poisson`,
+    NumPy's binomial as Numba compiles it), element after element, so what is tested through them
+    is what the engine draws."""
 
     def __init__(self, seed: int, start: int, stop: int):
         if start % GRANULE:
@@ -99,7 +139,7 @@ class Streams:
 
     def poisson(self, lam: np.ndarray) -> np.ndarray:
         """Poisson draws; ``lam`` has the run as its first axis."""
-        return self._draw(lambda g, n, p: g.poisson(p[0]), (np.asarray(lam, dtype=float),))
+        return self._draw(lambda g, n, p: _each(_poisson_each, g, p[0]), (np.asarray(lam, dtype=float),))
 
     def gamma_poisson(self, mean: np.ndarray, shape: np.ndarray) -> np.ndarray:
         """Negative-binomial counts with the given mean and gamma shape (overdispersed Poisson).
@@ -110,16 +150,11 @@ class Streams:
         k = np.broadcast_to(np.asarray(shape, dtype=float).reshape((-1,) + (1,) * (mean.ndim - 1)),
                             mean.shape)
 
-        def draw(g, n, p):
-            m, kk = p
-            lam = g.gamma(kk, np.where(m > 0, m / kk, 0.0))
-            return g.poisson(lam)
-
-        return self._draw(draw, (mean, k))
+        return self._draw(lambda g, n, p: _each(_gamma_poisson_each, g, *p), (mean, k))
 
     def binomial(self, n: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Binomial draws; ``n`` (whole numbers) and ``p`` have the run as their first axis."""
         n = np.asarray(n)
         p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
         n, p = np.broadcast_arrays(n, p)
-        return self._draw(lambda g, _, q: g.binomial(q[0].astype(np.int64), q[1]), (n, p))
+        return self._draw(lambda g, _, q: _each(_binomial_each, g, q[0].astype(np.int64), q[1]), (n, p))

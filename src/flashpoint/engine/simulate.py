@@ -78,7 +78,7 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
         for gen, lo, hi in rng.granules():
             plan_runs(th, st, plan, lo, hi)
             air_runs(th, geo, st, gen, lo, hi, plan.engaged)
-            ground_runs(th, geo, st, gen, lo, hi, plan)
+            ground_runs(th, st, gen, lo, hi, plan)
         update_rungs(rules, st)
         record(day)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from flashpoint.engine.theatre import Draws, Theatre
-from flashpoint.scenario.schema import LOSS_KINDS  # noqa: E402  (re-exported for the engine)
+from flashpoint.scenario.schema import LOSS_KINDS  # re-exported for the engine
 
 
 @dataclass
@@ -75,7 +75,6 @@ class State:
     # the settlement's inputs, recorded on the day of the ceasefire (strategy/settlement.py)
     ceasefire_control: np.ndarray | None = None     # (R, P) actor holding each place (-1: no ceasefire)
     ceasefire_capability: np.ndarray | None = None  # (R, A) battlefield multiplier of capability
-    held_history: list[np.ndarray] = field(default_factory=list)
     derived: dict = field(default_factory=dict)   # arrays derived once per block from the fixed ones
 
     @property

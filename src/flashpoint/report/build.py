@@ -30,7 +30,6 @@ from flashpoint.scenario.schema import Scenario
 
 DEFAULT_RUNS = 3000
 BACKTEST_RUNS = 1000
-Z95 = 1.959963984540054
 
 
 @dataclass
@@ -162,16 +161,12 @@ def _claims(data: ReportData, have: dict[tuple[str, ...], Any], runs: int, seed:
             workers: int) -> None:
     """The scenario's claims, answered from the report's own two jobs and, for any other variant a
     claim names, a job of the same runs and seed (so every comparison stays paired)."""
-    try:
-        from flashpoint.analysis.claims import claim_variants, evaluate_claim
-    except ImportError:
-        data.claims_error = "the analysis is not available in this version of Flashpoint"
-        return
+    from flashpoint.analysis.claims import claim_variants, evaluate_claim
     from flashpoint.analysis.compare import run_columns
     from flashpoint.api import run
 
     s = data.base_s
-    if not getattr(s, "claims", None):
+    if not s.claims:
         data.claims = []
         return
     try:

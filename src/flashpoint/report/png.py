@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from flashpoint.errors import FlashpointError
+from flashpoint.outputs import check_out_folder
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -45,13 +46,7 @@ def check_png_dir(folder: Path) -> Path:
     if find_chromium() is None:
         raise FlashpointError(f"--png {folder}: PNG export needs Chromium or Chrome on the PATH (e.g. Debian's "
                               "'chromium' package) or FLASHPOINT_CHROMIUM naming one; none was found")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise FlashpointError(f"--png {folder}: cannot write there ({exc.strerror or exc})") from None
-    return folder
+    return check_out_folder(folder, "--png")
 
 
 def figure_page(fig: go.Figure, width: int, height: int) -> str:

@@ -56,7 +56,7 @@ import numba
 import numpy as np
 
 from flashpoint.analysis.calibrate.data import Battles
-from flashpoint.engine.ground import daily_loss_shares
+from flashpoint.engine.ground import loss_shares
 from flashpoint.engine.theatre import TERRAINS
 
 __all__ = ["CONSTANTS", "ERA_REFERENCE_YEAR", "FIXED", "Constant", "Prediction", "SUBSTEPS", "combat_days",
@@ -68,9 +68,6 @@ SUBSTEPS = 4
 ERA_REFERENCE_YEAR = 1982
 """Year at which ``attrition-rate`` is stated: the last battle in CDB90. The engine's scenarios
 are modern; the trend is not carried past the data."""
-
-_shares = numba.njit(cache=True)(daily_loss_shares)
-
 
 @dataclass(frozen=True)
 class Constant:
@@ -219,7 +216,7 @@ def _battles(r0, days, rate, h, cap, lm_a, lm_d, lgsd, substeps, p_win, p_loss, 
         n_days = int(math.ceil(days[i] - 1e-9))
         for t in range(n_days):
             part = min(1.0, days[i] - t)
-            share_a, share_d = _shares(r0[i] * s_a / s_d, rate[i], h, cap)
+            share_a, share_d = loss_shares(r0[i] * s_a / s_d, rate[i], h, cap)
             l_a0, l_d0 = 1.0 - s_a, 1.0 - s_d
             s_a *= 1.0 - part * share_a
             s_d *= 1.0 - part * share_d

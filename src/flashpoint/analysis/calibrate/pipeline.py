@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from flashpoint.analysis.calibrate.scores import cross_validate, score
 from flashpoint.analysis.history.cdb90 import FILES_READ, PATCHED_FILE, data_hash, default_folder, load_battles
 from flashpoint.engine.calibration import FORMAT, Calibration, read_calibration
 from flashpoint.errors import FlashpointError
+from flashpoint.outputs import write_text_atomic
 
 __all__ = ["PREDICTION_COLUMNS", "calibrate", "predict_battles", "write_csv", "write_json"]
 
@@ -117,37 +116,14 @@ def calibrate(folder: Path | None = None, *, seed: int = 1, folds: int = 10) -> 
     return _round(doc)
 
 
-def _atomic_write(path: Path, write) -> None:
-    path = Path(path)
-    folder = path.parent
-    if not folder.is_dir():
-        raise FlashpointError(f"--out {path}: folder {folder} does not exist; expected an existing folder")
-    if path.is_dir():
-        raise FlashpointError(f"--out {path}: is a folder; expected a file name")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=folder)
-    except OSError as exc:
-        raise FlashpointError(f"--out {path}: cannot write there ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise FlashpointError(f"--out {path}: cannot write there ({exc.strerror or exc})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_json(path: Path, doc: dict[str, Any]) -> None:
     """Write ``doc`` as indented JSON, atomically."""
-    _atomic_write(path, lambda h: h.write(json.dumps(doc, indent=2) + "\n"))
+    write_text_atomic(path, json.dumps(doc, indent=2) + "\n")
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
     """Write ``frame`` as CSV (no index), atomically."""
-    _atomic_write(path, lambda h: frame.to_csv(h, index=False, lineterminator="\n"))
+    write_text_atomic(path, frame.to_csv(index=False, lineterminator="\n"))
 
 
 def _check_constants(cal: Calibration) -> None:

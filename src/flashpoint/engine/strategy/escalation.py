@@ -100,14 +100,11 @@ def update_rungs(ladder: Ladder, st: State) -> None:
     """Rungs whose declared trigger happened by the end of today."""
     if not ladder.rules:
         return
-    index, by, on, aircraft, mutual = ladder.arrays
     if st.reached_day is None:
-        day = np.zeros((st.n, 0), dtype=np.int64)
-        _triggers_kernel(st.fired, st.downed, index, by, on, aircraft, mutual, st.day, st.rung, day,
-                         np.zeros((st.n, 0), dtype=np.int8), False)
-    else:
-        _triggers_kernel(st.fired, st.downed, index, by, on, aircraft, mutual, st.day, st.rung, st.reached_day,
-                         st.reached_by, True)
+        raise RuntimeError("init_ladder must run before rungs are reached")
+    index, by, on, aircraft, mutual = ladder.arrays
+    _triggers_kernel(st.fired, st.downed, index, by, on, aircraft, mutual, st.day, st.rung, st.reached_day,
+                     st.reached_by)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -125,7 +122,7 @@ def _any_between(events, r, first, second):
 
 
 @numba.njit(cache=True, nogil=True)
-def _triggers_kernel(fired, downed, index, by, on, aircraft, mutual, day, rung, reached_day, reached_by, record):
+def _triggers_kernel(fired, downed, index, by, on, aircraft, mutual, day, rung, reached_day, reached_by):
     """For each run and rule: has one of ``by`` fired on (downed an aircraft of) one of ``on``
     (and, if ``mutual``, the other way round)? Then the run reaches the rule's rung today."""
     for r in range(fired.shape[0]):
@@ -136,7 +133,7 @@ def _triggers_kernel(fired, downed, index, by, on, aircraft, mutual, day, rung, 
             if mutual[j] and not _any_between(events, r, on[j], by[j]):
                 continue
             k = index[j]
-            if record and reached_day[r, k] < 0:
+            if reached_day[r, k] < 0:
                 reached_day[r, k] = day
                 reached_by[r, k] = TRIGGER
             if k > rung[r]:

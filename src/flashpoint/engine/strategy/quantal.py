@@ -66,7 +66,9 @@ from flashpoint.scenario.schema import Predicate
 
 ATTACK = POSTURES.index("attack")
 SEVERITY_TOP = 60.0
-"""Score of the escalation table's most severe class (nuclear): severities are read against it."""
+"""Score of the escalation table's most severe class (nuclear; source ``escalation-table`` in
+``engine/parameters.toml``, the table shipped in ``scenario/data/escalation``): severities are read
+against it."""
 PROJECTION_FIELDS = ("own_advance", "enemy_advance", "own_losses", "air_losses", "escalation_risk")
 
 
