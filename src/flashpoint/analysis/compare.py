@@ -323,14 +323,12 @@ def _run_pair(base: Scenario, variant: Scenario, runs: int, seeds: tuple[int, in
     """Both variants' blocks in one pool of local processes: the pool starts once, and both
     cores work whichever variant is left. Each block draws from its own random streams (the
     runner's rule), so the numbers are those of running each variant on its own."""
-    import concurrent.futures as cf
-    import multiprocessing as mp
     import time
 
     from flashpoint.analysis.results import Results
     from flashpoint.analysis.summary import Accumulator
     from flashpoint.engine.rng import block_bounds
-    from flashpoint.engine.runner import Outcome, RunSpec, check_spec, default_block, start_method, stop_workers
+    from flashpoint.engine.runner import Outcome, RunSpec, check_spec, default_block, run_pool
     from flashpoint.engine.theatre import compile_theatre
 
     scenarios = (base, variant)
@@ -345,30 +343,15 @@ def _run_pair(base: Scenario, variant: Scenario, runs: int, seeds: tuple[int, in
     kept: list[list] = [[], []]
     jobs = [(w, spec.seed, a, b, spec.days) for w, spec in enumerate(specs)
             for a, b in block_bounds(runs, spec.block_size)]
-    ctx = mp.get_context(start_method())
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_pair,
-                                initargs=(scenarios, overrides)) as pool:
-        pending: set[cf.Future] = set()
 
-        def take(done: set[cf.Future]) -> None:
-            for fut in done:
-                which, block = fut.result()
-                accs[which].add(block)
-                kept[which].append(block)
-                if progress:
-                    progress(block.stop - block.start)
+    def take(result: tuple) -> None:
+        which, block = result
+        accs[which].add(block)
+        kept[which].append(block)
+        if progress:
+            progress(block.stop - block.start)
 
-        try:
-            for job in jobs:
-                pending.add(pool.submit(_work_pair, *job))
-                if len(pending) >= 2 * workers:      # memory bounded: a few blocks in flight
-                    done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                    take(done)
-            for fut in cf.as_completed(pending):
-                take({fut})
-        except BaseException:
-            stop_workers(pool, pending)
-            raise
+    run_pool(jobs, workers, _init_pair, (scenarios, overrides), _work_pair, take)
     seconds = time.perf_counter() - t0
     out = []
     for w, s in enumerate(scenarios):

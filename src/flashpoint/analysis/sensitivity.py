@@ -84,20 +84,13 @@ def scenario_inputs(scenario) -> Inputs:
     """Every uncertain input of the scenario, forces and parameters (``compile_theatre``) and the
     strategy layer's own draws (resolve, factions, stakes, rungs' climb risk, ...), in order."""
     from flashpoint.analysis.summary import Accumulator
-    from flashpoint.engine.state import initial_state
-    from flashpoint.engine.strategy.decisions import default_strategy
-    from flashpoint.engine.strategy.escalation import init_ladder
+    from flashpoint.engine.simulate import start_block
     from flashpoint.engine.theatre import Draws, compile_theatre
 
     th = compile_theatre(scenario)
 
     def start(quantiles: dict | None) -> tuple[Draws, dict]:
-        draws = Draws(th, 1, 0, 1, quantiles)
-        st = initial_state(th, draws)
-        init_ladder(th, st)
-        strategy = default_strategy(th, st, draws)
-        for path, dist in th.uncertain.items():
-            draws.value(path, dist)
+        draws, _, strategy, _ = start_block(th, 1, 0, 1, quantiles)
         return draws, getattr(strategy, "inputs", {})
 
     _, drawn = start(None)

@@ -86,6 +86,30 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def run_pool(jobs: list[tuple], workers: int, initializer: Callable, initargs: tuple, work: Callable,
+             take: Callable) -> None:
+    """``work(*job)`` for every job in a pool of ``workers`` local processes (each set up by
+    ``initializer(*initargs)``), and ``take(result)`` as each finishes. At most two jobs per worker
+    are in flight, so memory stays bounded however many there are; Ctrl-C or an error stops the
+    workers at once."""
+    ctx = mp.get_context(start_method())
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=initializer,
+                                initargs=initargs) as pool:
+        pending: set[cf.Future] = set()
+        try:
+            for job in jobs:
+                pending.add(pool.submit(work, *job))
+                if len(pending) >= 2 * workers:
+                    done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                    for fut in done:
+                        take(fut.result())
+            for fut in cf.as_completed(pending):
+                take(fut.result())
+        except BaseException:
+            stop_workers(pool, pending)
+            raise
+
+
 def stop_workers(pool: cf.ProcessPoolExecutor, pending: set[cf.Future]) -> None:
     """After an interrupt or an error: drop the blocks not started and end the worker processes
     at once (their blocks are thrown away), so that leaving the pool does not wait for them."""
@@ -149,24 +173,8 @@ def run_scenario(scenario: Scenario, spec: RunSpec,
             take(simulate_block(theatre, spec.seed, start, stop, spec.days, trajectories=spec.trajectories,
                                 quantiles=spec.quantiles))
     else:
-        ctx = mp.get_context(start_method())
-        with cf.ProcessPoolExecutor(max_workers=spec.workers, mp_context=ctx, initializer=_init_worker,
-                                    initargs=(scenario, spec.overrides)) as pool:
-            # at most two blocks per worker in flight: memory stays bounded however many runs
-            pending: set[cf.Future] = set()
-            try:
-                for start, stop in bounds:
-                    pending.add(pool.submit(_work, spec.seed, start, stop, spec.days, spec.trajectories,
-                                            spec.quantiles))
-                    if len(pending) >= 2 * spec.workers:
-                        done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                        for fut in done:
-                            take(fut.result())
-                for fut in cf.as_completed(pending):
-                    take(fut.result())
-            except BaseException:
-                stop_workers(pool, pending)
-                raise
+        run_pool([(spec.seed, start, stop, spec.days, spec.trajectories, spec.quantiles) for start, stop in bounds],
+                 spec.workers, _init_worker, (scenario, spec.overrides), _work, take)
     if kept is not None:
         kept.sort(key=lambda b: b.start)
     return Outcome(theatre, acc, spec, time.perf_counter() - t0, kept)

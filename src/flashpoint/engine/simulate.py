@@ -42,18 +42,26 @@ class BlockResult:
     ceasefire_capability: np.ndarray | None = None
 
 
-def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
-                   strategy: Strategy | None = None, trajectories: bool = False,
-                   quantiles: dict[str, np.ndarray] | None = None) -> BlockResult:
-    """Runs [start, stop) of a job; ``quantiles`` fixes uncertain inputs by path (per-run levels in
-    (0, 1) for the whole job), as experimental designs for sensitivity analysis do."""
-    geo = geometry(th)
+def start_block(th: Theatre, seed: int, start: int, stop: int, quantiles: dict[str, np.ndarray] | None = None,
+                strategy: Strategy | None = None) -> tuple[Draws, State, Strategy, dict[str, np.ndarray]]:
+    """Day 0 of runs [start, stop): the per-run draws, the state, the strategy, and every uncertain
+    input drawn per run by path (the scenario's and the strategy's own)."""
     draws = Draws(th, seed, start, stop, quantiles)
     st = initial_state(th, draws)
     init_ladder(th, st)
     strategy = strategy or default_strategy(th, st, draws)
     parameters = {path: draws.value(path, dist) for path, dist in th.uncertain.items()}
     parameters.update(getattr(strategy, "inputs", {}))   # the strategy's own per-run draws
+    return draws, st, strategy, parameters
+
+
+def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
+                   strategy: Strategy | None = None, trajectories: bool = False,
+                   quantiles: dict[str, np.ndarray] | None = None) -> BlockResult:
+    """Runs [start, stop) of a job; ``quantiles`` fixes uncertain inputs by path (per-run levels in
+    (0, 1) for the whole job), as experimental designs for sensitivity analysis do."""
+    geo = geometry(th)
+    draws, st, strategy, parameters = start_block(th, seed, start, stop, quantiles, strategy)
     rng = Streams(seed, start, stop)
     rules = ladder_rules(th)
     n_c = len(th.camps)
