@@ -10,7 +10,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from flashpoint.engine.rng import GRANULE, Streams, block_bounds, granule_bounds, poisson
+from flashpoint.engine.rng import (
+    GRANULE,
+    Streams,
+    block_bounds,
+    granule_bounds,
+    keyed_uniforms,
+    philox4x32,
+    poisson,
+    stream_key,
+)
 
 SEED = 20200227
 
@@ -174,3 +183,38 @@ def test_the_kernels_poisson_of_nothing_is_zero_and_draws_nothing():
     gen = np.random.default_rng(SEED)
     assert _poisson_sample(gen, 0.0, 5).tolist() == [0] * 5
     assert gen.random() == np.random.default_rng(SEED).random()
+
+
+# Random123's known-answer vectors for Philox4x32-10 (its tests/kat_vectors): counter, key, output.
+PHILOX_KAT = [
+    ((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
+    ((0xFFFFFFFF,) * 4, (0xFFFFFFFF,) * 2, (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
+    ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
+     (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
+]
+
+
+@pytest.mark.parametrize("counter, key, expected", PHILOX_KAT)
+def test_philox_matches_the_published_known_answers(counter, key, expected):
+    assert tuple(int(x) for x in philox4x32(*counter, *key)) == expected
+
+
+def test_keyed_uniforms_do_not_depend_on_the_block():
+    key = stream_key(SEED)
+    whole = keyed_uniforms(key, "forces.ground.a.personnel", 0, 1000)
+    parts = [keyed_uniforms(key, "forces.ground.a.personnel", a, b) for a, b in [(0, 7), (7, 600), (600, 1000)]]
+    np.testing.assert_array_equal(whole, np.concatenate(parts))
+
+
+def test_keyed_uniforms_differ_by_name_and_seed_and_are_uniform():
+    n = 200_000
+    a = keyed_uniforms(stream_key(SEED), "parameters.x", 0, n)
+    b = keyed_uniforms(stream_key(SEED), "parameters.y", 0, n)
+    c = keyed_uniforms(stream_key(SEED + 1), "parameters.x", 0, n)
+    assert a.min() > 0.0 and a.max() < 1.0
+    for u in (a, b, c):
+        assert stats.kstest(u, "uniform").pvalue > 1e-3
+    # streams of other names or seeds are uncorrelated with it, and so are consecutive runs
+    for other in (b, c, a[1:]):
+        r = np.corrcoef(a[:len(other)], other)[0, 1]
+        assert abs(r) < 4 / math.sqrt(n), r

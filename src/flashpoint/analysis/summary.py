@@ -32,6 +32,13 @@ def bin_of(values: np.ndarray) -> np.ndarray:
     return np.minimum(np.where(v < EXACT, np.floor(v), log_bin), N_BINS - 1).astype(np.int64)
 
 
+def _bincount2(rows: np.ndarray, width: int) -> np.ndarray:
+    """(len(rows), width) counts of the values in each row (values in [0, width))."""
+    n = rows.shape[0]
+    offsets = (np.arange(n, dtype=np.int64) * width)[:, None]
+    return np.bincount((rows + offsets).ravel(), minlength=n * width).reshape(n, width)
+
+
 def histogram_quantile(counts: np.ndarray, q: float) -> float:
     """The q-quantile (inverse of the empirical CDF) read from a histogram of ``bin_of`` bins."""
     total = counts.sum()
@@ -88,15 +95,13 @@ class Accumulator:
         self.runs += n
         for oid, hit in block.outcomes.items():
             self.outcomes[oid] += int(hit.sum())
-        for i, key in enumerate(self.metric_keys):
-            v = f.metrics[key]
-            self.hist[i] += np.bincount(bin_of(v), minlength=N_BINS)
-            self.sums[i] += float(np.sum(v))
+        if self.metric_keys:
+            values = np.stack([f.metrics[key] for key in self.metric_keys])        # (metrics, runs)
+            self.hist += _bincount2(bin_of(values), N_BINS)
+            self.sums += [float(np.sum(v)) for v in values]
         n_p = th.n_places
-        for c in range(len(th.camps)):
-            self.control_camp[:, c] += (f.camp_control == c).sum(axis=0)
-        self.control_actor += np.stack([np.bincount(f.control[:, p], minlength=th.n_actors)
-                                        for p in range(n_p)])
+        self.control_camp += _bincount2(f.camp_control.T, len(th.camps))
+        self.control_actor += _bincount2(f.control.T, th.n_actors)
         self.rungs += np.bincount(f.rung, minlength=len(self.rungs))[: len(self.rungs)]
         stopped = f.ceasefire_day >= 0
         self.no_ceasefire += int((~stopped).sum())

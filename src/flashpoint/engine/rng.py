@@ -9,6 +9,7 @@ the machine (NumPy's PCG64 and its distribution algorithms are fixed for a given
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 
@@ -28,6 +29,66 @@ def block_bounds(runs: int, block_size: int) -> list[tuple[int, int]]:
     """[start, stop) of each block; ``block_size`` is rounded up to a whole number of granules."""
     size = max(GRANULE, -(-block_size // GRANULE) * GRANULE)
     return [(s, min(s + size, runs)) for s in range(0, runs, size)]
+
+
+# ------------------------------------------------------------------ keyed streams (per-run inputs)
+_M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
+_W0, _W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+PHILOX_ROUNDS = 10
+
+
+@numba.njit(cache=True, nogil=True)
+def philox4x32(c0, c1, c2, c3, k0, k1):
+    """Philox4x32-10 of counter (c0..c3) under key (k0, k1), all 32-bit words (Salmon, Moraes,
+    Dror and Shaw 2011, "Parallel random numbers: as easy as 1, 2, 3", SC11; constants and round
+    order of their Random123 library, checked against its known-answer vectors in the tests).
+
+    A counter-based generator: each (key, counter) gives its own four words, with no state to
+    carry, so any run's numbers can be made on their own."""
+    c0, c1, c2, c3 = np.uint64(c0), np.uint64(c1), np.uint64(c2), np.uint64(c3)
+    k0, k1 = np.uint64(k0), np.uint64(k1)
+    for i in range(PHILOX_ROUNDS):
+        if i > 0:
+            k0 = (k0 + _W0) & _LOW32
+            k1 = (k1 + _W1) & _LOW32
+        p0 = _M0 * c0                 # 32 x 32 bits: the whole product fits in 64 bits
+        p1 = _M1 * c2
+        c0, c1, c2, c3 = (p1 >> _S32) ^ c1 ^ k0, p1 & _LOW32, (p0 >> _S32) ^ c3 ^ k1, p0 & _LOW32
+    return c0, c1, c2, c3
+
+
+@numba.njit(cache=True, nogil=True)
+def _keyed_uniforms(k0, k1, h0, h1, start, out):
+    n = out.shape[0]
+    for i in range(n):
+        run = np.uint64(start + i)
+        x0, x1, _, _ = philox4x32(run & _LOW32, run >> _S32, h0, h1, k0, k1)
+        # 27 + 26 bits make a 53-bit integer j; (j + 1/2) / 2^53 lies strictly inside (0, 1)
+        j = (x0 >> np.uint64(5)) * np.uint64(67108864) + (x1 >> np.uint64(6))
+        out[i] = (float(j) + 0.5) / 9007199254740992.0
+    return out
+
+
+KEYED_STREAMS = 1_000_003
+"""Spawn key that sets the keyed streams' key apart from the granules' generators."""
+
+
+def stream_key(seed: int) -> tuple[int, int]:
+    """The 64-bit Philox key of a job's keyed streams, from its seed (two 32-bit words)."""
+    k0, k1 = np.random.SeedSequence(seed, spawn_key=(KEYED_STREAMS,)).generate_state(2, np.uint32)
+    return int(k0), int(k1)
+
+
+def keyed_uniforms(key: tuple[int, int], name: str, start: int, stop: int) -> np.ndarray:
+    """Uniform numbers in (0, 1) for runs [start, stop) of the stream called ``name``.
+
+    Run i's number is Philox4x32-10 of counter (i, hash of the name) under the job's key, so it
+    is the same whatever the block, and the same in every variant of a scenario that has a stream
+    of that name (common random numbers for comparisons)."""
+    h = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
+    return _keyed_uniforms(key[0], key[1], h & 0xFFFFFFFF, h >> 32, start, np.empty(stop - start))
 
 
 SMALL_MEAN = 30.0

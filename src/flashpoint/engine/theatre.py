@@ -10,14 +10,13 @@ from __future__ import annotations
 import functools
 import math
 import tomllib
-import zlib
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 import numpy as np
 
-from flashpoint.engine.rng import GRANULE
+from flashpoint.engine.rng import keyed_uniforms, stream_key
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.distributions import is_uncertain
 from flashpoint.scenario.schema import Parameter, Scenario
@@ -237,20 +236,6 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> T
 
 
 # ------------------------------------------------------------------------------ per-run draws
-def _key_uniforms(seed: int, start: int, stop: int, key: str) -> np.ndarray:
-    """Uniforms for runs [start, stop) keyed by a value's path: the same value gets the same
-    numbers in every variant of a scenario (common random numbers for comparisons)."""
-    h = zlib.crc32(key.encode())
-    out = []
-    for g0 in range(start - start % GRANULE, stop, GRANULE):
-        g = g0 // GRANULE
-        ss = np.random.SeedSequence(seed, spawn_key=(1_000_003, g, h))
-        u = np.random.Generator(np.random.PCG64(ss)).random(GRANULE)
-        lo, hi = max(start, g0) - g0, min(stop, g0 + GRANULE) - g0
-        out.append(u[lo:hi])
-    return np.concatenate(out)
-
-
 class Draws:
     """Per-run values of a scenario's numbers for runs [start, stop) of a job seeded ``seed``."""
 
@@ -258,6 +243,7 @@ class Draws:
                  quantiles: dict[str, np.ndarray] | None = None):
         self.theatre, self.seed, self.start, self.stop = theatre, seed, start, stop
         self.n = stop - start
+        self.key = stream_key(seed)
         self.quantiles = quantiles or {}
         self.used: set[str] = set()
         self._drawn: dict[str, np.ndarray] = {}
@@ -272,7 +258,7 @@ class Draws:
                 self.used.add(path)
                 u = np.clip(np.asarray(self.quantiles[path], dtype=float)[self.start:self.stop], 1e-12, 1 - 1e-12)
             else:
-                u = _key_uniforms(self.seed, self.start, self.stop, path)
+                u = keyed_uniforms(self.key, path, self.start, self.stop)
             # kept writeable: the compiled kernels see read-only arrays as another type to compile for
             self._drawn[path] = np.asarray(q.ppf(u), dtype=float)
             return self._drawn[path]
