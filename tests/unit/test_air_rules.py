@@ -243,6 +243,28 @@ def test_fighters_do_not_engage_an_actor_they_do_not_fire_on(build):
     assert not after.fired[:, th.actor_index("redland")].any()
 
 
+# ------------------------------------------------------------------ ground attack
+def test_strike_sorties_go_to_the_enemy_formations_each_wing_reaches(build):
+    """Two Red wings of 20 strike sorties killing 2 men each: the long-range one reaches B and Far,
+    the short-range one only B (Far is 167 km from A). Blue has 1,000 men at each place. The long
+    wing splits its sorties by strength, 10 and 10; the short one sends all 20 to B. Over B the
+    battery downs a sortie before it strikes with probability e pk = 0.2, so the men killed are
+    Poisson with mean 2 x 10 = 20 at Far and 2 x 30 x 0.8 = 48 at B."""
+    def change(d):
+        d["forces"]["ground"]["blue-far"] = {"name": "Blue at Far", "owner": "blueland", "place": "far",
+                                             "personnel": 1000, **SRC}
+        d["forces"]["air"] = {"red-long": wing(aircraft=20, missions={"strike": 1.0}, strike_kills=2.0),
+                              "red-short": wing(aircraft=20, missions={"strike": 1.0}, strike_kills=2.0,
+                                                range_km=100)}
+
+    th = build(change)
+    assert len(set(geometry(th).wing_group)) == 2          # the two wings reach different places
+    before, after = one_day(th)
+    killed = before.pers - after.pers
+    for f, mean in ((th.ground.index("blue-far"), 20.0), (th.ground.index("blue-inf"), 48.0)):
+        assert abs(killed[:, f].mean() - mean) <= 4 * math.sqrt(mean / RUNS), (f, killed[:, f].mean(), mean)
+
+
 # ------------------------------------------------------------------ who downed whom
 def test_a_battery_that_cannot_kill_is_not_credited_with_kills(build):
     def change(d):

@@ -65,7 +65,8 @@ def air_runs(th: Theatre, geo: Geometry, st: State, gen: np.random.Generator, lo
                 st.d_commit, st.air_commitment, st.fires_on, st.alive, st.missiles, st.missiles0, st.reload,
                 st.pe, st.pk, st.w_sead, st.d_sead, st.a2a, st.w_strike, st.d_strike, st.d_armour,
                 p["sead-suppression"], p["drone-exposure"], p["cas-armour-share"], geo.wing_reach_b,
-                geo.drone_reach_b, geo.wing_reach, geo.drone_reach, geo.cover, th.b_place,
+                geo.drone_reach_b, geo.wing_group, geo.group_owner, geo.group_reach, geo.drone_reach, geo.cover,
+                th.b_place,
                 st.pers, st.tanks, st.ifvs, st.art, st.loc, engaged, st.fired, st.downed,
                 L["air_defence_lost"], L["aircraft_lost"], L["uav_lost"], L["personnel_killed"],
                 L["tanks_lost"], L["ifvs_lost"], L["artillery_lost"])
@@ -107,14 +108,15 @@ def take_ground_losses(r, f, killed, tanks, ifvs, guns, pers, tank_arr, ifv_arr,
 def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, d_on, b_arrived, g_on,
                 ceasefire_day, aircraft, sortie_rate, w_commit, drones, d_rate, d_commit, air_commitment,
                 fo, alive, missiles, missiles0, reload, pe, pk, w_sead, d_sead, a2a, w_strike, d_strike, d_armour,
-                supp, exposure, armour_share, wing_reach_b, drone_reach_b, wing_reach, drone_reach, cover,
-                b_place, pers_all, tanks, ifvs, art, loc, engaged, fired, downed,
+                supp, exposure, armour_share, wing_reach_b, drone_reach_b, wing_group, group_owner, group_reach,
+                drone_reach, cover, b_place, pers_all, tanks, ifvs, art, loc, engaged, fired, downed,
                 ad_lost_by, aircraft_lost_by, uav_lost_by, killed_by, tanks_by, ifvs_by, art_by):
     """The day of runs [lo, hi), run by run, drawing from the granule's generator ``gen``.
 
-    ``threat[a, b]`` is the expected number of engagements of b's aircraft by a's weapons (a fired on
-    b), ``lethal[a, b]`` the expected number of b's aircraft a's weapons kill (credit for a kill)."""
-    n_w = missions.shape[0]
+    ``fired[r, a, b]`` is set as soon as a's weapons are expected to engage b's aircraft or a's
+    aircraft attack b's forces; ``lethal[a, b]`` is the expected number of b's aircraft a's weapons
+    kill (credit for a kill: ``downed``)."""
+    n_w, n_g = missions.shape[0], group_owner.shape[0]
     n_d, n_b, n_f, n_a = d_owner.shape[0], b_owner.shape[0], pers_all.shape[1], fo.shape[1]
     flies = np.zeros(n_a, dtype=np.bool_)  # only actors with aircraft or drones can be engaged in the air
     for w in range(n_w):
@@ -143,9 +145,13 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
     ca_potential = np.zeros(n_a)
     flown = np.zeros(n_a)
     hazard = np.zeros(n_a)
-    threat = np.zeros((n_a, n_a))
     lethal = np.zeros((n_a, n_a))
-    hits = np.zeros((n_a, n_a))
+    g_deep = np.zeros(n_g)
+    g_cas = np.zeros(n_g)
+    g_deep_k = np.zeros(n_g)
+    g_cas_k = np.zeros(n_g)
+    q_deep = np.zeros(n_g)
+    q_cas = np.zeros(n_g)
     kill_mean = np.zeros(n_f)
     armour_mean = np.zeros(n_f)
     lost_by_actor = np.zeros(n_a)
@@ -160,9 +166,7 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
             d_sorties[d] = _stochastic_round(gen, x) if fighting and d_on[d] else 0.0
         for f in range(n_f):
             pers[f] = pers_all[r, f] if g_on[f] else 0.0
-        threat[...] = 0.0
         lethal[...] = 0.0
-        hits[...] = 0.0
         kill_mean[...] = 0.0
         armour_mean[...] = 0.0
 
@@ -186,7 +190,7 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
                     sead_wb[w, b] = per
                     sead_on[b] += per
                     log_spare[b] += per * math.log1p(-min(w_sead[r, w], ALMOST_ONE))
-                    hits[w_owner[w], b_owner[b]] += per
+                    fired[r, w_owner[w], b_owner[b]] = True
         for d in range(n_d):
             nd = d_sorties[d]
             if nd <= 0 or d_sead[r, d] <= 0:
@@ -201,7 +205,7 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
             for b in range(n_b):
                 if _sead_target(r, d_owner[d], b, drone_reach_b[d], fo, b_owner, alive, b_arrived):
                     log_spare[b] += per * math.log1p(-min(d_sead[r, d], ALMOST_ONE))
-                    hits[d_owner[d], b_owner[b]] += per
+                    fired[r, d_owner[d], b_owner[b]] = True
         e_eff[...] = 0.0
         shot[...] = 0.0
         shot_d[...] = 0.0
@@ -232,36 +236,60 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
                             log_surv[a, f] += shot[b]
                             log_surv_d[a, f] += shot_d[b]
 
-        # ground attack: CAS on formations fighting today, strike and interdiction on any in reach
+        # ground attack: CAS on formations fighting today, strike and interdiction on any in reach.
+        # Wings of one owner with the same reach pick the same targets in the same proportions, so
+        # their sorties are pooled by group, and each wing's expected losses to air defence are
+        # its sorties times the pool's loss per sortie.
         sead_over[...] = 0.0
         ad_expected[...] = 0.0
+        g_deep[...] = 0.0
+        g_cas[...] = 0.0
+        g_deep_k[...] = 0.0
+        g_cas_k[...] = 0.0
         for w in range(n_w):
             if sorties[w] <= 0:
                 continue
-            a = w_owner[w]
-            cas = sorties[w] * missions[w, CAS]
+            g = wing_group[w]
             deep = sorties[w] * (missions[w, STRIKE] + missions[w, INTERDICTION])
+            cas = sorties[w] * missions[w, CAS]
+            g_deep[g] += deep
+            g_cas[g] += cas
+            g_deep_k[g] += deep * w_strike[r, w]
+            g_cas_k[g] += cas * w_strike[r, w]
+        for g in range(n_g):
+            q_deep[g] = 0.0
+            q_cas[g] = 0.0
+            if g_deep[g] <= 0 and g_cas[g] <= 0:
+                continue
+            a = group_owner[g]
             tot_eng = 0.0
             tot_all = 0.0
             for f in range(n_f):
-                if pers[f] > 0 and fo[r, a, g_owner[f]] and wing_reach[w, loc[r, f]]:
+                if pers[f] > 0 and fo[r, a, g_owner[f]] and group_reach[g, loc[r, f]]:
                     tot_all += pers[f]
                     if engaged[r, f]:
                         tot_eng += pers[f]
             for f in range(n_f):
-                if pers[f] > 0 and fo[r, a, g_owner[f]] and wing_reach[w, loc[r, f]]:
-                    to = 0.0
-                    if tot_all > 0:
-                        to += deep * pers[f] / tot_all
-                    if engaged[r, f] and tot_eng > 0:
-                        to += cas * pers[f] / tot_eng
+                if pers[f] > 0 and fo[r, a, g_owner[f]] and group_reach[g, loc[r, f]]:
+                    x_deep = pers[f] / tot_all                     # shares of the pooled sorties
+                    x_cas = pers[f] / tot_eng if engaged[r, f] else 0.0
+                    to = g_deep[g] * x_deep + g_cas[g] * x_cas
                     q = -math.expm1(log_surv[a, f])
-                    ad_expected[w] += to * q
-                    surviving = to * (1.0 - q)
-                    kill_mean[f] += surviving * w_strike[r, w]
-                    armour_mean[f] += surviving * w_strike[r, w] * armour_share[r]
-                    hits[a, g_owner[f]] += to
+                    q_deep[g] += x_deep * q
+                    q_cas[g] += x_cas * q
+                    kills = (1.0 - q) * (g_deep_k[g] * x_deep + g_cas_k[g] * x_cas)
+                    kill_mean[f] += kills
+                    armour_mean[f] += kills * armour_share[r]
                     over[a, f] += to
+                    if to > 0:
+                        fired[r, a, g_owner[f]] = True
+        for w in range(n_w):
+            if sorties[w] <= 0:
+                continue
+            a = w_owner[w]
+            g = wing_group[w]
+            ad_expected[w] = sorties[w] * ((missions[w, STRIKE] + missions[w, INTERDICTION]) * q_deep[g]
+                                           + missions[w, CAS] * q_cas[g])
             for b in range(n_b):
                 if sead_wb[w, b] <= 0:
                     continue
@@ -291,7 +319,7 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
                     surviving = to * (1.0 - q)
                     kill_mean[f] += surviving * d_strike[r, d]
                     armour_mean[f] += surviving * d_armour[r, d]
-                    hits[a, g_owner[f]] += to
+                    fired[r, a, g_owner[f]] = True
                     over[a, f] += to * exposure[r]
 
         # engagements: every sortie over a covered place (and every SEAD sortie at its target)
@@ -308,7 +336,8 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
                             on_a += over[a, f]
                     on_a += sead_over[b, a]
                     if on_a > 0:
-                        threat[b_owner[b], a] += on_a * e_eff[b]
+                        if on_a * e_eff[b] > 0:
+                            fired[r, b_owner[b], a] = True
                         lethal[b_owner[b], a] += on_a * e_eff[b] * pk[r, b]
                     engagements += on_a
                 shots = engagements * e_eff[b]
@@ -339,7 +368,7 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
             for b in range(n_a):
                 if fo[r, a, b] and flown[b] > 0:
                     hazard[b] += ca_potential[a] / max(targets, 1.0)
-                    threat[a, b] += ca_potential[a]
+                    fired[r, a, b] = True
                     lethal[a, b] += ca_potential[a]
 
         # losses of aircraft and drones: binomial over the sorties flown
@@ -360,12 +389,11 @@ def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on,
                 drones[r, d] -= lost
                 uav_lost_by[r, d_owner[d]] += lost
                 lost_by_actor[d_owner[d]] += lost
-        for a in range(n_a):
-            for b in range(n_a):
-                if threat[a, b] > 0 or hits[a, b] > 0:
-                    fired[r, a, b] = True
-                if lethal[a, b] > 0 and lost_by_actor[b] > 0:
-                    downed[r, a, b] = True
+        for b in range(n_a):
+            if lost_by_actor[b] > 0:
+                for a in range(n_a):
+                    if lethal[a, b] > 0:
+                        downed[r, a, b] = True
 
         # strikes: personnel killed (Poisson), and pieces destroyed: a Poisson number split over
         # tanks, IFVs and guns by their shares of the formation's heavy equipment (multinomially,

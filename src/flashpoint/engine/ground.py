@@ -105,9 +105,9 @@ def _defence_args(th: Theatre, st: State) -> tuple:
 
 @numba.njit(cache=True, nogil=True)
 def _superiority(r, day, aircraft, sortie_rate, w_commit, w_owner, w_arrives, drones, d_rate, d_commit, d_owner,
-                 d_arrives, air_commitment, actor_camp, fo, flying, holds, under):
+                 d_arrives, air_commitment, actor_camp, fo, flying, fliers, holds, under):
     """Air superiority in run r: ``holds[a]`` a's camp flies and no actor that fires on a does;
-    ``under[a]`` an actor that fires on a holds it."""
+    ``under[a]`` an actor that fires on a holds it. ``flying`` and ``fliers`` are scratch arrays."""
     n_a = actor_camp.shape[0]
     flying[:] = 0.0
     for w in range(w_owner.shape[0]):
@@ -118,10 +118,17 @@ def _superiority(r, day, aircraft, sortie_rate, w_commit, w_owner, w_arrives, dr
         if day >= d_arrives[d]:
             a = d_owner[d]
             flying[a] += drones[r, d] * d_rate[r, d] * d_commit[r, d] * air_commitment[r, a]
+    # only actors that fly count (sums over the others would add zeros)
+    n_fly = 0
+    for b in range(n_a):
+        if flying[b] != 0.0:
+            fliers[n_fly] = b
+            n_fly += 1
     for a in range(n_a):
         own = 0.0
         hostile = 0.0
-        for b in range(n_a):
+        for i in range(n_fly):
+            b = fliers[i]
             if actor_camp[b] == actor_camp[a]:
                 own += flying[b]
             if fo[r, b, a]:
@@ -129,7 +136,8 @@ def _superiority(r, day, aircraft, sortie_rate, w_commit, w_owner, w_arrives, dr
         holds[a] = own > 0 and hostile <= 0
     for a in range(n_a):
         under[a] = False
-        for b in range(n_a):
+        for i in range(n_fly):
+            b = fliers[i]
             if fo[r, b, a] and holds[b]:
                 under[a] = True
 
@@ -169,11 +177,12 @@ def _power_kernel(lo, hi, day, pers, tanks, ifvs, art, quality, morale, g_commit
     """Combat power (R, F) and air superiority (R, A) of runs [lo, hi)."""
     n_a = actor_camp.shape[0]
     flying = np.zeros(n_a)
+    fliers = np.zeros(n_a, dtype=np.int64)
     holds = np.zeros(n_a, dtype=np.bool_)
     under = np.zeros(n_a, dtype=np.bool_)
     for r in range(lo, hi):
         _superiority(r, day, aircraft, sortie_rate, w_commit, w_owner, w_arrives, drones, d_rate, d_commit,
-                     d_owner, d_arrives, air_commitment, actor_camp, fo, flying, holds, under)
+                     d_owner, d_arrives, air_commitment, actor_camp, fo, flying, fliers, holds, under)
         holds_out[r] = holds
         under_out[r] = under
         _power_run(r, day, pers, tanks, ifvs, art, quality, morale, g_commit, broken, ground_commitment, g_owner,
@@ -327,6 +336,7 @@ def _ground_kernel(gen, lo, hi, day, pers, tanks, ifvs, art, quality, morale, g_
     n_f = pers.shape[1]
     n_p = control.shape[1]
     flying = np.zeros(n_a)
+    fliers = np.zeros(n_a, dtype=np.int64)
     holds = np.zeros(n_a, dtype=np.bool_)
     under = np.zeros(n_a, dtype=np.bool_)
     power = np.zeros(n_f)
@@ -347,7 +357,7 @@ def _ground_kernel(gen, lo, hi, day, pers, tanks, ifvs, art, quality, morale, g_
     for r in range(lo, hi):
         # the plan was made before the air strikes: power and defence after them
         _superiority(r, day, aircraft, sortie_rate, w_commit, w_owner, w_arrives, drones, d_rate, d_commit,
-                     d_owner, d_arrives, air_commitment, actor_camp, fo, flying, holds, under)
+                     d_owner, d_arrives, air_commitment, actor_camp, fo, flying, fliers, holds, under)
         _power_run(r, day, pers, tanks, ifvs, art, quality, morale, g_commit, broken, ground_commitment, g_owner,
                    g_arrives, tank_w, ifv_w, art_w, morale_w, broken_power, air_power, holds, power)
 

@@ -127,12 +127,14 @@ def _triggers_kernel(fired, downed, index, by, on, aircraft, mutual, day, rung, 
     (and, if ``mutual``, the other way round)? Then the run reaches the rule's rung today."""
     for r in range(fired.shape[0]):
         for j in range(index.shape[0]):
+            k = index[j]
+            if reached_day[r, k] >= 0 and rung[r] >= k:
+                continue        # the rung was reached before and is no higher than the run's: nothing to do
             events = downed if aircraft[j] else fired
             if not _any_between(events, r, by[j], on[j]):
                 continue
             if mutual[j] and not _any_between(events, r, on[j], by[j]):
                 continue
-            k = index[j]
             if reached_day[r, k] < 0:
                 reached_day[r, k] = day
                 reached_by[r, k] = TRIGGER
