@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from unittest import mock
 
 import numpy as np
 import pytest
 
 import flashpoint
-from flashpoint.engine import simulate as sim
 from flashpoint.engine.simulate import BlockResult, simulate_block
 from flashpoint.engine.theatre import compile_theatre
 from flashpoint.scenario import Scenario
@@ -95,13 +93,10 @@ def test_russia_standing_aside_loses_no_aircraft():
 def test_russia_standing_aside_fires_on_nobody():
     th = compile_theatre(scenario("russia-stands-aside"))
     seen = {}
-    original = sim.update_rungs
 
-    def record(rules, st):
-        original(rules, st)
+    def record(st):
         seen["fired"] = st.fired.copy()
 
-    with mock.patch.object(sim, "update_rungs", record):
-        simulate_block(th, SEED, 0, 250, 5)
+    simulate_block(th, SEED, 0, 250, 5, on_day_end=record)
     russia = th.actor_index("russia")
     assert not seen["fired"][:, russia, :].any()

@@ -118,6 +118,19 @@ def test_the_side_that_alone_flies_holds_air_superiority():
     assert not holds0.any() and not under0.any()
 
 
+def test_an_actor_whose_camp_flies_holds_air_superiority_without_aircraft_of_its_own():
+    """Redland flies but fires on nobody; its ally, with no aircraft, fires on Blueland: Blueland is
+    under the air superiority of the ally."""
+    data = tomllib.loads(FIXTURE.read_text(encoding="utf-8"))
+    data["actors"]["redland"]["fires_on"] = []
+    data["actors"]["redally"] = {"name": "Red ally", "camp": "red", "source": "made-up"}
+    th = compile_theatre(validate_data(data, "test-scenario"))
+    holds, under = air_superiority(th, initial_state(th, Draws(th, 7, 0, 250)))
+    red, ally, blue = (th.actor_index(a) for a in ("redland", "redally", "blueland"))
+    assert holds[:, red].all() and holds[:, ally].all() and not holds[:, blue].any()
+    assert under[:, blue].all() and not under[:, red].any() and not under[:, ally].any()
+
+
 def test_air_superiority_multiplies_combat_power():
     th, st = _theatre()
     th1, st1 = _theatre(**{"air-superiority-power": 1.0})

@@ -57,19 +57,24 @@ def air_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, engaged: np.n
 def air_runs(th: Theatre, geo: Geometry, st: State, gen: np.random.Generator, lo: int, hi: int,
              engaged: np.ndarray) -> None:
     """The air day of runs [lo, hi), drawing from ``gen``, their granule's generator."""
-    day, p = st.day, st.params
+    day = st.day
+    on = (day >= th.w_arrives, day >= th.d_arrives, day >= th.b_arrives, day >= th.g_arrives)
+    air_kernel(gen, lo, hi, *air_args(th, geo, st, on, engaged))
+
+
+def air_args(th: Theatre, geo: Geometry, st: State, on: tuple[np.ndarray, ...], engaged: np.ndarray) -> tuple:
+    """The air kernel's arguments after (gen, lo, hi); ``on`` marks the wings, drone units,
+    batteries and formations that have arrived (arrays of bools, in that order)."""
+    p = st.params
     L = st.losses
-    _air_kernel(gen, lo, hi, th.w_missions, th.w_owner, th.d_owner, th.b_owner, th.g_owner,
-                day >= th.w_arrives, day >= th.d_arrives, day >= th.b_arrives, day >= th.g_arrives,
-                st.ceasefire_day, st.aircraft, st.sortie_rate, st.w_commit, st.drones, st.d_sorties,
-                st.d_commit, st.air_commitment, st.fires_on, st.alive, st.missiles, st.missiles0, st.reload,
-                st.pe, st.pk, st.w_sead, st.d_sead, st.a2a, st.w_strike, st.d_strike, st.d_armour,
-                p["sead-suppression"], p["drone-exposure"], p["cas-armour-share"], geo.wing_reach_b,
-                geo.drone_reach_b, geo.wing_group, geo.group_owner, geo.group_reach, geo.drone_reach, geo.cover,
-                th.b_place,
-                st.pers, st.tanks, st.ifvs, st.art, st.loc, engaged, st.fired, st.downed,
-                L["air_defence_lost"], L["aircraft_lost"], L["uav_lost"], L["personnel_killed"],
-                L["tanks_lost"], L["ifvs_lost"], L["artillery_lost"])
+    return (th.w_missions, th.w_owner, th.d_owner, th.b_owner, th.g_owner, *on, st.ceasefire_day, st.aircraft,
+            st.sortie_rate, st.w_commit, st.drones, st.d_sorties, st.d_commit, st.air_commitment, st.fires_on,
+            st.alive, st.missiles, st.missiles0, st.reload, st.pe, st.pk, st.w_sead, st.d_sead, st.a2a,
+            st.w_strike, st.d_strike, st.d_armour, p["sead-suppression"], p["drone-exposure"],
+            p["cas-armour-share"], geo.wing_reach_b, geo.drone_reach_b, geo.wing_group, geo.group_owner,
+            geo.group_reach, geo.drone_reach, geo.cover, th.b_place, st.pers, st.tanks, st.ifvs, st.art, st.loc,
+            engaged, st.fired, st.downed, L["air_defence_lost"], L["aircraft_lost"], L["uav_lost"],
+            L["personnel_killed"], L["tanks_lost"], L["ifvs_lost"], L["artillery_lost"])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -105,7 +110,7 @@ def take_ground_losses(r, f, killed, tanks, ifvs, guns, pers, tank_arr, ifv_arr,
 
 
 @numba.njit(cache=True, nogil=True)
-def _air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, d_on, b_arrived, g_on,
+def air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, d_on, b_arrived, g_on,
                 ceasefire_day, aircraft, sortie_rate, w_commit, drones, d_rate, d_commit, air_commitment,
                 fo, alive, missiles, missiles0, reload, pe, pk, w_sead, d_sead, a2a, w_strike, d_strike, d_armour,
                 supp, exposure, armour_share, wing_reach_b, drone_reach_b, wing_group, group_owner, group_reach,

@@ -83,7 +83,7 @@ loss_shares = numba.njit(cache=True, nogil=True)(daily_loss_shares)
 """The same expression compiled, for one place of one run (the ground kernel and the calibration)."""
 
 
-def _power_args(th: Theatre, st: State) -> tuple:
+def power_args(th: Theatre, st: State) -> tuple:
     """What combat power and air superiority read, in the order of the kernels' arguments."""
     p = st.params
     return (st.day, st.pers, st.tanks, st.ifvs, st.art, st.quality, st.morale, st.g_commit, st.broken,
@@ -134,10 +134,9 @@ def _superiority(r, day, aircraft, sortie_rate, w_commit, w_owner, w_arrives, dr
             if fo[r, b, a]:
                 hostile += flying[b]
         holds[a] = own > 0 and hostile <= 0
-    for a in range(n_a):
+    for a in range(n_a):      # b holds superiority if its camp flies, even when b itself does not
         under[a] = False
-        for i in range(n_fly):
-            b = fliers[i]
+        for b in range(n_a):
             if fo[r, b, a] and holds[b]:
                 under[a] = True
 
@@ -170,7 +169,7 @@ def _posture_factor(posture, defend, hold):
 
 
 @numba.njit(cache=True, nogil=True)
-def _power_kernel(lo, hi, day, pers, tanks, ifvs, art, quality, morale, g_commit, broken, ground_commitment,
+def power_kernel(lo, hi, day, pers, tanks, ifvs, art, quality, morale, g_commit, broken, ground_commitment,
                   g_owner, g_arrives, tank_w, ifv_w, art_w, morale_w, broken_power, air_power,
                   aircraft, sortie_rate, w_commit, w_owner, w_arrives, drones, d_rate, d_commit, d_owner, d_arrives,
                   air_commitment, actor_camp, fo, power, holds_out, under_out):
@@ -193,7 +192,7 @@ def _power_and_superiority(th: Theatre, st: State) -> tuple[np.ndarray, np.ndarr
     power = np.zeros(st.pers.shape)
     holds = np.zeros((st.n, th.n_actors), dtype=np.bool_)
     under = np.zeros((st.n, th.n_actors), dtype=np.bool_)
-    _power_kernel(0, st.n, *_power_args(th, st), power, holds, under)
+    power_kernel(0, st.n, *power_args(th, st), power, holds, under)
     return power, holds, under
 
 
@@ -221,10 +220,29 @@ def plan_runs(th: Theatre, st: State, plan: Plan, lo: int, hi: int) -> None:
     """Today's attacks of runs [lo, hi), written into ``plan``."""
     holds = np.zeros((st.n, th.n_actors), dtype=np.bool_)
     under = np.zeros((st.n, th.n_actors), dtype=np.bool_)
-    _power_kernel(lo, hi, *_power_args(th, st), plan.power, holds, under)
-    _plan_kernel(lo, hi, plan.power, st.ceasefire_day, st.broken, *_defence_args(th, st), st.loc, st.control,
-                 st.fires_on, th.edge_dst, th.nbr_edge, th.place_value, st.params["attack-min-ratio"],
-                 plan.attacker, plan.defence, plan.attack, plan.target, plan.edge, plan.against, plan.engaged)
+    power_kernel(lo, hi, *power_args(th, st), plan.power, holds, under)
+    plan_kernel(lo, hi, *plan_args(th, st, plan))
+
+
+def plan_args(th: Theatre, st: State, plan: Plan) -> tuple:
+    """The plan kernel's arguments after (lo, hi)."""
+    return (plan.power, st.ceasefire_day, st.broken, *_defence_args(th, st), st.loc, st.control,
+            st.fires_on, th.edge_dst, th.nbr_edge, th.place_value, st.params["attack-min-ratio"],
+            plan.attacker, plan.defence, plan.attack, plan.target, plan.edge, plan.against, plan.engaged)
+
+
+@numba.njit(cache=True, nogil=True)
+def reset_plan(lo, hi, power, attacker, defence, attack, target, edge, against, engaged):
+    """Rows [lo, hi) of a plan back to :func:`new_plan`'s values, for the next day."""
+    for r in range(lo, hi):
+        power[r] = 0.0
+        attacker[r] = False
+        defence[r] = 0.0
+        attack[r] = 0.0
+        target[r] = -1
+        edge[r] = -1
+        against[r] = 0.0
+        engaged[r] = False
 
 
 def plan_attacks(th: Theatre, st: State) -> Plan:
@@ -235,7 +253,7 @@ def plan_attacks(th: Theatre, st: State) -> Plan:
 
 
 @numba.njit(cache=True, nogil=True)
-def _plan_kernel(lo, hi, power, ceasefire_day, broken, posture, defend, hold, by_terrain, place_terrain, loc,
+def plan_kernel(lo, hi, power, ceasefire_day, broken, posture, defend, hold, by_terrain, place_terrain, loc,
                  control, fo, edge_dst, nbr_edge, place_value, min_ratio,
                  attacker, defence, attack, target, edge, against, engaged):
     """Each place's attackers go for the neighbour with the best value x force ratio.
@@ -291,18 +309,23 @@ def ground_phase(th: Theatre, st: State, rng: Streams, plan: Plan) -> None:
 
 def ground_runs(th: Theatre, st: State, gen: np.random.Generator, lo: int, hi: int, plan: Plan) -> None:
     """The ground day of runs [lo, hi), drawing from ``gen``, their granule's generator."""
+    ground_kernel(gen, lo, hi, *ground_args(th, st, plan))
+
+
+def ground_args(th: Theatre, st: State, plan: Plan) -> tuple:
+    """The ground kernel's arguments after (gen, lo, hi); the first is the day."""
     p = st.params
     L = st.losses
     gain_rate = st.derived.get("gain_rate")
     if gain_rate is None:       # fixed for the block
         gain_rate = st.derived["gain_rate"] = p["advance-km-per-day"] / np.maximum(p["capture-ratio"] - 1, TINY)
-    args = (_power_args(th, st) + _defence_args(th, st)
+    args = (power_args(th, st) + _defence_args(th, st)
             + (st.loc, st.control, th.g_pulls_out, th.nbr, plan.target, plan.edge, plan.attacker, plan.against,
                p["pull-out-ratio"], p["attrition-rate"], p["helmbold-exponent"], p["max-daily-loss"],
                p["loss-dispersion"], p["advance-km-per-day"], gain_rate, st.progress, st.edge_len, th.edge_src,
                th.edge_dst, st.fired, st.pers0, st.breakpoint, p["air-superiority-breakpoint"],
                L["personnel_killed"], L["tanks_lost"], L["ifvs_lost"], L["artillery_lost"], st.ceasefire_day))
-    _ground_kernel(gen, lo, hi, *args)
+    return args
 
 
 @numba.njit(cache=True, nogil=True)
@@ -322,7 +345,7 @@ def _retreat_to(r, f, loc, control, actor_camp, camp_of_f, nbr, avoid):
 
 
 @numba.njit(cache=True, nogil=True)
-def _ground_kernel(gen, lo, hi, day, pers, tanks, ifvs, art, quality, morale, g_commit, broken, ground_commitment,
+def ground_kernel(gen, lo, hi, day, pers, tanks, ifvs, art, quality, morale, g_commit, broken, ground_commitment,
                    g_owner, g_arrives, tank_w, ifv_w, art_w, morale_w, broken_power, air_power,
                    aircraft, sortie_rate, w_commit, w_owner, w_arrives, drones, d_rate, d_commit, d_owner, d_arrives,
                    air_commitment, actor_camp, fo,

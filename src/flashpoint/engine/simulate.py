@@ -1,20 +1,31 @@
-"""Simulate one block of runs, day by day: strategy, air, ground, escalation, record."""
+"""Simulate one block of runs, day by day: strategy, then plan, air, ground, escalation and record
+in one compiled call per granule (all the days in one call when there is nothing to decide)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 
-from flashpoint.engine.air import air_runs
+from flashpoint.engine.air import air_args, air_kernel
 from flashpoint.engine.geometry import geometry
-from flashpoint.engine.ground import ground_runs, new_plan, plan_runs
+from flashpoint.engine.ground import (
+    ground_args,
+    ground_kernel,
+    new_plan,
+    plan_args,
+    plan_kernel,
+    power_args,
+    power_kernel,
+    reset_plan,
+)
 from flashpoint.engine.outcomes import FinalState, compile_outcomes
 from flashpoint.engine.rng import Streams
 from flashpoint.engine.state import LOSS_KINDS, State, initial_state
-from flashpoint.engine.strategy.decisions import Strategy, default_strategy
-from flashpoint.engine.strategy.escalation import init_ladder, ladder_rules, update_rungs
+from flashpoint.engine.strategy.decisions import Continue, Strategy, default_strategy
+from flashpoint.engine.strategy.escalation import init_ladder, ladder_rules, trigger_args, triggers_kernel
 from flashpoint.engine.theatre import Draws, Theatre
 from flashpoint.errors import FlashpointError
 
@@ -57,38 +68,50 @@ def start_block(th: Theatre, seed: int, start: int, stop: int, quantiles: dict[s
 
 def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
                    strategy: Strategy | None = None, trajectories: bool = False,
-                   quantiles: dict[str, np.ndarray] | None = None) -> BlockResult:
+                   quantiles: dict[str, np.ndarray] | None = None,
+                   on_day_end: Callable[[State], None] | None = None) -> BlockResult:
     """Runs [start, stop) of a job; ``quantiles`` fixes uncertain inputs by path (per-run levels in
-    (0, 1) for the whole job), as experimental designs for sensitivity analysis do."""
+    (0, 1) for the whole job), as experimental designs for sensitivity analysis do; ``on_day_end``
+    is shown the state at the end of every day (the days are then stepped one at a time, which
+    gives the same runs)."""
     geo = geometry(th)
     draws, st, strategy, parameters = start_block(th, seed, start, stop, quantiles, strategy)
     rng = Streams(seed, start, stop)
-    rules = ladder_rules(th)
-    n_c = len(th.camps)
+    ladder = ladder_rules(th)
+    n = st.n
 
-    held = np.zeros((st.n, days + 1, n_c), dtype=np.int16)
-    control_days = np.zeros((st.n, days + 1, th.n_places), dtype=np.int8) if trajectories else None
-    killed_days = np.zeros((st.n, days + 1, th.n_actors), dtype=np.float32) if trajectories else None
+    held = np.zeros((n, days + 1, len(th.camps)), dtype=np.int16)
+    # without trajectories, empty arrays of the same types (one compiled kernel serves both)
+    shape = (n, days + 1) if trajectories else (0, 0)
+    control_days = np.zeros(shape + (th.n_places if trajectories else 0,), dtype=np.int8)
+    killed_days = np.zeros(shape + (th.n_actors if trajectories else 0,), dtype=np.float32)
+    plan = new_plan(th, st)
+    holds, under = np.zeros((n, th.n_actors), dtype=np.bool_), np.zeros((n, th.n_actors), dtype=np.bool_)
+    arrives = (th.w_arrives, th.d_arrives, th.b_arrives, th.g_arrives)
+    on = tuple(np.zeros(len(x), dtype=np.bool_) for x in arrives)
+    record = (st.control, th.actor_camp, held, trajectories, control_days, killed_days,
+              st.losses["personnel_killed"])
+    record_day(0, n, 0, *record)
 
-    def record(day: int) -> None:
-        _count_held(st.control, th.actor_camp, held, day)
-        if trajectories:
-            control_days[:, day, :] = st.control
-            killed_days[:, day, :] = st.losses["personnel_killed"]
-
-    record(0)
-    for day in range(1, days + 1):
-        st.day = day
-        strategy.decide(th, st, rng)
-        # plan, air and ground granule by granule: a granule's state stays in the processor's cache
-        # through its day, and its generator draws the air phase's numbers, then the ground's
-        plan = new_plan(th, st)
+    def step(first: int, last: int) -> None:
+        """Days [first, last) of every granule (the arguments are taken after the day's decisions)."""
+        args = (arrives, on, power_args(th, st)[1:] + (plan.power, holds, under), plan_args(th, st, plan),
+                (plan.power, plan.attacker, plan.defence, plan.attack, plan.target, plan.edge, plan.against,
+                 plan.engaged), air_args(th, geo, st, on, plan.engaged), ground_args(th, st, plan)[1:],
+                trigger_args(ladder, st), record)
         for gen, lo, hi in rng.granules():
-            plan_runs(th, st, plan, lo, hi)
-            air_runs(th, geo, st, gen, lo, hi, plan.engaged)
-            ground_runs(th, st, gen, lo, hi, plan)
-        update_rungs(rules, st)
-        record(day)
+            _days_kernel(gen, lo, hi, first, last, *args)
+
+    if isinstance(strategy, Continue) and on_day_end is None:
+        step(1, days + 1)       # nothing to decide: each granule steps through all its days in one call
+    else:
+        for day in range(1, days + 1):
+            st.day = day
+            strategy.decide(th, st, rng)
+            step(day, day + 1)
+            if on_day_end is not None:
+                on_day_end(st)
+    st.day = days
 
     unknown = sorted(set(quantiles or {}) - draws.used)
     if unknown:
@@ -96,18 +119,43 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
                               "drawn per run (see the 'input:' columns of --save-trajectories)")
     final = final_state(th, st)
     outcomes = {oid: fn(final) for oid, fn in compile_outcomes(th).items()}
-    return BlockResult(start, stop, final, outcomes, held, control_days, killed_days, parameters,
+    return BlockResult(start, stop, final, outcomes, held, control_days if trajectories else None,
+                       killed_days if trajectories else None, parameters,
                        chosen=st.chosen, reached_day=st.reached_day, reached_by=st.reached_by,
                        ceasefire_control=st.ceasefire_control,
                        ceasefire_capability=st.ceasefire_capability)
 
 
 @numba.njit(cache=True, nogil=True)
-def _count_held(control, actor_camp, held, day):
-    """Places held by each camp in each run on ``day``."""
-    for r in range(control.shape[0]):
+def _days_kernel(gen, lo, hi, first, last, arrives, on, power, plan, plan_rows, air, ground, triggers, record):
+    """Days [first, last) of runs [lo, hi), one granule drawing from its generator ``gen``: each day
+    its plan, air war, ground war, escalation triggers and record, run after run in each phase (the
+    same kernels the phases run on their own; the tuples hold their arguments)."""
+    for day in range(first, last):
+        for k in range(len(arrives)):
+            for i in range(arrives[k].shape[0]):
+                on[k][i] = day >= arrives[k][i]
+        reset_plan(lo, hi, *plan_rows)
+        power_kernel(lo, hi, day, *power)
+        plan_kernel(lo, hi, *plan)
+        air_kernel(gen, lo, hi, *air)
+        ground_kernel(gen, lo, hi, day, *ground)
+        triggers_kernel(lo, hi, day, *triggers)
+        record_day(lo, hi, day, *record)
+
+
+@numba.njit(cache=True, nogil=True)
+def record_day(lo, hi, day, control, actor_camp, held, trajectories, control_days, killed_days, killed):
+    """Places held by each camp in runs [lo, hi) on ``day``, and with trajectories the holder of
+    every place and the personnel killed so far."""
+    for r in range(lo, hi):
         for p in range(control.shape[1]):
             held[r, day, actor_camp[control[r, p]]] += 1
+        if trajectories:
+            for p in range(control.shape[1]):
+                control_days[r, day, p] = control[r, p]
+            for a in range(killed.shape[1]):
+                killed_days[r, day, a] = killed[r, a]
 
 
 def final_state(th: Theatre, st: State) -> FinalState:

@@ -100,11 +100,14 @@ def update_rungs(ladder: Ladder, st: State) -> None:
     """Rungs whose declared trigger happened by the end of today."""
     if not ladder.rules:
         return
+    triggers_kernel(0, st.n, st.day, *trigger_args(ladder, st))
+
+
+def trigger_args(ladder: Ladder, st: State) -> tuple:
+    """The trigger kernel's arguments after (lo, hi, day)."""
     if st.reached_day is None:
         raise RuntimeError("init_ladder must run before rungs are reached")
-    index, by, on, aircraft, mutual = ladder.arrays
-    _triggers_kernel(st.fired, st.downed, index, by, on, aircraft, mutual, st.day, st.rung, st.reached_day,
-                     st.reached_by)
+    return (st.fired, st.downed, *ladder.arrays, st.rung, st.reached_day, st.reached_by)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -122,10 +125,10 @@ def _any_between(events, r, first, second):
 
 
 @numba.njit(cache=True, nogil=True)
-def _triggers_kernel(fired, downed, index, by, on, aircraft, mutual, day, rung, reached_day, reached_by):
-    """For each run and rule: has one of ``by`` fired on (downed an aircraft of) one of ``on``
-    (and, if ``mutual``, the other way round)? Then the run reaches the rule's rung today."""
-    for r in range(fired.shape[0]):
+def triggers_kernel(lo, hi, day, fired, downed, index, by, on, aircraft, mutual, rung, reached_day, reached_by):
+    """For each run of [lo, hi) and rule: has one of ``by`` fired on (downed an aircraft of) one of
+    ``on`` (and, if ``mutual``, the other way round)? Then the run reaches the rule's rung today."""
+    for r in range(lo, hi):
         for j in range(index.shape[0]):
             k = index[j]
             if reached_day[r, k] >= 0 and rung[r] >= k:
