@@ -92,7 +92,7 @@ def one_day(th: Theatre, runs: int = RUNS) -> tuple[State, State]:
     before = copy.deepcopy(st)
     st.day = 1
     plan = plan_attacks(th, st)
-    air_phase(th, geo, st, rng, plan.engaged)
+    air_phase(th, geo, st, rng, plan)
     return before, st
 
 

@@ -141,6 +141,26 @@ def test_air_superiority_multiplies_combat_power():
     assert with_air[:, blue_f] == pytest.approx(without[:, blue_f])
 
 
+@pytest.mark.parametrize("air_lost", [False, True])
+def test_the_ground_phase_recomputes_air_superiority_after_air_losses(air_lost):
+    """Red holds the air when the plan is made. If the day's air war then costs it its aircraft
+    (marked in the plan by the air phase), Blue is no longer under Red's air superiority and its
+    breakpoint is not lowered; without losses the plan's superiority stands."""
+    th, st = _theatre(red_posture="defend", **{"air-superiority-breakpoint": 1.5})
+    blue_f = th.ground.index("blue-1")
+    st.pers[:, blue_f] = st.pers0[:, blue_f] * (1 - 0.25)   # broken under Red's air (0.2), not without (0.3)
+    plan = plan_attacks(th, st)
+    assert plan.under[:, th.actor_index("blueland")].all()
+    if air_lost:
+        st.aircraft[:] = 0.0
+        plan.air_lost[:] = True
+    ground_phase(th, st, Streams(7, 0, 250), plan)
+    if air_lost:
+        assert not st.broken[:, blue_f].any()
+    else:
+        assert st.broken[:, blue_f].all()
+
+
 @pytest.mark.parametrize(("factor", "broken"), [(1.0, False), (1.5, True)])
 def test_air_superiority_lowers_the_breakpoint_of_the_side_under_it(factor, broken):
     th, st = _theatre(red_posture="defend", **{"air-superiority-breakpoint": factor})

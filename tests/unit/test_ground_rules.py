@@ -68,7 +68,7 @@ def play(th: Theatre, runs: int, days: int) -> State:
     for day in range(1, days + 1):
         st.day = day
         plan = plan_attacks(th, st)
-        air_phase(th, geo, st, rng, plan.engaged)
+        air_phase(th, geo, st, rng, plan)
         ground_phase(th, st, rng, plan)
     return st
 

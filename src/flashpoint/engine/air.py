@@ -28,6 +28,7 @@ Missiles fired are Poisson around the expected engagements; destroyed batteries 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
@@ -37,6 +38,9 @@ from flashpoint.engine.rng import Streams, poisson
 from flashpoint.engine.state import State
 from flashpoint.engine.theatre import MISSIONS, Theatre
 
+if TYPE_CHECKING:
+    from flashpoint.engine.ground import Plan
+
 CA, SEAD, CAS, INTERDICTION, STRIKE = (MISSIONS.index(m) for m in MISSIONS)
 ALMOST_ONE = 1 - 1e-9
 FEW = 8
@@ -44,27 +48,25 @@ FEW = 8
 split with two binomial draws (the same multinomial distribution, drawn more cheaply either way)."""
 
 
-def air_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, engaged: np.ndarray) -> None:
-    """One day of air operations; ``engaged`` (R, F) marks formations in ground combat today.
+def air_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan) -> None:
+    """One day of air operations against today's ``plan`` (its engaged formations; the runs that
+    lose aircraft or drones are marked in it).
 
     The whole day of a run happens in one compiled loop, random draws included: each granule of
     runs (see :mod:`.rng`) draws from its own generator, run after run, so a run's numbers do not
     depend on how the runs are split into blocks."""
-    for gen, lo, hi in rng.granules():
-        air_runs(th, geo, st, gen, lo, hi, engaged)
-
-
-def air_runs(th: Theatre, geo: Geometry, st: State, gen: np.random.Generator, lo: int, hi: int,
-             engaged: np.ndarray) -> None:
-    """The air day of runs [lo, hi), drawing from ``gen``, their granule's generator."""
     day = st.day
     on = (day >= th.w_arrives, day >= th.d_arrives, day >= th.b_arrives, day >= th.g_arrives)
-    air_kernel(gen, lo, hi, *air_args(th, geo, st, on, engaged))
+    args = air_args(th, geo, st, on, plan.engaged, plan.air_lost)
+    for gen, lo, hi in rng.granules():
+        air_kernel(gen, lo, hi, *args)
 
 
-def air_args(th: Theatre, geo: Geometry, st: State, on: tuple[np.ndarray, ...], engaged: np.ndarray) -> tuple:
+def air_args(th: Theatre, geo: Geometry, st: State, on: tuple[np.ndarray, ...], engaged: np.ndarray,
+             air_lost: np.ndarray) -> tuple:
     """The air kernel's arguments after (gen, lo, hi); ``on`` marks the wings, drone units,
-    batteries and formations that have arrived (arrays of bools, in that order)."""
+    batteries and formations that have arrived (arrays of bools, in that order); ``air_lost`` (R,)
+    is set for the runs that lose aircraft or drones."""
     p = st.params
     L = st.losses
     return (th.w_missions, th.w_owner, th.d_owner, th.b_owner, th.g_owner, *on, st.ceasefire_day, st.aircraft,
@@ -73,7 +75,7 @@ def air_args(th: Theatre, geo: Geometry, st: State, on: tuple[np.ndarray, ...], 
             st.w_strike, st.d_strike, st.d_armour, p["sead-suppression"], p["drone-exposure"],
             p["cas-armour-share"], geo.wing_reach_b, geo.drone_reach_b, geo.wing_group, geo.group_owner,
             geo.group_reach, geo.drone_reach, geo.cover, th.b_place, st.pers, st.tanks, st.ifvs, st.art, st.loc,
-            engaged, st.fired, st.downed, L["air_defence_lost"], L["aircraft_lost"], L["uav_lost"],
+            engaged, air_lost, st.fired, st.downed, L["air_defence_lost"], L["aircraft_lost"], L["uav_lost"],
             L["personnel_killed"], L["tanks_lost"], L["ifvs_lost"], L["artillery_lost"])
 
 
@@ -114,7 +116,7 @@ def air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, 
                 ceasefire_day, aircraft, sortie_rate, w_commit, drones, d_rate, d_commit, air_commitment,
                 fo, alive, missiles, missiles0, reload, pe, pk, w_sead, d_sead, a2a, w_strike, d_strike, d_armour,
                 supp, exposure, armour_share, wing_reach_b, drone_reach_b, wing_group, group_owner, group_reach,
-                drone_reach, cover, b_place, pers_all, tanks, ifvs, art, loc, engaged, fired, downed,
+                drone_reach, cover, b_place, pers_all, tanks, ifvs, art, loc, engaged, air_lost, fired, downed,
                 ad_lost_by, aircraft_lost_by, uav_lost_by, killed_by, tanks_by, ifvs_by, art_by):
     """The day of runs [lo, hi), run by run, drawing from the granule's generator ``gen``.
 
@@ -385,6 +387,8 @@ def air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, 
                 lost = min(float(gen.binomial(int(sorties[w]), min(max(p_loss, 0.0), 1.0))), aircraft[r, w])
                 aircraft[r, w] -= lost
                 aircraft_lost_by[r, w_owner[w]] += lost
+                if lost > 0:
+                    air_lost[r] = True
                 lost_by_actor[w_owner[w]] += lost
         for d in range(n_d):
             if d_sorties[d] > 0:
@@ -393,6 +397,8 @@ def air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, 
                 lost = min(float(gen.binomial(int(d_sorties[d]), min(max(p_loss, 0.0), 1.0))), drones[r, d])
                 drones[r, d] -= lost
                 uav_lost_by[r, d_owner[d]] += lost
+                if lost > 0:
+                    air_lost[r] = True
                 lost_by_actor[d_owner[d]] += lost
         for b in range(n_a):
             if lost_by_actor[b] > 0:

@@ -64,6 +64,9 @@ class Plan:
     edge: np.ndarray         # (R, P) the directed leg used, or -1
     against: np.ndarray      # (R, P) attack power arriving at each place
     engaged: np.ndarray      # (R, F) bool: formations fighting today
+    holds: np.ndarray        # (R, A) bool: air superiority when the plan was made (see air_superiority)
+    under: np.ndarray        # (R, A) bool
+    air_lost: np.ndarray     # (R,) bool: the day's air war cost the run aircraft or drones
 
 
 def daily_loss_shares(ratio: np.ndarray, rate: np.ndarray, exponent: np.ndarray,
@@ -210,17 +213,16 @@ def air_superiority(th: Theatre, st: State) -> tuple[np.ndarray, np.ndarray]:
 
 def new_plan(th: Theatre, st: State) -> Plan:
     """Empty arrays for today's plan of every run of the block (see :func:`plan_runs`)."""
-    n, n_p, n_f = st.n, th.n_places, len(th.ground)
+    n, n_p, n_f, n_a = st.n, th.n_places, len(th.ground), th.n_actors
     return Plan(np.zeros((n, n_f)), np.zeros((n, n_f), dtype=np.bool_), np.zeros((n, n_p)), np.zeros((n, n_p)),
                 np.full((n, n_p), -1, dtype=np.int64), np.full((n, n_p), -1, dtype=np.int64), np.zeros((n, n_p)),
-                np.zeros((n, n_f), dtype=np.bool_))
+                np.zeros((n, n_f), dtype=np.bool_), np.zeros((n, n_a), dtype=np.bool_),
+                np.zeros((n, n_a), dtype=np.bool_), np.zeros(n, dtype=np.bool_))
 
 
 def plan_runs(th: Theatre, st: State, plan: Plan, lo: int, hi: int) -> None:
     """Today's attacks of runs [lo, hi), written into ``plan``."""
-    holds = np.zeros((st.n, th.n_actors), dtype=np.bool_)
-    under = np.zeros((st.n, th.n_actors), dtype=np.bool_)
-    power_kernel(lo, hi, *power_args(th, st), plan.power, holds, under)
+    power_kernel(lo, hi, *power_args(th, st), plan.power, plan.holds, plan.under)
     plan_kernel(lo, hi, *plan_args(th, st, plan))
 
 
@@ -232,8 +234,9 @@ def plan_args(th: Theatre, st: State, plan: Plan) -> tuple:
 
 
 @numba.njit(cache=True, nogil=True)
-def reset_plan(lo, hi, power, attacker, defence, attack, target, edge, against, engaged):
-    """Rows [lo, hi) of a plan back to :func:`new_plan`'s values, for the next day."""
+def reset_plan(lo, hi, power, attacker, defence, attack, target, edge, against, engaged, air_lost):
+    """Rows [lo, hi) of a plan back to :func:`new_plan`'s values, for the next day (air
+    superiority is written whole by the power kernel)."""
     for r in range(lo, hi):
         power[r] = 0.0
         attacker[r] = False
@@ -243,6 +246,7 @@ def reset_plan(lo, hi, power, attacker, defence, attack, target, edge, against, 
         edge[r] = -1
         against[r] = 0.0
         engaged[r] = False
+        air_lost[r] = False
 
 
 def plan_attacks(th: Theatre, st: State) -> Plan:
@@ -313,13 +317,15 @@ def ground_runs(th: Theatre, st: State, gen: np.random.Generator, lo: int, hi: i
 
 
 def ground_args(th: Theatre, st: State, plan: Plan) -> tuple:
-    """The ground kernel's arguments after (gen, lo, hi); the first is the day."""
+    """The ground kernel's arguments after (gen, lo, hi); the first is the day. The plan's air
+    superiority is taken as today's unless the air phase recorded losses (``plan.air_lost``)."""
     p = st.params
     L = st.losses
     gain_rate = st.derived.get("gain_rate")
     if gain_rate is None:       # fixed for the block
         gain_rate = st.derived["gain_rate"] = p["advance-km-per-day"] / np.maximum(p["capture-ratio"] - 1, TINY)
     args = (power_args(th, st) + _defence_args(th, st)
+            + (plan.holds, plan.under, plan.air_lost)
             + (st.loc, st.control, th.g_pulls_out, th.nbr, plan.target, plan.edge, plan.attacker, plan.against,
                p["pull-out-ratio"], p["attrition-rate"], p["helmbold-exponent"], p["max-daily-loss"],
                p["loss-dispersion"], p["advance-km-per-day"], gain_rate, st.progress, st.edge_len, th.edge_src,
@@ -349,7 +355,7 @@ def ground_kernel(gen, lo, hi, day, pers, tanks, ifvs, art, quality, morale, g_c
                    g_owner, g_arrives, tank_w, ifv_w, art_w, morale_w, broken_power, air_power,
                    aircraft, sortie_rate, w_commit, w_owner, w_arrives, drones, d_rate, d_commit, d_owner, d_arrives,
                    air_commitment, actor_camp, fo,
-                   posture, defend, hold, by_terrain, place_terrain,
+                   posture, defend, hold, by_terrain, place_terrain, plan_holds, plan_under, air_lost,
                    loc, control, pulls_out, nbr, target, edge, attacker, plan_against,
                    pull_out_ratio, rate, exponent, cap, dispersion, advance, gain_rate, progress, edge_len,
                    edge_src, edge_dst, fired, pers0, breakpoint, air_breakpoint,
@@ -378,9 +384,14 @@ def ground_kernel(gen, lo, hi, day, pers, tanks, ifvs, art, quality, morale, g_c
     holder = np.zeros(n_p, dtype=np.int64)
     captured_from = np.zeros(n_p, dtype=np.int64)
     for r in range(lo, hi):
-        # the plan was made before the air strikes: power and defence after them
-        _superiority(r, day, aircraft, sortie_rate, w_commit, w_owner, w_arrives, drones, d_rate, d_commit,
-                     d_owner, d_arrives, air_commitment, actor_camp, fo, flying, fliers, holds, under)
+        # the plan was made before the air strikes: power and defence after them (air
+        # superiority changes only if aircraft or drones were lost)
+        if air_lost[r]:
+            _superiority(r, day, aircraft, sortie_rate, w_commit, w_owner, w_arrives, drones, d_rate, d_commit,
+                         d_owner, d_arrives, air_commitment, actor_camp, fo, flying, fliers, holds, under)
+        else:
+            holds[:] = plan_holds[r]
+            under[:] = plan_under[r]
         _power_run(r, day, pers, tanks, ifvs, art, quality, morale, g_commit, broken, ground_commitment, g_owner,
                    g_arrives, tank_w, ifv_w, art_w, morale_w, broken_power, air_power, holds, power)
 

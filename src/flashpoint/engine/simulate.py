@@ -86,7 +86,6 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
     control_days = np.zeros(shape + (th.n_places if trajectories else 0,), dtype=np.int8)
     killed_days = np.zeros(shape + (th.n_actors if trajectories else 0,), dtype=np.float32)
     plan = new_plan(th, st)
-    holds, under = np.zeros((n, th.n_actors), dtype=np.bool_), np.zeros((n, th.n_actors), dtype=np.bool_)
     arrives = (th.w_arrives, th.d_arrives, th.b_arrives, th.g_arrives)
     on = tuple(np.zeros(len(x), dtype=np.bool_) for x in arrives)
     record = (st.control, th.actor_camp, held, trajectories, control_days, killed_days,
@@ -95,9 +94,10 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
 
     def step(first: int, last: int) -> None:
         """Days [first, last) of every granule (the arguments are taken after the day's decisions)."""
-        args = (arrives, on, power_args(th, st)[1:] + (plan.power, holds, under), plan_args(th, st, plan),
-                (plan.power, plan.attacker, plan.defence, plan.attack, plan.target, plan.edge, plan.against,
-                 plan.engaged), air_args(th, geo, st, on, plan.engaged), ground_args(th, st, plan)[1:],
+        plan_rows = (plan.power, plan.attacker, plan.defence, plan.attack, plan.target, plan.edge, plan.against,
+                     plan.engaged, plan.air_lost)
+        args = (arrives, on, power_args(th, st)[1:] + (plan.power, plan.holds, plan.under), plan_args(th, st, plan),
+                plan_rows, air_args(th, geo, st, on, plan.engaged, plan.air_lost), ground_args(th, st, plan)[1:],
                 trigger_args(ladder, st), record)
         for gen, lo, hi in rng.granules():
             _days_kernel(gen, lo, hi, first, last, *args)
