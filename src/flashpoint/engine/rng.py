@@ -61,13 +61,14 @@ def philox4x32(c0, c1, c2, c3, k0, k1):
 
 @numba.njit(cache=True, nogil=True)
 def _keyed_uniforms(k0, k1, h0, h1, start, out):
-    n = out.shape[0]
-    for i in range(n):
-        run = np.uint64(start + i)
-        x0, x1, _, _ = philox4x32(run & _LOW32, run >> _S32, h0, h1, k0, k1)
-        # 27 + 26 bits make a 53-bit integer j; (j + 1/2) / 2^53 lies strictly inside (0, 1)
-        j = (x0 >> np.uint64(5)) * np.uint64(67108864) + (x1 >> np.uint64(6))
-        out[i] = (float(j) + 0.5) / 9007199254740992.0
+    """out[s, i]: the uniform number of run start + i in stream s (name hash h0[s], h1[s])."""
+    for s in range(out.shape[0]):
+        for i in range(out.shape[1]):
+            run = np.uint64(start + i)
+            x0, x1, _, _ = philox4x32(run & _LOW32, run >> _S32, h0[s], h1[s], k0, k1)
+            # 27 + 26 bits make a 53-bit integer j; (j + 1/2) / 2^53 lies strictly inside (0, 1)
+            j = (x0 >> np.uint64(5)) * np.uint64(67108864) + (x1 >> np.uint64(6))
+            out[s, i] = (float(j) + 0.5) / 9007199254740992.0
     return out
 
 
@@ -87,8 +88,14 @@ def keyed_uniforms(key: tuple[int, int], name: str, start: int, stop: int) -> np
     Run i's number is Philox4x32-10 of counter (i, hash of the name) under the job's key, so it
     is the same whatever the block, and the same in every variant of a scenario that has a stream
     of that name (common random numbers for comparisons)."""
-    h = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
-    return _keyed_uniforms(key[0], key[1], h & 0xFFFFFFFF, h >> 32, start, np.empty(stop - start))
+    return keyed_uniforms_many(key, [name], start, stop)[0]
+
+
+def keyed_uniforms_many(key: tuple[int, int], names: list[str], start: int, stop: int) -> np.ndarray:
+    """(len(names), stop - start): :func:`keyed_uniforms` of each name, made in one call."""
+    h = np.array([int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
+                  for name in names], dtype=np.uint64).reshape(len(names))
+    return _keyed_uniforms(key[0], key[1], h & _LOW32, h >> _S32, start, np.empty((len(names), stop - start)))
 
 
 SMALL_MEAN = 30.0

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from flashpoint.engine.rng import keyed_uniforms, stream_key
+from flashpoint.engine.rng import keyed_uniforms, keyed_uniforms_many, stream_key
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.distributions import is_uncertain
 from flashpoint.scenario.schema import Parameter, Scenario
@@ -247,6 +247,18 @@ class Draws:
         self.quantiles = quantiles or {}
         self.used: set[str] = set()
         self._drawn: dict[str, np.ndarray] = {}
+        self._row: dict[str, int] | None = None      # the theatre's uncertain paths, drawn at once
+        self._uniforms = np.empty((0, 0))
+
+    def uniforms(self, path: str) -> np.ndarray:
+        """The keyed uniform numbers of ``path`` (see :func:`.rng.keyed_uniforms`); those of every
+        uncertain value of the theatre are made together on first use."""
+        if self._row is None:
+            paths = list(self.theatre.uncertain)
+            self._row = {p: i for i, p in enumerate(paths)}
+            self._uniforms = keyed_uniforms_many(self.key, paths, self.start, self.stop)
+        i = self._row.get(path)
+        return self._uniforms[i] if i is not None else keyed_uniforms(self.key, path, self.start, self.stop)
 
     def value(self, path: str, q: Any) -> np.ndarray:
         """The per-run values of the number at ``path``: drawn, or, for a path given in
@@ -258,7 +270,7 @@ class Draws:
                 self.used.add(path)
                 u = np.clip(np.asarray(self.quantiles[path], dtype=float)[self.start:self.stop], 1e-12, 1 - 1e-12)
             else:
-                u = keyed_uniforms(self.key, path, self.start, self.stop)
+                u = self.uniforms(path)
             # kept writeable: the compiled kernels see read-only arrays as another type to compile for
             self._drawn[path] = np.asarray(q.ppf(u), dtype=float)
             return self._drawn[path]
