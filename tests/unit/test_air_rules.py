@@ -265,6 +265,45 @@ def test_strike_sorties_go_to_the_enemy_formations_each_wing_reaches(build):
         assert abs(killed[:, f].mean() - mean) <= 4 * math.sqrt(mean / RUNS), (f, killed[:, f].mean(), mean)
 
 
+def test_wings_of_one_group_keep_their_own_kills_and_share_the_losses_per_sortie(build):
+    """Two Red wings of one group (same owner and reach), 20 strike sorties each, killing 2 and 1
+    men per sortie. Each sends half its sorties to B and half to Far, as the pool does. Killed: at
+    Far 10 x 2 + 10 x 1 = 30; at B the same times 0.8 (the battery downs a sortie before it strikes
+    with probability 0.2), 24. Each wing loses its sorties over B at 0.2: Binomial(20, 0.1)."""
+    def change(d):
+        d["forces"]["ground"]["blue-far"] = {"name": "Blue at Far", "owner": "blueland", "place": "far",
+                                             "personnel": 1000, **SRC}
+        d["forces"]["air"] = {"red-heavy": wing(aircraft=20, missions={"strike": 1.0}, strike_kills=2.0),
+                              "red-light": wing(aircraft=20, missions={"interdiction": 1.0}, strike_kills=1.0)}
+
+    th = build(change)
+    assert len(set(geometry(th).wing_group)) == 1
+    before, after = one_day(th)
+    killed = before.pers - after.pers
+    for f, mean in ((th.ground.index("blue-far"), 30.0), (th.ground.index("blue-inf"), 24.0)):
+        assert abs(killed[:, f].mean() - mean) <= 4 * math.sqrt(mean / RUNS), (f, killed[:, f].mean(), mean)
+    for w in range(2):
+        assert_binomial_mean((before.aircraft - after.aircraft)[:, w], 20, 0.1)
+
+
+def test_the_air_phase_marks_the_runs_that_lost_aircraft_or_drones(build):
+    def change(d):
+        d["forces"]["air"]["red-strike"]["aircraft"] = 3
+        d["forces"]["drones"] = {"red-uav": drones(count=3, strike_kills=0.0)}
+        d["forces"]["air_defence"]["blue-sam"]["kill_prob"] = 0.1
+
+    th = build(change)
+    geo, rng = geometry(th), Streams(SEED, 0, RUNS)
+    st = initial_state(th, Draws(th, SEED, 0, RUNS))
+    st.day = 1
+    aircraft, uavs = st.aircraft.copy(), st.drones.copy()
+    plan = plan_attacks(th, st)
+    air_phase(th, geo, st, rng, plan)
+    lost = (aircraft - st.aircraft).sum(axis=1) + (uavs - st.drones).sum(axis=1)
+    assert 0 < (lost > 0).mean() < 1 and ((uavs - st.drones).sum(axis=1) > 0).any()
+    np.testing.assert_array_equal(plan.air_lost, lost > 0)
+
+
 # ------------------------------------------------------------------ who downed whom
 def test_a_battery_that_cannot_kill_is_not_credited_with_kills(build):
     def change(d):

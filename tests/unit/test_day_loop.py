@@ -31,10 +31,8 @@ def theatre():
     return compile_theatre(s.model_copy(update={"decisions": {}}))
 
 
-def phase_by_phase(th, recompute_superiority: bool = False):
-    """The day as the phases' own functions play it, over the whole block; with
-    ``recompute_superiority`` the ground phase recomputes air superiority in every run instead of
-    taking the plan's where no aircraft or drone was lost."""
+def phase_by_phase(th):
+    """The day as the phases' own functions play it, over the whole block."""
     _, st, _, _ = start_block(th, SEED, 0, RUNS)
     geo, rng, ladder = geometry(th), Streams(SEED, 0, RUNS), ladder_rules(th)
     held = np.zeros((RUNS, DAYS + 1, len(th.camps)), dtype=np.int16)
@@ -44,8 +42,6 @@ def phase_by_phase(th, recompute_superiority: bool = False):
         st.day = day
         plan = plan_attacks(th, st)
         air_phase(th, geo, st, rng, plan)
-        if recompute_superiority:
-            plan.air_lost[:] = True
         ground_phase(th, st, rng, plan)
         update_rungs(ladder, st)
         record_day(0, RUNS, day, st.control, th.actor_camp, held, False, none8, none32,
@@ -85,11 +81,3 @@ def test_trajectories_do_not_change_the_runs():
     np.testing.assert_array_equal(a.final.control, b.final.control)
     np.testing.assert_array_equal(a.control_days[:, -1], a.final.control)
 
-
-def test_the_plans_air_superiority_is_reused_only_where_it_cannot_have_changed():
-    th = theatre()
-    st, held = phase_by_phase(th)
-    st2, held2 = phase_by_phase(th, recompute_superiority=True)
-    np.testing.assert_array_equal(held, held2)
-    np.testing.assert_array_equal(st.broken, st2.broken)
-    np.testing.assert_array_equal(st.pers, st2.pers)

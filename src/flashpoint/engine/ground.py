@@ -212,7 +212,8 @@ def air_superiority(th: Theatre, st: State) -> tuple[np.ndarray, np.ndarray]:
 
 
 def new_plan(th: Theatre, st: State) -> Plan:
-    """Empty arrays for today's plan of every run of the block (see :func:`plan_runs`)."""
+    """Empty arrays for a day's plan of every run of the block (filled by :func:`plan_runs`; the
+    day loop reuses one, reset every day by :func:`reset_plan`)."""
     n, n_p, n_f, n_a = st.n, th.n_places, len(th.ground), th.n_actors
     return Plan(np.zeros((n, n_f)), np.zeros((n, n_f), dtype=np.bool_), np.zeros((n, n_p)), np.zeros((n, n_p)),
                 np.full((n, n_p), -1, dtype=np.int64), np.full((n, n_p), -1, dtype=np.int64), np.zeros((n, n_p)),

@@ -1,10 +1,14 @@
 """Random streams that make results independent of how runs are split into blocks.
 
 Runs are cut into fixed *granules* of ``GRANULE`` consecutive runs; granule ``g`` draws all its
-random numbers from its own generator, seeded by child ``g`` of ``SeedSequence(seed)``. A block is
-a whole number of granules, and every draw is made granule by granule in the same order, so run
-``i`` sees the same random numbers whatever the block size, the number of worker processes, or
-the machine (NumPy's PCG64 and its distribution algorithms are fixed for a given NumPy version).
+daily random numbers from its own generator, seeded by child ``g`` of ``SeedSequence(seed)``. A
+block is a whole number of granules, and every draw is made granule by granule in the same order,
+so run ``i`` sees the same random numbers whatever the block size, the number of worker processes,
+or the machine (NumPy's PCG64 and its distribution algorithms are fixed for a given NumPy version).
+
+The values drawn once per run (a scenario's uncertain inputs) come from *keyed streams* instead:
+run i's number for the value at a path is Philox4x32-10 of (i, hash of the path) under a key made
+from the seed (:func:`keyed_uniforms`), so variants of a scenario share them path by path.
 """
 
 from __future__ import annotations
@@ -66,19 +70,21 @@ def _keyed_uniforms(k0, k1, h0, h1, start, out):
         for i in range(out.shape[1]):
             run = np.uint64(start + i)
             x0, x1, _, _ = philox4x32(run & _LOW32, run >> _S32, h0[s], h1[s], k0, k1)
-            # 27 + 26 bits make a 53-bit integer j; (j + 1/2) / 2^53 lies strictly inside (0, 1)
-            j = (x0 >> np.uint64(5)) * np.uint64(67108864) + (x1 >> np.uint64(6))
-            out[s, i] = (float(j) + 0.5) / 9007199254740992.0
+            # 26 + 26 bits make a 52-bit integer j; j + 1/2 is exact in a double below 2^52, so
+            # (j + 1/2) / 2^52 lies in [2^-53, 1 - 2^-53], strictly inside (0, 1)
+            j = (x0 >> np.uint64(6)) * np.uint64(67108864) + (x1 >> np.uint64(6))
+            out[s, i] = (float(j) + 0.5) / 4503599627370496.0
     return out
 
 
-KEYED_STREAMS = 1_000_003
-"""Spawn key that sets the keyed streams' key apart from the granules' generators."""
+KEYED_STREAMS = (1_000_003, 0)
+"""Spawn key of the keyed streams' key: two words, so no granule's generator (child g of
+``SeedSequence(seed)``, spawn key ``(g,)``) starts from the same state."""
 
 
 def stream_key(seed: int) -> tuple[int, int]:
     """The 64-bit Philox key of a job's keyed streams, from its seed (two 32-bit words)."""
-    k0, k1 = np.random.SeedSequence(seed, spawn_key=(KEYED_STREAMS,)).generate_state(2, np.uint32)
+    k0, k1 = np.random.SeedSequence(seed, spawn_key=KEYED_STREAMS).generate_state(2, np.uint32)
     return int(k0), int(k1)
 
 
