@@ -153,6 +153,10 @@ def air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, 
     flown = np.zeros(n_a)
     hazard = np.zeros(n_a)
     lethal = np.zeros((n_a, n_a))
+    tgt = np.zeros((n_b, n_a), dtype=np.int64)
+    n_tgt = np.zeros(n_b, dtype=np.int64)
+    cov = np.zeros((n_b, n_f), dtype=np.int64)
+    n_cov = np.zeros(n_b, dtype=np.int64)
     g_deep = np.zeros(n_g)
     g_cas = np.zeros(n_g)
     g_deep_k = np.zeros(n_g)
@@ -233,15 +237,26 @@ def air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, 
             log_surv[a, :] = 0.0
             log_surv_d[a, :] = 0.0
             over[a, :] = 0.0
+        # (each ready battery's targets: the flying actors it fires on, and the formations it covers)
         for b in range(n_b):
+            n_tgt[b] = 0
+            n_cov[b] = 0
             if not ready[b]:
                 continue
+            for a in fliers:
+                if fo[r, b_owner[b], a]:
+                    tgt[b, n_tgt[b]] = a
+                    n_tgt[b] += 1
             for f in range(n_f):
                 if cover[b, loc[r, f]]:
-                    for a in fliers:
-                        if fo[r, b_owner[b], a]:
-                            log_surv[a, f] += shot[b]
-                            log_surv_d[a, f] += shot_d[b]
+                    cov[b, n_cov[b]] = f
+                    n_cov[b] += 1
+            for j in range(n_cov[b]):
+                f = cov[b, j]
+                for i in range(n_tgt[b]):
+                    a = tgt[b, i]
+                    log_surv[a, f] += shot[b]
+                    log_surv_d[a, f] += shot_d[b]
 
         # ground attack: CAS on formations fighting today, strike and interdiction on any in reach.
         # Wings of one owner with the same reach pick the same targets in the same proportions, so
@@ -334,13 +349,11 @@ def air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, 
             shots = 0.0
             if ready[b]:
                 engagements = 0.0
-                for a in fliers:
-                    if not fo[r, b_owner[b], a]:
-                        continue
+                for i in range(n_tgt[b]):
+                    a = tgt[b, i]
                     on_a = 0.0
-                    for f in range(n_f):
-                        if cover[b, loc[r, f]]:
-                            on_a += over[a, f]
+                    for j in range(n_cov[b]):
+                        on_a += over[a, cov[b, j]]
                     on_a += sead_over[b, a]
                     if on_a > 0:
                         if on_a * e_eff[b] > 0:

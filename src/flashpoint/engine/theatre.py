@@ -281,7 +281,8 @@ class Draws:
 
     def table(self, kind: str, ids: list[str], entries: dict, attr: str) -> np.ndarray:
         """(runs, len(ids)) draws of one attribute of a table of forces."""
-        if not ids:
-            return np.zeros((self.n, 0))
-        return np.stack([self.value(f"forces.{kind}.{i}.{attr}", getattr(entries[i], attr))
-                         for i in ids], axis=1)
+        out = np.empty((self.n, len(ids)))
+        for j, i in enumerate(ids):
+            q = getattr(entries[i], attr)
+            out[:, j] = self.value(f"forces.{kind}.{i}.{attr}", q) if is_uncertain(q) else float(q)
+        return out
