@@ -6,10 +6,11 @@ Every command validates its input once, here at the edge; a bad input prints one
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 import typer
@@ -65,13 +66,16 @@ def user_errors(func: Callable) -> Callable:
     return wrapper
 
 
-def progress_bar(total: int | None, quiet: bool):
-    """A Rich progress bar on standard error and the callback that advances it, ``tick(n, total=None)``
-    (the total may be set late, by the first report); ``(None, None)`` when ``quiet``."""
+@contextlib.contextmanager
+def progress_bar(total: int | None, quiet: bool) -> Iterator[Callable[..., None] | None]:
+    """A Rich progress bar on standard error, shown while the ``with`` block runs; yields the
+    callback that advances it, ``tick(n, total=None)`` (the total may be set late, by the first
+    report), or None when ``quiet``."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     if quiet:
-        return None, None
+        yield None
+        return
     # redrawn by each report rather than by a refresh thread: worker processes are forked from this
     # one (engine/runner.py), and a fork must not copy a thread that may be holding the console
     bar = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -84,7 +88,11 @@ def progress_bar(total: int | None, quiet: bool):
         bar.advance(task, n)
         bar.refresh()
 
-    return bar, tick
+    bar.start()
+    try:
+        yield tick
+    finally:
+        bar.stop()
 
 
 def _load(scenario: str, interventions: list[str] | None) -> Scenario:

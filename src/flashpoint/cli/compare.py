@@ -79,16 +79,10 @@ def compare_command(
         check_spec(v, RunSpec(runs=runs, days=v.meta.horizon_days if days is None else days, seed=seed,
                               block_size=block_size, workers=workers, overrides=overrides))
     check_out_file(out)
-    bar, tick = progress_bar(2 * runs, quiet=as_json)
     t0 = time.perf_counter()
-    if bar:
-        bar.start()
-    try:
+    with progress_bar(2 * runs, quiet=as_json) as tick:
         comparison = compare_runs(base, variant, runs=runs, seed=seed, days=days, workers=workers,
                                   block_size=block_size, set=overrides, progress=tick)
-    finally:
-        if bar:
-            bar.stop()
     seconds = time.perf_counter() - t0
     doc = comparison.to_json()
     if out is not None:
@@ -123,15 +117,9 @@ def claims_command(
     n_days = s.meta.horizon_days if days is None else days
     check_spec(s, RunSpec(runs=runs, days=n_days, seed=seed, workers=workers))
     check_out_file(out)
-    bar, tick = progress_bar(runs * len(claim_variants(s)), quiet=as_json)
     t0 = time.perf_counter()
-    if bar:
-        bar.start()
-    try:
+    with progress_bar(runs * len(claim_variants(s)), quiet=as_json) as tick:
         results = evaluate_claims(s, runs=runs, seed=seed, days=n_days, workers=workers, progress=tick)
-    finally:
-        if bar:
-            bar.stop()
     seconds = time.perf_counter() - t0
     doc = claims_json(s, results, runs, seed, n_days)
     if out is not None:

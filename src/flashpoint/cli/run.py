@@ -66,15 +66,9 @@ def run_command(
                    block_size=block_size, workers=workers, overrides=overrides)
     check_spec(s, spec)
     check_writable(out)
-    bar, tick = progress_bar(runs, quiet=as_json)
-    if bar:
-        bar.start()
-    try:
+    with progress_bar(runs, quiet=as_json) as tick:
         results = run_api(s, runs=spec.runs, seed=seed, days=spec.days, block_size=block_size,
                           workers=workers, set=overrides, trajectories=save_trajectories, progress=tick)
-    finally:
-        if bar:
-            bar.stop()
     folder = write_run_dir(results, out, s.to_toml(), ["flashpoint", *sys.argv[1:]])
     if as_json:
         print(json.dumps(results.summary(), indent=2))

@@ -54,15 +54,9 @@ def sensitivity_command(
     from flashpoint.analysis.sensitivity import sensitivity
 
     s = _load(scenario, with_)
-    bar, tick = progress_bar(None, quiet=as_json)
-    if bar:
-        bar.start()
-    try:
+    with progress_bar(None, quiet=as_json) as tick:
         result = sensitivity(s, outcome, method=method, base_samples=samples, seed=seed, days=days,
                              workers=workers, inputs=input_, replicates=replicates, progress=tick)
-    finally:
-        if bar:
-            bar.stop()
     if as_json:
         print(json.dumps(result.to_json(), indent=2))
         return
@@ -131,14 +125,8 @@ def discover_command(
         raise FlashpointError(f"--boxes {boxes}, --max-dims {max_dims}: each must be at least 1")
     check_spec(s, RunSpec(runs=runs, days=s.meta.horizon_days if days is None else days, seed=seed,
                           workers=workers))
-    bar, tick = progress_bar(runs, quiet=as_json)
-    if bar:
-        bar.start()
-    try:
+    with progress_bar(runs, quiet=as_json) as tick:
         results = run_api(s, runs=runs, seed=seed, days=days, workers=workers, keep_runs=True, progress=tick)
-    finally:
-        if bar:
-            bar.stop()
     frame = results.per_run()
     outcome_column(frame, outcome)
     found = discover(frame, outcome, max_boxes=boxes, max_dims=max_dims,
