@@ -11,19 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tomli_w
-from typer.testing import CliRunner
 
 from flashpoint.analysis.backtest import BACKTESTS, Event, backtest, check_events, crps, event_days
-from flashpoint.cli import app
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario import load
 from flashpoint.scenario.loader import builtin_path
 
 SCENARIO = "idlib-2019-offensive"
-
-
-def invoke(*args: str):
-    return CliRunner(env={"NO_COLOR": "1", "COLUMNS": "200"}).invoke(app, [str(a) for a in args])
 
 
 def test_crps_against_its_definition():
@@ -71,7 +65,7 @@ def test_an_event_naming_a_missing_place_is_refused():
         check_events(s, (uncited,), "scen.toml")
 
 
-def test_a_scenario_without_an_event_place_exits_2(tmp_path):
+def test_a_scenario_without_an_event_place_exits_2(cli, tmp_path):
     data = tomllib.loads(builtin_path(SCENARIO).read_text(encoding="utf-8"))
     del data["places"]["kafr-nabl"], data["control"]["kafr-nabl"], data["routes"]["kafr-nabl-khan-shaykhun"]
     data["routes"]["zawiya"]["places"].remove("kafr-nabl")
@@ -81,13 +75,13 @@ def test_a_scenario_without_an_event_place_exits_2(tmp_path):
     path = tmp_path / "no-kafr-nabl.toml"
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
     load(str(path))                                            # a valid scenario otherwise
-    result = invoke("backtest", path, "--runs", "50")
+    result = cli("backtest", path, "--runs", "50")
     assert result.exit_code == 2
     assert f"{path}: field places.kafr-nabl is missing; backtest event kafr-nabl" in result.output
 
 
-def test_a_scenario_without_a_backtest_is_refused():
-    result = invoke("backtest", "idlib-2020", "--runs", "50")
+def test_a_scenario_without_a_backtest_is_refused(cli):
+    result = cli("backtest", "idlib-2020", "--runs", "50")
     assert result.exit_code == 2 and "has no backtest" in result.output
 
 
@@ -114,19 +108,19 @@ def test_backtest_is_deterministic_given_the_seed(small_run):
     assert backtest(SCENARIO, runs=60, seed=3) == small_run
 
 
-def test_backtest_json_output():
-    result = invoke("backtest", SCENARIO, "--runs", "40", "--json")
+def test_backtest_json_output(cli):
+    result = cli("backtest", SCENARIO, "--runs", "40", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert {"events", "coverage", "crps"} <= set(doc)
     for e in doc["events"]:
         assert {"id", "place", "observed_day", "q05", "q50", "q95", "inside"} <= set(e)
-    result = invoke("backtest", SCENARIO, "--runs", "40")
+    result = cli("backtest", SCENARIO, "--runs", "40")
     assert result.exit_code == 0 and "coverage of the 90% intervals" in result.output
 
 
-def test_too_few_runs_are_refused():
-    result = invoke("backtest", SCENARIO, "--runs", "5")
+def test_too_few_runs_are_refused(cli):
+    result = cli("backtest", SCENARIO, "--runs", "5")
     assert result.exit_code == 2 and "--runs 5" in result.output
 
 

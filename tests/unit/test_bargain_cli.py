@@ -7,20 +7,8 @@ import json
 import re
 
 import pytest
-from typer.testing import CliRunner
 
-from flashpoint.cli import app
 from flashpoint.engine.strategy.bargaining import example_path
-
-
-@pytest.fixture
-def cli():
-    runner = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "200"})
-
-    def invoke(*args: str):
-        return runner.invoke(app, [str(a) for a in args])
-
-    return invoke
 
 
 def _reference_lines(name: str) -> list[str]:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import typer.main
-from typer.testing import CliRunner
 
 from flashpoint.cli import app
 from flashpoint.errors import FlashpointError
@@ -16,16 +15,6 @@ from flashpoint.scenario import builtin_names, load, load_file
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 TEXT = FIXTURE.read_text(encoding="utf-8")
 COMMANDS = typer.main.get_command(app).commands
-
-
-@pytest.fixture
-def cli():
-    runner = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "200"})
-
-    def invoke(*args: str):
-        return runner.invoke(app, list(args))
-
-    return invoke
 
 
 def load_error(target: str | Path) -> str:

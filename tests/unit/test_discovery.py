@@ -9,10 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from flashpoint.analysis.discovery import Box, discover, prim
-from flashpoint.cli import app
 from flashpoint.errors import FlashpointError
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
@@ -133,12 +131,6 @@ def test_bad_inputs_are_clear_errors():
         discover(rare, "hit")
     with pytest.raises(FlashpointError, match="input nope: not an uncertain input"):
         discover(frame, "hit", inputs=["nope"])
-
-
-@pytest.fixture
-def cli():
-    runner = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "200"})
-    return lambda *args: runner.invoke(app, list(args))
 
 
 def test_cli_discover(cli):

@@ -11,12 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-from typer.testing import CliRunner
 
 import flashpoint
 from flashpoint.analysis import results as results_module
 from flashpoint.api import run
-from flashpoint.cli import app
 
 SEED, DAYS = 5, 6
 SUMMARY_KEYS = {"schema_version", "scenario", "interventions", "seed", "version", "parameters_set", "runs",
@@ -71,13 +69,9 @@ def test_results_dataset_is_labelled():
 
 # ------------------------------------------------------------------------- the CLI
 @pytest.fixture
-def cli():
-    runner = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "200"})
-
-    def invoke(*args: str):
-        return runner.invoke(app, ["run", *args])
-
-    return invoke
+def cli(cli):
+    """``flashpoint run`` with the given arguments."""
+    return lambda *args: cli("run", *args)
 
 
 def run_dirs(out: Path) -> list[Path]:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 import flashpoint
 from flashpoint.analysis.sensitivity import (
@@ -22,7 +21,6 @@ from flashpoint.analysis.sensitivity import (
     select_inputs,
     sensitivity,
 )
-from flashpoint.cli import app
 from flashpoint.errors import FlashpointError
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
@@ -167,12 +165,6 @@ def test_unknown_target_method_and_input(wide):
 def test_a_target_that_never_varies_is_an_error(wide):
     with pytest.raises(FlashpointError, match="does not vary"):
         sensitivity(wide, "blueland.aircraft_lost", method="morris", base_samples=4, days=3, inputs=["parameters.*"])
-
-
-@pytest.fixture
-def cli():
-    runner = CliRunner(env={"NO_COLOR": "1", "COLUMNS": "200"})
-    return lambda *args: runner.invoke(app, list(args))
 
 
 def test_cli_sensitivity_table_and_json(cli, tmp_path):
