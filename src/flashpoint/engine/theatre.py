@@ -19,7 +19,7 @@ import numpy as np
 from flashpoint.engine.rng import keyed_uniforms, keyed_uniforms_many, stream_key
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.distributions import is_uncertain
-from flashpoint.scenario.schema import Parameter, Scenario
+from flashpoint.scenario.schema import Parameter, Scenario, Source
 
 MISSIONS = ("counter-air", "sead", "cas", "interdiction", "strike")
 POSTURES = ("attack", "defend", "hold", "reserve")
@@ -33,10 +33,18 @@ def prior_parameters() -> dict[str, Parameter]:
 
 
 @functools.cache
+def _parameters_file() -> dict[str, Any]:
+    return tomllib.loads(resources.files("flashpoint.engine").joinpath("parameters.toml").read_text("utf-8"))
+
+
+@functools.cache
 def _prior_parameters() -> dict[str, Parameter]:
-    text = resources.files("flashpoint.engine").joinpath("parameters.toml").read_text("utf-8")
-    data = tomllib.loads(text)
-    return {name: Parameter.model_validate(p) for name, p in data["parameters"].items()}
+    return {name: Parameter.model_validate(p) for name, p in _parameters_file()["parameters"].items()}
+
+
+def parameter_sources() -> dict[str, Source]:
+    """The sources that ``engine/parameters.toml`` cites for the model constants, by id."""
+    return {sid: Source.model_validate(src) for sid, src in _parameters_file().get("sources", {}).items()}
 
 
 def default_parameters() -> dict[str, Parameter]:

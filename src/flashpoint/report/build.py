@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from flashpoint import __version__
+from flashpoint.engine.theatre import parameter_sources
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import check_out_file, write_text_atomic
 from flashpoint.report import charts
@@ -367,7 +368,7 @@ def render(data: ReportData, base_name: str = "baseline", int_name: str = "with 
 
     constants = default_parameters()
     constants.update(s.parameters)
-    sections.append(H.assumptions_section(s, constants, _constant_sources()))
+    sections.append(H.assumptions_section(s, constants, parameter_sources()))
     sections.append(H.json_script("report-data", {
         "scenario": s.meta.id, "interventions": applied, "baseline": base, "intervention": inter,
         "differences": data.differences, "comparison": data.comparison, "sensitivity": data.sensitivity,
@@ -376,17 +377,6 @@ def render(data: ReportData, base_name: str = "baseline", int_name: str = "with 
     footer = (f"Flashpoint {__version__}, written {dt.datetime.now().isoformat(timespec='seconds')}. "
               "Every number on this page comes from the runs made for it or from the files it names.")
     return H.page(f"{s.meta.title}: {applied}", sections, footer), figs.figures
-
-
-def _constant_sources() -> dict[str, Any]:
-    """The sources of the engine's model constants (``engine/parameters.toml``)."""
-    import tomllib
-    from importlib import resources
-
-    from flashpoint.scenario.schema import Source
-
-    text = resources.files("flashpoint.engine").joinpath("parameters.toml").read_text("utf-8")
-    return {sid: Source.model_validate(src) for sid, src in tomllib.loads(text).get("sources", {}).items()}
 
 
 def _scenarios(scenario: str | Path | Scenario, with_: Sequence[str]) -> tuple[Scenario, Scenario]:

@@ -19,10 +19,10 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from flashpoint.engine.theatre import EARTH_RADIUS_KM
 from flashpoint.report.charts import FONT, _rgba, camp_colours
 from flashpoint.scenario.schema import Scenario
 
-EARTH_RADIUS_KM = 6371.0
 SYMBOLS = {"city": "circle", "town": "circle", "village": "circle", "airbase": "triangle-up",
            "observation-post": "square", "crossing": "diamond", "high-ground": "triangle-down",
            "port": "pentagon", "sea": "hexagon"}
