@@ -60,7 +60,7 @@ from flashpoint.engine.strategy.projection import (
     Trend,
     project_options,
 )
-from flashpoint.engine.strategy.settlement import capability_multipliers, strength_snapshot
+from flashpoint.engine.strategy.settlement import capability_multipliers, place_weights, strength_snapshot, value_share
 from flashpoint.engine.theatre import POSTURES, Draws, Theatre
 from flashpoint.scenario.schema import Predicate
 
@@ -181,7 +181,7 @@ class QuantalResponse:
         for i, r in enumerate(self.rungs):
             if not isinstance(r.climb_risk, int | float):
                 self.inputs[f"escalation.rungs.{i}.climb_risk"] = self.climb[:, i]
-        self.value = th.place_value / max(float(th.place_value.sum()), 1e-12)
+        self.value = place_weights(th)
         self.plans = [self._plan(th, draws, aid, spec) for aid, spec in s.decisions.items()]
         for plan in self.plans:
             self.inputs.update(plan.inputs)
@@ -269,10 +269,6 @@ class QuantalResponse:
             own_metrics=[(f"{aid}.{kind}", i) for i, kind in enumerate(TRACKED)
                          if f"{aid}.{kind}" in self.metric_losses],
         )
-
-    def value_share(self, camp_control: np.ndarray, camp: int) -> np.ndarray:
-        """(n,) value-weighted share of the places ``camp`` holds in each row of ``camp_control``."""
-        return (self.value[None, :] * (camp_control == camp)).sum(axis=1)
 
     def _ceasefire_parties(self, th: Theatre) -> np.ndarray:
         """Which plans must stand by a ceasefire for the fighting to stop (empty: never)."""
@@ -379,8 +375,8 @@ class QuantalResponse:
 
         # territory: the value share its camp holds (today's where the projection moved no place)
         camp_ctrl = th.actor_camp[ctrl]
-        share = np.repeat(self.value_share(th.actor_camp[st.control[idx]], plan.camp)[None], n_opt, axis=0)
-        share[moved] = self.value_share(camp_ctrl[moved], plan.camp)
+        share = np.repeat(value_share(self.value, th.actor_camp[st.control[idx]], plan.camp)[None], n_opt, axis=0)
+        share[moved] = value_share(self.value, camp_ctrl[moved], plan.camp)
         territory = plan.territory[idx] * share
 
         # stakes: the outcomes at each rung level, weighted by the rung distribution (a level no

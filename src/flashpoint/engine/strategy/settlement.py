@@ -65,11 +65,21 @@ def strength_snapshot(th: Theatre, st: State) -> dict[str, np.ndarray]:
             "air_defence": by_actor(st.alive.astype(float), th.b_owner)}
 
 
+def place_weights(th: Theatre) -> np.ndarray:
+    """(P,) each place's value as a share of the value of all places."""
+    return th.place_value / max(float(th.place_value.sum()), 1e-12)
+
+
+def value_share(weights: np.ndarray, camp_control: np.ndarray, camp: int) -> np.ndarray:
+    """(n,) value-weighted share of the places ``camp`` holds in each row of ``camp_control``
+    (the camp holding each place), ``weights`` from :func:`place_weights`."""
+    return (weights[None, :] * (camp_control == camp)).sum(axis=1)
+
+
 def camp_value_share(th: Theatre, control: np.ndarray) -> np.ndarray:
     """(n, C) value-weighted share of places each camp holds."""
-    value = th.place_value / max(float(th.place_value.sum()), 1e-12)
-    camp = th.actor_camp[control]
-    return np.stack([(value[None, :] * (camp == c)).sum(axis=1) for c in range(len(th.camps))], axis=1)
+    weights, camp = place_weights(th), th.actor_camp[control]
+    return np.stack([value_share(weights, camp, c) for c in range(len(th.camps))], axis=1)
 
 
 def capability_multipliers(th: Theatre, st: State, idx: np.ndarray, start: dict[str, np.ndarray],
