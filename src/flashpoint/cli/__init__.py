@@ -47,6 +47,10 @@ def _cores() -> int:
 
 DEFAULT_WORKERS = _cores()
 WorkersOpt = Annotated[int, typer.Option(help="local worker processes (default: one per core of this machine)")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a model parameter, NAME=VALUE")]
+BlockSizeOpt = Annotated[int | None, typer.Option(
+    help="runs per block, rounded up to a multiple of 250 (default: an equal share per worker, at most 5,000)",
+    show_default=False)]
 
 
 def user_errors(func: Callable) -> Callable:

@@ -10,7 +10,17 @@ from typing import Annotated
 
 import typer
 
-from flashpoint.cli import DEFAULT_WORKERS, ScenarioArg, WorkersOpt, app, console, progress_bar, user_errors
+from flashpoint.cli import (
+    DEFAULT_WORKERS,
+    BlockSizeOpt,
+    ScenarioArg,
+    SetOpt,
+    WorkersOpt,
+    app,
+    console,
+    progress_bar,
+    user_errors,
+)
 from flashpoint.cli.run import parse_sets
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import check_out_file as _check_out_file
@@ -60,10 +70,8 @@ def compare_command(
     runs: RunsOpt = 10_000,
     days: DaysOpt = None,
     seed: SeedOpt = 1,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="override a model parameter, NAME=VALUE")] = None,
-    block_size: Annotated[int | None, typer.Option(
-        help="runs per block, rounded up to a multiple of 250 (default: an equal share per worker, at most 5,000)",
-        show_default=False)] = None,
+    set_: SetOpt = None,
+    block_size: BlockSizeOpt = None,
     workers: WorkersOpt = DEFAULT_WORKERS,
     out: OutOpt = None,
     as_json: JsonOpt = False,

@@ -11,7 +11,9 @@ import typer
 
 from flashpoint.cli import (
     DEFAULT_WORKERS,
+    BlockSizeOpt,
     ScenarioArg,
+    SetOpt,
     WithOpt,
     WorkersOpt,
     _load,
@@ -45,11 +47,9 @@ def run_command(
     runs: Annotated[int, typer.Option("--runs", "-n", help="number of futures to simulate")] = 10_000,
     days: Annotated[int | None, typer.Option(help="days to simulate (default: the scenario's horizon)")] = None,
     seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same numbers")] = 1,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="override a model parameter, NAME=VALUE")] = None,
+    set_: SetOpt = None,
     out: Annotated[Path, typer.Option(help="folder for the run directory")] = Path("runs"),
-    block_size: Annotated[int | None, typer.Option(
-        help="runs per block, rounded up to a multiple of 250 (default: an equal share per worker, at most 5,000)",
-        show_default=False)] = None,
+    block_size: BlockSizeOpt = None,
     workers: WorkersOpt = DEFAULT_WORKERS,
     save_trajectories: Annotated[bool, typer.Option(help="also write every run, day by day, as NetCDF")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print summary.json to standard output")] = False,
