@@ -24,7 +24,7 @@ from flashpoint import __version__
 from flashpoint.engine.theatre import parameter_sources
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import check_out_file, write_text_atomic
-from flashpoint.report import charts
+from flashpoint.report import charts, phrases
 from flashpoint.report import html as H
 from flashpoint.report.map import default_camp, remote_places, theatre_map
 from flashpoint.scenario.schema import Scenario
@@ -95,9 +95,10 @@ def headline(data: ReportData, base_name: str, int_name: str, most: int = 3) -> 
     for oid, d in sig[:most]:
         desc = s.outcomes[oid].description if oid in s.outcomes else oid
         direction = "more" if d["diff"] > 0 else "fewer"
-        out.append(f"{desc}: in {H.pct(d['p_int'])} of futures {int_name}, against {H.pct(d['p_base'])} "
+        out.append(f"{desc}: in {phrases.pct(d['p_int'])} of futures {int_name}, against {phrases.pct(d['p_base'])} "
                    f"{base_name}; {abs(100 * d['diff']):.1f} points {direction} "
-                   f"(95% interval of the paired difference {H.points(d['ci95'][0])} to {H.points(d['ci95'][1])}).")
+                   f"(95% interval of the paired difference {phrases.points(d['ci95'][0])} to "
+                   f"{phrases.points(d['ci95'][1])}).")
     if not sig:
         out.append(f"No outcome's probability changes {int_name} by more than the simulation's own noise "
                    f"(every 95% interval of the paired difference includes zero) at {data.inter['runs']:,} futures.")
@@ -114,8 +115,8 @@ def headline(data: ReportData, base_name: str, int_name: str, most: int = 3) -> 
     out.append(f"{name} ({camp}) hold on average {expected(data.inter):.1f} of the {len(common)} places of the "
                f"theatre at the end {int_name}, against {expected(data.base):.1f} {base_name}.")
     cf_b, cf_i = data.base["ceasefire_day"], data.inter["ceasefire_day"]
-    out.append(f"A ceasefire comes in {H.pct(1 - cf_i['share_none'])} of futures {int_name} "
-               f"(against {H.pct(1 - cf_b['share_none'])} {base_name}).")
+    out.append(f"A ceasefire comes in {phrases.pct(1 - cf_i['share_none'])} of futures {int_name} "
+               f"(against {phrases.pct(1 - cf_b['share_none'])} {base_name}).")
     if data.backtest is not None:
         bt = data.backtest
         inside = sum(e["inside"] for e in bt["events"])
@@ -323,14 +324,8 @@ def render(data: ReportData, base_name: str = "baseline", int_name: str = "with 
                   if esc_i.get("rungs") else None)
     ceasefire = charts.ceasefire_chart(base["ceasefire_day"], inter["ceasefire_day"], inter["days"], base_name,
                                        int_name)
-    cf_text = []
-    for name, doc in ((base_name, base), (int_name, inter)):
-        cf = doc["ceasefire_day"]
-        if cf["share_none"] < 1:
-            cf_text.append(f"{name.capitalize()}: no ceasefire in {H.pct(cf['share_none'])} of futures; otherwise on "
-                           f"day {cf['q50']:.0f} (median; 90% interval {cf['q05']:.0f}-{cf['q95']:.0f}).")
-        else:
-            cf_text.append(f"{name.capitalize()}: no ceasefire in any future.")
+    cf_text = [f"{name.capitalize()}, ceasefire: {phrases.ceasefire(doc['ceasefire_day'])}."
+               for name, doc in ((base_name, base), (int_name, inter))]
     settlement_rows = []
     issues_i = ((inter.get("settlement") or {}).get("issues") or {})
     issues_b = ((base.get("settlement") or {}).get("issues") or {})
@@ -338,8 +333,7 @@ def render(data: ReportData, base_name: str = "baseline", int_name: str = "with 
         issue = issues_i.get(iid) or issues_b.get(iid)
 
         def forecast(doc, iid=iid):
-            f = (doc.get(iid) or {}).get("forecast") or {}
-            return "" if not f else f"{f['q50']:.0f} [{f['q05']:.0f}-{f['q95']:.0f}]"
+            return phrases.median_interval((doc.get(iid) or {}).get("forecast"))
 
         settlement_rows.append([issue.get("name", iid), issue.get("low", ""), issue.get("high", ""),
                                 forecast(issues_b), forecast(issues_i)])

@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from flashpoint.report.phrases import pct, points
 from flashpoint.report.text import LABELS
 from flashpoint.scenario.schema import Scenario
 
@@ -14,11 +15,11 @@ VERDICT_STYLE = {"supports": "green", "contradicts": "red", "inconclusive": "yel
 
 
 def _pct(p: float | None) -> str:
-    return "-" if p is None else f"{100 * p:.1f}%"
+    return pct(p, missing="-")
 
 
 def _points(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:+.1f}"
+    return points(x, missing="-")
 
 
 def _num(x: float | None, signed: bool = False) -> str:

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from flashpoint.describe import fmt_quantity, fmt_sources
+from flashpoint.report.phrases import pct, points
 from flashpoint.scenario.distributions import is_uncertain
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True,
@@ -53,14 +54,6 @@ td.text { min-width: 18em; }
 
 def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
-
-
-def pct(p: float | None, digits: int = 1) -> str:
-    return "" if p is None else f"{100 * p:.{digits}f}%"
-
-
-def points(d: float | None) -> str:
-    return "" if d is None else f"{100 * d:+.1f}"
 
 
 def num(x: float | None) -> str:

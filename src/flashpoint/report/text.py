@@ -7,6 +7,7 @@ from rich.table import Table
 
 from flashpoint.describe import fmt_number
 from flashpoint.engine.state import LOSS_KINDS
+from flashpoint.report.phrases import ceasefire, median_interval, pct
 from flashpoint.scenario.schema import Scenario
 
 LABELS = {"personnel_killed": "killed", "tanks_lost": "tanks", "ifvs_lost": "IFVs",
@@ -19,10 +20,6 @@ def key_places(s: Scenario, most: int = 8) -> list[str]:
         return list(s.meta.key_places)
     ranked = sorted(s.places, key=lambda p: -s.places[p].value)
     return ranked[:most]
-
-
-def _pct(p: float) -> str:
-    return f"{100 * p:.1f}%"
 
 
 def print_summary(console: Console, s: Scenario, summary: dict, seconds: float) -> None:
@@ -40,7 +37,7 @@ def print_summary(console: Console, s: Scenario, summary: dict, seconds: float) 
     t.add_column("meaning")
     for oid, o in summary["outcomes"].items():
         lo, hi = o["ci95"]
-        t.add_row(oid, _pct(o["p"]), f"{_pct(lo)} - {_pct(hi)}", s.outcomes[oid].description)
+        t.add_row(oid, pct(o["p"]), f"{pct(lo)} - {pct(hi)}", s.outcomes[oid].description)
     console.print(t)
 
     t = Table(title="Losses by actor: median [90% interval]")
@@ -66,7 +63,7 @@ def print_summary(console: Console, s: Scenario, summary: dict, seconds: float) 
         t.add_column(camp, justify="right")
     for pid in key_places(s):
         probs = summary["control"][pid]
-        t.add_row(s.places[pid].name, *[_pct(probs.get(c, 0.0)) for c in s.camps])
+        t.add_row(s.places[pid].name, *[pct(probs.get(c, 0.0)) for c in s.camps])
     console.print(t)
 
     decisions = {a: opts for a, opts in summary.get("decisions", {}).items() if opts}
@@ -75,7 +72,7 @@ def print_summary(console: Console, s: Scenario, summary: dict, seconds: float) 
         t.add_column("actor")
         t.add_column("options")
         for actor, opts in decisions.items():
-            t.add_row(actor, ", ".join(f"{o} {_pct(p)}" for o, p in opts.items()))
+            t.add_row(actor, ", ".join(f"{o} {pct(p)}" for o, p in opts.items()))
         console.print(t)
 
     esc = summary["escalation"]
@@ -86,14 +83,9 @@ def print_summary(console: Console, s: Scenario, summary: dict, seconds: float) 
         t.add_column("reached at least", justify="right")
         for rid in esc["rungs"]:
             at_least = esc.get("at_least", {}).get(rid)
-            t.add_row(rid, _pct(esc["highest"][rid]), "" if at_least is None else _pct(at_least))
+            t.add_row(rid, pct(esc["highest"][rid]), "" if at_least is None else pct(at_least))
         console.print(t)
-    cf = summary["ceasefire_day"]
-    if cf["share_none"] < 1:
-        console.print(f"Ceasefire: none in {_pct(cf['share_none'])} of futures; otherwise on day "
-                      f"{cf['q50']:.0f} (median; 90% interval {cf['q05']:.0f}-{cf['q95']:.0f})")
-    else:
-        console.print("Ceasefire: none in any future.")
+    console.print(f"Ceasefire: {ceasefire(summary['ceasefire_day'])}")
     settlement = summary.get("settlement") or {}
     issues = settlement.get("issues") or {}
     if issues:
@@ -104,7 +96,6 @@ def print_summary(console: Console, s: Scenario, summary: dict, seconds: float) 
         t.add_column("100 means")
         t.add_column("forecast: median [90%]", justify="right")
         for iid, issue in issues.items():
-            f = issue.get("forecast") or {}
-            value = "" if not f else f"{f['q50']:.0f} [{f['q05']:.0f}-{f['q95']:.0f}]"
-            t.add_row(issue.get("name", iid), issue.get("low", ""), issue.get("high", ""), value)
+            t.add_row(issue.get("name", iid), issue.get("low", ""), issue.get("high", ""),
+                      median_interval(issue.get("forecast")))
         console.print(t)
