@@ -23,6 +23,7 @@ likelihood pretends. A constant that ends at a limit is reported with ``at_limit
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,35 +139,32 @@ def _steps(x: np.ndarray, bounds: list[tuple[float, float]], h: float) -> tuple[
     return up, down
 
 
-def _scores(x: np.ndarray, b: Battles, fixed: dict[str, float], bounds, h: float = 1e-4) -> np.ndarray:
-    """(n battles, k constants) gradient of each battle's log-likelihood on the working scale."""
+def _central_differences(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, bounds, h: float,
+                         shape: tuple[int, ...]) -> np.ndarray:
+    """(k, *shape) derivative of ``f`` (values of ``shape``) along each coordinate of ``x``, by
+    central differences with steps that stay inside the bounds (zero for a coordinate pinned at
+    both bounds)."""
     up, down = _steps(x, bounds, h)
-    out = np.zeros((len(b), x.size))
+    out = np.zeros((x.size, *shape))
     for j in range(x.size):
         xp, xm = x.copy(), x.copy()
         xp[j] += up[j]
         xm[j] -= down[j]
         width = up[j] + down[j]
-        if width <= 0:
-            continue
-        out[:, j] = (per_battle_log_likelihood(_values(xp), b, fixed)
-                     - per_battle_log_likelihood(_values(xm), b, fixed)) / width
+        if width > 0:
+            out[j] = (f(xp) - f(xm)) / width
     return out
+
+
+def _scores(x: np.ndarray, b: Battles, fixed: dict[str, float], bounds, h: float = 1e-4) -> np.ndarray:
+    """(n battles, k constants) gradient of each battle's log-likelihood on the working scale."""
+    return np.ascontiguousarray(_central_differences(lambda y: per_battle_log_likelihood(_values(y), b, fixed),
+                                                     x, bounds, h, (len(b),)).T)
 
 
 def _hessian(x: np.ndarray, b: Battles, fixed: dict[str, float], bounds, h: float = 1e-3) -> np.ndarray:
     """Numerical Hessian of the negative log-likelihood: differences of the summed scores."""
-    k = x.size
-    up, down = _steps(x, bounds, h)
-    hess = np.zeros((k, k))
-    for j in range(k):
-        xp, xm = x.copy(), x.copy()
-        xp[j] += up[j]
-        xm[j] -= down[j]
-        width = up[j] + down[j]
-        if width <= 0:
-            continue
-        hess[:, j] = -(_scores(xp, b, fixed, bounds).sum(axis=0) - _scores(xm, b, fixed, bounds).sum(axis=0)) / width
+    hess = -_central_differences(lambda y: _scores(y, b, fixed, bounds).sum(axis=0), x, bounds, h, (x.size,))
     return 0.5 * (hess + hess.T)
 
 
