@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import resource
 
 import flashpoint
 from flashpoint.scenario.schema import Scenario
+
+
+def job_parser(prog: str, doc: str, runs: int, days: int, workers: int | None = None) -> argparse.ArgumentParser:
+    """The options every benchmark takes (scenario, interventions, runs, days, seed), with these
+    defaults; with ``workers``, also --workers, --block-size and --no-decisions."""
+    ap = argparse.ArgumentParser(prog=prog, description=doc.split("\n")[0])
+    ap.add_argument("--scenario", default="idlib-2020", help="built-in scenario id or path to a scenario file")
+    ap.add_argument("--with", dest="interventions", default="coalition-air-support",
+                    help="comma-separated interventions to apply ('' for none)")
+    ap.add_argument("--runs", type=int, default=runs)
+    ap.add_argument("--days", type=int, default=days)
+    ap.add_argument("--seed", type=int, default=1)
+    if workers is not None:
+        ap.add_argument("--workers", type=int, default=workers)
+        ap.add_argument("--block-size", type=int, default=None)
+        ap.add_argument("--no-decisions", action="store_true", help="drop the scenario's decisions")
+    return ap
 
 
 def scenario_to_time(name: str, interventions: str, decisions: bool = True) -> Scenario:

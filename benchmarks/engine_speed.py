@@ -10,25 +10,14 @@ process (``resource.getrusage`` maxrss of self and of children).
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 
-from benchmarks._common import machine, peak_rss_mb, scenario_to_time
+from benchmarks._common import job_parser, machine, peak_rss_mb, scenario_to_time
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.engine_speed", description=__doc__.split("\n")[0])
-    ap.add_argument("--scenario", default="idlib-2020", help="built-in scenario id or path to a scenario file")
-    ap.add_argument("--with", dest="interventions", default="coalition-air-support",
-                    help="comma-separated interventions to apply ('' for none)")
-    ap.add_argument("--runs", type=int, default=10_000)
-    ap.add_argument("--days", type=int, default=60)
-    ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--block-size", type=int, default=None)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--no-decisions", action="store_true", help="drop the scenario's decisions")
-    args = ap.parse_args(argv)
+    args = job_parser("python -m benchmarks.engine_speed", __doc__, runs=10_000, days=60, workers=1).parse_args(argv)
 
     s = scenario_to_time(args.scenario, args.interventions, decisions=not args.no_decisions)
     s.run(runs=250, seed=args.seed + 1, days=args.days)                   # warm-up: compile kernels

@@ -12,14 +12,13 @@ which are equal up to noise when memory is bounded. Progress goes to stderr.
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing as mp
 import sys
 import time
 from pathlib import Path
 
-from benchmarks._common import machine, peak_rss_mb, scenario_to_time
+from benchmarks._common import job_parser, machine, peak_rss_mb, scenario_to_time
 
 
 def rss_mb(pid: int | str = "self") -> float:
@@ -34,16 +33,7 @@ def rss_mb(pid: int | str = "self") -> float:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.engine_stream", description=__doc__.split("\n")[0])
-    ap.add_argument("--scenario", default="idlib-2020", help="built-in scenario id or path to a scenario file")
-    ap.add_argument("--with", dest="interventions", default="coalition-air-support",
-                    help="comma-separated interventions to apply ('' for none)")
-    ap.add_argument("--runs", type=int, default=1_000_000)
-    ap.add_argument("--days", type=int, default=60)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--block-size", type=int, default=None)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--no-decisions", action="store_true", help="drop the scenario's decisions")
+    ap = job_parser("python -m benchmarks.engine_stream", __doc__, runs=1_000_000, days=60, workers=2)
     args = ap.parse_args(argv)
 
     s = scenario_to_time(args.scenario, args.interventions, decisions=not args.no_decisions)

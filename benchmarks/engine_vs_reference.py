@@ -14,22 +14,15 @@ measure the other tenants); every time is printed too. Prints one JSON line.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 
-from benchmarks._common import machine, scenario_to_time
+from benchmarks._common import job_parser, machine, scenario_to_time
 from benchmarks.reference import run_reference
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.engine_vs_reference", description=__doc__.split("\n")[0])
-    ap.add_argument("--scenario", default="idlib-2020", help="built-in scenario id or path to a scenario file")
-    ap.add_argument("--with", dest="interventions", default="coalition-air-support",
-                    help="comma-separated interventions to apply ('' for none)")
-    ap.add_argument("--runs", type=int, default=200)
-    ap.add_argument("--days", type=int, default=30)
-    ap.add_argument("--seed", type=int, default=1)
+    ap = job_parser("python -m benchmarks.engine_vs_reference", __doc__, runs=200, days=30)
     ap.add_argument("--repeat", type=int, default=3, help="times each is timed; the fastest counts")
     ap.add_argument("--keep-decisions", action="store_true",
                     help="let the engine play the scenario's decisions (the reference cannot)")
