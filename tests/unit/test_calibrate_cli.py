@@ -13,18 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from flashpoint import __version__
 from flashpoint.analysis.calibrate.pipeline import PREDICTION_COLUMNS
 from flashpoint.analysis.history.cdb90 import data_hash, default_folder
-from flashpoint.cli import app
 
 SHIPPED_PARAMS = Path(__file__).parents[2] / "src" / "flashpoint" / "engine" / "calibration" / "cdb90.json"
-
-
-def invoke(*args: str):
-    return CliRunner(env={"NO_COLOR": "1", "COLUMNS": "200"}).invoke(app, [str(a) for a in args])
 
 
 def write_layout(folder: Path, patched: pd.DataFrame, tidy: pd.DataFrame) -> Path:
@@ -51,9 +45,9 @@ def subset(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def params(subset, tmp_path_factory) -> Path:
+def params(cli, subset, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("fit") / "params.json"
-    result = invoke("calibrate", "--battles", subset, "--out", out, "--folds", "2", "--seed", "5")
+    result = cli("calibrate", "--battles", subset, "--out", out, "--folds", "2", "--seed", "5")
     assert result.exit_code == 0, result.output
     return out
 
@@ -74,16 +68,16 @@ def test_calibrate_writes_a_complete_file(params, subset):
         assert c["low"] <= c["value"] <= c["high"]
 
 
-def test_calibrate_is_deterministic_given_the_seed(params, subset, tmp_path):
+def test_calibrate_is_deterministic_given_the_seed(cli, params, subset, tmp_path):
     again = tmp_path / "again.json"
-    assert invoke("calibrate", "--battles", subset, "--out", again, "--folds", "2", "--seed", "5",
+    assert cli("calibrate", "--battles", subset, "--out", again, "--folds", "2", "--seed", "5",
                   "--json").exit_code == 0
     assert again.read_bytes() == params.read_bytes()
 
 
-def test_predict_battles_writes_one_row_per_battle(params, subset, tmp_path):
+def test_predict_battles_writes_one_row_per_battle(cli, params, subset, tmp_path):
     out = tmp_path / "predictions.csv"
-    result = invoke("predict-battles", "--params", params, "--battles", subset, "--out", out)
+    result = cli("predict-battles", "--params", params, "--battles", subset, "--out", out)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
     assert list(table.columns) == PREDICTION_COLUMNS
@@ -94,27 +88,27 @@ def test_predict_battles_writes_one_row_per_battle(params, subset, tmp_path):
     assert table[PREDICTION_COLUMNS[1:]].ge(0).all().all() and table[PREDICTION_COLUMNS[1:]].le(1).all().all()
 
 
-def test_predicting_other_battles_needs_to_be_asked_for(params, tmp_path):
+def test_predicting_other_battles_needs_to_be_asked_for(cli, params, tmp_path):
     out = tmp_path / "p.csv"
-    result = invoke("predict-battles", "--params", params, "--out", out)     # the whole shipped copy
+    result = cli("predict-battles", "--params", params, "--out", out)     # the whole shipped copy
     assert result.exit_code == 2
     assert f"{params}: field data.hash is" in result.output and "fitted on other data" in result.output
     assert not out.exists()
     # asked for: the whole copy holds ARDENNES (isqno 657) without strengths
-    result = invoke("predict-battles", "--params", params, "--out", out, "--other-data")
+    result = cli("predict-battles", "--params", params, "--out", out, "--other-data")
     assert result.exit_code == 2
     assert "CDB90-patched.csv (shipped copy): field STRA of battle isqno 657 is not available" in result.output
     assert not out.exists()
-    result = invoke("predict-battles", "--params", params, "--out", out, "--other-data", "--skip-incomplete")
+    result = cli("predict-battles", "--params", params, "--out", out, "--other-data", "--skip-incomplete")
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
     assert len(table) == 542 and table["p_attacker_wins"].isna().sum() == 1
     assert table.loc[table["isqno"] == 657, "p_attacker_wins"].isna().all()
 
 
-def test_predict_with_the_shipped_calibration(tmp_path):
+def test_predict_with_the_shipped_calibration(cli, tmp_path):
     out = tmp_path / "shipped.csv"
-    result = invoke("predict-battles", "--params", SHIPPED_PARAMS, "--out", out, "--skip-incomplete")
+    result = cli("predict-battles", "--params", SHIPPED_PARAMS, "--out", out, "--skip-incomplete")
     assert result.exit_code == 0, result.output
     assert "542 battles (1 without a prediction" in result.output
 
@@ -125,7 +119,7 @@ def _no_leftovers(folder: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["no-folder", "no-tidy-file", "no-column", "bad-code", "too-few"])
-def test_calibrate_refuses_a_bad_battles_folder(damage, tmp_path):
+def test_calibrate_refuses_a_bad_battles_folder(cli, damage, tmp_path):
     patched, tidy = read_layout()
     folder = tmp_path / "battles"
     expected = ""
@@ -148,14 +142,14 @@ def test_calibrate_refuses_a_bad_battles_folder(damage, tmp_path):
         expected = "CDB90-patched.csv: field WINA is known for 0 battles"
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    result = invoke("calibrate", "--battles", folder, "--out", out_dir / "params.json", "--folds", "2")
+    result = cli("calibrate", "--battles", folder, "--out", out_dir / "params.json", "--folds", "2")
     assert result.exit_code == 2, result.output
     assert expected in result.output
     assert "Traceback" not in result.output
     _no_leftovers(out_dir)
 
 
-def test_predict_refuses_a_row_with_a_missing_value_code(params, subset, tmp_path):
+def test_predict_refuses_a_row_with_a_missing_value_code(cli, params, subset, tmp_path):
     patched, tidy = read_layout()
     ids = set(pd.read_csv(subset / "CDB90-patched.csv")["ISQNO"])
     sub = patched[patched["ISQNO"].astype(int).isin(ids)].copy()
@@ -163,7 +157,7 @@ def test_predict_refuses_a_row_with_a_missing_value_code(params, subset, tmp_pat
     folder = write_layout(tmp_path / "battles", sub, tidy[tidy["isqno"].astype(int).isin(ids)])
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    result = invoke("predict-battles", "--params", params, "--battles", folder, "--out", out_dir / "p.csv",
+    result = cli("predict-battles", "--params", params, "--battles", folder, "--out", out_dir / "p.csv",
                     "--other-data")
     assert result.exit_code == 2
     assert f"CDB90-patched.csv: field STRD of battle isqno {sub['ISQNO'].iloc[0]} is not available" in result.output
@@ -176,31 +170,31 @@ def test_predict_refuses_a_row_with_a_missing_value_code(params, subset, tmp_pat
     (lambda d: d["constants"].pop("surprise-power"), "field constants.surprise-power is missing"),
     (lambda d: d["fixed"].pop("max-daily-loss"), "field fixed.max-daily-loss is missing"),
 ])
-def test_predict_refuses_a_bad_params_file(params, subset, tmp_path, change, message):
+def test_predict_refuses_a_bad_params_file(cli, params, subset, tmp_path, change, message):
     doc = json.loads(params.read_text("utf-8"))
     change(doc)
     bad = tmp_path / "params.json"
     bad.write_text(json.dumps(doc), encoding="utf-8")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    result = invoke("predict-battles", "--params", bad, "--battles", subset, "--out", out_dir / "p.csv")
+    result = cli("predict-battles", "--params", bad, "--battles", subset, "--out", out_dir / "p.csv")
     assert result.exit_code == 2
     assert f"{bad}: {message}" in result.output
     _no_leftovers(out_dir)
 
 
-def test_outputs_into_a_missing_folder_are_refused_before_any_work(tmp_path):
-    result = invoke("calibrate", "--out", tmp_path / "nowhere" / "params.json")
+def test_outputs_into_a_missing_folder_are_refused_before_any_work(cli, tmp_path):
+    result = cli("calibrate", "--out", tmp_path / "nowhere" / "params.json")
     assert result.exit_code == 2 and "does not exist" in result.output
-    result = invoke("predict-battles", "--params", SHIPPED_PARAMS, "--out", tmp_path / "nowhere" / "p.csv")
+    result = cli("predict-battles", "--params", SHIPPED_PARAMS, "--out", tmp_path / "nowhere" / "p.csv")
     assert result.exit_code == 2 and "does not exist" in result.output
-    result = invoke("calibrate", "--out", tmp_path)
+    result = cli("calibrate", "--out", tmp_path)
     assert result.exit_code == 2 and "is a folder" in result.output
 
 
-def test_a_params_file_that_is_not_json(tmp_path):
+def test_a_params_file_that_is_not_json(cli, tmp_path):
     bad = tmp_path / "params.json"
     shutil.copy(SHIPPED_PARAMS, bad)
     bad.write_text(bad.read_text("utf-8")[:100], encoding="utf-8")
-    result = invoke("predict-battles", "--params", bad, "--out", tmp_path / "p.csv")
+    result = cli("predict-battles", "--params", bad, "--out", tmp_path / "p.csv")
     assert result.exit_code == 2 and f"{bad}: not JSON" in result.output

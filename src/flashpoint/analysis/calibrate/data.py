@@ -21,8 +21,8 @@ Each CDB90 battle (the frame of `flashpoint.analysis.history.cdb90.load_battles`
   Required.
 
 Observed outcome: ``WINA`` (+1 attacker won, 0 draw, -1 attacker lost; -9 not known) and the
-casualty fractions ``CASA/STRA``, ``CASD/STRD`` (clipped to [1e-4, 0.999]: CDB90 has three
-defenders whose recorded casualties exceed their strength, e.g. FIRST SOMME).
+casualty fractions ``CASA/STRA``, ``CASD/STRD`` (clipped to ``FRACTION_CLIP``: some battles record
+casualties beyond their strength, e.g. FIRST SOMME, for the attacker as for the defender).
 """
 
 from __future__ import annotations

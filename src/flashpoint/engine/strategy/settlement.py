@@ -43,16 +43,18 @@ SAMPLES = 8
 """Latin-hypercube draws of the issue table's uncertain numbers per bin of the line."""
 BINS = 5
 """The futures with a ceasefire are grouped by where the first battlefield line fell, in this many
-equal parts of its 0-100 scale, and the bargaining model runs once per group and sample of the
-issue table, with the group's mean battlefield multipliers. A resolution of 20 points, chosen here
+equal parts of its 0-100 scale (one group when no issue has a battlefield line), and the bargaining
+model runs once per group and sample of the issue table, with the group's mean battlefield
+multipliers. A resolution of 20 points, chosen here
 (no source) to bound the number of bargaining runs whatever the number of futures; the forecast's
 quantiles are read from those few runs, so they move in steps."""
 MILLI = 1000
 """Battlefield multipliers are summed in whole thousandths, so that merging blocks is exact."""
 SAME_POSITION = 0.1
-"""Final positions closer than this on the 0-100 scale count as one outcome when the expected
-settlement is averaged over distinct outcomes: a tolerance for the model's iterations, far below
-any difference the scale is read at (chosen here, no source)."""
+"""In the SMP model, actors whose final positions (over all issues, Euclidean distance on the 0-100
+scales) are closer than this count as one outcome, kept once, when the expected settlement is
+averaged over distinct outcomes: a tolerance for the model's iterations, far below any difference
+the scale is read at (chosen here, no source)."""
 
 
 # ---------------------------------------------------------------------------- battlefield inputs
