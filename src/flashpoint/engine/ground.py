@@ -50,6 +50,11 @@ from flashpoint.engine.theatre import POSTURES, TERRAINS, Theatre
 ATTACK, DEFEND, HOLD, RESERVE = (POSTURES.index(p) for p in POSTURES)
 TINY = 1e-9
 MAX_RATIO = 10.0
+"""Force ratios above this count as this when attackers choose their target (score = value x
+ratio), and an undefended place counts as this; losses and advance do not use the cap. Chosen
+here, not fitted: about the largest attacker-to-defender strength ratio in the shipped CDB90
+battles (99th percentile 10.5; 6 of 541 battles above 10), so the choice never extrapolates the
+ratio beyond what battles were fought at."""
 
 
 @dataclass
