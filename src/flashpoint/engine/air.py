@@ -93,6 +93,18 @@ def _sead_target(r, attacker, b, reach, fo, b_owner, alive, b_arrived):
 
 
 @numba.njit(cache=True, nogil=True)
+def _flier_losses(gen, r, u, sorties, ad_expected, hazard, units, lost_by, owner):
+    """Losses of wing or drone unit u of run r: Binomial(sorties, 1 - exp(-hazard) (1 - p_ad)),
+    p_ad its expected losses to air defence per sortie, capped at what it has; booked to ``owner``."""
+    p_ad = min(max(ad_expected / sorties, 0.0), 1.0)
+    p_loss = 1.0 - math.exp(-hazard) * (1.0 - p_ad)
+    lost = min(float(gen.binomial(int(sorties), min(max(p_loss, 0.0), 1.0))), units[r, u])
+    units[r, u] -= lost
+    lost_by[r, owner] += lost
+    return lost
+
+
+@numba.njit(cache=True, nogil=True)
 def take_ground_losses(r, f, killed, tanks, ifvs, guns, pers, tank_arr, ifv_arr, art_arr, owner,
                        killed_by, tanks_by, ifvs_by, art_by):
     """Take losses from formation f of run r, each capped at what it has, and book them to its owner."""
@@ -395,24 +407,16 @@ def air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, 
         lost_by_actor[...] = 0.0
         for w in range(n_w):
             if sorties[w] > 0:
-                p_ad = min(max(ad_expected[w] / sorties[w], 0.0), 1.0)
-                p_loss = 1.0 - math.exp(-hazard[w_owner[w]]) * (1.0 - p_ad)
-                lost = min(float(gen.binomial(int(sorties[w]), min(max(p_loss, 0.0), 1.0))), aircraft[r, w])
-                aircraft[r, w] -= lost
-                aircraft_lost_by[r, w_owner[w]] += lost
-                if lost > 0:
-                    air_lost[r] = True
-                lost_by_actor[w_owner[w]] += lost
+                lost_by_actor[w_owner[w]] += _flier_losses(gen, r, w, sorties[w], ad_expected[w], hazard[w_owner[w]],
+                                                           aircraft, aircraft_lost_by, w_owner[w])
         for d in range(n_d):
             if d_sorties[d] > 0:
-                p_ad = min(max(d_expected[d] / d_sorties[d], 0.0), 1.0)
-                p_loss = 1.0 - math.exp(-hazard[d_owner[d]] * exposure[r]) * (1.0 - p_ad)
-                lost = min(float(gen.binomial(int(d_sorties[d]), min(max(p_loss, 0.0), 1.0))), drones[r, d])
-                drones[r, d] -= lost
-                uav_lost_by[r, d_owner[d]] += lost
-                if lost > 0:
-                    air_lost[r] = True
-                lost_by_actor[d_owner[d]] += lost
+                lost_by_actor[d_owner[d]] += _flier_losses(gen, r, d, d_sorties[d], d_expected[d],
+                                                           hazard[d_owner[d]] * exposure[r], drones, uav_lost_by,
+                                                           d_owner[d])
+        for a in range(n_a):
+            if lost_by_actor[a] > 0:
+                air_lost[r] = True
         for b in range(n_a):
             if lost_by_actor[b] > 0:
                 for a in range(n_a):
