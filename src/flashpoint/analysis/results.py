@@ -19,7 +19,6 @@ from flashpoint import __version__
 from flashpoint.analysis.summary import QUANTILES
 from flashpoint.engine.runner import Outcome, stack_blocks
 from flashpoint.errors import FlashpointError
-from flashpoint.outputs import check_out_folder
 
 
 class Results:
@@ -134,11 +133,6 @@ def run_id(scenario_id: str, interventions: list[str], seed: int) -> str:
     stamp = time.strftime("%Y%m%dT%H%M%S")
     what = "+".join(interventions) or "baseline"
     return f"{scenario_id}_{what}_seed{seed}_{stamp}"
-
-
-def check_writable(folder: Path) -> None:
-    """Fail before any simulation if the output folder cannot be written."""
-    check_out_folder(folder, "--out")
 
 
 def write_run_dir(results: Results, folder: Path, scenario_toml: str, command: list[str]) -> Path:

@@ -55,9 +55,10 @@ def run_command(
     as_json: Annotated[bool, typer.Option("--json", help="print summary.json to standard output")] = False,
 ) -> None:
     """Simulate many futures of a scenario and summarise them."""
-    from flashpoint.analysis.results import check_writable, write_run_dir
+    from flashpoint.analysis.results import write_run_dir
     from flashpoint.api import run as run_api
     from flashpoint.engine.runner import RunSpec, check_spec
+    from flashpoint.outputs import check_out_folder
     from flashpoint.report.text import print_summary
 
     s = _load(scenario, with_)
@@ -65,7 +66,7 @@ def run_command(
     spec = RunSpec(runs=runs, days=s.meta.horizon_days if days is None else days, seed=seed,
                    block_size=block_size, workers=workers, overrides=overrides)
     check_spec(s, spec)
-    check_writable(out)
+    check_out_folder(out, "--out")
     with progress_bar(runs, quiet=as_json) as tick:
         results = run_api(s, runs=spec.runs, seed=seed, days=spec.days, block_size=block_size,
                           workers=workers, set=overrides, trajectories=save_trajectories, progress=tick)

@@ -55,21 +55,18 @@ def air_phase(th: Theatre, geo: Geometry, st: State, rng: Streams, plan: Plan) -
     The whole day of a run happens in one compiled loop, random draws included: each granule of
     runs (see :mod:`.rng`) draws from its own generator, run after run, so a run's numbers do not
     depend on how the runs are split into blocks."""
-    day = st.day
-    on = (day >= th.w_arrives, day >= th.d_arrives, day >= th.b_arrives, day >= th.g_arrives)
-    args = air_args(th, geo, st, on, plan.engaged, plan.air_lost)
+    args = air_args(th, geo, st, plan.engaged, plan.air_lost)
     for gen, lo, hi in rng.granules():
-        air_kernel(gen, lo, hi, *args)
+        air_kernel(gen, lo, hi, st.day, *args)
 
 
-def air_args(th: Theatre, geo: Geometry, st: State, on: tuple[np.ndarray, ...], engaged: np.ndarray,
-             air_lost: np.ndarray) -> tuple:
-    """The air kernel's arguments after (gen, lo, hi); ``on`` marks the wings, drone units,
-    batteries and formations that have arrived (arrays of bools, in that order); ``air_lost`` (R,)
-    is set for the runs that lose aircraft or drones."""
+def air_args(th: Theatre, geo: Geometry, st: State, engaged: np.ndarray, air_lost: np.ndarray) -> tuple:
+    """The air kernel's arguments after (gen, lo, hi, day); ``air_lost`` (R,) is set for the runs
+    that lose aircraft or drones."""
     p = st.params
     L = st.losses
-    return (th.w_missions, th.w_owner, th.d_owner, th.b_owner, th.g_owner, *on, st.ceasefire_day, st.aircraft,
+    return (th.w_missions, th.w_owner, th.d_owner, th.b_owner, th.g_owner, th.w_arrives, th.d_arrives,
+            th.b_arrives, th.g_arrives, st.ceasefire_day, st.aircraft,
             st.sortie_rate, st.w_commit, st.drones, st.d_sorties, st.d_commit, st.air_commitment, st.fires_on,
             st.alive, st.missiles, st.missiles0, st.reload, st.pe, st.pk, st.w_sead, st.d_sead, st.a2a,
             st.w_strike, st.d_strike, st.d_armour, p["sead-suppression"], p["drone-exposure"],
@@ -87,9 +84,9 @@ def _stochastic_round(gen, x):
 
 
 @numba.njit(cache=True, nogil=True)
-def _sead_target(r, attacker, b, reach, fo, b_owner, alive, b_arrived):
+def _sead_target(r, day, attacker, b, reach, fo, b_owner, alive, b_arrives):
     """Battery b is a target for SEAD by ``attacker`` in run r: an enemy's, alive, arrived, in reach."""
-    return fo[r, attacker, b_owner[b]] and alive[r, b] and b_arrived[b] and reach[b]
+    return fo[r, attacker, b_owner[b]] and alive[r, b] and day >= b_arrives[b] and reach[b]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -124,7 +121,8 @@ def take_ground_losses(r, f, killed, tanks, ifvs, guns, pers, tank_arr, ifv_arr,
 
 
 @numba.njit(cache=True, nogil=True)
-def air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, d_on, b_arrived, g_on,
+def air_kernel(gen, lo, hi, day, missions, w_owner, d_owner, b_owner, g_owner, w_arrives, d_arrives, b_arrives,
+               g_arrives,
                 ceasefire_day, aircraft, sortie_rate, w_commit, drones, d_rate, d_commit, air_commitment,
                 fo, alive, missiles, missiles0, reload, pe, pk, w_sead, d_sead, a2a, w_strike, d_strike, d_armour,
                 supp, exposure, armour_share, wing_reach_b, drone_reach_b, wing_group, group_owner, group_reach,
@@ -183,12 +181,12 @@ def air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, 
         fighting = ceasefire_day[r] < 0
         for w in range(n_w):
             x = aircraft[r, w] * sortie_rate[r, w] * w_commit[r, w] * air_commitment[r, w_owner[w]]
-            sorties[w] = _stochastic_round(gen, x) if fighting and w_on[w] else 0.0
+            sorties[w] = _stochastic_round(gen, x) if fighting and day >= w_arrives[w] else 0.0
         for d in range(n_d):
             x = drones[r, d] * d_rate[r, d] * d_commit[r, d] * air_commitment[r, d_owner[d]]
-            d_sorties[d] = _stochastic_round(gen, x) if fighting and d_on[d] else 0.0
+            d_sorties[d] = _stochastic_round(gen, x) if fighting and day >= d_arrives[d] else 0.0
         for f in range(n_f):
-            pers[f] = pers_all[r, f] if g_on[f] else 0.0
+            pers[f] = pers_all[r, f] if day >= g_arrives[f] else 0.0
         lethal[...] = 0.0
         kill_mean[...] = 0.0
         armour_mean[...] = 0.0
@@ -203,13 +201,13 @@ def air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, 
                 continue
             cnt = 0
             for b in range(n_b):
-                if _sead_target(r, w_owner[w], b, wing_reach_b[w], fo, b_owner, alive, b_arrived):
+                if _sead_target(r, day, w_owner[w], b, wing_reach_b[w], fo, b_owner, alive, b_arrives):
                     cnt += 1
             if cnt == 0:
                 continue
             per = ns / cnt
             for b in range(n_b):
-                if _sead_target(r, w_owner[w], b, wing_reach_b[w], fo, b_owner, alive, b_arrived):
+                if _sead_target(r, day, w_owner[w], b, wing_reach_b[w], fo, b_owner, alive, b_arrives):
                     sead_wb[w, b] = per
                     sead_on[b] += per
                     log_spare[b] += per * math.log1p(-min(w_sead[r, w], ALMOST_ONE))
@@ -220,13 +218,13 @@ def air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, 
                 continue
             cnt = 0
             for b in range(n_b):
-                if _sead_target(r, d_owner[d], b, drone_reach_b[d], fo, b_owner, alive, b_arrived):
+                if _sead_target(r, day, d_owner[d], b, drone_reach_b[d], fo, b_owner, alive, b_arrives):
                     cnt += 1
             if cnt == 0:
                 continue
             per = nd / cnt
             for b in range(n_b):
-                if _sead_target(r, d_owner[d], b, drone_reach_b[d], fo, b_owner, alive, b_arrived):
+                if _sead_target(r, day, d_owner[d], b, drone_reach_b[d], fo, b_owner, alive, b_arrives):
                     log_spare[b] += per * math.log1p(-min(d_sead[r, d], ALMOST_ONE))
                     fired[r, d_owner[d], b_owner[b]] = True
         e_eff[...] = 0.0
@@ -234,7 +232,7 @@ def air_kernel(gen, lo, hi, missions, w_owner, d_owner, b_owner, g_owner, w_on, 
         shot_d[...] = 0.0
         ready[...] = False
         for b in range(n_b):
-            on = alive[r, b] and b_arrived[b]
+            on = alive[r, b] and day >= b_arrives[b]
             u = gen.random()        # drawn for every battery, so the draws do not depend on the state
             destroyed[b] = on and u < -math.expm1(log_spare[b])
             e = pe[r, b] * (1.0 - supp[r] * (1.0 if sead_on[b] > 0 else 0.0))

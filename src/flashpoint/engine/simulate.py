@@ -86,8 +86,6 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
     control_days = np.zeros(shape + (th.n_places if trajectories else 0,), dtype=np.int8)
     killed_days = np.zeros(shape + (th.n_actors if trajectories else 0,), dtype=np.float32)
     plan = new_plan(th, st)
-    arrives = (th.w_arrives, th.d_arrives, th.b_arrives, th.g_arrives)
-    on = tuple(np.zeros(len(x), dtype=np.bool_) for x in arrives)
     record = (st.control, th.actor_camp, held, trajectories, control_days, killed_days,
               st.losses["personnel_killed"])
     record_day(0, n, 0, *record)
@@ -96,8 +94,8 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
         """Days [first, last) of every granule (the arguments are taken after the day's decisions)."""
         plan_rows = (plan.power, plan.attacker, plan.defence, plan.attack, plan.target, plan.edge, plan.against,
                      plan.engaged, plan.air_lost)
-        args = (arrives, on, power_args(th, st)[1:] + (plan.power, plan.holds, plan.under), plan_args(th, st, plan),
-                plan_rows, air_args(th, geo, st, on, plan.engaged, plan.air_lost), ground_args(th, st, plan)[1:],
+        args = (power_args(th, st)[1:] + (plan.power, plan.holds, plan.under), plan_args(th, st, plan),
+                plan_rows, air_args(th, geo, st, plan.engaged, plan.air_lost), ground_args(th, st, plan)[1:],
                 trigger_args(ladder, st), record)
         for gen, lo, hi in rng.granules():
             _days_kernel(gen, lo, hi, first, last, *args)
@@ -127,18 +125,15 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
 
 
 @numba.njit(cache=True, nogil=True)
-def _days_kernel(gen, lo, hi, first, last, arrives, on, power, plan, plan_rows, air, ground, triggers, record):
+def _days_kernel(gen, lo, hi, first, last, power, plan, plan_rows, air, ground, triggers, record):
     """Days [first, last) of runs [lo, hi), one granule drawing from its generator ``gen``: each day
     its plan, air war, ground war, escalation triggers and record, run after run in each phase (the
     same kernels the phases run on their own; the tuples hold their arguments)."""
     for day in range(first, last):
-        for k in range(len(arrives)):
-            for i in range(arrives[k].shape[0]):
-                on[k][i] = day >= arrives[k][i]
         reset_plan(lo, hi, *plan_rows)
         power_kernel(lo, hi, day, *power)
         plan_kernel(lo, hi, *plan)
-        air_kernel(gen, lo, hi, *air)
+        air_kernel(gen, lo, hi, day, *air)
         ground_kernel(gen, lo, hi, day, *ground)
         triggers_kernel(lo, hi, day, *triggers)
         record_day(lo, hi, day, *record)

@@ -83,7 +83,7 @@ def print_summary(console: Console, s: Scenario, summary: dict, seconds: float) 
         t.add_column("reached at least", justify="right")
         for rid in esc["rungs"]:
             at_least = esc.get("at_least", {}).get(rid)
-            t.add_row(rid, pct(esc["highest"][rid]), "" if at_least is None else pct(at_least))
+            t.add_row(rid, pct(esc["highest"][rid]), pct(at_least))
         console.print(t)
     console.print(f"Ceasefire: {ceasefire(summary['ceasefire_day'])}")
     settlement = summary.get("settlement") or {}

@@ -60,10 +60,10 @@ def ladder_rules(th: Theatre) -> Ladder:
         rules.append(RungRule(i, np.array([th.actor_index(a) for a in t.by]),
                               np.array([th.actor_index(a) for a in t.on]),
                               t.what == "aircraft-kill", t.mutual))
-    return Ladder(rules, _rule_arrays(rules, th.n_actors))
+    return Ladder(rules, _rule_arrays(rules))
 
 
-def _rule_arrays(rules: list[RungRule], n_actors: int) -> tuple[np.ndarray, ...]:
+def _rule_arrays(rules: list[RungRule]) -> tuple[np.ndarray, ...]:
     """The rules as arrays for the compiled check: rung index, and the by and on actors of each
     rule as rows padded with -1."""
     width = max([1] + [max(len(r.by), len(r.on)) for r in rules])
@@ -131,16 +131,15 @@ def triggers_kernel(lo, hi, day, fired, downed, index, by, on, aircraft, mutual,
     for r in range(lo, hi):
         for j in range(index.shape[0]):
             k = index[j]
-            if reached_day[r, k] >= 0 and rung[r] >= k:
-                continue        # the rung was reached before and is no higher than the run's: nothing to do
+            if reached_day[r, k] >= 0:
+                continue        # reached before (the run's rung is then at least k): nothing to do
             events = downed if aircraft[j] else fired
             if not _any_between(events, r, by[j], on[j]):
                 continue
             if mutual[j] and not _any_between(events, r, on[j], by[j]):
                 continue
-            if reached_day[r, k] < 0:
-                reached_day[r, k] = day
-                reached_by[r, k] = TRIGGER
+            reached_day[r, k] = day
+            reached_by[r, k] = TRIGGER
             if k > rung[r]:
                 rung[r] = k
 
