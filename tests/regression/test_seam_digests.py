@@ -1,0 +1,113 @@
+"""Digests of what the commands write: restructuring the runner, the executor or the layers of the
+package must not move a single number.
+
+Each digest is the sha256 of a document exactly as the command writes it (``summary.json`` is
+``json.dumps(summary, indent=2)``), less the wall-clock timings, which are the only content that
+changes from one run to the next. Summaries are checked at several block sizes and worker counts:
+one digest holds for all of them. ``FLASHPOINT_RECORD_DIGESTS=1 pytest -s`` prints the digests
+instead of checking them (for a deliberate change of results, to be explained in its commit).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import pytest
+
+import flashpoint
+from flashpoint.api import run
+
+RECORD = os.environ.get("FLASHPOINT_RECORD_DIGESTS") == "1"
+RUNS = 2000
+
+# (scenario, interventions, seed) -> sha256 of summary.json
+SUMMARIES = {
+    ("idlib-2020", (), 1): "e4f40ab84c42c82e5afa34a99c0e2b947c7ae1cdcc83aee1b57e22b64ae30f0b",
+    ("idlib-2020", (), 7): "8c54f865c8e5e0d4ecb5f7772f1ec90742d270e7804b56d024cbdd681baff196",
+    ("idlib-2020", ("coalition-air-support",), 1): "c4be5b826c4cf7b4fa4447f336f2658be5e1d7a12e277378d26ca2e633eb601c",
+    ("idlib-2020", ("coalition-air-support",), 7): "e56e3bcdc1dcd5c2df730743759a3db6d5c2b32c3c38560bf1a89caa8c6d754a",
+    ("idlib-2019-offensive", (), 1): "8f5c3f8f1719b559dbbd11c1914e71caf4b00c348c5936c926e53f93525bcdc6",
+    ("idlib-2019-offensive", (), 7): "8e98ca27203cb7ce2552d64c075ddda0973ee8bc06b95a0294077e09edf6e4e9",
+    ("idlib-2019-offensive", ("russia-stands-aside",), 1):
+        "c6fe309b428069ba718303db1e0640ff4e5e63fea6a52bb65cff0de11c2ea455",
+    ("idlib-2019-offensive", ("russia-stands-aside",), 7):
+        "257d91466fc4222fb54f407043b0eeec70169a0dc468cce6a9fa4d036b8b14cd",
+}
+# (block size, workers): every one gives the same summary
+LAYOUTS = [(250, 1), (1000, 1), (250, 2), (1000, 2)]
+
+COMMANDS = {
+    "backtest": ["backtest", "idlib-2019-offensive", "--runs", "500", "--workers", "1", "--json"],
+    "compare": ["compare", "idlib-2020", "--with", "coalition-air-support", "--runs", "2000", "--workers", "2",
+                "--json"],
+    "compare-serial": ["compare", "idlib-2020", "--with", "coalition-air-support", "--runs", "2000", "--workers",
+                       "1", "--block-size", "500", "--json"],
+    "sensitivity": ["sensitivity", "idlib-2020", "-o", "m5-held-by-regime", "--method", "morris", "--samples", "4",
+                    "--days", "20", "--workers", "2", "--json"],
+    "claims": ["claims", "idlib-2020", "--runs", "500", "--days", "20", "--workers", "2", "--json"],
+}
+COMMAND_DIGESTS = {
+    "backtest": "f394a832e80801b5823fff39aba6be2cefaeca768e6f6e98fe1f453929196534",
+    "compare": "c40d91242ece05c40eff762831af576eea19d05a11dd71b34e765df5f18d45f0",
+    "compare-serial": "c40d91242ece05c40eff762831af576eea19d05a11dd71b34e765df5f18d45f0",
+    "sensitivity": "45ac466cc2aa6cc2759db13f1d8231b5ed8bcb4602073384f3cf09e5a5a3115f",
+    "claims": "4ffc3296a15d5f0b047d7fbec15c0a1700c2f03c98cdc8e3553f6ed31cdfb49b",
+}
+CALIBRATION_DIGEST = "5cde11ef7731377c1bf88e25cd15492044dab7b8bc65a47d78d156190218b181"
+TIMINGS = ("seconds",)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _check(key, got: str, want: str) -> None:
+    if RECORD:
+        print(f"\nDIGEST {key!r}: {got!r}")
+        return
+    assert got == want, f"{key}: the document changed (sha256 {got}, was {want})"
+
+
+def _layouts(seed: int) -> list[tuple[int, int]]:
+    """All layouts for seed 1; for other seeds one serial and one parallel (the test's time)."""
+    return LAYOUTS if seed == 1 else [LAYOUTS[0], LAYOUTS[3]]
+
+
+@pytest.mark.parametrize(("scenario", "interventions", "seed"), list(SUMMARIES))
+def test_summary_json_is_unchanged_at_every_block_size_and_worker_count(scenario, interventions, seed):
+    s = flashpoint.load(scenario)
+    if interventions:
+        s = s.apply(*interventions)
+    for block_size, workers in _layouts(seed):
+        results = run(s, runs=RUNS, seed=seed, block_size=block_size, workers=workers)
+        got = _sha(json.dumps(results.summary(), indent=2))
+        _check((scenario, interventions, seed, block_size, workers), got, SUMMARIES[(scenario, interventions, seed)])
+
+
+def _without_timings(doc):
+    if isinstance(doc, dict):
+        return {k: _without_timings(v) for k, v in doc.items() if k not in TIMINGS}
+    if isinstance(doc, list):
+        return [_without_timings(v) for v in doc]
+    return doc
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_command_json_is_unchanged(cli, name):
+    result = cli(*COMMANDS[name])
+    assert result.exit_code == 0, result.output
+    doc = _without_timings(json.loads(result.stdout))
+    _check(name, _sha(json.dumps(doc, indent=2)), COMMAND_DIGESTS[name])
+
+
+def test_shipped_calibration_values_are_unchanged():
+    """The fitted numbers of the shipped calibration file (the file may gain fields that describe
+    it, such as the digest of the formula it was fitted with, but not other numbers)."""
+    from importlib import resources
+
+    data = json.loads(resources.files("flashpoint.engine.calibration").joinpath("cdb90.json").read_text("utf-8"))
+    values = {k: data[k] for k in ("seed", "folds", "fixed", "constants", "fit", "scores", "air_superiority")}
+    values["data"] = data["data"]
+    _check("calibration", _sha(json.dumps(values, indent=2, sort_keys=True)), CALIBRATION_DIGEST)
