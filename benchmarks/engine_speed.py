@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> dict:
     wall = time.perf_counter() - t0
     result = {
         "wall_s": round(wall, 3), "runs": args.runs, "days": args.days, "workers": args.workers,
-        "block_size": results.outcome.spec.block_size, "scenario": args.scenario,
+        "block_size": results.job.spec.block_size, "scenario": args.scenario,
         "interventions": list(s.applied), "decisions": bool(s.decisions), "seed": args.seed,
         "runs_per_s": round(args.runs / wall, 1),
         "us_per_run_day": round(wall / (args.runs * args.days) * 1e6, 2),

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> dict:
     summary = results.summary()
     result = {
         "wall_s": round(wall, 1), "runs": args.runs, "days": args.days, "workers": args.workers,
-        "block_size": results.outcome.spec.block_size, "scenario": args.scenario,
+        "block_size": results.job.spec.block_size, "scenario": args.scenario,
         "interventions": list(s.applied), "decisions": bool(s.decisions), "seed": args.seed,
         "runs_per_s": round(args.runs / wall, 1),
         "rss_first_tenth": tenth(True), "rss_last_tenth": tenth(False), **peak_rss_mb(),

@@ -1,7 +1,15 @@
 """Flashpoint: simulate "what happens if...?" questions about armed crises."""
 
-__version__ = "0.1.0"
+from flashpoint.version import __version__
 
-from flashpoint.api import Scenario, builtin_names, load  # noqa: E402
+__all__ = ["Scenario", "Study", "__version__", "builtin_names", "load"]
 
-__all__ = ["Scenario", "__version__", "builtin_names", "load"]
+
+def __getattr__(name: str):
+    # The API (and with it pydantic, SciPy and the engine) is imported on first use, so that importing
+    # one module of the package (flashpoint.engine.rng, flashpoint.errors) does not import them all.
+    if name in ("Scenario", "Study", "builtin_names", "load"):
+        from flashpoint import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'flashpoint' has no attribute {name!r}")

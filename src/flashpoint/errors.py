@@ -3,3 +3,7 @@
 
 class FlashpointError(Exception):
     """A problem with the user's input; the CLI prints it on one line and exits with code 2."""
+
+
+class FlashpointWarning(UserWarning):
+    """Something the user should know, that does not stop the command (shown as one line)."""

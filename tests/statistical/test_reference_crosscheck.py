@@ -94,7 +94,7 @@ def load(name: str) -> Scenario:
 
 
 def engine_sample(scenario: Scenario, runs: int, seed: int) -> Sample:
-    out = run_scenario(scenario, RunSpec(runs=runs, days=DAYS, seed=seed, trajectories=True))
+    out = run_scenario(scenario, RunSpec.for_scenario(scenario, runs, seed, days=DAYS, trajectories=True))
     blocks = out.blocks
     return Sample(
         outcomes={k: np.concatenate([b.outcomes[k] for b in blocks]) for k in scenario.outcomes},

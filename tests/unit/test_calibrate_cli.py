@@ -165,7 +165,6 @@ def test_predict_refuses_a_row_with_a_missing_value_code(cli, params, subset, tm
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d.update(version="0.0.1"), "field version is '0.0.1'"),
     (lambda d: d.update(format="something-else"), "field format is 'something-else'"),
     (lambda d: d["constants"].pop("surprise-power"), "field constants.surprise-power is missing"),
     (lambda d: d["fixed"].pop("max-daily-loss"), "field fixed.max-daily-loss is missing"),

@@ -13,6 +13,7 @@ import pytest
 
 from flashpoint import __version__
 from flashpoint.analysis.history.cdb90 import data_hash
+from flashpoint.analysis.provenance import stale
 from flashpoint.engine.calibration import (
     FORMAT,
     SOURCE_ID,
@@ -67,9 +68,33 @@ def test_a_constant_without_standard_error_becomes_a_fixed_value():
         doc["constants"]["attrition-rate"]["value"])
 
 
+def test_another_version_with_the_same_data_and_formula_keeps_its_constants():
+    doc = json.loads(SHIPPED.read_text("utf-8"))
+    doc["version"] = "0.0.1"
+    cal = parse_calibration("params.json", json.dumps(doc), data_hash=data_hash())
+    assert cal.version == "0.0.1"
+    assert cal.values() == shipped_calibration().values()
+
+
+def test_the_shipped_calibration_is_tied_to_the_shipped_data_and_formula():
+    assert stale(shipped_calibration()) == []
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    (lambda d: d["data"].update(hash="0" * 64), "fitted on battle data with hash 000000000000"),
+    (lambda d: d["kernel"].update(digest="f" * 64), "fitted with a formula whose source has digest ffffffffffff"),
+    (lambda d: d["kernel"].pop("digest"), "records no digest of the formula"),
+])
+def test_a_calibration_whose_data_or_formula_changed_warns_and_still_runs(change, says):
+    doc = json.loads(SHIPPED.read_text("utf-8"))
+    change(doc)
+    found = stale(parse_calibration("params.json", json.dumps(doc)))
+    assert len(found) == 1 and found[0].startswith("params.json: ") and says in found[0]
+    assert "flashpoint calibrate" in found[0]
+
+
 @pytest.mark.parametrize(("change", "message"), [
     (lambda d: d.update(format="other/2"), "field format is 'other/2'"),
-    (lambda d: d.update(version="0.0.1"), "field version is '0.0.1'"),
     (lambda d: d["data"].update(hash="0" * 64), "field data.hash is 0000000000000000"),
     (lambda d: d.pop("seed"), "field seed is missing"),
     (lambda d: d["constants"]["attrition-rate"].update(value=5.0), "field constants.attrition-rate.value is 5.0"),

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from flashpoint.api import run
 from flashpoint.engine.strategy.choice import faction_mixture, logit_probabilities, sample_choice
-from flashpoint.scenario import load_file
-
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 
 
 # --------------------------------------------------------------------------- the rule itself
@@ -105,40 +100,37 @@ credibility = -1.0
 """
 
 
-def _scenario(tmp_path: Path, hawk_weight: float, reputation: float = 1.0):
-    text = FIXTURE.read_text(encoding="utf-8").replace(
-        'stakes = { blue-holds-b = -10 }', f'stakes = {{ blue-holds-b = -10 }}\nreputation = {reputation}', 1)
-    text += DECISIONS.format(dove_weight=1 - hawk_weight, hawk_weight=hawk_weight)
-    path = tmp_path / "choice.toml"
-    path.write_text(text, encoding="utf-8")
-    return load_file(path)
+def _scenario(scenario_builder, hawk_weight: float, reputation: float = 1.0):
+    return scenario_builder(DECISIONS.format(dove_weight=1 - hawk_weight, hawk_weight=hawk_weight), name="choice.toml",
+                            replace={'stakes = { blue-holds-b = -10 }':
+                                     f'stakes = {{ blue-holds-b = -10 }}\nreputation = {reputation}'})
 
 
-def test_a_dominant_option_wins_every_decision_when_rationality_is_high(tmp_path):
-    s = _scenario(tmp_path, hawk_weight=1.0)
+def test_a_dominant_option_wins_every_decision_when_rationality_is_high(scenario_builder):
+    s = _scenario(scenario_builder, hawk_weight=1.0)
     shares = run(s, runs=250, seed=2, days=10, set={"rationality": 200.0}).summary()["decisions"]["redland"]
     assert shares == {"hold": 0.0, "boast": 1.0, "grovel": 0.0}
 
 
-def test_a_faction_that_does_not_care_dilutes_the_choice_by_its_weight(tmp_path):
+def test_a_faction_that_does_not_care_dilutes_the_choice_by_its_weight(scenario_builder):
     # doves (hawkishness -1) give credibility no weight: they pick at random; hawks boast
-    s = _scenario(tmp_path, hawk_weight=0.6)
+    s = _scenario(scenario_builder, hawk_weight=0.6)
     shares = run(s, runs=4000, seed=3, days=5, set={"rationality": 200.0}).summary()["decisions"]["redland"]
     assert shares["boast"] == pytest.approx(0.6 + 0.4 / 3, abs=0.025)
     assert shares["hold"] == pytest.approx(0.4 / 3, abs=0.025)
     assert shares["grovel"] == pytest.approx(0.4 / 3, abs=0.025)
 
 
-def test_without_rationality_every_option_is_as_likely(tmp_path):
-    s = _scenario(tmp_path, hawk_weight=0.5)
+def test_without_rationality_every_option_is_as_likely(scenario_builder):
+    s = _scenario(scenario_builder, hawk_weight=0.5)
     shares = run(s, runs=2000, seed=2, days=5, set={"rationality": 0.0}).summary()["decisions"]["redland"]
     # one decision (day 5): each option is chosen in a third of the runs
     for option in ("hold", "boast", "grovel"):
         assert shares[option] == pytest.approx(1 / 3, abs=0.04)
 
 
-def test_nothing_at_stake_leaves_the_choice_to_chance(tmp_path):
-    s = _scenario(tmp_path, hawk_weight=0.5, reputation=0.0)
+def test_nothing_at_stake_leaves_the_choice_to_chance(scenario_builder):
+    s = _scenario(scenario_builder, hawk_weight=0.5, reputation=0.0)
     shares = run(s, runs=2000, seed=4, days=5, set={"rationality": 200.0}).summary()["decisions"]["redland"]
     for option in ("hold", "boast", "grovel"):
         assert shares[option] == pytest.approx(1 / 3, abs=0.04)

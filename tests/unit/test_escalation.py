@@ -4,7 +4,6 @@ climbs one rung at a time; the highest rung per run is what summary.json reports
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,9 +20,6 @@ from flashpoint.engine.strategy.escalation import (
     may_escalate_to,
 )
 from flashpoint.engine.theatre import compile_theatre
-from flashpoint.scenario import load_file
-
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 
 LADDER = """
 [[escalation.rungs]]
@@ -71,13 +67,9 @@ credibility = 0.9
 """
 
 
-def _scenario(tmp_path: Path, widen: bool):
-    text = FIXTURE.read_text(encoding="utf-8").replace(
-        'stakes = { blue-holds-b = -10 }', 'stakes = { blue-holds-b = -10 }\nreputation = 1.0', 1)
-    text += LADDER + (WIDEN if widen else "")
-    path = tmp_path / "ladder.toml"
-    path.write_text(text, encoding="utf-8")
-    return load_file(path)
+def _scenario(scenario_builder, widen: bool):
+    return scenario_builder(LADDER + (WIDEN if widen else ""), name="ladder.toml", replace={
+        'stakes = { blue-holds-b = -10 }': 'stakes = { blue-holds-b = -10 }\nreputation = 1.0'})
 
 
 def _ladder(s, runs=250, days=20, rationality=200.0):
@@ -113,10 +105,10 @@ def test_a_decision_may_only_climb_one_rung():
 
 
 # --------------------------------------------------------------------------- in the engine
-def test_an_option_that_would_skip_rungs_is_never_open(tmp_path):
+def test_an_option_that_would_skip_rungs_is_never_open(scenario_builder):
     """'all-in' is worth most to redland, but wider-war has no trigger and nobody climbs to it:
     total-war stays out of reach."""
-    th, b = _ladder(_scenario(tmp_path, widen=False))
+    th, b = _ladder(_scenario(scenario_builder, widen=False))
     _check_no_skip_without_declared_trigger(th, b)
     war, wider, total = (th.rung_ids.index(r) for r in ("war", "wider-war", "total-war"))
     assert (b.final.rung == war).mean() > 0.9              # redland fires on blueland: war by trigger
@@ -124,8 +116,8 @@ def test_an_option_that_would_skip_rungs_is_never_open(tmp_path):
     assert not b.chosen[:, 0, 1].any()                      # all-in never chosen
 
 
-def test_climbing_one_rung_opens_the_next(tmp_path):
-    th, b = _ladder(_scenario(tmp_path, widen=True))
+def test_climbing_one_rung_opens_the_next(scenario_builder):
+    th, b = _ladder(_scenario(scenario_builder, widen=True))
     war, wider, total = (th.rung_ids.index(r) for r in ("war", "wider-war", "total-war"))
     reached = b.reached_day
     got = reached[:, total] >= 0
@@ -169,8 +161,8 @@ def test_the_idlib_ladder_never_skips_a_rung_without_a_declared_trigger():
     assert (by[:, th.rung_ids.index("russia-engages-coalition")] == DECISION).any()
 
 
-def test_the_minimal_ladder_records_start_trigger_and_decision(tmp_path):
-    th, b = _ladder(_scenario(tmp_path, widen=True))
+def test_the_minimal_ladder_records_start_trigger_and_decision(scenario_builder):
+    th, b = _ladder(_scenario(scenario_builder, widen=True))
     _check_no_skip_without_declared_trigger(th, b)
     by = b.reached_by
     assert set(np.unique(by[:, th.rung_ids.index("war")])) <= {NOT_REACHED, TRIGGER}

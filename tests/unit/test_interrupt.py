@@ -3,6 +3,7 @@ written, leaves no file and no process behind."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -48,3 +49,39 @@ def test_ctrl_c_stops_the_workers_and_writes_nothing(tmp_path):
     if sys.platform == "linux":
         time.sleep(0.5)
         assert not [w for w in workers if os.path.exists(f"/proc/{w}")], "worker processes left behind"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc to find the worker processes")
+def test_killing_the_main_process_alone_leaves_no_worker_behind(tmp_path):
+    """SIGKILL cannot be caught: the workers must notice by themselves that their parent is gone."""
+    out = tmp_path / "runs"
+    out.mkdir()
+    cmd = [sys.executable, "-c", "from flashpoint.cli import app; app()", "run", "idlib-2020",
+           "--runs", "100000", "--workers", "2", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + 60
+        while len(_children(proc.pid)) < 2 and time.time() < deadline:
+            time.sleep(0.1)
+        workers = _children(proc.pid)
+        assert len(workers) >= 2, "the run never started its worker processes"
+        time.sleep(1.0)
+        proc.kill()                                     # the main process only, not its group
+        proc.wait(timeout=10)
+        deadline = time.time() + 5
+        while time.time() < deadline and [w for w in workers if _alive(w)]:
+            time.sleep(0.1)
+        left = [w for w in workers if _alive(w)]
+    finally:
+        with contextlib.suppress(ProcessLookupError):   # whatever is left of the group, so nothing lingers
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert not left, f"worker processes {left} still running 5 s after the main process was killed"
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for a parent to collect it."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

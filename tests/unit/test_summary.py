@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest
 
 import flashpoint
-from flashpoint.analysis.summary import (
+from flashpoint.engine.reduce import (
     EXACT,
     GROWTH,
     N_BINS,

@@ -41,7 +41,11 @@ from typing import Any
 
 import numpy as np
 
+from flashpoint.analysis.results import run
+from flashpoint.engine.calibration import shipped_calibration
 from flashpoint.errors import FlashpointError
+from flashpoint.scenario import load
+from flashpoint.scenario.loader import builtin_names, builtin_path
 from flashpoint.scenario.schema import Scenario
 
 __all__ = ["BACKTESTS", "Event", "backtest", "crps", "event_days"]
@@ -92,8 +96,6 @@ horizon; the western Aleppo countryside is the scenario's places marked as taken
 
 
 def _scenario_label(scenario: str | Path) -> str:
-    from flashpoint.scenario.loader import builtin_names, builtin_path
-
     text = str(scenario)
     return str(builtin_path(text)) if text in builtin_names() else text
 
@@ -161,9 +163,6 @@ def _quantile(days: np.ndarray, q: float) -> float | None:
 def backtest(scenario: str | Path, *, runs: int = 1000, seed: int = 1, workers: int = 1,
              progress=None) -> dict[str, Any]:
     """Run the scenario and score its dated events (module doc); the result as a JSON-ready dict."""
-    from flashpoint.api import load, run
-    from flashpoint.engine.calibration import shipped_calibration
-
     label = _scenario_label(scenario)
     s = load(str(scenario))
     events = BACKTESTS.get(s.meta.id)

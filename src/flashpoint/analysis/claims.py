@@ -26,6 +26,9 @@ from typing import Any
 import numpy as np
 
 from flashpoint.analysis.compare import Z95, Comparison, RunColumns, run_columns
+from flashpoint.analysis.provenance import warn_if_stale
+from flashpoint.engine.executor import Executor
+from flashpoint.engine.runner import RunSpec, run_jobs
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.schema import Claim, Scenario
 
@@ -186,20 +189,22 @@ def evaluate_claim(cid: str, claim: Claim, scenario: Scenario,
 
 def evaluate_claims(scenario: Scenario, runs: int = 10_000, seed: int = 1, days: int | None = None,
                     workers: int = 1, block_size: int | None = None,
-                    progress: Callable[[int], None] | None = None) -> list[ClaimResult]:
+                    progress: Callable[[int], None] | None = None,
+                    executor: Executor | None = None) -> list[ClaimResult]:
     """Simulate every variant the scenario's claims need (same seed: common random numbers) and
     answer each claim. ``progress(n)`` hears of every block of n runs (``runs`` x the number of
-    variants, :func:`claim_variants`, in all)."""
-    from flashpoint.api import run
-
+    variants, :func:`claim_variants`, in all). All variants' blocks go to one executor."""
     if not scenario.claims:
         raise FlashpointError(f"scenario '{scenario.meta.id}' has no [claims.<id>] tables to test")
     variants = claim_variants(scenario)
     built = {key: scenario.apply(*key) if key else scenario for key in variants}   # errors before any run
-    columns: dict[tuple[str, ...], RunColumns] = {}
-    for key in variants:
-        columns[key] = run_columns(run(built[key], runs=runs, seed=seed, days=days, workers=workers,
-                                       block_size=block_size, keep_runs=True, progress=progress))
+    warn_if_stale()
+    jobs = [(built[key], RunSpec.for_scenario(built[key], runs, seed, days=days, block_size=block_size,
+                                              workers=workers, keep_runs=True)) for key in variants]
+    done = run_jobs(jobs, executor, progress)
+    columns: dict[tuple[str, ...], RunColumns] = {
+        key: run_columns(job, s.meta.id, list(s.applied))
+        for key, job, (s, _) in zip(variants, done, jobs, strict=True)}
     return [evaluate_claim(cid, claim, scenario, columns) for cid, claim in scenario.claims.items()]
 
 

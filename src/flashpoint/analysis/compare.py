@@ -25,18 +25,17 @@ for the risk difference and Katz's log interval for the risk ratio. The document
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from flashpoint.analysis.provenance import warn_if_stale
+from flashpoint.engine.executor import Executor
+from flashpoint.engine.runner import JobResult, RunSpec, run_jobs
 from flashpoint.errors import FlashpointError
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from flashpoint.analysis.results import Results
-    from flashpoint.scenario.schema import Scenario
+from flashpoint.scenario.schema import Scenario
 
 Z95 = 1.959963984540054
 SCHEMA_VERSION = "1"
@@ -99,9 +98,9 @@ class RunColumns:
         return np.zeros(self.runs) if value is None else value
 
 
-def run_columns(results: Results) -> RunColumns:
+def run_columns(job: JobResult, scenario: str, interventions: list[str]) -> RunColumns:
     """The per-run columns of a job run with ``keep_runs=True`` (or trajectories)."""
-    out = results.outcome
+    out = job
     blocks = out.blocks
     if blocks is None:
         raise FlashpointError("this job did not keep its runs: run it with keep_runs=True to compare it")
@@ -119,7 +118,7 @@ def run_columns(results: Results) -> RunColumns:
             decisions[aid] = {opt: cat(lambda b, j=j, k=k: b.chosen[:, j, k]).astype(bool)
                               for k, opt in enumerate(spec.options)}
     return RunColumns(
-        scenario=results.scenario_id, interventions=list(results.interventions), runs=out.spec.runs,
+        scenario=scenario, interventions=list(interventions), runs=out.spec.runs,
         seed=out.spec.seed, days=out.spec.days, outcomes=outcomes, metrics=metrics,
         metric_keys=list(out.accumulator.metric_keys), rungs=list(th.rung_ids),
         rung=cat(lambda b: b.final.rung).astype(np.int64),
@@ -268,94 +267,26 @@ class Comparison:
         }
 
 
-def compare_results(base: Results, other: Results) -> Comparison:
-    """The comparison of two jobs run with ``keep_runs=True``: ``other`` minus ``base``."""
-    return Comparison(run_columns(base), run_columns(other))
-
-
 def compare_runs(base: Scenario, variant: Scenario, runs: int = 10_000, seed: int = 1,
                  days: int | None = None, workers: int = 1, block_size: int | None = None,
                  set: dict[str, float] | None = None,  # noqa: A002
-                 progress: Callable[[int], None] | None = None, independent: bool = False) -> Comparison:
+                 progress: Callable[[int], None] | None = None, independent: bool = False,
+                 executor: Executor | None = None) -> Comparison:
     """Run ``base`` and ``variant`` with the same seed (common random numbers) and compare them.
 
+    Both variants' blocks go to one executor (``workers`` local processes by default), which
+    takes whichever variant is left; the numbers are those of running each alone.
     ``progress(n)`` hears of every block of n runs of either variant (2 x ``runs`` in all).
     ``independent=True`` runs the variant with another seed (``seed + 1``): no pairing, for
     showing what common random numbers buy. Only small per-run columns are kept from each job."""
-    from flashpoint.api import run
-
     if base.meta.id != variant.meta.id:
         raise FlashpointError(f"cannot compare scenario '{variant.meta.id}' with '{base.meta.id}'")
     if list(base.applied) == list(variant.applied):
         what = ", ".join(base.applied) or "no intervention"
         raise FlashpointError(f"both variants have {what}: compare two different variants")
+    warn_if_stale()
     seeds = (seed, seed + 1 if independent else seed)
-    if workers > 1:
-        return Comparison(*_run_pair(base, variant, runs, seeds, days, workers, block_size, set, progress))
-    common = {"runs": runs, "days": days, "workers": workers, "block_size": block_size, "set": set,
-              "keep_runs": True, "progress": progress}
-    cols_base = run_columns(run(base, seed=seeds[0], **common))           # the job is dropped here
-    cols_int = run_columns(run(variant, seed=seeds[1], **common))
-    return Comparison(cols_base, cols_int)
-
-
-# ------------------------------------------------------- both variants in one pool of workers
-_PAIR: dict = {}
-
-
-def _init_pair(scenarios: tuple, overrides: dict | None) -> None:
-    from flashpoint.engine.runner import ignore_interrupts
-    from flashpoint.engine.theatre import compile_theatre
-
-    ignore_interrupts()
-    _PAIR["theatres"] = [compile_theatre(s, overrides) for s in scenarios]
-
-
-def _work_pair(which: int, seed: int, start: int, stop: int, days: int):
-    from flashpoint.engine.simulate import simulate_block
-
-    return which, simulate_block(_PAIR["theatres"][which], seed, start, stop, days)
-
-
-def _run_pair(base: Scenario, variant: Scenario, runs: int, seeds: tuple[int, int], days: int | None,
-              workers: int, block_size: int | None, overrides: dict | None,
-              progress: Callable[[int], None] | None) -> tuple[RunColumns, RunColumns]:
-    """Both variants' blocks in one pool of local processes: the pool starts once, and both
-    cores work whichever variant is left. Each block draws from its own random streams (the
-    runner's rule), so the numbers are those of running each variant on its own."""
-    import time
-
-    from flashpoint.analysis.results import Results
-    from flashpoint.analysis.summary import Accumulator
-    from flashpoint.engine.rng import block_bounds
-    from flashpoint.engine.runner import Outcome, RunSpec, check_spec, default_block, run_pool
-    from flashpoint.engine.theatre import compile_theatre
-
-    scenarios = (base, variant)
-    specs = [RunSpec(runs=runs, days=s.meta.horizon_days if days is None else days, seed=sd,
-                     block_size=block_size or default_block(runs, workers), workers=workers, overrides=overrides,
-                     keep_runs=True) for s, sd in zip(scenarios, seeds, strict=True)]
-    for s, spec in zip(scenarios, specs, strict=True):
-        check_spec(s, spec)
-    t0 = time.perf_counter()
-    theatres = [compile_theatre(s, overrides) for s in scenarios]
-    accs = [Accumulator(th, spec.days) for th, spec in zip(theatres, specs, strict=True)]
-    kept: list[list] = [[], []]
-    jobs = [(w, spec.seed, a, b, spec.days) for w, spec in enumerate(specs)
-            for a, b in block_bounds(runs, spec.block_size)]
-
-    def take(result: tuple) -> None:
-        which, block = result
-        accs[which].add(block)
-        kept[which].append(block)
-        if progress:
-            progress(block.stop - block.start)
-
-    run_pool(jobs, workers, _init_pair, (scenarios, overrides), _work_pair, take)
-    seconds = time.perf_counter() - t0
-    out = []
-    for w, s in enumerate(scenarios):
-        kept[w].sort(key=lambda b: b.start)
-        job = Results(Outcome(theatres[w], accs[w], specs[w], seconds, kept[w]), s.meta.id, list(s.applied))
-        out.append(run_columns(job))
-    return out[0], out[1]
+    jobs = [(s, RunSpec.for_scenario(s, runs, sd, days=days, block_size=block_size, workers=workers, overrides=set,
+                                     keep_runs=True)) for s, sd in zip((base, variant), seeds, strict=True)]
+    done = run_jobs(jobs, executor, progress)
+    return Comparison(*(run_columns(job, s.meta.id, list(s.applied)) for job, (s, _) in zip(done, jobs, strict=True)))

@@ -8,6 +8,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,40 +16,63 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from flashpoint import __version__
-from flashpoint.analysis.summary import QUANTILES
-from flashpoint.engine.runner import Outcome, stack_blocks
+from flashpoint.analysis.compare import Comparison, RunColumns, run_columns
+from flashpoint.analysis.provenance import warn_if_stale
+from flashpoint.engine.calibration import shipped_calibration
+from flashpoint.engine.executor import Executor
+from flashpoint.engine.reduce import QUANTILES
+from flashpoint.engine.runner import JobResult, RunSpec, run_scenario, stack_blocks
 from flashpoint.errors import FlashpointError
+from flashpoint.scenario.schema import Scenario
+from flashpoint.version import __version__
+
+
+def run(scenario: Scenario, runs: int = 10_000, seed: int = 1, days: int | None = None,
+        block_size: int | None = None, workers: int = 1, set: dict[str, float] | None = None,  # noqa: A002
+        trajectories: bool = False, keep_runs: bool = False, quantiles: dict | None = None,
+        progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> Results:
+    """Simulate ``runs`` futures of the scenario (``days`` defaults to its horizon; ``set``
+    overrides parameters by name) on ``executor`` (default: ``workers`` local processes)."""
+    spec = RunSpec.for_scenario(scenario, runs, seed, days=days, block_size=block_size, workers=workers,
+                                overrides=set, trajectories=trajectories, keep_runs=keep_runs, quantiles=quantiles)
+    return run_spec(scenario, spec, progress, executor)
+
+
+def run_spec(scenario: Scenario, spec: RunSpec, progress: Callable[[int], None] | None = None,
+             executor: Executor | None = None) -> Results:
+    """Simulate a job already made by :meth:`RunSpec.for_scenario`."""
+    warn_if_stale()
+    return Results(run_scenario(scenario, spec, progress, executor), scenario.meta.id, list(scenario.applied))
 
 
 class Results:
     """Everything a job produced, labelled: ``results.dataset.sel(place="saraqib")``."""
 
-    def __init__(self, outcome: Outcome, scenario_id: str, interventions: list[str]):
-        self.outcome = outcome
+    def __init__(self, job: JobResult, scenario_id: str, interventions: list[str]):
+        self.job = job
         self.scenario_id = scenario_id
         self.interventions = interventions
-        self.theatre = outcome.theatre
+        self.theatre = job.theatre
         self._summary: dict | None = None
 
     @property
     def runs(self) -> int:
-        return self.outcome.spec.runs
+        return self.job.spec.runs
 
     def summary(self) -> dict[str, Any]:
         """The ``summary.json`` document (schema in docs/summary-json.md)."""
         if self._summary is None:
-            spec = self.outcome.spec
+            spec = self.job.spec
             meta = {"scenario": self.scenario_id, "interventions": self.interventions,
                     "seed": spec.seed, "version": __version__,
                     "parameters_set": dict(spec.overrides or {})}
-            self._summary = self.outcome.accumulator.summary(meta)
+            self._summary = self.job.accumulator.summary(meta)
         return self._summary
 
     @property
     def dataset(self) -> xr.Dataset:
         """The summaries as an xarray Dataset with named dimensions."""
-        s, th, acc = self.summary(), self.theatre, self.outcome.accumulator
+        s, th, acc = self.summary(), self.theatre, self.job.accumulator
         stats_ = ["mean"] + [f"q{round(q * 100):02d}" for q in QUANTILES]
         ds = xr.Dataset(
             {
@@ -65,7 +89,7 @@ class Results:
                     "stat": stats_, "place": th.places, "camp": th.camps,
                     "day": np.arange(acc.days + 1), "quantile": [0.05, 0.5, 0.95]},
             attrs={"scenario": self.scenario_id, "interventions": ",".join(self.interventions),
-                   "runs": acc.runs, "seed": self.outcome.spec.seed, "version": __version__},
+                   "runs": acc.runs, "seed": self.job.spec.seed, "version": __version__},
         )
         return ds
 
@@ -73,7 +97,7 @@ class Results:
         """One row per run: the values drawn for every uncertain input (``input:<path>``), every
         outcome (``outcome:<id>``, 0 or 1) and every loss (``metric:<actor.quantity>``). Needs a
         job run with ``keep_runs`` or trajectories."""
-        blocks = self.outcome.blocks
+        blocks = self.job.blocks
         if blocks is None:
             raise FlashpointError("this job did not keep its runs: run it with keep_runs=True")
         columns: dict[str, np.ndarray] = {}
@@ -81,7 +105,7 @@ class Results:
             columns[f"input:{path}"] = np.concatenate([b.parameters[path] for b in blocks])
         for oid in blocks[0].outcomes:
             columns[f"outcome:{oid}"] = np.concatenate([b.outcomes[oid] for b in blocks]).astype(np.int8)
-        for key in self.outcome.accumulator.metric_keys:
+        for key in self.job.accumulator.metric_keys:
             columns[f"metric:{key}"] = np.concatenate([b.final.metrics[key] for b in blocks])
         return pd.DataFrame(columns, index=pd.RangeIndex(self.runs, name="run"))
 
@@ -89,13 +113,16 @@ class Results:
         """``other`` against this job, run by run (both run with ``keep_runs=True``; with the same
         seed they are paired by common random numbers): a
         :class:`~flashpoint.analysis.compare.Comparison`, ``.to_json()`` for the document."""
-        from flashpoint.analysis.compare import compare_results
-
         return compare_results(self, other)
+
+    def columns(self) -> RunColumns:
+        """The per-run columns a comparison reads (a job run with ``keep_runs=True``)."""
+        return run_columns(self.job, self.scenario_id, self.interventions)
+
 
     def trajectories(self) -> xr.Dataset:
         """Every run, day by day (only when the job kept trajectories)."""
-        blocks = self.outcome.blocks
+        blocks = self.job.blocks
         if blocks is None:
             raise FlashpointError("this job did not keep trajectories: run it with --save-trajectories")
         th = self.theatre
@@ -106,25 +133,28 @@ class Results:
         }
         for oid in th.scenario.outcomes:
             data[f"outcome:{oid}"] = ("run", np.concatenate([b.outcomes[oid] for b in blocks]))
-        for key in self.outcome.accumulator.metric_keys:
+        for key in self.job.accumulator.metric_keys:
             data[f"metric:{key}"] = ("run", np.concatenate([b.final.metrics[key] for b in blocks]))
         for path in blocks[0].parameters:  # every value drawn per run: forces, constants, politics
             data[f"input:{path}"] = ("run", np.concatenate([b.parameters[path] for b in blocks]))
-        return xr.Dataset(data, coords={"run": np.arange(self.runs), "day": np.arange(self.outcome.spec.days + 1),
+        return xr.Dataset(data, coords={"run": np.arange(self.runs), "day": np.arange(self.job.spec.days + 1),
                                         "place": th.places, "actor": th.actors, "camp": th.camps},
                           attrs={"control_values": "index into the actor coordinate",
                                  "scenario": self.scenario_id,
                                  "interventions": ",".join(self.interventions)})
 
     def to_netcdf(self, path: str | Path) -> None:
-        ds = self.trajectories() if self.outcome.blocks is not None else self.dataset
+        ds = self.trajectories() if self.job.blocks is not None else self.dataset
         ds.to_netcdf(path)
+
+
+def compare_results(base: Results, other: Results) -> Comparison:
+    """The comparison of two jobs run with ``keep_runs=True``: ``other`` minus ``base``."""
+    return Comparison(base.columns(), other.columns())
 
 
 def _calibration_used() -> dict[str, Any]:
     """The calibration file the engine's constants came from, with the hash of its data."""
-    from flashpoint.engine.calibration import shipped_calibration
-
     cal = shipped_calibration()
     return {"file": cal.path, "data_hash": cal.data_hash, "version": cal.version, "seed": cal.seed}
 
@@ -137,7 +167,7 @@ def run_id(scenario_id: str, interventions: list[str], seed: int) -> str:
 
 def write_run_dir(results: Results, folder: Path, scenario_toml: str, command: list[str]) -> Path:
     """Write ``folder/<id>/`` atomically: a hidden temporary folder, renamed when complete."""
-    spec = results.outcome.spec
+    spec = results.job.spec
     final = folder / run_id(results.scenario_id, results.interventions, spec.seed)
     tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))
     try:
@@ -146,9 +176,9 @@ def write_run_dir(results: Results, folder: Path, scenario_toml: str, command: l
         manifest = {
             "version": __version__, "scenario": results.scenario_id,
             "interventions": results.interventions, "seed": spec.seed, "runs": spec.runs,
-            "days": spec.days, "block_size": spec.block_size, "workers": spec.workers,
+            "days": spec.days, "block_size": spec.block_size, "workers": results.job.workers,
             "parameters_set": dict(spec.overrides or {}),
-            "command": command, "seconds": round(results.outcome.seconds, 3),
+            "command": command, "seconds": round(results.job.seconds, 3),
             "python": sys.version.split()[0], "numpy": np.__version__,
             "calibration": _calibration_used(),
             "files": ["summary.json", "scenario.toml", "manifest.json"]

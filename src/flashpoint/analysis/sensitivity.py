@@ -47,6 +47,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flashpoint.analysis.results import run
+from flashpoint.engine.reduce import Accumulator
+from flashpoint.engine.simulate import start_block
+from flashpoint.engine.theatre import Draws, compile_theatre
 from flashpoint.errors import FlashpointError
 
 METHODS = ("sobol", "morris")
@@ -83,9 +87,6 @@ class Inputs:
 def scenario_inputs(scenario) -> Inputs:
     """Every uncertain input of the scenario, forces and parameters (``compile_theatre``) and the
     strategy layer's own draws (resolve, factions, stakes, rungs' climb risk, ...), in order."""
-    from flashpoint.analysis.summary import Accumulator
-    from flashpoint.engine.simulate import start_block
-    from flashpoint.engine.theatre import Draws, compile_theatre
 
     th = compile_theatre(scenario)
 
@@ -171,6 +172,7 @@ def design(prob: dict, method: str, samples: int, seed: int) -> np.ndarray:
 
     Morris' grid has the levels 0, 1/3, 2/3, 1 (for 4 levels): they are moved to the centres of
     4 equal bins (1/8, 3/8, 5/8, 7/8), as a distribution's 0 and 1 quantiles may be infinite."""
+    # deferred: SALib takes about a second to import; only sensitivity needs it
     from SALib.sample import morris, sobol
 
     if method == "sobol":
@@ -183,6 +185,7 @@ def design(prob: dict, method: str, samples: int, seed: int) -> np.ndarray:
 
 def analyse(prob: dict, x: np.ndarray, y: np.ndarray, method: str, seed: int) -> list[dict]:
     """Indices with 95% bootstrap intervals, one dict per input, largest first."""
+    # deferred: SALib takes about a second to import; only sensitivity needs it
     from SALib.analyze import morris, sobol
 
     names = prob["names"]
@@ -271,8 +274,6 @@ def sensitivity(scenario, target: str, method: str = "sobol", base_samples: int 
     the indices); ``progress(n, total)`` is told after each block of n runs. Each design point is
     a stochastic run, so the indices include the engine's own chance (see the module's notes).
     """
-    from flashpoint.api import run
-
     method = method.lower()
     if method not in METHODS:
         raise FlashpointError(f"--method {method}: unknown; use one of {', '.join(METHODS)}")
@@ -308,5 +309,5 @@ def sensitivity(scenario, target: str, method: str = "sobol", base_samples: int 
     return SensitivityResult(
         scenario=scenario.meta.id, interventions=list(scenario.applied), target=target, kind=kind,
         method=method, samples=samples, replicates=replicates, runs=runs, seed=seed,
-        days=results.outcome.spec.days, mean=float(y.mean()), std=float(y.std()), rows=rows,
+        days=results.job.spec.days, mean=float(y.mean()), std=float(y.std()), rows=rows,
         noise={k: v for k, v in noise.items() if k not in ("input", "label")}, seconds=time.perf_counter() - t0)

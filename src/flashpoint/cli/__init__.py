@@ -10,6 +10,7 @@ import contextlib
 import functools
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -17,9 +18,9 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from flashpoint import __version__
-from flashpoint.errors import FlashpointError
+from flashpoint.errors import FlashpointError, FlashpointWarning
 from flashpoint.scenario import Scenario, load
+from flashpoint.version import __version__
 
 app = typer.Typer(
     help="Flashpoint: simulate 'what happens if...?' questions about armed crises.",
@@ -75,6 +76,7 @@ def progress_bar(total: int | None, quiet: bool) -> Iterator[Callable[..., None]
     """A Rich progress bar on standard error, shown while the ``with`` block runs; yields the
     callback that advances it, ``tick(n, total=None)`` (the total may be set late, by the first
     report), or None when ``quiet``."""
+    # deferred: only commands that simulate draw a progress bar
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     if quiet:
@@ -102,6 +104,19 @@ def progress_bar(total: int | None, quiet: bool) -> Iterator[Callable[..., None]
 def _load(scenario: str, interventions: list[str] | None) -> Scenario:
     s = load(scenario)
     return s.apply(*interventions) if interventions else s
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Flashpoint's own warnings as one line on standard error; others as Python shows them."""
+    if issubclass(category, FlashpointWarning):
+        err_console.print(Text.assemble(("warning:", "bold yellow"), " ", str(message)), highlight=False,
+                          soft_wrap=True)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+warnings.showwarning = _show_warning
 
 
 def _version(value: bool) -> None:

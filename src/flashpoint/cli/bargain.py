@@ -26,6 +26,7 @@ BDM_NOTE = ("the expected-utility model (BDM) computes no per-actor probability 
 
 def _bdm_history(table, rounds: int) -> dict[str, Any]:
     """BDM is one-dimensional: run it on each dimension of the table in turn."""
+    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.engine.strategy.bargaining import IssueTable, run_bdm
 
     n, dims = table.n_actors, table.n_dimensions
@@ -61,6 +62,7 @@ def bargain_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the history as JSON")] = False,
 ) -> None:
     """Run a bargaining model on an issue table: positions and win probabilities, state by state."""
+    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.engine.strategy.bargaining import read_issue_table, run_smp
 
     if model not in MODELS:

@@ -77,15 +77,15 @@ def compare_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Measure an intervention's effect on every outcome and loss, run by run, with 95% intervals."""
+    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.analysis.compare import compare_runs
-    from flashpoint.engine.runner import RunSpec, check_spec
+    from flashpoint.engine.runner import RunSpec
     from flashpoint.report.compare_text import print_comparison
 
     s, base, variant = _variants(scenario, with_, against)
     overrides = parse_sets(set_)
     for v in (base, variant):
-        check_spec(v, RunSpec(runs=runs, days=v.meta.horizon_days if days is None else days, seed=seed,
-                              block_size=block_size, workers=workers, overrides=overrides))
+        RunSpec.for_scenario(v, runs, seed, days=days, block_size=block_size, workers=workers, overrides=overrides)
     check_out_file(out)
     t0 = time.perf_counter()
     with progress_bar(2 * runs, quiet=as_json) as tick:
@@ -115,15 +115,15 @@ def claims_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Test the claims of the scenario's sources against the futures, each with a number and a verdict."""
+    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.analysis.claims import claim_variants, claims_json, evaluate_claims
-    from flashpoint.engine.runner import RunSpec, check_spec
+    from flashpoint.engine.runner import RunSpec
     from flashpoint.report.compare_text import print_claims
 
     s = load(scenario)
     if not s.claims:
         raise FlashpointError(f"scenario '{s.meta.id}' has no [claims.<id>] tables to test")
-    n_days = s.meta.horizon_days if days is None else days
-    check_spec(s, RunSpec(runs=runs, days=n_days, seed=seed, workers=workers))
+    n_days = RunSpec.for_scenario(s, runs, seed, days=days, workers=workers).days
     check_out_file(out)
     t0 = time.perf_counter()
     with progress_bar(runs * len(claim_variants(s)), quiet=as_json) as tick:

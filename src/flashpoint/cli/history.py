@@ -70,6 +70,7 @@ def calibrate_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the calibration file to standard output")] = False,
 ) -> None:
     """Fit the engine's ground-combat constants to CDB90 and score them out of sample."""
+    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.analysis.calibrate.pipeline import calibrate, write_json
 
     check_out_file(out)
@@ -97,6 +98,7 @@ def predict_battles_command(
         = False,
 ) -> None:
     """Predict every battle of a CDB90-layout folder with calibrated constants."""
+    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.analysis.calibrate.pipeline import predict_battles, write_csv
 
     check_out_file(out)
@@ -117,6 +119,7 @@ def backtest_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
     """Run a scenario from its start and compare its dated changes of control with history."""
+    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.analysis.backtest import backtest
 
     if workers < 1:

@@ -25,6 +25,7 @@ def report_command(
                                                   "(needs Chromium)")] = None,
 ) -> None:
     """Write an HTML report (map, charts, tables; works offline) comparing a scenario without and with interventions."""
+    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.report.build import report
 
     def say(step: str) -> None:

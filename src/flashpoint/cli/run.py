@@ -55,24 +55,21 @@ def run_command(
     as_json: Annotated[bool, typer.Option("--json", help="print summary.json to standard output")] = False,
 ) -> None:
     """Simulate many futures of a scenario and summarise them."""
-    from flashpoint.analysis.results import write_run_dir
-    from flashpoint.api import run as run_api
-    from flashpoint.engine.runner import RunSpec, check_spec
+    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
+    from flashpoint.analysis.results import run_spec, write_run_dir
+    from flashpoint.engine.runner import RunSpec
     from flashpoint.outputs import check_out_folder
     from flashpoint.report.text import print_summary
 
     s = _load(scenario, with_)
-    overrides = parse_sets(set_)
-    spec = RunSpec(runs=runs, days=s.meta.horizon_days if days is None else days, seed=seed,
-                   block_size=block_size, workers=workers, overrides=overrides)
-    check_spec(s, spec)
+    spec = RunSpec.for_scenario(s, runs, seed, days=days, block_size=block_size, workers=workers,
+                                overrides=parse_sets(set_), trajectories=save_trajectories)
     check_out_folder(out, "--out")
     with progress_bar(runs, quiet=as_json) as tick:
-        results = run_api(s, runs=spec.runs, seed=seed, days=spec.days, block_size=block_size,
-                          workers=workers, set=overrides, trajectories=save_trajectories, progress=tick)
+        results = run_spec(s, spec, tick)
     folder = write_run_dir(results, out, s.to_toml(), ["flashpoint", *sys.argv[1:]])
     if as_json:
         print(json.dumps(results.summary(), indent=2))
         return
-    print_summary(console, s, results.summary(), results.outcome.seconds)
+    print_summary(console, s, results.summary(), results.job.seconds)
     console.print(f"written: {folder}")

@@ -123,6 +123,7 @@ def validate(
     file: Annotated[Path, typer.Argument(help="the scenario file to check")],
 ) -> None:
     """Check a scenario file: syntax, fields, cross-references and every intervention."""
+    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.engine.theatre import compile_theatre
 
     s = load(file if file.suffix == ".toml" or file.exists() else str(file))

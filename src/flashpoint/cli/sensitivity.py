@@ -20,6 +20,7 @@ from flashpoint.cli import (
     progress_bar,
     user_errors,
 )
+from flashpoint.errors import FlashpointError
 
 BAR = 24
 
@@ -51,6 +52,7 @@ def sensitivity_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
     """Global sensitivity of an outcome or a loss to the scenario's uncertain inputs (SALib)."""
+    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.analysis.sensitivity import sensitivity
 
     s = _load(scenario, with_)
@@ -112,10 +114,9 @@ def discover_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the boxes as JSON")] = False,
 ) -> None:
     """Scenario discovery: which combinations of input values lead to an outcome (PRIM boxes)."""
+    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.analysis.discovery import discover, outcome_column
-    from flashpoint.api import run as run_api
-    from flashpoint.engine.runner import RunSpec, check_spec
-    from flashpoint.errors import FlashpointError
+    from flashpoint.analysis.results import run
 
     s = _load(scenario, with_)
     if outcome not in s.outcomes:
@@ -123,23 +124,21 @@ def discover_command(
                               f"known: {', '.join(s.outcomes) or 'none'}")
     if boxes < 1 or max_dims < 1:
         raise FlashpointError(f"--boxes {boxes}, --max-dims {max_dims}: each must be at least 1")
-    check_spec(s, RunSpec(runs=runs, days=s.meta.horizon_days if days is None else days, seed=seed,
-                          workers=workers))
     with progress_bar(runs, quiet=as_json) as tick:
-        results = run_api(s, runs=runs, seed=seed, days=days, workers=workers, keep_runs=True, progress=tick)
+        results = run(s, runs=runs, seed=seed, days=days, workers=workers, keep_runs=True, progress=tick)
     frame = results.per_run()
     outcome_column(frame, outcome)
     found = discover(frame, outcome, max_boxes=boxes, max_dims=max_dims,
                      outcome_text=s.outcomes[outcome].description)
     if as_json:
         print(json.dumps({"scenario": s.meta.id, "interventions": list(s.applied), "outcome": outcome,
-                          "runs": runs, "seed": seed, "days": results.outcome.spec.days,
+                          "runs": runs, "seed": seed, "days": results.job.spec.days,
                           "p": float(frame[f"outcome:{outcome}"].mean()),
                           "boxes": [b.to_json() for b in found]}, indent=2))
         return
     applied = f" with {', '.join(s.applied)}" if s.applied else " (no intervention)"
     console.print(f"{s.meta.title}{applied}", style="bold")
-    console.print(f"Where {outcome} happens: {runs:,} futures of {results.outcome.spec.days} days, seed {seed}; "
+    console.print(f"Where {outcome} happens: {runs:,} futures of {results.job.spec.days} days, seed {seed}; "
                   f"it happens in {frame[f'outcome:{outcome}'].mean():.1%} of them")
     if not found:
         console.print("No box of inputs makes it more likely than elsewhere: with these runs it looks like "

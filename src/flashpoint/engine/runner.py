@@ -1,29 +1,36 @@
-"""Run many futures of a scenario: blocks of runs, an executor, and streaming reduction.
+"""Run many futures of a scenario: a job's specification, its blocks, an executor, and the merge.
 
-Runs are cut into blocks (a whole number of random-stream granules, see :mod:`.rng`); each block
-is simulated independently, in this process or in a pool of local worker processes, and folded
-into an :class:`~flashpoint.analysis.summary.Accumulator` as it completes. Memory does not grow
-with the number of runs unless trajectories are kept.
+A job (:class:`RunSpec`, made and checked by :meth:`RunSpec.for_scenario`) is cut into blocks
+of runs (a whole number of random-stream granules, see :mod:`.rng`); an executor
+(:mod:`.executor`) simulates each block and reduces it into an
+:class:`~flashpoint.engine.reduce.Accumulator` where it ran; the partial summaries are merged
+here as they come. Memory does not grow with the number of runs unless runs are kept.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import dataclasses
-import multiprocessing as mp
-import signal
-import sys
+import os
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from flashpoint.analysis.summary import Accumulator
-from flashpoint.engine.rng import GRANULE, block_bounds
-from flashpoint.engine.simulate import BlockResult, simulate_block
-from flashpoint.engine.theatre import Theatre, compile_theatre
-from flashpoint.errors import FlashpointError
+from flashpoint.engine.executor import (
+    Block,
+    Executor,
+    Variant,
+    block_bounds,
+    block_size_used,
+    local_executor,
+    n_blocks,
+)
+from flashpoint.engine.reduce import Accumulator
+from flashpoint.engine.rng import GRANULE
+from flashpoint.engine.simulate import BlockResult
+from flashpoint.engine.theatre import Theatre
+from flashpoint.errors import FlashpointError, FlashpointWarning
 from flashpoint.scenario.schema import Scenario
 
 MAX_BLOCK = 5000
@@ -38,146 +45,120 @@ def default_block(runs: int, workers: int) -> int:
     return min(MAX_BLOCK, max(GRANULE, -(-share // GRANULE) * GRANULE))
 
 
-@dataclass
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
 class RunSpec:
+    """One job: how many runs of how many days, from which seed, cut how. Make it with
+    :meth:`for_scenario`, which checks it against the scenario and fills in the defaults."""
+
     runs: int
     days: int
     seed: int
-    block_size: int | None = None    # None: default_block(runs, workers)
-    workers: int = 1
+    block_size: int                  # runs per block, as the engine uses it (whole granules, at most runs)
+    workers: int = 1                 # worker processes asked for
     overrides: dict[str, float] | None = None
     trajectories: bool = False
     keep_runs: bool = False          # keep every run's final state (outcomes, losses, inputs) for paired analyses
     quantiles: dict[str, np.ndarray] | None = None   # uncertain inputs fixed per run (an experimental design)
 
+    @classmethod
+    def for_scenario(cls, scenario: Scenario, runs: int, seed: int, days: int | None = None,
+                     block_size: int | None = None, workers: int = 1, overrides: dict[str, float] | None = None,
+                     trajectories: bool = False, keep_runs: bool = False,
+                     quantiles: dict[str, np.ndarray] | None = None) -> RunSpec:
+        """A job of ``scenario``, checked with messages a user can act on; ``days`` defaults to
+        the scenario's horizon and ``block_size`` to :func:`default_block`."""
+        days = scenario.meta.horizon_days if days is None else days
+        if runs <= 0:
+            raise FlashpointError(f"--runs {runs}: must be a whole number of at least 1")
+        if not 1 <= days <= scenario.meta.horizon_days:
+            raise FlashpointError(f"--days {days}: must be between 1 and the scenario's horizon, "
+                                  f"{scenario.meta.horizon_days} days")
+        if block_size is not None and block_size <= 0:
+            raise FlashpointError(f"--block-size {block_size}: must be at least 1")
+        if workers <= 0:
+            raise FlashpointError(f"--workers {workers}: must be at least 1")
+        if not 0 <= seed < 2**63:
+            raise FlashpointError(f"--seed {seed}: must be a whole number from 0 to 2^63 - 1")
+        for path, levels in (quantiles or {}).items():
+            if np.shape(levels) != (runs,):
+                raise FlashpointError(f"quantiles for {path}: need one level per run ({runs}), got shape "
+                                      f"{np.shape(levels)}")
+        if workers > cores():
+            warnings.warn(f"--workers {workers}: more than the {cores()} cores of this machine; the extra "
+                          "workers only share them", FlashpointWarning, stacklevel=2)
+        size = block_size_used(runs, default_block(runs, workers) if block_size is None else block_size)
+        return cls(runs=runs, days=days, seed=seed, block_size=size, workers=workers, overrides=overrides,
+                   trajectories=trajectories, keep_runs=keep_runs, quantiles=quantiles)
 
-def check_spec(scenario: Scenario, spec: RunSpec) -> None:
-    """Validate the numbers of a run at the edge, with messages a user can act on."""
-    if spec.runs <= 0:
-        raise FlashpointError(f"--runs {spec.runs}: must be a whole number of at least 1")
-    if not 1 <= spec.days <= scenario.meta.horizon_days:
-        raise FlashpointError(f"--days {spec.days}: must be between 1 and the scenario's horizon, "
-                              f"{scenario.meta.horizon_days} days")
-    if spec.block_size is not None and spec.block_size <= 0:
-        raise FlashpointError(f"--block-size {spec.block_size}: must be at least 1")
-    if spec.workers <= 0:
-        raise FlashpointError(f"--workers {spec.workers}: must be at least 1")
-    if not 0 <= spec.seed < 2**63:
-        raise FlashpointError(f"--seed {spec.seed}: must be a whole number from 0 to 2^63 - 1")
+    def blocks(self, variant: int = 0) -> Iterator[Block]:
+        """This job's blocks, made one at a time."""
+        keep = self.trajectories or self.keep_runs
+        for start, stop in block_bounds(self.runs, self.block_size):
+            yield Block(variant, self.seed, start, stop, self.days, self.trajectories, keep)
 
-
-_WORKER: dict = {}
-
-
-def start_method() -> str:
-    """How worker processes start: forked on Linux (they inherit the imported modules and loaded
-    kernels, and start in milliseconds instead of about 2 s each), else spawned (macOS's system
-    libraries are not safe to fork; Windows cannot).
-
-    Forking is safe here because this process runs no other thread of its own when the pool starts
-    (the progress bar redraws on each report, without a refresh thread)."""
-    return "fork" if sys.platform.startswith("linux") else "spawn"
-
-
-def ignore_interrupts() -> None:
-    """In a worker process: leave Ctrl-C to the main process, which stops the workers itself
-    (:func:`stop_workers`); a worker interrupted in the middle of a block would only print a
-    traceback and could leave the pool's queues in a state the main process waits on."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def run_pool(jobs: list[tuple], workers: int, initializer: Callable, initargs: tuple, work: Callable,
-             take: Callable) -> None:
-    """``work(*job)`` for every job in a pool of ``workers`` local processes (each set up by
-    ``initializer(*initargs)``), and ``take(result)`` as each finishes. At most two jobs per worker
-    are in flight, so memory stays bounded however many there are; Ctrl-C or an error stops the
-    workers at once."""
-    ctx = mp.get_context(start_method())
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=initializer,
-                                initargs=initargs) as pool:
-        pending: set[cf.Future] = set()
-        try:
-            for job in jobs:
-                pending.add(pool.submit(work, *job))
-                if len(pending) >= 2 * workers:
-                    done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                    for fut in done:
-                        take(fut.result())
-            for fut in cf.as_completed(pending):
-                take(fut.result())
-        except BaseException:
-            stop_workers(pool, pending)
-            raise
-
-
-def stop_workers(pool: cf.ProcessPoolExecutor, pending: set[cf.Future]) -> None:
-    """After an interrupt or an error: drop the blocks not started and end the worker processes
-    at once (their blocks are thrown away), so that leaving the pool does not wait for them."""
-    for fut in pending:
-        fut.cancel()
-    processes = list((getattr(pool, "_processes", None) or {}).values())   # shutdown forgets them
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in processes:
-        if proc.is_alive():
-            proc.terminate()
-
-
-def _init_worker(scenario: Scenario, overrides: dict | None) -> None:
-    ignore_interrupts()
-    _WORKER["theatre"] = compile_theatre(scenario, overrides)
-
-
-def _work(seed: int, start: int, stop: int, days: int, trajectories: bool,
-          quantiles: dict[str, np.ndarray] | None) -> BlockResult:
-    return simulate_block(_WORKER["theatre"], seed, start, stop, days, trajectories=trajectories,
-                          quantiles=quantiles)
+    @property
+    def n_blocks(self) -> int:
+        return n_blocks(self.runs, self.block_size)
 
 
 @dataclass
-class Outcome:
-    """What a job leaves: the accumulated summaries, the theatre, trajectories, timings."""
+class JobResult:
+    """What a job leaves: the merged summaries, the theatre, the kept runs, timings."""
 
     theatre: Theatre
     accumulator: Accumulator
     spec: RunSpec
     seconds: float
     blocks: list[BlockResult] | None
+    workers: int = 1                  # worker processes actually used
 
 
-def run_scenario(scenario: Scenario, spec: RunSpec,
-                 progress: Callable[[int], None] | None = None) -> Outcome:
-    """Simulate ``spec.runs`` futures; ``progress(n)`` is told after each block of n runs."""
-    check_spec(scenario, spec)
-    if spec.block_size is None:
-        spec = dataclasses.replace(spec, block_size=default_block(spec.runs, spec.workers))
+def run_jobs(jobs: Sequence[tuple[Scenario, RunSpec]], executor: Executor | None = None,
+             progress: Callable[[int], None] | None = None) -> list[JobResult]:
+    """Simulate several jobs through one executor (so one pool serves them all, and its workers
+    take whichever job's blocks are left); ``progress(n)`` is told after each block of n runs.
+    The numbers of each job are those of running it alone."""
+    if executor is None:
+        total = sum(spec.n_blocks for _, spec in jobs)
+        executor = local_executor(min(max(spec.workers for _, spec in jobs), total))
     t0 = time.perf_counter()
-    theatre = compile_theatre(scenario, spec.overrides)
-    acc = Accumulator(theatre, spec.days)
-    kept: list[BlockResult] | None = [] if spec.trajectories or spec.keep_runs else None
-    if spec.quantiles is not None:
-        for path, levels in spec.quantiles.items():
-            if np.shape(levels) != (spec.runs,):
-                raise FlashpointError(f"quantiles for {path}: need one level per run ({spec.runs}), got shape "
-                                      f"{np.shape(levels)}")
-    bounds = block_bounds(spec.runs, spec.block_size)
+    variants = [Variant(s, spec.overrides, spec.quantiles) for s, spec in jobs]
+    theatres = [v.compile() for v in variants]
+    accs = [Accumulator(th, spec.days) for th, (_, spec) in zip(theatres, jobs, strict=True)]
+    kept: list[list[BlockResult] | None] = [[] if spec.trajectories or spec.keep_runs else None for _, spec in jobs]
 
-    def take(block: BlockResult) -> None:
-        acc.add(block)
-        if kept is not None:
-            kept.append(block)
-        if progress:
-            progress(block.stop - block.start)
+    def blocks() -> Iterator[Block]:
+        for i, (_, spec) in enumerate(jobs):
+            yield from spec.blocks(i)
 
-    if spec.workers == 1 or len(bounds) == 1:
-        for start, stop in bounds:
-            take(simulate_block(theatre, spec.seed, start, stop, spec.days, trajectories=spec.trajectories,
-                                quantiles=spec.quantiles))
-    else:
-        run_pool([(spec.seed, start, stop, spec.days, spec.trajectories, spec.quantiles) for start, stop in bounds],
-                 spec.workers, _init_worker, (scenario, spec.overrides), _work, take)
-    if kept is not None:
-        kept.sort(key=lambda b: b.start)
-    return Outcome(theatre, acc, spec, time.perf_counter() - t0, kept)
+    partials = executor.map(variants, blocks(), theatres)
+    try:
+        for part in partials:
+            accs[part.variant].merge(part.accumulator)
+            if kept[part.variant] is not None:
+                kept[part.variant].append(part.result)
+            if progress:
+                progress(part.stop - part.start)
+    finally:
+        partials.close()
+    seconds = time.perf_counter() - t0
+    out = []
+    for th, acc, keep, (_, spec) in zip(theatres, accs, kept, jobs, strict=True):
+        if keep is not None:
+            keep.sort(key=lambda b: b.start)
+        out.append(JobResult(th, acc, spec, seconds, keep, executor.workers))
+    return out
+
+
+def run_scenario(scenario: Scenario, spec: RunSpec, progress: Callable[[int], None] | None = None,
+                 executor: Executor | None = None) -> JobResult:
+    """Simulate ``spec.runs`` futures; ``progress(n)`` is told after each block of n runs."""
+    return run_jobs([(scenario, spec)], executor, progress)[0]
 
 
 def stack_blocks(blocks: list[BlockResult], attr: str) -> np.ndarray:

@@ -20,14 +20,23 @@ from typing import Any
 
 import numpy as np
 
-from flashpoint import __version__
-from flashpoint.engine.theatre import parameter_sources
+from flashpoint.analysis.backtest import BACKTESTS, backtest
+from flashpoint.analysis.claims import claim_variants, evaluate_claim
+from flashpoint.analysis.discovery import discover
+from flashpoint.analysis.results import compare_results, run
+from flashpoint.analysis.sensitivity import sensitivity
+from flashpoint.engine.calibration import shipped_calibration
+from flashpoint.engine.runner import RunSpec
+from flashpoint.engine.theatre import default_parameters, parameter_sources
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import check_out_file, write_text_atomic
 from flashpoint.report import charts, phrases
 from flashpoint.report import html as H
 from flashpoint.report.map import default_camp, remote_places, theatre_map
+from flashpoint.report.png import check_png_dir, export_png
+from flashpoint.scenario import load
 from flashpoint.scenario.schema import Scenario
+from flashpoint.version import __version__
 
 DEFAULT_RUNS = 3000
 BACKTEST_RUNS = 1000
@@ -128,8 +137,6 @@ def headline(data: ReportData, base_name: str, int_name: str, most: int = 3) -> 
 
 # ------------------------------------------------------------------------------------ analyses
 def _sensitivity(data: ReportData, seed: int, days: int, workers: int, samples: int | None) -> None:
-    from flashpoint.analysis.sensitivity import sensitivity
-
     target = data.headline_outcome
     if target is None:
         data.sensitivity_error = "no outcome changes with the intervention, so there is no headline outcome to explain"
@@ -144,8 +151,6 @@ def _sensitivity(data: ReportData, seed: int, days: int, workers: int, samples: 
 
 
 def _discovery(data: ReportData, frame) -> None:
-    from flashpoint.analysis.discovery import discover
-
     target = data.headline_outcome
     if target is None:
         data.discovery_error = "no outcome changes with the intervention, so there is no headline outcome to explain"
@@ -163,29 +168,23 @@ def _claims(data: ReportData, have: dict[tuple[str, ...], Any], runs: int, seed:
             workers: int) -> None:
     """The scenario's claims, answered from the report's own two jobs and, for any other variant a
     claim names, a job of the same runs and seed (so every comparison stays paired)."""
-    from flashpoint.analysis.claims import claim_variants, evaluate_claim
-    from flashpoint.analysis.compare import run_columns
-    from flashpoint.api import run
-
     s = data.base_s
     if not s.claims:
         data.claims = []
         return
     try:
-        columns = {key: run_columns(results) for key, results in have.items()}
+        columns = {key: results.columns() for key, results in have.items()}
         for key in claim_variants(s):
             if key not in columns:
                 variant = s.apply(*key) if key else s
-                columns[key] = run_columns(run(variant, runs=runs, seed=seed, days=days, workers=workers,
-                                               keep_runs=True))
+                columns[key] = run(variant, runs=runs, seed=seed, days=days, workers=workers,
+                                   keep_runs=True).columns()
         data.claims = [evaluate_claim(cid, claim, s, columns).to_json() for cid, claim in s.claims.items()]
     except FlashpointError as exc:
         data.claims_error = str(exc)
 
 
 def _backtest(data: ReportData, seed: int, workers: int) -> None:
-    from flashpoint.analysis.backtest import BACKTESTS, backtest
-
     sid = data.int_s.meta.id if data.int_s.meta.id in BACKTESTS else next(iter(sorted(BACKTESTS)), None)
     if sid is None:
         data.backtest_error = "no backtest is defined"
@@ -197,8 +196,6 @@ def _backtest(data: ReportData, seed: int, workers: int) -> None:
 
 
 def _calibration() -> dict[str, Any] | None:
-    from flashpoint.engine.calibration import shipped_calibration
-
     try:
         cal = shipped_calibration()
     except FlashpointError:
@@ -210,9 +207,6 @@ def compute(base_s: Scenario, int_s: Scenario, runs: int = DEFAULT_RUNS, seed: i
             workers: int = 1, sensitivity_samples: int | None = None, analyses: bool = True,
             progress: Callable[[str], None] | None = None) -> ReportData:
     """Run both scenarios and every analysis the page shows."""
-    from flashpoint.analysis.compare import compare_results
-    from flashpoint.api import run
-
     say = progress or (lambda _msg: None)
     days = base_s.meta.horizon_days if days is None else days
     timings: dict[str, float] = {}
@@ -229,7 +223,7 @@ def compute(base_s: Scenario, int_s: Scenario, runs: int = DEFAULT_RUNS, seed: i
     data = ReportData(base_s=base_s, int_s=int_s, base=base, inter=inter, differences=diffs, comparison=comparison,
                       losses_time_base=loss_quantiles_over_time(r_base),
                       losses_time_int=loss_quantiles_over_time(r_int),
-                      seconds=r_base.outcome.seconds + r_int.outcome.seconds)
+                      seconds=r_base.job.seconds + r_int.job.seconds)
     data.headline_outcome = headline_outcome(diffs)
     if analyses:
         t = time.perf_counter()
@@ -263,8 +257,6 @@ def compute(base_s: Scenario, int_s: Scenario, runs: int = DEFAULT_RUNS, seed: i
 def render(data: ReportData, base_name: str = "baseline", int_name: str = "with the intervention",
            elapsed: float | None = None) -> tuple[str, dict[str, Any]]:
     """The HTML page and its figures (by div id, for PNG export)."""
-    from flashpoint.engine.theatre import default_parameters
-
     s, base, inter = data.int_s, data.base, data.inter
     figs = H.Figures()
     camps = list(s.camps)
@@ -374,8 +366,6 @@ def render(data: ReportData, base_name: str = "baseline", int_name: str = "with 
 
 
 def _scenarios(scenario: str | Path | Scenario, with_: Sequence[str]) -> tuple[Scenario, Scenario]:
-    from flashpoint.api import load
-
     base_s = scenario if isinstance(scenario, Scenario) else load(str(scenario))
     if not with_:
         known = ", ".join(base_s.interventions) or "none"
@@ -390,17 +380,12 @@ def report(scenario: str | Path | Scenario, with_: Sequence[str] = (), runs: int
            progress: Callable[[str], None] | None = None) -> Path:
     """Write the HTML report comparing ``scenario`` without and with the interventions ``with_``;
     returns the path written. ``png`` also writes every figure as a PNG into that folder."""
-    from flashpoint.engine.runner import RunSpec, check_spec
-
     t0 = time.perf_counter()
     base_s, int_s = _scenarios(scenario, with_)
-    spec = RunSpec(runs=runs, days=base_s.meta.horizon_days if days is None else days, seed=seed, workers=workers)
-    check_spec(base_s, spec)
+    spec = RunSpec.for_scenario(base_s, runs, seed, days=days, workers=workers)
     out = check_out(Path(out))
     png_dir = None
     if png is not None:
-        from flashpoint.report.png import check_png_dir
-
         png_dir = check_png_dir(Path(png))
     data = compute(base_s, int_s, runs=runs, seed=seed, days=spec.days, workers=workers,
                    sensitivity_samples=sensitivity_samples, analyses=analyses, progress=progress)
@@ -409,8 +394,6 @@ def report(scenario: str | Path | Scenario, with_: Sequence[str] = (), runs: int
                            elapsed=time.perf_counter() - t0)
     write_atomic(out, text)
     if png_dir is not None:
-        from flashpoint.report.png import export_png
-
         export_png(figures, png_dir)
     return out
 

@@ -535,26 +535,12 @@ class Scenario(Model):
     applied: list[Id] = Field(default_factory=list,
                               description="interventions already applied to this scenario")
 
-    # The fluent API lives in flashpoint.api; these methods only forward to it so that
-    # `flashpoint.load("idlib-2020").apply("coalition-air-support")` reads naturally.
     def apply(self, *names: str) -> Scenario:
-        """A copy of the scenario with the named interventions applied, in order."""
-        from flashpoint.scenario.interventions import apply_interventions
+        """A copy of the scenario with the named interventions applied, in order (``flashpoint.load``
+        returns a :class:`flashpoint.api.Study`, which also runs)."""
+        from flashpoint.scenario.interventions import apply_interventions  # that module imports this one
 
         return apply_interventions(self, names)
-
-    def run(self, runs: int = 10_000, seed: int = 1, **options):
-        """Simulate futures of this scenario; see :func:`flashpoint.api.run` for the options."""
-        from flashpoint.api import run
-
-        return run(self, runs=runs, seed=seed, **options)
-
-    def sensitivity(self, target: str, method: str = "sobol", **options):
-        """Global sensitivity of an outcome or metric to this scenario's uncertain inputs; see
-        :func:`flashpoint.analysis.sensitivity.sensitivity` for the options."""
-        from flashpoint.analysis.sensitivity import sensitivity
-
-        return sensitivity(self, target, method=method, **options)
 
     def to_toml(self) -> str:
         """The scenario as a TOML document that loads back to an equal scenario."""

@@ -16,16 +16,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flashpoint import __version__
 from flashpoint.analysis.calibrate.checks import air_superiority_check
 from flashpoint.analysis.calibrate.data import REQUIRED, battles_from_frame
 from flashpoint.analysis.calibrate.fitting import MIN_BATTLES, fit, fixed_values
 from flashpoint.analysis.calibrate.kernel import CONSTANTS, ERA_REFERENCE_YEAR, FIXED, SUBSTEPS, predict
 from flashpoint.analysis.calibrate.scores import cross_validate, score
 from flashpoint.analysis.history.cdb90 import FILES_READ, PATCHED_FILE, data_hash, default_folder, load_battles
+from flashpoint.analysis.provenance import formula_digest
 from flashpoint.engine.calibration import FORMAT, Calibration, read_calibration
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import write_text_atomic
+from flashpoint.version import __version__
 
 __all__ = ["PREDICTION_COLUMNS", "calibrate", "predict_battles", "write_csv", "write_json"]
 
@@ -100,7 +101,7 @@ def calibrate(folder: Path | None = None, *, seed: int = 1, folds: int = 10) -> 
             "left_out_for_missing_field": left_out,
         },
         "kernel": {"substeps_per_day": SUBSTEPS, "era_reference_year": ERA_REFERENCE_YEAR,
-                   "module": "flashpoint.analysis.calibrate.kernel"},
+                   "module": "flashpoint.analysis.calibrate.kernel", "digest": formula_digest()},
         "fixed": {name: fixed[name] for name in FIXED},
         "constants": {
             c.name: {"value": fitted.values[c.name], "se": fitted.se[c.name], "low": c.low, "high": c.high,

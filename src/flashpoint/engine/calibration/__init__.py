@@ -5,8 +5,12 @@
     flashpoint calibrate --battles src/flashpoint/analysis/history/data/cdb90 \\
         --out src/flashpoint/engine/calibration/cdb90.json
 
-`read_calibration` checks a file's format, the Flashpoint version that wrote it and, when asked,
-the hash of the battle data it was fitted on. `apply_calibration` turns each fitted engine
+`read_calibration` checks a file's format and, when asked, the hash of the battle data it was
+fitted on. The file also records what its constants are tied to: the hash of that data and a
+digest of the source of the formula they were fitted with (``kernel.digest``);
+:mod:`flashpoint.analysis.provenance` compares both with the package's own before a run and
+warns when they differ. The version that wrote the file is recorded, not enforced: a new version
+with the same data and formula keeps its constants. `apply_calibration` turns each fitted engine
 constant into a truncated normal distribution (the fitted value, its standard error, the
 parameter's limits) in place of its prior from ``parameters.toml``, citing the file and the data
 hash, so that every run carries the fit's uncertainty.
@@ -22,7 +26,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from flashpoint import __version__
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.distributions import Normal
 from flashpoint.scenario.schema import Parameter
@@ -51,6 +54,7 @@ class Calibration:
     version: str
     seed: int
     data_hash: str
+    kernel_digest: str | None              # sha256 of the fitting formula's source; None in older files
     constants: dict[str, dict[str, Any]]   # name -> {value, se, low, high, engine, ...}
     fixed: dict[str, float]
     raw: dict[str, Any]
@@ -88,11 +92,6 @@ def parse_calibration(path: Path | str, text: str, *, data_hash: str | None = No
     if fmt != FORMAT:
         raise FlashpointError(f"{path}: field format is {fmt!r}; expected {FORMAT!r} (a file of another layout)")
     version = _field(path, data, "version", str, "the Flashpoint version that wrote it")
-    if version != __version__:
-        raise FlashpointError(
-            f"{path}: field version is {version!r}, but this is Flashpoint {__version__}; the constants were "
-            "fitted by another version: run 'flashpoint calibrate' again with this one"
-        )
     seed = _field(path, data, "seed", int, "a whole number")
     data_block = _field(path, data, "data", dict, "the description of the battle data")
     got_hash = _field(path, data_block, "hash", str, "the SHA-256 of the battle data (hex)")
@@ -117,14 +116,18 @@ def parse_calibration(path: Path | str, text: str, *, data_hash: str | None = No
         _field(path, entry, "engine", bool, "true or false")
     fixed = _field(path, data, "fixed", dict, "the engine constants the fit held fixed")
     fixed = {k: _number(path, f"fixed.{k}", v) for k, v in fixed.items()}
-    return Calibration(path=str(path), version=version, seed=seed, data_hash=got_hash, constants=constants,
-                       fixed=fixed, raw=data)
+    kernel = data.get("kernel")
+    digest = kernel.get("digest") if isinstance(kernel, dict) else None
+    if digest is not None and not isinstance(digest, str):
+        raise FlashpointError(f"{path}: field kernel.digest is {digest!r}; expected the SHA-256 (hex) of the formula")
+    return Calibration(path=str(path), version=version, seed=seed, data_hash=got_hash, kernel_digest=digest,
+                       constants=constants, fixed=fixed, raw=data)
 
 
 def read_calibration(path: Path | str, *, data_hash: str | None = None) -> Calibration:
     """Read a calibration file, raising `FlashpointError` naming the file and the field when it is
-    missing, not JSON, of another format, written by another Flashpoint version, or (when
-    ``data_hash`` is given) fitted on data with another hash."""
+    missing, not JSON, of another format, or (when ``data_hash`` is given) fitted on data with
+    another hash."""
     p = Path(path)
     if not p.is_file():
         raise FlashpointError(f"{p}: file not found; expected a calibration file written by 'flashpoint calibrate'")
@@ -137,15 +140,14 @@ def read_calibration(path: Path | str, *, data_hash: str | None = None) -> Calib
 
 @lru_cache(maxsize=1)
 def shipped_calibration() -> Calibration:
-    """The calibration the engine uses, checked against the CDB90 copy shipped in the package."""
-    from flashpoint.analysis.history.cdb90 import data_hash
-
+    """The calibration the engine uses (its ties to the data and formula are checked by
+    :func:`flashpoint.analysis.provenance.warn_if_stale`)."""
     ref = resources.files("flashpoint.engine.calibration").joinpath(SHIPPED)
     label = f"flashpoint/engine/calibration/{SHIPPED}"
     if not ref.is_file():
         raise FlashpointError(f"{label}: file not found; regenerate it with 'flashpoint calibrate --out' "
                               "(docs/validation.md)")
-    return parse_calibration(label, ref.read_text("utf-8"), data_hash=data_hash())
+    return parse_calibration(label, ref.read_text("utf-8"))
 
 
 def apply_calibration(priors: dict[str, Parameter], calibration: Calibration) -> dict[str, Parameter]:

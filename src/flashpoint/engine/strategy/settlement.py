@@ -224,6 +224,16 @@ class SettlementAccumulator:
         self.line_hist = np.zeros((len(self.lines), 101), dtype=np.int64)
         self.control = np.zeros((th.n_places, len(th.camps)), dtype=np.int64)
 
+    def __getstate__(self) -> dict:
+        """The counts without the theatre (see :meth:`flashpoint.engine.reduce.Accumulator.merge`)."""
+        return dict(self.__dict__, th=None)
+
+    def merge(self, other: SettlementAccumulator) -> None:
+        """Add the counts of other runs of the same job (whole numbers: any order gives the same)."""
+        self.runs += other.runs
+        for name in ("count", "cap_sum", "line_hist", "control"):
+            getattr(self, name).__iadd__(getattr(other, name))
+
     def add(self, ceasefire_day: np.ndarray, control: np.ndarray | None,
             capability: np.ndarray | None) -> None:
         stopped = ceasefire_day >= 0

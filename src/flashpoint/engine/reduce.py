@@ -4,6 +4,10 @@ Every summary is a sum over runs of whole numbers (outcome counts, control count
 counts, sums of integer losses), so merging blocks in any order, of any size, gives the same
 numbers to the last digit: results do not depend on the block size or the number of workers.
 Quantiles come from a histogram that is exact below 100 and has bins 1% wide above it.
+
+An :class:`Accumulator` is what a worker sends back: it ``add``s the blocks it simulated and is
+``merge``d into the job's. It pickles without its theatre (the counts only, a few hundred KiB),
+so an executor on other machines ships counts, not runs.
 """
 
 from __future__ import annotations
@@ -88,6 +92,28 @@ class Accumulator:
         self.decision_counts = {aid: np.zeros(len(o), dtype=np.int64)
                                 for aid, o in self.decision_options.items()}
         self.settlement = SettlementAccumulator(th)
+
+    def __getstate__(self) -> dict:
+        """The counts without the theatre: the receiving side merges them into its own."""
+        return dict(self.__dict__, th=None)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def merge(self, other: Accumulator) -> None:
+        """Add another accumulator's counts (of other runs of the same job) to this one's. Every
+        count is a whole number, so the order of merges does not change the summary."""
+        if other.days != self.days or other.metric_keys != self.metric_keys:
+            raise ValueError("cannot merge the summaries of different jobs")
+        self.runs += other.runs
+        for oid, k in other.outcomes.items():
+            self.outcomes[oid] += k
+        for name in ("hist", "sums", "control_camp", "control_actor", "rungs", "ceasefire", "held"):
+            getattr(self, name).__iadd__(getattr(other, name))
+        self.no_ceasefire += other.no_ceasefire
+        for aid, counts in other.decision_counts.items():
+            self.decision_counts[aid] += counts
+        self.settlement.merge(other.settlement)
 
     def add(self, block: BlockResult) -> None:
         th, f = self.th, block.final
