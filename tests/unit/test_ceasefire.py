@@ -4,7 +4,6 @@ and nothing moves after it; the results do not depend on how the runs were split
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,19 +12,15 @@ import flashpoint
 from flashpoint.api import run
 from flashpoint.engine.simulate import simulate_block
 from flashpoint.engine.theatre import compile_theatre
-from flashpoint.scenario import load_file
-
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 
 
-def _scenario(tmp_path: Path, red_every: int, blue_every: int, blue_can_stop: bool = True,
+def _scenario(scenario_builder, red_every: int, blue_every: int, blue_can_stop: bool = True,
               blue_principal: bool = True):
-    text = FIXTURE.read_text(encoding="utf-8")
-    text = text.replace('stakes = { blue-holds-b = -10 }', 'stakes = { blue-holds-b = -10 }\nreputation = 1.0', 1)
-    text = text.replace('stakes = { blue-holds-b = 10 }', 'stakes = { blue-holds-b = 10 }\nreputation = 1.0', 1)
+    replace = {'stakes = { blue-holds-b = -10 }': 'stakes = { blue-holds-b = -10 }\nreputation = 1.0',
+               'stakes = { blue-holds-b = 10 }': 'stakes = { blue-holds-b = 10 }\nreputation = 1.0'}
     if not blue_principal:
-        text = text.replace('camp = "blue"\nprincipal = true', 'camp = "blue"\nprincipal = false', 1)
-    text += f"""
+        replace['camp = "blue"\nprincipal = true'] = 'camp = "blue"\nprincipal = false'
+    text = f"""
 [decisions.redland]
 every_days = {red_every}
 
@@ -50,9 +45,7 @@ description = "agree a ceasefire"
 effects = { ceasefire = true }
 credibility = 1.0
 """
-    path = tmp_path / "ceasefire.toml"
-    path.write_text(text, encoding="utf-8")
-    return load_file(path)
+    return scenario_builder(text, replace=replace, name="ceasefire.toml")
 
 
 def _block(s, runs=250, days=20, rationality=200.0, trajectories=False):
@@ -60,30 +53,30 @@ def _block(s, runs=250, days=20, rationality=200.0, trajectories=False):
     return th, simulate_block(th, seed=5, start=0, stop=runs, days=days, trajectories=trajectories)
 
 
-def test_both_sides_standing_by_a_ceasefire_stop_the_fighting(tmp_path):
-    th, b = _block(_scenario(tmp_path, red_every=5, blue_every=5))
+def test_both_sides_standing_by_a_ceasefire_stop_the_fighting(scenario_builder):
+    th, b = _block(_scenario(scenario_builder, red_every=5, blue_every=5))
     assert (b.final.ceasefire_day == 5).all()
 
 
-def test_an_acceptance_stands_until_the_next_decision(tmp_path):
+def test_an_acceptance_stands_until_the_next_decision(scenario_builder):
     # red accepts on day 2, blue on day 3: the ceasefire holds from day 3
-    th, b = _block(_scenario(tmp_path, red_every=2, blue_every=3))
+    th, b = _block(_scenario(scenario_builder, red_every=2, blue_every=3))
     assert (b.final.ceasefire_day == 3).all()
 
 
-def test_one_side_alone_cannot_stop_the_war(tmp_path):
-    th, b = _block(_scenario(tmp_path, red_every=5, blue_every=5, blue_can_stop=False))
+def test_one_side_alone_cannot_stop_the_war(scenario_builder):
+    th, b = _block(_scenario(scenario_builder, red_every=5, blue_every=5, blue_can_stop=False))
     assert (b.final.ceasefire_day < 0).all()
     assert b.chosen[:, 0, 1].all()              # red wanted it every time
 
 
-def test_only_principal_sponsors_decide_the_ceasefire(tmp_path):
-    th, b = _block(_scenario(tmp_path, red_every=5, blue_every=5, blue_principal=False))
+def test_only_principal_sponsors_decide_the_ceasefire(scenario_builder):
+    th, b = _block(_scenario(scenario_builder, red_every=5, blue_every=5, blue_principal=False))
     assert (b.final.ceasefire_day < 0).all()
 
 
-def test_the_line_is_the_control_on_the_day_of_the_ceasefire(tmp_path):
-    th, b = _block(_scenario(tmp_path, red_every=5, blue_every=5), trajectories=True)
+def test_the_line_is_the_control_on_the_day_of_the_ceasefire(scenario_builder):
+    th, b = _block(_scenario(scenario_builder, red_every=5, blue_every=5), trajectories=True)
     day = b.final.ceasefire_day
     assert (b.ceasefire_control == b.control_days[np.arange(len(day)), day - 1]).all()
     assert (b.ceasefire_control == b.final.control).all()

@@ -101,10 +101,8 @@ EXPECTED = {"fewer-red-aircraft": "supports", "more-red-aircraft": "contradicts"
 RUNS, SEED = 500, 1
 
 
-def scenario_with(tmp_path: Path, claims: str = CLAIMS):
-    path = tmp_path / "with-claims.toml"
-    path.write_text(FIXTURE.read_text(encoding="utf-8") + claims, encoding="utf-8")
-    return load_file(path)
+def scenario_with(scenario_builder, claims: str = CLAIMS):
+    return scenario_builder(claims, name="with-claims.toml")
 
 
 # ---------------------------------------------------------------------------- verdict
@@ -138,8 +136,8 @@ def test_wilson_interval():
 
 
 # ----------------------------------------------------------------- claims on a small scenario
-def test_claims_on_a_plain_case_get_the_verdicts_they_should(tmp_path):
-    s = scenario_with(tmp_path)
+def test_claims_on_a_plain_case_get_the_verdicts_they_should(scenario_builder):
+    s = scenario_with(scenario_builder)
     assert claim_variants(s) == [(), ("no-sam",), ("decoy",)]      # each variant simulated once
     results = evaluate_claims(s, runs=RUNS, seed=SEED)
     got = {r.id: r.verdict for r in results}
@@ -152,8 +150,8 @@ def test_claims_on_a_plain_case_get_the_verdicts_they_should(tmp_path):
         assert r.detail.startswith(r.quantity)
 
 
-def test_a_claim_value_is_the_paired_comparison(tmp_path):
-    s = scenario_with(tmp_path)
+def test_a_claim_value_is_the_paired_comparison(scenario_builder):
+    s = scenario_with(scenario_builder)
     results = {r.id: r for r in evaluate_claims(s, runs=RUNS, seed=SEED)}
     comp = compare_runs(s, s.apply("no-sam"), runs=RUNS, seed=SEED).to_json()
     m = comp["metrics"]["redland.aircraft_lost"]
@@ -183,17 +181,17 @@ def test_a_claim_value_is_the_paired_comparison(tmp_path):
     ('quantity = "holds:b"\ncompare = { with = "no-sam" }\nexpect = "increase"', "quantity"),
     ('quantity = "outcome:blue-holds-b"\ncompare = { with = "no-sam" }\nexpect = "rise"', "expect"),
 ])
-def test_bad_claims_are_refused_with_where_and_why(tmp_path, claim, message):
+def test_bad_claims_are_refused_with_where_and_why(scenario_builder, claim, message):
     text = f'\n[claims.bad]\ntext = "a claim"\nsource = "made-up"\n{claim}\n'
     with pytest.raises(FlashpointError) as err:
-        scenario_with(tmp_path, text)
+        scenario_with(scenario_builder, text)
     assert "claims.bad" in str(err.value) and message in str(err.value)
 
 
-def test_a_claim_about_an_option_that_does_not_exist_is_a_clear_error(tmp_path):
+def test_a_claim_about_an_option_that_does_not_exist_is_a_clear_error(scenario_builder):
     text = ('\n[claims.bad]\ntext = "a claim"\nsource = "made-up"\nquantity = "decision:redland.surrender"\n'
             'under = []\nexpect = "above"\nthreshold = 0.5\n')
-    s = scenario_with(tmp_path, text)
+    s = scenario_with(scenario_builder, text)
     with pytest.raises(FlashpointError, match="claim 'bad': no quantity 'decision:redland.surrender'"):
         evaluate_claims(s, runs=250, seed=1, days=3)
 

@@ -208,7 +208,7 @@ def compute(base_s: Scenario, int_s: Scenario, runs: int = DEFAULT_RUNS, seed: i
             progress: Callable[[str], None] | None = None) -> ReportData:
     """Run both scenarios and every analysis the page shows."""
     say = progress or (lambda _msg: None)
-    days = base_s.meta.horizon_days if days is None else days
+    days = RunSpec.for_scenario(base_s, runs, seed, days=days).days
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     say("baseline")
