@@ -145,7 +145,9 @@ def run_jobs(jobs: Sequence[tuple[Scenario, RunSpec]], executor: Executor | None
             if progress:
                 progress(part.stop - part.start)
     finally:
-        partials.close()
+        close = getattr(partials, "close", None)      # a generator's: stops the executor's work at once
+        if close is not None:
+            close()
     seconds = time.perf_counter() - t0
     out = []
     for th, acc, keep, (_, spec) in zip(theatres, accs, kept, jobs, strict=True):
