@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import pickle
+import subprocess
+import sys
 import warnings
 
 import pytest
@@ -89,3 +91,13 @@ def test_the_manifest_records_the_block_size_and_workers_used(cli, tmp_path):
     manifest = json.loads(next(out.iterdir()).joinpath("manifest.json").read_text("utf-8"))
     assert manifest["block_size"] == 250
     assert manifest["workers"] == 1                     # one block: it ran in this process
+
+
+def test_the_command_line_says_so_in_one_line(tmp_path):
+    cmd = [sys.executable, "-c", "from flashpoint.cli import app; app()", "run", "idlib-2020", "--runs", "250",
+           "--days", "2", "--workers", str(cores() + 1), "--out", str(tmp_path)]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if line.strip()]
+    assert said == [f"warning: --workers {cores() + 1}: more than the {cores()} cores of this machine; "
+                    "the extra workers only share them"]

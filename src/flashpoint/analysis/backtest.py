@@ -43,6 +43,7 @@ import numpy as np
 
 from flashpoint.analysis.results import run
 from flashpoint.engine.calibration import shipped_calibration
+from flashpoint.engine.executor import Executor
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario import load
 from flashpoint.scenario.loader import builtin_names, builtin_path
@@ -161,7 +162,7 @@ def _quantile(days: np.ndarray, q: float) -> float | None:
 
 
 def backtest(scenario: str | Path, *, runs: int = 1000, seed: int = 1, workers: int = 1,
-             progress=None) -> dict[str, Any]:
+             progress=None, executor: Executor | None = None) -> dict[str, Any]:
     """Run the scenario and score its dated events (module doc); the result as a JSON-ready dict."""
     label = _scenario_label(scenario)
     s = load(str(scenario))
@@ -173,7 +174,8 @@ def backtest(scenario: str | Path, *, runs: int = 1000, seed: int = 1, workers: 
     if runs < 20:
         raise FlashpointError(f"--runs {runs}: expected at least 20 runs for a 90% interval")
     horizon = s.meta.horizon_days
-    results = run(s, runs=runs, seed=seed, days=horizon, workers=workers, trajectories=True, progress=progress)
+    results = run(s, runs=runs, seed=seed, days=horizon, workers=workers, trajectories=True, progress=progress,
+                  executor=executor)
     traj = results.trajectories()
     th = results.theatre
     control = traj["control"].to_numpy()

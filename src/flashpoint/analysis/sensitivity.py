@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from flashpoint.analysis.results import run
+from flashpoint.engine.executor import Executor
 from flashpoint.engine.reduce import Accumulator
 from flashpoint.engine.simulate import start_block
 from flashpoint.engine.theatre import Draws, compile_theatre
@@ -263,7 +264,8 @@ class SensitivityResult:
 
 def sensitivity(scenario, target: str, method: str = "sobol", base_samples: int | None = None,
                 seed: int = 1, days: int | None = None, workers: int = 1, inputs: list[str] | None = None,
-                replicates: int = 1, progress: Callable[[int, int], None] | None = None) -> SensitivityResult:
+                replicates: int = 1, progress: Callable[[int, int], None] | None = None,
+                executor: Executor | None = None) -> SensitivityResult:
     """Global sensitivity of ``target`` (an outcome id: its probability; or a metric
     ``actor.quantity``: its mean) to the scenario's uncertain inputs.
 
@@ -291,7 +293,7 @@ def sensitivity(scenario, target: str, method: str = "sobol", base_samples: int 
     quantiles = {known.keys[n]: levels[:, i] for i, n in enumerate(names)}
     tick = (lambda n: progress(n, runs)) if progress else None
     results = run(scenario, runs=runs, seed=seed, days=days, workers=workers, keep_runs=True,
-                  quantiles=quantiles, progress=tick)
+                  quantiles=quantiles, progress=tick, executor=executor)
     frame = results.per_run()
     column = f"{kind}:{target}"
     y = frame[column].to_numpy(dtype=float).reshape(len(x), replicates).mean(axis=1)
