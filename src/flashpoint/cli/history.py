@@ -118,7 +118,7 @@ def backtest_command(
     workers: WorkersOpt = DEFAULT_WORKERS,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
-    """Run a scenario from its start and compare its dated changes of control with history."""
+    """Run a scenario from its start and compare its dated changes of control and loss counts with history."""
     # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.analysis.backtest import backtest
 
@@ -127,29 +127,43 @@ def backtest_command(
     with nullcontext() if as_json else err_console.status(f"simulating {runs} runs"):
         result = backtest(scenario, runs=runs, seed=seed, workers=workers)
     if as_json:
-        keys = ("id", "place", "observed_day", "q05", "q50", "q95", "inside")
-        doc = {"events": [{k: e[k] for k in keys} | {"observed_last_day": e["observed_last_day"], "crps": e["crps"]}
-                          for e in result["events"]],
-               "coverage": result["coverage"], "crps": result["crps"],
-               "scenario": result["scenario"], "runs": result["runs"], "seed": result["seed"],
-               "calibration": result["calibration"]}
-        print(json.dumps(doc, indent=2))
+        print(json.dumps(result, indent=2))
         return
     horizon = result["horizon_days"]
-    t = Table(title=f"Backtest of {result['scenario']} from {result['start']} ({runs} runs, seed {seed}; "
-                    f"day 0 = {result['start']})")
-    for col in ("event", "places", "observed", "day", "q05", "q50", "q95", "inside", "CRPS"):
-        t.add_column(col)
-    late = f">{horizon - 1}"
-    for e in result["events"]:
-        day = str(e["observed_day"]) if e["observed_day"] == e["observed_last_day"] \
-            else f"{e['observed_day']}-{e['observed_last_day']}"
-        t.add_row(e["description"], e["place"], e["observed_date"], day,
-                  *(late if e[q] is None else f"{e[q]:.0f}" for q in ("q05", "q50", "q95")),
-                  "yes" if e["inside"] else "NO", f"{e['crps']:.1f}")
-    console.print(t)
-    inside = sum(e["inside"] for e in result["events"])
-    console.print(f"coverage of the 90% intervals: {inside} of {len(result['events'])} "
-                  f"({result['coverage']:.0%}); mean CRPS {result['crps']:.1f} days")
+    if result["events"]:
+        t = Table(title=f"Backtest of {result['scenario']} from {result['start']} ({runs} runs, seed {seed}; "
+                        f"day 0 = {result['start']})")
+        for col in ("event", "places", "observed", "day", "q05", "q50", "q95", "inside", "CRPS", "PIT"):
+            t.add_column(col)
+        late = f">{horizon - 1}"
+        for e in result["events"]:
+            day = str(e["observed_day"]) if e["observed_day"] == e["observed_last_day"] \
+                else f"{e['observed_day']}-{e['observed_last_day']}"
+            t.add_row(e["description"], e["place"], e["observed_date"], day,
+                      *(late if e[q] is None else f"{e[q]:.0f}" for q in ("q05", "q50", "q95")),
+                      "yes" if e["inside"] else "NO", f"{e['crps']:.1f}", f"{e['pit']:.2f}")
+        console.print(t)
+        n = len(result["events"])
+        inside = sum(e["inside"] for e in result["events"])
+        closes = sum(e["closes"] for e in result["events"])
+        console.print(f"coverage of the 90% intervals: {inside} of {n} ({result['coverage']:.0%}); "
+                      f"intervals closing inside the {horizon}-day horizon: {closes} of {n} "
+                      f"({result['sharpness']:.0%}); mean CRPS {result['crps']:.1f} days")
+        hist = result["pit_histogram"]
+        bins = ", ".join(f"{lo:.1f}-{hi:.1f}: {c}" for lo, hi, c in
+                         zip(hist["edges"][:-1], hist["edges"][1:], hist["counts"], strict=True))
+        console.print(f"PIT histogram (flat if calibrated; piled at 1: the runs are too fast, at 0: too slow): {bins}")
+    if result["losses"]:
+        t = Table(title="Documented losses at the end of the horizon")
+        for col in ("loss", "counting", "observed", "q05", "q50", "q95", "inside", "CRPS", "runs >= observed"):
+            t.add_column(col)
+        for x in result["losses"]:
+            obs = f"{x['observed_low']:g}" if x["observed_low"] == x["observed_high"] \
+                else f"{x['observed_low']:g}-{x['observed_high']:g}"
+            t.add_row(x["description"], x["counting"], obs, *(f"{x[q]:.0f}" for q in ("q05", "q50", "q95")),
+                      "yes" if x["inside"] else "NO", f"{x['crps']:.1f}", f"{x['share_at_least_observed']:.0%}")
+        console.print(t)
+        inside = sum(x["inside"] for x in result["losses"])
+        console.print(f"loss counts inside their 90% intervals: {inside} of {len(result['losses'])}")
     cal = result["calibration"]
     console.print(f"constants: {cal['file']} (data sha256 {cal['data_hash'][:12]}...)")

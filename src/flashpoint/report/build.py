@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from flashpoint.analysis.backtest import BACKTESTS, backtest
+from flashpoint.analysis.backtest import backtest, builtin_backtests
 from flashpoint.analysis.claims import claim_variants, evaluate_claim
 from flashpoint.analysis.discovery import discover
 from flashpoint.analysis.results import compare_results, run
@@ -185,7 +185,8 @@ def _claims(data: ReportData, have: dict[tuple[str, ...], Any], runs: int, seed:
 
 
 def _backtest(data: ReportData, seed: int, workers: int) -> None:
-    sid = data.int_s.meta.id if data.int_s.meta.id in BACKTESTS else next(iter(sorted(BACKTESTS)), None)
+    known = builtin_backtests()
+    sid = data.int_s.meta.id if data.int_s.meta.id in known else next(iter(sorted(known)), None)
     if sid is None:
         data.backtest_error = "no backtest is defined"
         return

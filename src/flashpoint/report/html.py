@@ -254,7 +254,10 @@ def validation_section(figs: Figures, backtest: Mapping[str, Any] | None, bt_fig
         out += (f"<h3>Backtest: {esc(backtest['scenario'])} from {esc(backtest['start'])}</h3>"
                 f"<p>{backtest['runs']:,} runs, seed {backtest['seed']}: {inside} of {len(backtest['events'])} dated "
                 f"events inside their simulated 90% interval (coverage {pct(backtest['coverage'], 0)}; "
-                f"0.9 expected of a calibrated model); mean CRPS {backtest['crps']:.1f} days (lower is better).</p>"
+                f"0.9 expected of a calibrated model); {sum(e['closes'] for e in backtest['events'])} intervals "
+                f"close inside the horizon (sharpness {pct(backtest['sharpness'], 0)}); mean CRPS "
+                f"{backtest['crps']:.1f} days (lower is better); PIT histogram (5 bins from 0 to 1; flat if "
+                f"calibrated) {backtest['pit_histogram']['counts']}.</p>"
                 + table(["event", "places", "observed", "q05", "q50", "q95", "inside the 90% interval", "CRPS (days)"],
                         rows, numeric=(3, 4, 5, 7), raw=(6,))
                 + figs.add("fig-backtest", bt_fig))

@@ -143,6 +143,26 @@ def _issues(s: Scenario) -> Iterator[Problem]:
             yield Problem(("issues",), 0, f"actor '{aid}': every salience is 0; give at least one positive")
 
 
+def _backtest(s: Scenario) -> Iterator[Problem]:
+    if s.backtest is None:
+        return
+    for eid, ev in s.backtest.events.items():
+        loc = ("backtest", "events", eid)
+        yield from _sources(ev, s, loc)
+        yield from _known("camp", ev.camp, s.camps, loc + ("camp",))
+        for i, pid in enumerate(ev.places):
+            yield from _known("place", pid, s.places, loc + ("places", i))
+        if ev.route is not None:
+            yield from _known("route", ev.route, s.routes, loc + ("route",))
+        if ev.first < s.meta.start:
+            yield Problem(loc + ("first",), ev.first.isoformat(), f"before the scenario's start ({s.meta.start})")
+    for lid, loss in s.backtest.losses.items():
+        loc = ("backtest", "losses", lid)
+        yield from _sources(loss, s, loc)
+        for i, aid in enumerate(loss.actors):
+            yield from _known("actor", aid, s.actors, loc + ("actors", i))
+
+
 def check_references(s: Scenario) -> list[Problem]:
     """Every cross-reference problem in the scenario (an empty list when it is consistent)."""
     out: list[Problem] = []
@@ -277,6 +297,7 @@ def check_references(s: Scenario) -> list[Problem]:
         add(_predicate(outcome.when, s, ("outcomes", oid, "when")))
 
     add(_claims(s))
+    add(_backtest(s))
 
     for iid, intervention in s.interventions.items():
         for i, other in enumerate(intervention.conflicts):

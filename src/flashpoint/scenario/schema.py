@@ -509,6 +509,61 @@ class Claim(Sourced):
         return self
 
 
+# ----------------------------------------------------------------------------------- backtest
+class BacktestEvent(Sourced):
+    """A dated change of control the backtest scores: ``camp`` comes to hold every place of
+    ``places`` (or of ``route``) on a day between ``first`` and ``last``; with ``retaken`` the
+    camp takes them back after having lost one of them (a counter-attack). ``cites`` holds
+    phrases separated by ``|`` that one row of the cited source's file must all contain."""
+
+    description: str = Field(min_length=1)
+    camp: Id
+    places: list[Id] = Field(default_factory=list)
+    route: Id | None = None
+    first: dt.date
+    last: dt.date | None = None
+    retaken: bool = False
+    cites: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _where_and_when(self) -> BacktestEvent:
+        if bool(self.places) == (self.route is not None):
+            raise ValueError("give either places (at least one) or route, not both")
+        if self.last is not None and self.last < self.first:
+            raise ValueError(f"last ({self.last}) is before first ({self.first})")
+        return self
+
+
+class BacktestLoss(Sourced):
+    """A documented loss count the backtest scores: the total of ``quantity`` over ``actors`` at
+    the end of the simulated days, against the observed ``low`` (to ``high``). ``counting`` says
+    how the figure was counted: ``documented`` (a visual count, a lower bound), ``official``,
+    ``claimed`` (by the enemy) or ``estimate``."""
+
+    description: str = Field(min_length=1)
+    actors: list[Id] = Field(min_length=1)
+    quantity: LossKind
+    low: float = Field(ge=0, allow_inf_nan=False)
+    high: float | None = Field(None, ge=0, allow_inf_nan=False)
+    counting: Literal["documented", "official", "claimed", "estimate"]
+    cites: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BacktestLoss:
+        if self.high is not None and self.high < self.low:
+            raise ValueError(f"high ({self.high:g}) is below low ({self.low:g})")
+        return self
+
+
+class Backtest(Model):
+    """What history recorded, for ``flashpoint backtest``: dated changes of control and loss counts."""
+
+    horizon_days: int | None = Field(None, ge=1, le=3650, description="days simulated by the backtest "
+                                     "(default: meta.horizon_days)")
+    events: dict[Id, BacktestEvent] = Field(default_factory=dict)
+    losses: dict[Id, BacktestLoss] = Field(default_factory=dict)
+
+
 # ----------------------------------------------------------------------------------- scenario
 class Scenario(Model):
     """A whole crisis: who, where, with what, what may change, and what we ask of the futures."""
@@ -532,6 +587,7 @@ class Scenario(Model):
     outcomes: dict[Id, Outcome] = Field(default_factory=dict)
     claims: dict[Id, Claim] = Field(default_factory=dict,
                                     description="statements of the sources, tested against the futures")
+    backtest: Backtest | None = Field(None, description="what history recorded, scored by flashpoint backtest")
     applied: list[Id] = Field(default_factory=list,
                               description="interventions already applied to this scenario")
 
