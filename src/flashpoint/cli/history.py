@@ -102,6 +102,12 @@ def _print_air(doc: dict, out: Path | None, loco: bool) -> None:
     for target, r in rates["kills_per_drone_sortie"].items():
         row(f"{target} destroyed per drone sortie", r)
     console.print(t)
+    t = Table(title="Sorties per aircraft per day")
+    for col in ("campaign", "median", "q05-q95", "bears on"):
+        t.add_column(col)
+    for r in rates["sorties_per_aircraft_per_day"].values():
+        t.add_row(r["campaign"], f"{r['median']:.2f}", f"{r['q05']:.2f}-{r['q95']:.2f}", r["maps_to"])
+    console.print(t)
     c = doc["counting"]
     console.print(f"claims about the enemy: x{c['claim']['median_factor']:.2f} (gsd {c['claim']['gsd']:.2f}); own-side "
                   f"statements: x{c['own']['median_factor']:.2f} (gsd {c['own']['gsd']:.2f}); campaign-to-campaign "

@@ -36,7 +36,7 @@ from scipy import optimize, stats
 from scipy.special import gammaln, logsumexp
 
 from flashpoint.analysis.calibrate.pipeline import _round
-from flashpoint.analysis.history.air_war import AIR_DEFENCE_KINDS, Z90, Observation, Pair, Record
+from flashpoint.analysis.history.air_war import AIR_DEFENCE_KINDS, Z90, Observation, Pair, Record, SortieRate
 from flashpoint.errors import FlashpointError
 
 __all__ = [
@@ -404,6 +404,23 @@ def _personnel_bound(record: Record, own: BiasFit) -> dict[str, Any] | None:
             "q95": deaths / e.median * math.exp(Z90 * sd), "rows": [f"karabakh-losses.csv:{rows[0]['__line__']}"]}
 
 
+def sortie_rate(rate: SortieRate) -> dict[str, Any]:
+    """Sorties per aircraft per day: sorties per day over aircraft, each range read as a 90%
+    interval of a log-normal, so the ratio is log-normal too."""
+    def log_normal(c) -> tuple[float, float]:
+        return math.log(math.sqrt(c.low * c.high)), math.log(c.high / c.low) / (2 * Z90)
+
+    m1, s1 = log_normal(rate.sorties_per_day)
+    m2, s2 = log_normal(rate.aircraft)
+    m, sd = m1 - m2, math.hypot(s1, s2)
+    return {"campaign": rate.campaign, "dist": "lognormal", "median": math.exp(m), "gsd": math.exp(sd),
+            "q05": math.exp(m - Z90 * sd), "q95": math.exp(m + Z90 * sd),
+            "sorties_per_day": [rate.sorties_per_day.low, rate.sorties_per_day.high],
+            "aircraft": [rate.aircraft.low, rate.aircraft.high],
+            "rows": list(dict.fromkeys(rate.sorties_per_day.rows + rate.aircraft.rows)), "maps_to": rate.maps_to,
+            "note": rate.note}
+
+
 def calibrate_air(folder=None, *, date: str) -> dict[str, Any]:
     """Fit the air and drone rates on the record in ``folder`` (None: the shipped data), run the
     leave-one-campaign-out check, and return the calibration document."""
@@ -438,6 +455,7 @@ def calibrate_air(folder=None, *, date: str) -> dict[str, Any]:
             x[names.index(name)] = 1.0
             rates["kills_per_drone_sortie"][name[5:]] = {**_lognormal(*fit.log_rate(x), fit.tau),
                                                          "observations": _informed_by(record, fit, name)}
+    rates["sorties_per_aircraft_per_day"] = {r.id: sortie_rate(r) for r in record.sortie_rates}
     rows = leave_one_campaign_out(record)
     se = np.sqrt(np.diag(fit.cov))
     doc = {

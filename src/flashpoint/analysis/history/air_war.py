@@ -38,6 +38,7 @@ __all__ = [
     "Observation",
     "Pair",
     "Record",
+    "SortieRate",
     "data_hash",
     "default_folder",
     "load_record",
@@ -149,9 +150,23 @@ class Pair:
 
 
 @dataclass(frozen=True)
+class SortieRate:
+    """Sorties per aircraft per day in one campaign: a count of sorties per day over a count of
+    aircraft in theatre, and the scenario values it bears on."""
+
+    id: str
+    campaign: str
+    sorties_per_day: Count
+    aircraft: Count
+    maps_to: str
+    note: str
+
+
+@dataclass(frozen=True)
 class Record:
     observations: tuple[Observation, ...]
     pairs: tuple[Pair, ...]
+    sortie_rates: tuple[SortieRate, ...]
     priors: dict[str, dict[str, Any]]
     folder: Path
     files: dict[str, list[dict[str, str]]] = field(repr=False)
@@ -167,7 +182,8 @@ class Record:
         """Every source URL of the rows used, in order of first use, without repeats."""
         out: dict[str, None] = {}
         for c in [o.count for o in self.observations] + [p.stated for p in self.pairs] + \
-                 [p.reference for p in self.pairs]:
+                 [p.reference for p in self.pairs] + [r.sorties_per_day for r in self.sortie_rates] + \
+                 [r.aircraft for r in self.sortie_rates]:
             for u in c.urls:
                 out.setdefault(u, None)
         for o in self.observations:
@@ -251,17 +267,23 @@ class _Reader:
             countings.append(row.get("counting", ""))
         low, high = sum(lows), sum(highs)
         if "value" in spec:
+            # a number the row states in words (its note or unit) rather than in value_low/value_high,
+            # or, over several rows, the part of their sum that the observation counts
             value = spec["value"]
-            notes = " ".join(r["note"] for r in (self.row(ref, where)[1] for ref in spec["rows"]))
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-                raise FlashpointError(f"{self.coding}: {where}.value is {value!r}; expected a number >= 0")
-            if len(spec["rows"]) == 1 and f"{value:g}" not in notes:
+            values = value if isinstance(value, list) and len(value) == 2 else [value, value]
+            words = " ".join(r["note"] + " " + r.get("unit", "")
+                             for r in (self.row(ref, where)[1] for ref in spec["rows"]))
+            if not all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in values) \
+                    or values[1] < values[0]:
+                raise FlashpointError(f"{self.coding}: {where}.value is {value!r}; expected a number >= 0 or "
+                                      "[low, high]")
+            if len(spec["rows"]) == 1 and not all(f"{v:g}" in words for v in values):
                 raise FlashpointError(f"{self.coding}: {where}.value is {value!r}, which the note of "
                                       f"{labels[0]} does not state")
-            if len(spec["rows"]) > 1 and value > high:
+            if len(spec["rows"]) > 1 and values[1] > high:
                 raise FlashpointError(f"{self.coding}: {where}.value is {value!r}, more than the rows give "
                                       f"({high:g})")
-            low = high = float(value)
+            low, high = float(values[0]), float(values[1])
         return Count(low=low, high=high, rows=tuple(labels), urls=tuple(dict.fromkeys(urls)),
                      countings=tuple(countings))
 
@@ -384,7 +406,17 @@ def load_record(folder: Path | None = None) -> Record:
             note=str(p.get("note", ""))))
         if pairs[-1].reference.low <= 0 or pairs[-1].stated.low <= 0:
             raise FlashpointError(f"{where}: a bias needs counts above 0 on both sides")
+    rates = []
+    for i, r in enumerate(coding.get("sortie_rate", [])):
+        rid = r.get("id", f"sortie_rate[{i}]")
+        rates.append(SortieRate(
+            id=rid, campaign=str(r.get("campaign", "")),
+            sorties_per_day=reader.count(r.get("sorties_per_day"), f"sortie_rate {rid}: sorties_per_day"),
+            aircraft=reader.count(r.get("aircraft"), f"sortie_rate {rid}: aircraft"),
+            maps_to=str(r.get("maps_to", "")), note=str(r.get("note", ""))))
+        if rates[-1].aircraft.low <= 0 or rates[-1].sorties_per_day.low <= 0:
+            raise FlashpointError(f"{coding_path}: sortie_rate {rid}: sorties and aircraft must be above 0")
     if not observations:
         raise FlashpointError(f"{coding_path}: no [[observation]]; expected the counts to fit")
-    return Record(observations=tuple(observations), pairs=tuple(pairs), priors=priors, folder=root,
-                  files=reader.files)
+    return Record(observations=tuple(observations), pairs=tuple(pairs), sortie_rates=tuple(rates), priors=priors,
+                  folder=root, files=reader.files)
