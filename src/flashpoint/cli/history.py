@@ -150,8 +150,7 @@ def calibrate_air_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the calibration document (with --loco: only the "
                                                           "leave-one-campaign-out table) as JSON")] = False,
 ) -> None:
-    """Fit the air and drone loss and kill rates to the documented campaigns, and predict each
-    campaign from the others."""
+    """Fit the air and drone loss and kill rates to the documented campaigns; predict each from the others."""
     import datetime as dt
 
     from flashpoint.analysis.calibrate.air import calibrate_air
