@@ -101,6 +101,8 @@ def _print_air(doc: dict, out: Path | None, loco: bool) -> None:
     row("drone-exposure (drone / manned loss rate)", rates["drone_exposure"])
     for target, r in rates["kills_per_drone_sortie"].items():
         row(f"{target} destroyed per drone sortie", r)
+    for target, r in rates["kills_per_manned_strike_sortie"].items():
+        row(f"{target} destroyed per manned strike sortie", r)
     console.print(t)
     t = Table(title="Sorties per aircraft per day")
     for col in ("campaign", "median", "q05-q95", "bears on"):
@@ -111,7 +113,8 @@ def _print_air(doc: dict, out: Path | None, loco: bool) -> None:
     c = doc["counting"]
     console.print(f"claims about the enemy: x{c['claim']['median_factor']:.2f} (gsd {c['claim']['gsd']:.2f}); own-side "
                   f"statements: x{c['own']['median_factor']:.2f} (gsd {c['own']['gsd']:.2f}); campaign-to-campaign "
-                  f"log-sd tau {doc['between_campaign_log_sd']['tau']:.2f}")
+                  f"log-sd tau: " + ", ".join(f"{g} rates {v['tau']:.2f}"
+                                             for g, v in doc["between_campaign_log_sd"].items()))
     if loco:
         t = Table(title="Leave one campaign out: each count predicted by a fit on the other campaigns")
         for col in ("campaign", "count", "counting", "observed", "q05", "q50", "q95", "inside", "q95/q05"):

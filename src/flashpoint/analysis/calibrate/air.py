@@ -5,19 +5,20 @@ check. The equations are in ``docs/model.md`` ("The air and drone war"); in shor
 * **Rates.** Losses per sortie of platform p (``manned``, ``drone``) against air defence of kind
   k (``light``, ``shorad``, ``layered``): ``log r = a_p + b_k`` (b_light = 0), so that
   ``exp(a_drone - a_manned)`` is how much more often a drone sortie is lost than a manned one under
-  the same air defence (the engine's ``drone-exposure``). Kills per drone sortie of target class
-  t: ``log r = c_t``.
+  the same air defence (the engine's ``drone-exposure``). Kills per drone sortie (or per manned
+  strike sortie) of target class t: ``log r = c_t``.
 * **Counts.** The true count of observation i is Poisson with mean ``r E_i e^{u_i}``, the
-  campaign effect ``u_i ~ N(0, tau^2)``; the exposure E_i (sorties) is log-normal (its median and
-  log-sd from the coding); the count reported is the truth times a counting factor B, log-normal:
-  a record B = 1; an independent count B = the documented coverage (an analyst's prior); a claim
-  about the enemy B = the claim bias, an own-side statement B = the own-side bias (both fitted on
-  pairs of counts of the same losses). So the reported count is Poisson-log-normal,
-  ``Y ~ Poisson(exp(eta + s Z))``, ``eta = log r + log median(E) + mu_B``,
-  ``s^2 = tau^2 + sd(log E)^2 + sd(log B)^2``, integrated over Z on a fixed grid.
+  campaign effect ``u_i ~ N(0, tau^2)`` (one tau for loss rates, one for kill rates); the exposure
+  E_i (sorties) is log-normal (its median and log-sd from the coding); the count reported is the
+  truth times a counting factor B, log-normal: a record B = 1; an independent count B = the
+  documented coverage (an analyst's prior); a claim about the enemy B = the claim bias, an
+  own-side statement B = the own-side bias (both fitted on pairs of counts of the same losses).
+  So the reported count is Poisson-log-normal, ``Y ~ Poisson(exp(eta + s Z))``,
+  ``eta = log r + log median(E) + mu_B``, ``s^2 = tau^2 + sd(log E)^2 + sd(log B)^2``, integrated
+  over Z on a fixed grid.
 * **Likelihood** of each observation: ``P(Y = y)`` for one number, ``P(lo <= Y <= hi)`` for a range
   (interval-censoring: the sources disagree and the truth of the report is somewhere in it), and
-  ``P(N >= y)`` for a lower bound (censoring). Half-normal(2) prior on tau (the posterior mode in
+  ``P(N >= y)`` for a lower bound (censoring). Half-normal(2) prior on each tau (the posterior mode in
   log tau); rates flat. Standard errors from the inverse Hessian.
 * **Biases** from pairs: ``log(stated / reference) + log C_ref ~ N(mu, sigma^2 + v)``, with v the
   measurement variance of the pair (its ranges, Poisson noise, the coverage prior of an
@@ -36,7 +37,15 @@ from scipy import optimize, stats
 from scipy.special import gammaln, logsumexp
 
 from flashpoint.analysis.calibrate.pipeline import _round
-from flashpoint.analysis.history.air_war import AIR_DEFENCE_KINDS, Z90, Observation, Pair, Record, SortieRate
+from flashpoint.analysis.history.air_war import (
+    AIR_DEFENCE_KINDS,
+    RATES,
+    Z90,
+    Observation,
+    Pair,
+    Record,
+    SortieRate,
+)
 from flashpoint.errors import FlashpointError
 
 __all__ = [
@@ -194,7 +203,7 @@ def design(o: Observation, names: list[str]) -> np.ndarray | None:
     the parameters it needs is not among them)."""
     x = np.zeros(len(names))
     need = [f"loss:{o.platform}"] + ([f"loss:{o.air_defence}"] if o.air_defence != AIR_DEFENCE_KINDS[0] else []) \
-        if o.rate == "loss" else [f"kill:{o.target}"]
+        if o.rate == "loss" else [o.rate_key]
     for n in need:
         if n not in names:
             return None
@@ -217,8 +226,8 @@ class RateFit:
     names: tuple[str, ...]
     beta: np.ndarray
     cov: np.ndarray
-    tau: float
-    se_log_tau: float
+    tau: dict[str, float]          # rate ("loss", "kill") -> campaign-to-campaign log-sd
+    se_log_tau: dict[str, float]
     log_likelihood: float
     converged: bool
     observations: tuple[str, ...]
@@ -236,8 +245,7 @@ def _parameter_names(obs: list[Observation]) -> list[str]:
     for k in AIR_DEFENCE_KINDS[1:]:
         if any(o.rate == "loss" and o.air_defence == k for o in obs):
             names.append(f"loss:{k}")
-    for t in dict.fromkeys(o.target for o in obs if o.rate == "kill"):
-        names.append(f"kill:{t}")
+    names.extend(dict.fromkeys(o.rate_key for o in obs if o.rate == "kill"))
     return names
 
 
@@ -262,23 +270,25 @@ def fit_rates(obs: list[Observation], biases: dict[str, BiasFit], coverage: tupl
     kinds = [o.counting for o in obs]
     lows = [o.count.low for o in obs]
     highs = [o.count.high for o in obs]
+    groups = [g for g in RATES if any(o.rate == g for o in obs)]
+    G = np.array([[o.rate == g for g in groups] for o in obs], dtype=float)
+    nb = len(names)
 
     def negpost(theta: np.ndarray) -> float:
-        beta, log_tau = theta[:-1], theta[-1]
-        tau2 = math.exp(2 * log_tau)
+        beta, log_tau = theta[:nb], theta[nb:]
+        tau2 = np.exp(2 * log_tau)
         eta = X @ beta + base
-        s = np.sqrt(var0 + tau2)
+        s = np.sqrt(var0 + G @ tau2)
         ll = sum(observation_logprob(k, lo, hi, e, si) for k, lo, hi, e, si in zip(kinds, lows, highs, eta, s,
                                                                                     strict=True))
-        # half-normal prior on tau, with the Jacobian of tau = exp(log tau)
-        lp = -tau2 / (2 * TAU_PRIOR_SCALE**2) + log_tau
+        # half-normal prior on each tau, with the Jacobian of tau = exp(log tau)
+        lp = float(np.sum(-tau2 / (2 * TAU_PRIOR_SCALE**2) + log_tau))
         return -(ll + lp)
 
     # start: each rate at the pooled ratio of counts to exposures
-    x0 = np.zeros(len(names) + 1)
+    x0 = np.zeros(nb + len(groups))
     y = np.array([max(0.5, math.sqrt(max(lo, 0.25) * max(hi, 0.25))) for lo, hi in zip(lows, highs, strict=True)])
-    x0[:-1] = np.linalg.lstsq(X, np.log(y) - base, rcond=None)[0]
-    x0[-1] = 0.0
+    x0[:nb] = np.linalg.lstsq(X, np.log(y) - base, rcond=None)[0]
     res = optimize.minimize(negpost, x0, method="BFGS", options={"gtol": 1e-5, "maxiter": 500})
     H = _hessian(negpost, res.x)
     try:
@@ -287,10 +297,10 @@ def fit_rates(obs: list[Observation], biases: dict[str, BiasFit], coverage: tupl
         cov = np.linalg.pinv(H)
     if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
         raise FlashpointError("air calibration: the likelihood is flat in some rate (no observation informs it)")
-    beta = res.x[:-1]
-    return RateFit(names=tuple(names), beta=beta, cov=cov, tau=math.exp(res.x[-1]),
-                   se_log_tau=math.sqrt(cov[-1, -1]), log_likelihood=-float(res.fun), converged=bool(res.success),
-                   observations=tuple(o.id for o in obs))
+    return RateFit(names=tuple(names), beta=res.x[:nb], cov=cov,
+                   tau={g: math.exp(res.x[nb + i]) for i, g in enumerate(groups)},
+                   se_log_tau={g: math.sqrt(cov[nb + i, nb + i]) for i, g in enumerate(groups)},
+                   log_likelihood=-float(res.fun), converged=bool(res.success), observations=tuple(o.id for o in obs))
 
 
 # ------------------------------------------------------------------------- predictions
@@ -299,12 +309,12 @@ def predict(o: Observation, fit: RateFit, biases: dict[str, BiasFit], coverage: 
     """Predictive interval of the observation's reported count (for a lower bound: of the true
     count) from a fit on other campaigns; None when a rate it needs was not fitted."""
     x = design(o, list(fit.names))
-    if x is None:
+    if x is None or o.rate not in fit.tau:
         return None
     mean, var = fit.log_rate(x)
     off, off_var = counting_offset(o, biases, coverage)
     m = mean + math.log(o.exposure.median) + off
-    s = math.sqrt(var + fit.tau**2 + o.exposure.log_sd**2 + off_var)
+    s = math.sqrt(var + fit.tau[o.rate] ** 2 + o.exposure.log_sd**2 + off_var)
     a = (1 - level) / 2
     q05, q50, q95 = (pln_quantile(q, m, s) for q in (a, 0.5, 1 - a))
     # a lower bound is contradicted only by an interval below it; a range, by one that misses it
@@ -432,7 +442,8 @@ def calibrate_air(folder=None, *, date: str) -> dict[str, Any]:
     cov = coverage_prior(record)
     biases, fit = fit_all(record)
     names = list(fit.names)
-    rates: dict[str, Any] = {"loss_per_sortie": {}, "kills_per_drone_sortie": {}}
+    rates: dict[str, Any] = {"loss_per_sortie": {}, "kills_per_drone_sortie": {},
+                             "kills_per_manned_strike_sortie": {}}
     for platform in ("drone", "manned"):
         rates["loss_per_sortie"][platform] = {}
         for kind in AIR_DEFENCE_KINDS:
@@ -442,7 +453,7 @@ def calibrate_air(folder=None, *, date: str) -> dict[str, Any]:
                 x[names.index(f"loss:{kind}")] = 1.0
             cell = [o.id for o in record.observations if o.fit and o.rate == "loss" and o.platform == platform
                     and o.air_defence == kind]
-            rates["loss_per_sortie"][platform][kind] = {**_lognormal(*fit.log_rate(x), fit.tau),
+            rates["loss_per_sortie"][platform][kind] = {**_lognormal(*fit.log_rate(x), fit.tau["loss"]),
                                                         "observations_of_this_cell": cell}
     x = np.zeros(len(names))
     x[names.index("loss:drone")], x[names.index("loss:manned")] = 1.0, -1.0
@@ -453,8 +464,10 @@ def calibrate_air(folder=None, *, date: str) -> dict[str, Any]:
         if name.startswith("kill:"):
             x = np.zeros(len(names))
             x[names.index(name)] = 1.0
-            rates["kills_per_drone_sortie"][name[5:]] = {**_lognormal(*fit.log_rate(x), fit.tau),
-                                                         "observations": _informed_by(record, fit, name)}
+            key, target = ("kills_per_manned_strike_sortie", name[12:]) if name.startswith("kill:manned:") \
+                else ("kills_per_drone_sortie", name[5:])
+            rates[key][target] = {**_lognormal(*fit.log_rate(x), fit.tau["kill"]),
+                                  "observations": _informed_by(record, fit, name)}
     rates["sorties_per_aircraft_per_day"] = {r.id: sortie_rate(r) for r in record.sortie_rates}
     rows = leave_one_campaign_out(record)
     se = np.sqrt(np.diag(fit.cov))
@@ -480,13 +493,13 @@ def calibrate_air(folder=None, *, date: str) -> dict[str, Any]:
             "manned_shorad": "no manned campaign against short-range air defence alone: the manned 'shorad' rate "
                              "comes from the additive model (the drones' shorad effect), not from a manned count",
         },
-        "between_campaign_log_sd": {"tau": fit.tau, "se_log_tau": fit.se_log_tau},
+        "between_campaign_log_sd": {g: {"tau": fit.tau[g], "se_log_tau": fit.se_log_tau[g]} for g in fit.tau},
         "counting": {"claim": biases["claim"].as_dict(), "own": biases["own"].as_dict(),
                      "documented_coverage": {"median": cov[0], "gsd": cov[1],
                                              "source": record.priors["documented-coverage"]["source"]},
                      "drone_sorties_per_day": record.priors.get("drone-sorties-per-day")},
         "fit": {"parameters": {n: {"log_value": float(b), "se_log": float(s)}
-                               for n, b, s in zip(names, fit.beta, se[:-1], strict=True)},
+                               for n, b, s in zip(names, fit.beta, se[: len(names)], strict=True)},
                 "log_posterior": fit.log_likelihood, "converged": fit.converged,
                 "observations": list(fit.observations)},
         "observations": [{"id": o.id, "campaign": o.campaign, "rate": o.rate_key, "counting": o.counting,

@@ -108,8 +108,8 @@ class Exposure:
 
 @dataclass(frozen=True)
 class Observation:
-    """One count of losses (per sortie, by kind of air defence) or of kills (per drone sortie, by
-    target class) of one campaign."""
+    """One count of losses (per sortie, by kind of air defence) or of kills (per drone sortie or per
+    manned strike sortie, by target class) of one campaign."""
 
     id: str
     campaign: str
@@ -131,8 +131,11 @@ class Observation:
 
     @property
     def rate_key(self) -> str:
-        """``loss:drone:shorad``, ``kill:air-defence``: the rate the observation informs."""
-        return f"loss:{self.platform}:{self.air_defence}" if self.rate == "loss" else f"kill:{self.target}"
+        """``loss:drone:shorad``, ``kill:air-defence`` (a drone's), ``kill:manned:armour``: the rate the
+        observation informs."""
+        if self.rate == "loss":
+            return f"loss:{self.platform}:{self.air_defence}"
+        return f"kill:{self.target}" if self.platform == "drone" else f"kill:manned:{self.target}"
 
 
 @dataclass(frozen=True)
@@ -377,8 +380,6 @@ def load_record(folder: Path | None = None) -> Record:
         platform = _choice(o.get("platform"), PLATFORMS, f"{where}: platform")
         ad = _choice(o.get("air_defence"), AIR_DEFENCE_KINDS, f"{where}: air_defence") if rate == "loss" else None
         target = _choice(o.get("target"), KILL_TARGETS, f"{where}: target") if rate == "kill" else None
-        if rate == "kill" and platform != "drone":
-            raise FlashpointError(f"{where}: platform is {platform!r}; kill rates are fitted for drones only")
         window = o.get("window")
         if not isinstance(window, list) or len(window) != 2:
             raise FlashpointError(f"{where}: window is {window!r}; expected [start, end]")
