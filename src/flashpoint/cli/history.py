@@ -1,4 +1,4 @@
-"""Commands that hold the model against history: calibrate, predict-battles, backtest."""
+"""Commands that hold the model against history: calibrate, calibrate-air, predict-battles, backtest."""
 
 from __future__ import annotations
 
@@ -82,6 +82,101 @@ def calibrate_command(
         print(json.dumps(doc, indent=2))
         return
     _print_calibration(doc, out)
+
+
+def _print_air(doc: dict, out: Path | None, loco: bool) -> None:
+    rates = doc["rates"]
+    t = Table(title=f"Air and drone rates fitted on {doc['data']['observations_fitted']} counts of "
+                    f"{len(doc['data']['campaigns'])} campaigns (data sha256 {doc['data']['hash'][:12]}...)")
+    for col in ("rate", "median", "90% interval (estimate)", "new campaign q05-q95"):
+        t.add_column(col)
+
+    def row(label: str, r: dict) -> None:
+        n = r["new_campaign"]
+        t.add_row(label, f"{r['median']:.3g}", f"{r['ci90'][0]:.3g}-{r['ci90'][1]:.3g}",
+                  f"{n['q05']:.3g}-{n['q95']:.3g}")
+
+    for platform, kinds in rates["loss_per_sortie"].items():
+        for kind, r in kinds.items():
+            row(f"{platform} lost per sortie, {kind} air defence", r)
+    row("drone-exposure (drone / manned loss rate)", rates["drone_exposure"])
+    for target, r in rates["kills_per_drone_sortie"].items():
+        row(f"{target} destroyed per drone sortie", r)
+    for target, r in rates["kills_per_manned_strike_sortie"].items():
+        row(f"{target} destroyed per manned strike sortie", r)
+    console.print(t)
+    t = Table(title="Sorties per aircraft per day")
+    for col in ("campaign", "median", "q05-q95", "bears on"):
+        t.add_column(col)
+    for r in rates["sorties_per_aircraft_per_day"].values():
+        t.add_row(r["campaign"], f"{r['median']:.2f}", f"{r['q05']:.2f}-{r['q95']:.2f}", r["maps_to"])
+    console.print(t)
+    c = doc["counting"]
+    console.print(f"claims about the enemy: x{c['claim']['median_factor']:.2f} (gsd {c['claim']['gsd']:.2f}); own-side "
+                  f"statements: x{c['own']['median_factor']:.2f} (gsd {c['own']['gsd']:.2f}); campaign-to-campaign "
+                  f"log-sd tau: " + ", ".join(f"{g} rates {v['tau']:.2f}"
+                                             for g, v in doc["between_campaign_log_sd"].items()))
+    if loco:
+        t = Table(title="Leave one campaign out: each count predicted by a fit on the other campaigns")
+        for col in ("campaign", "count", "counting", "observed", "q05", "q50", "q95", "inside", "q95/q05"):
+            t.add_column(col)
+        for r in doc["leave_one_campaign_out"]["rows"]:
+            obs = f"{r['observed_low']:g}" if r["observed_low"] == r["observed_high"] \
+                else f"{r['observed_low']:g}-{r['observed_high']:g}"
+            if r["inside"] is None:
+                t.add_row(r["campaign"], r["observation"], r["counting"], obs, "-", "-", "-", "not predicted", "-")
+                continue
+            ratio = "inf" if r["ratio_q95_q05"] is None else f"{r['ratio_q95_q05']:.3g}"
+            t.add_row(r["campaign"], r["observation"], r["counting"], obs, str(r["q05"]), str(r["q50"]), str(r["q95"]),
+                      "yes" if r["inside"] else "NO", ratio)
+        console.print(t)
+    s = doc["leave_one_campaign_out"]["summary"]
+    for key, label in (("documented_losses", "documented loss counts"), ("all", "all counts")):
+        b = s[key]
+        cov = "-" if b["coverage"] is None else f"{b['coverage']:.0%}"
+        console.print(f"{label}: {b['inside']} of {b['predicted']} inside their 90% intervals ({cov}); "
+                      f"{b['no_wider_than_10']} no wider than a factor 10")
+    if out is not None:
+        console.print(f"written: {out}")
+
+
+@app.command("calibrate-air")
+@user_errors
+def calibrate_air_command(
+    out: Annotated[Path | None, typer.Option("--out", help="calibration file to write (JSON)")] = None,
+    data: Annotated[Path | None, typer.Option(
+        "--data", help="folder with the air-war data (coding.toml and its CSV files); default: the copy shipped "
+        "in the package")] = None,
+    date: Annotated[str | None, typer.Option(
+        "--date", help="date recorded in the file (YYYY-MM-DD; default today, UTC): the same date gives the same "
+        "bytes")] = None,
+    loco: Annotated[bool, typer.Option("--loco", help="print the leave-one-campaign-out table")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the calibration document (with --loco: only the "
+                                                          "leave-one-campaign-out table) as JSON")] = False,
+) -> None:
+    """Fit the air and drone loss and kill rates to the documented campaigns; predict each from the others."""
+    import datetime as dt
+
+    from flashpoint.analysis.calibrate.air import calibrate_air
+    from flashpoint.analysis.calibrate.pipeline import write_json
+
+    if date is None:
+        date = dt.datetime.now(dt.UTC).date().isoformat()
+    try:
+        dt.date.fromisoformat(date)
+    except ValueError:
+        raise FlashpointError(f"--date {date!r}: expected a date YYYY-MM-DD") from None
+    if out is not None:
+        check_out_file(out)
+    with nullcontext() if as_json else err_console.status("fitting the air and drone rates, one campaign left out "
+                                                          "at a time"):
+        doc = calibrate_air(data, date=date)
+    if out is not None:
+        write_json(out, doc)
+    if as_json:
+        print(json.dumps(doc["leave_one_campaign_out"] if loco else doc, indent=2))
+        return
+    _print_air(doc, out, loco)
 
 
 @app.command("predict-battles")

@@ -5,7 +5,9 @@
 * `fitting`: maximum likelihood, sandwich standard errors;
 * `scores`: cross-validation against the force-ratio and base-rate baselines;
 * `checks`: the effect of air superiority, predicted vs observed;
-* `pipeline`: the ``calibrate`` and ``predict-battles`` commands as functions.
+* `pipeline`: the ``calibrate`` and ``predict-battles`` commands as functions;
+* `air`: the air and drone loss and kill rates fitted to the documented campaigns
+  (``calibrate-air``; ``docs/model.md``, "The air and drone war").
 
 The equations are in ``docs/model.md`` ("Calibration on CDB90"); how to reproduce the shipped
 calibration is in ``docs/validation.md``.

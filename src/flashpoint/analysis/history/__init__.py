@@ -1,1 +1,2 @@
-"""Historical battle data (CDB90, Engel's Iwo Jima series) and the classic Lanchester checks."""
+"""Historical data: battles (CDB90, Engel's Iwo Jima series) with the classic Lanchester checks, and
+the documented air and drone wars (`air_war`)."""
