@@ -39,14 +39,19 @@ from scipy.special import gammaln, logsumexp
 from flashpoint.analysis.calibrate.pipeline import _round
 from flashpoint.analysis.history.air_war import (
     AIR_DEFENCE_KINDS,
+    FILES_READ,
     RATES,
     Z90,
     Observation,
     Pair,
     Record,
     SortieRate,
+    data_hash,
+    default_folder,
+    load_record,
 )
 from flashpoint.errors import FlashpointError
+from flashpoint.version import __version__
 
 __all__ = [
     "BiasFit",
@@ -434,8 +439,6 @@ def sortie_rate(rate: SortieRate) -> dict[str, Any]:
 def calibrate_air(folder=None, *, date: str) -> dict[str, Any]:
     """Fit the air and drone rates on the record in ``folder`` (None: the shipped data), run the
     leave-one-campaign-out check, and return the calibration document."""
-    from flashpoint import __version__
-    from flashpoint.analysis.history.air_war import FILES_READ, data_hash, default_folder, load_record
 
     record = load_record(folder)
     digest = data_hash(folder)
