@@ -343,8 +343,8 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 1, resume: bool =
         _write_atomic(folder / "plan.json", described)
     done = _read_parts(folder, len(specs))
     todo = [s for s in specs if s.index not in done]
-    if progress:
-        progress(len(done), len(specs))
+    if progress and done:
+        progress(len(done))
 
     def take(part: dict) -> None:
         _write_atomic(folder / f"experiment-{part['index']:07d}.json", json.dumps(part))

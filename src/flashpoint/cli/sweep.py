@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flashpoint.cli import DEFAULT_WORKERS, ScenarioArg, WorkersOpt, _load, app, console, progress_bar, user_errors
+from flashpoint.cli import (
+    DEFAULT_WORKERS,
+    ScenarioArg,
+    WorkersOpt,
+    _load,
+    app,
+    console,
+    err_console,
+    progress_bar,
+    user_errors,
+)
 
 
 @app.command("sweep")
@@ -36,16 +46,22 @@ def sweep_command(
     as_json: Annotated[bool, typer.Option("--json", help="print what was written as JSON")] = False,
 ) -> None:
     """Run experiments from a design over parameters and intervention sets; write one dataset."""
-    from flashpoint.analysis.sweep import SweepPlan, run_sweep
+    from flashpoint.analysis.sweep import SweepPlan, parts_folder, run_sweep
 
     s = _load(scenario, None)
     plan = SweepPlan.build(s, design=design, params=param, with_sets=with_sets, points=points, runs=runs,
                            days=days, seed=seed)
     n = len(plan.experiments())
     t0 = time.perf_counter()
-    with progress_bar(n, quiet=as_json) as tick:
-        ds = run_sweep(plan, out, workers=workers, resume=resume, progress=tick and (
-            lambda k, total=None: tick(k) if total is None else None))
+    try:
+        with progress_bar(n, quiet=as_json) as tick:
+            ds = run_sweep(plan, out, workers=workers, resume=resume, progress=tick)
+    except KeyboardInterrupt:
+        folder = parts_folder(out)
+        kept = len(list(folder.glob("experiment-*.json"))) if folder.is_dir() else 0
+        err_console.print(f"interrupted: {kept:,} of {n:,} finished experiments are kept in {folder}; "
+                          "the same command with --resume runs the rest")
+        raise typer.Exit(130) from None
     seconds = time.perf_counter() - t0
     if as_json:
         print(json.dumps({"out": str(out), "experiments": n, "seconds": round(seconds, 3), **ds.attrs}, indent=2))
