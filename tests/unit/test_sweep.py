@@ -226,3 +226,64 @@ def test_cli_sweep_and_its_errors(cli, tmp_path):
     __import__("xarray").Dataset({"a": ("x", [1.0])}).to_netcdf(bad)
     with pytest.raises(FlashpointError, match="not a sweep written by 'flashpoint sweep'"):
         open_sweep(bad)
+
+
+# ------------------------------------------------------------------------------ analyses reading a sweep
+@pytest.fixture(scope="module")
+def sweeps(minimal, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sweeps")
+    sobol = folder / "sobol.nc"
+    run_sweep(SweepPlan.build(minimal, design="sobol", params=["attrition-rate=0.002:0.05",
+                                                               "helmbold-exponent=0.3:1.0"],
+                              points=8, runs=200, days=15, seed=2), sobol, workers=2)
+    lhs = folder / "lhs.nc"
+    run_sweep(SweepPlan.build(minimal, design="lhs", params=["attrition-rate=0.002:0.05", "loss-dispersion=2:20"],
+                              with_sets="-;no-sam", points=30, runs=200, days=15, seed=2), lhs, workers=2)
+    return {"sobol": sobol, "lhs": lhs}
+
+
+def test_sensitivity_reads_a_sobol_sweep(cli, sweeps):
+    import json
+
+    res = cli("sensitivity", FIXTURE, "--outcome", "blue-holds-b", "--from-sweep", sweeps["sobol"], "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert {r["input"] for r in doc["indices"]} == {"parameters.attrition-rate", "parameters.helmbold-exponent"}
+    assert doc["runs"] == 8 * 5 * 200 and doc["samples"] == 8 and doc["method"] == "sobol"
+    ds = open_sweep(sweeps["sobol"])
+    assert doc["mean"] == pytest.approx(float(ds["outcome_p"].sel(outcome="blue-holds-b").mean()))
+    res = cli("sensitivity", FIXTURE, "--outcome", "blue-holds-b", "--from-sweep", sweeps["sobol"])
+    assert res.exit_code == 0 and "experiment of the sweep" in res.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--from-sweep", "LHS"), "this sweep's design is lhs; Sobol indices need Saltelli's design"),
+    (("--from-sweep", "SOBOL", "--method", "morris"), "a sweep's design can only give Sobol indices"),
+    (("--from-sweep", "SOBOL", "--with", "no-sam"), "--with no-sam: not an intervention set of this sweep"),
+    (("--from-sweep", "nowhere.nc"), "--from-sweep nowhere.nc: no such file"),
+])
+def test_sensitivity_from_an_unfit_sweep_says_why(cli, sweeps, args, message):
+    args = [{"LHS": sweeps["lhs"], "SOBOL": sweeps["sobol"]}.get(a, a) for a in args]
+    res = cli("sensitivity", FIXTURE, "--outcome", "blue-holds-b", *args)
+    assert res.exit_code == 2, res.output
+    assert message in res.output and "Traceback" not in res.output
+
+
+def test_discover_reads_a_sweep(cli, sweeps):
+    import json
+
+    ds = open_sweep(sweeps["lhs"])
+    p = ds["outcome_p"].sel(outcome="blue-holds-b").values
+    threshold = float(np.median(p))
+    res = cli("discover", FIXTURE, "--outcome", "blue-holds-b", "--from-sweep", sweeps["lhs"],
+              "--threshold", threshold, "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["experiments"] == 60 and doc["p"] == pytest.approx((p >= threshold).mean())
+    for b in doc["boxes"]:
+        assert set(b["limits"]) <= {"attrition-rate", "loss-dispersion", "with no-sam"}
+        assert b["density"] > b["base_rate"] and "experiments" in b["description"]
+    res = cli("discover", "idlib-2020", "--outcome", "m4-open", "--from-sweep", sweeps["lhs"])
+    assert res.exit_code == 2 and "a sweep of scenario 'minimal', not 'idlib-2020'" in res.output
+    res = cli("discover", FIXTURE, "--outcome", "blue-holds-b", "--from-sweep", sweeps["lhs"], "--threshold", 1.5)
+    assert res.exit_code == 2 and "--threshold 1.5" in res.output
