@@ -287,3 +287,13 @@ def test_discover_reads_a_sweep(cli, sweeps):
     assert res.exit_code == 2 and "a sweep of scenario 'minimal', not 'idlib-2020'" in res.output
     res = cli("discover", FIXTURE, "--outcome", "blue-holds-b", "--from-sweep", sweeps["lhs"], "--threshold", 1.5)
     assert res.exit_code == 2 and "--threshold 1.5" in res.output
+
+
+def test_cli_sweep_json(cli, tmp_path):
+    import json
+
+    res = cli("sweep", FIXTURE, "--with-sets", "-;no-sam", "--runs", "50", "--days", "5", "--out", tmp_path / "s.nc",
+              "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["experiments"] == 2 and doc["with_sets"] == "-;no-sam" and doc["runs"] == 50

@@ -64,7 +64,8 @@ def sweep_command(
         raise typer.Exit(130) from None
     seconds = time.perf_counter() - t0
     if as_json:
-        print(json.dumps({"out": str(out), "experiments": n, "seconds": round(seconds, 3), **ds.attrs}, indent=2))
+        attrs = {k: v.item() if hasattr(v, "item") else v for k, v in ds.attrs.items()}
+        print(json.dumps({"out": str(out), "experiments": n, "seconds": round(seconds, 3), **attrs}, indent=2))
         return
     console.print(f"{s.meta.title}: {n:,} experiments x {plan.runs:,} runs of {plan.days} days "
                   f"({plan.design} design, seed {plan.seed}) in {seconds:.1f} s", style="bold")
