@@ -4,7 +4,6 @@ that do not matter, says it in plain words, and refuses inputs it cannot work wi
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +52,8 @@ def test_describe_names_the_inputs_bounds_and_measures():
     frame, _, _ = planted()
     b = discover(frame, "hit", max_boxes=1, outcome_text="The target is hit.")[0]
     text = b.describe()
-    assert re.match(r"When a is at most 0\.(39|40|41)\d* and b is at least 0\.(49|50|51)\d*: ", text), text
+    assert text.startswith("When a is at most 0.4")
+    assert "and b is at least 0.5" in text
     assert f"{b.density:.0%} of such futures end with hit (The target is hit)" in text
     assert f"covering {b.coverage:.0%}" in text and f"{b.support:,} of 4,000 futures" in text
     doc = json.loads(json.dumps(b.to_json()))
@@ -100,15 +100,12 @@ def test_noise_alone_gives_no_confident_box():
 
 def test_prim_trajectory_grows_denser_as_it_peels():
     frame, _, y = planted(n=2000)
-    x = frame[[c for c in frame if c.startswith("input:")]]
-    limits, trajectory = prim(x, y)
-    assert set(limits) == {"input:a", "input:b"}
+    x = frame[[c for c in frame if c.startswith("input:")]].to_numpy()
+    lo, hi, trajectory = prim(x, y)
     assert trajectory[0] == {"density": pytest.approx(y.mean()), "coverage": 1.0, "support": 2000}
     assert trajectory[-1]["support"] <= 0.05 * 2000 + 0.05 * 2000
     assert trajectory[-1]["density"] > trajectory[0]["density"]
-    support = [t["support"] for t in trajectory]
-    peeled = support[: int(np.argmin(support)) + 1]          # peeling shrinks the box; pasting may widen it after
-    assert len(peeled) > 10 and all(a > b for a, b in zip(peeled, peeled[1:], strict=False))
+    assert all(a["support"] > b["support"] for a, b in zip(trajectory, trajectory[1:], strict=False))
 
 
 def test_box_contains_uses_closed_bounds():

@@ -20,11 +20,35 @@ outcome, P(y | x in B)), a **coverage** (the share of the runs with the outcome 
 P(x in B | y)) and a **support** (the number of runs inside). Further boxes (covering) are looked
 for among the runs that the earlier boxes leave out. The measures are in-sample: with many inputs
 and few runs, a small box can owe part of its density to chance.
+
+**Why not EMA Workbench's PRIM.** The maintained implementation of scenario discovery is EMA
+Workbench's ``analysis.prim`` (the ``prim`` package is an older copy of it). It was measured
+against this module (``python -m benchmarks.sweep_prim --runs 5000 --days 60``, `discover`'s
+defaults, the EMA side wrapped to choose the best-F1 box within ``max_dims`` and to drop
+restrictions whose quasi-p value is above 0.05; ema_workbench 2.5.3, machine load about 9 on 2
+cores, both sides under the same load; the first EMA figure includes importing ema_workbench):
+
+- idlib-2020, m5-held-by-regime (159 inputs, 26% with it): here 3.3 s, box 1 density 0.59 and
+  coverage 0.75 (F1 0.66); EMA 32.0 s, density 0.58, coverage 0.77 (F1 0.66), the same 3 inputs;
+- idlib-2020 with coalition-air-support, the same outcome (196 inputs, 18%): here 5.2 s, 0.50 and
+  0.70 (F1 0.58); EMA 32.6 s, 0.38 and 0.88 (F1 0.53);
+- idlib-2020, turkey-heavy-losses (159 inputs, 4%): here 7.4 s, EMA 23.2 s, no box either way;
+- idlib-2019-offensive, m5-held-by-regime (81 inputs, 7%): here 3.1 s, 0.43 and 0.76 (F1 0.55);
+  EMA 23.7 s, 0.33 and 0.92 (F1 0.49);
+- idlib-2019-offensive, saraqib-held-by-regime (81 inputs, 87%): here 0.7 s, no box; EMA 3.3 s, a
+  box of density 0.89 against 0.87 outside.
+
+The boxes are alike (mostly the same inputs; here the same F1 or a better one) and EMA Workbench
+takes 5 to 10 times as long: its peeling copies a pandas DataFrame of box limits for every
+candidate edge of every input at every step (a one-off profile on 5,000 made-up runs of 196
+uniform inputs: 19 s, 14 s of it in ``_real_peel`` and pandas' ``__setitem__`` and ``deepcopy``);
+the ``prim`` package took 171 s on the same data. ``discover`` runs in ``flashpoint report`` too,
+so this module stays; sweeps are handed to EMA Workbench's own PRIM, CART and feature scoring
+through :func:`flashpoint.analysis.sweep.to_ema`.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,58 +130,126 @@ class Box:
                 "description": self.describe()}
 
 
-# ------------------------------------------------------------------------------ PRIM (EMA Workbench)
-def _limits(box_lim: pd.DataFrame, box_init: pd.DataFrame, dims) -> dict[str, tuple[float | None, float | None]]:
-    out = {}
-    for d in dims:
-        lo, hi = float(box_lim.loc[0, d]), float(box_lim.loc[1, d])
-        out[d] = (None if lo <= float(box_init.loc[0, d]) else lo, None if hi >= float(box_init.loc[1, d]) else hi)
-    return {d: v for d, v in out.items() if v != (None, None)}
+# ------------------------------------------------------------------------------ PRIM on arrays
+def _peel(x: np.ndarray, y: np.ndarray, inside: np.ndarray, alpha: float, min_support: int):
+    """The peeling trajectory: a list of (lo, hi, inside) boxes, the whole space first."""
+    d = x.shape[1]
+    lo, hi = np.full(d, -np.inf), np.full(d, np.inf)
+    boxes = [(lo.copy(), hi.copy(), inside.copy())]
+    while inside.sum() > min_support:
+        xi, yi = x[inside], y[inside]
+        q_lo = np.quantile(xi, alpha, axis=0, method="lower")
+        q_hi = np.quantile(xi, 1 - alpha, axis=0, method="higher")
+        best = None
+        for side, q in (("low", q_lo), ("high", q_hi)):
+            removed = xi < q if side == "low" else xi > q
+            # ties at the edge (a discrete input) remove nothing: remove the tied values instead
+            none = ~removed.any(axis=0)
+            if none.any():
+                removed[:, none] = (xi[:, none] <= q[none]) if side == "low" else (xi[:, none] >= q[none])
+            kept = ~removed
+            n_kept = kept.sum(axis=0)
+            ok = (n_kept > 0) & (n_kept < len(yi))
+            mean = np.where(ok, (kept * yi[:, None]).sum(axis=0) / np.maximum(n_kept, 1), -np.inf)
+            j = int(np.argmax(mean + 1e-12 * n_kept))   # ties: the peel that keeps more runs
+            if ok[j] and (best is None or mean[j] > best[0]):
+                best = (mean[j], side, j, kept[:, j])
+        if best is None:
+            break
+        _, side, j, kept = best
+        idx = np.flatnonzero(inside)
+        inside[idx[~kept]] = False
+        edge = x[inside, j]
+        if side == "low":
+            lo[j] = edge.min()
+        else:
+            hi[j] = edge.max()
+        boxes.append((lo.copy(), hi.copy(), inside.copy()))
+    return boxes
 
 
-def prim(x: pd.DataFrame, y: np.ndarray, alpha: float = 0.05, min_support: float = 0.05,
-         max_dims: int = 3) -> tuple[dict[str, tuple[float | None, float | None]], list[dict]]:
-    """One PRIM box (EMA Workbench's ``Prim``): its limits (input -> (low, high), None where open)
-    and the peeling trajectory (density, coverage, support of each box).
-
-    The box chosen is the one of the trajectory with the best F1 score of density and coverage
-    among those restricting at most ``max_dims`` inputs; of its restrictions, those whose quasi-p
-    value (Bryant and Lempert 2010, a one-sided binomial test of the density with and without the
-    restriction) is above 0.05 are dropped."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # the package's notice that its optional ipyparallel is missing
-        from ema_workbench.analysis.prim import Prim
-
-    y = np.asarray(y).astype(int)
-    # any threshold in (0, 1] marks the same runs of a 0/1 outcome; the smallest lets every box
-    # found through, and discover() applies its own test (denser than the runs searched)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # pandas' deprecation notices from inside the library
-        p = Prim(x.reset_index(drop=True), y, threshold=1e-9, peel_alpha=alpha, paste_alpha=alpha,
-                 mass_min=min_support)
-        box = p.find_box()
-    traj = box.peeling_trajectory
-    trajectory = [{"density": float(r.density), "coverage": float(r.coverage), "support": int(r.n)}
-                  for r in traj.itertuples()]
-    f1 = (2 * traj["density"] * traj["coverage"] / (traj["density"] + traj["coverage"]).replace(0, 1)).to_numpy()
-    ok = (traj["res_dim"].to_numpy() <= max_dims) & (traj["res_dim"].to_numpy() >= 1)
-    if not ok.any():
-        return {}, trajectory
-    i = int(np.argmax(np.where(ok, f1, -1.0)))
-    qp = box.qp[i]
-    keep = [d for d, sides in qp.items() if any(0 <= q <= 0.05 for q in sides)]
-    return _limits(box.box_lims[i], box.box_lims[0], keep), trajectory
+def _in_box(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    return alive & np.all((x >= lo) & (x <= hi), axis=1)
 
 
-def _inside(x: pd.DataFrame, limits: dict) -> np.ndarray:
-    inside = np.ones(len(x), dtype=bool)
-    for name, (lo, hi) in limits.items():
-        col = x[name].to_numpy(dtype=float)
-        if lo is not None:
-            inside &= col >= lo
-        if hi is not None:
-            inside &= col <= hi
-    return inside
+def _stats(y: np.ndarray, inside: np.ndarray, cases: int) -> tuple[float, float, int]:
+    n = int(inside.sum())
+    k = int(y[inside].sum())
+    return (k / n if n else 0.0), (k / cases if cases else 0.0), n
+
+
+def _paste(x, y, alive, lo, hi, alpha):
+    """Widen one edge at a time by alpha of the box's runs while the density rises."""
+    while True:
+        inside = _in_box(x, lo, hi, alive)
+        dens = y[inside].mean()
+        step = max(1, int(alpha * inside.sum()))
+        best = None
+        for j in np.flatnonzero(np.isfinite(lo) | np.isfinite(hi)):
+            others = lo.copy(), hi.copy()
+            others[0][j], others[1][j] = -np.inf, np.inf
+            free = _in_box(x, *others, alive) & ~inside
+            for side in ("low", "high"):
+                edge = lo[j] if side == "low" else hi[j]
+                if not np.isfinite(edge):
+                    continue
+                cand = free & ((x[:, j] < edge) if side == "low" else (x[:, j] > edge))
+                if not cand.any():
+                    continue
+                vals = np.sort(x[cand, j])
+                new = vals[-min(step, len(vals))] if side == "low" else vals[min(step, len(vals)) - 1]
+                lo2, hi2 = lo.copy(), hi.copy()
+                if side == "low":
+                    lo2[j] = new
+                else:
+                    hi2[j] = new
+                d2 = y[_in_box(x, lo2, hi2, alive)].mean()
+                if d2 > dens and (best is None or d2 > best[0]):
+                    best = (d2, lo2, hi2)
+        if best is None:
+            return lo, hi
+        _, lo, hi = best
+
+
+def _simplify(x, y, alive, lo, hi, max_dims):
+    """Drop restrictions whose removal costs less than two standard errors of density, and keep
+    at most ``max_dims`` (the ones whose removal would cost the most)."""
+    while True:
+        dims = np.flatnonzero(np.isfinite(lo) | np.isfinite(hi))
+        if len(dims) == 0:
+            return lo, hi
+        inside = _in_box(x, lo, hi, alive)
+        dens, n = y[inside].mean(), inside.sum()
+        se = np.sqrt(max(dens * (1 - dens), 1e-12) / n)
+        losses = []
+        for j in dims:
+            lo2, hi2 = lo.copy(), hi.copy()
+            lo2[j], hi2[j] = -np.inf, np.inf
+            losses.append(dens - y[_in_box(x, lo2, hi2, alive)].mean())
+        k = int(np.argmin(losses))
+        if losses[k] < 2 * se or len(dims) > max_dims:
+            lo[dims[k]], hi[dims[k]] = -np.inf, np.inf
+        else:
+            return lo, hi
+
+
+def prim(x: np.ndarray, y: np.ndarray, alive: np.ndarray | None = None, alpha: float = 0.05,
+         min_support: float = 0.05, max_dims: int = 3) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """One PRIM box over the runs in ``alive``: its lower and upper edges (infinite where open)
+    and the peeling trajectory (coverage, density, support of each box)."""
+    alive = np.ones(len(y), dtype=bool) if alive is None else alive
+    y = y.astype(float)
+    cases = int(y[alive].sum())
+    boxes = _peel(x, y, alive.copy(), alpha, max(int(min_support * alive.sum()), 1))
+    trajectory = []
+    for _lo, _hi, inside in boxes:
+        dens, cov, n = _stats(y, inside, cases)
+        trajectory.append({"density": dens, "coverage": cov, "support": n})
+    f1 = [2 * t["density"] * t["coverage"] / (t["density"] + t["coverage"] or 1) for t in trajectory]
+    lo, hi, _ = boxes[int(np.argmax(f1))]
+    lo, hi = _paste(x, y, alive, lo.copy(), hi.copy(), alpha)
+    lo, hi = _simplify(x, y, alive, lo, hi, max_dims)
+    return lo, hi, trajectory
 
 
 # ------------------------------------------------------------------------------ on per_run() frames
@@ -179,7 +271,7 @@ def discover(frame: pd.DataFrame, outcome: str, max_boxes: int = 2, alpha: float
     some input paths; ``outcome_text`` is the outcome's meaning, quoted by ``describe()``. Up to
     ``max_boxes`` boxes: each later one among the runs the earlier ones leave out, kept only when
     its density is above the rate among those runs. ``unit`` names the rows in messages: "runs",
-    or "experiments" for a sweep's table (:func:`sweep_frame`).
+    or "experiments" for a sweep's table (:func:`flashpoint.analysis.sweep.sweep_frame`).
     """
     column = outcome_column(frame, outcome)
     y = frame[column].to_numpy(dtype=float)
@@ -194,7 +286,7 @@ def discover(frame: pd.DataFrame, outcome: str, max_boxes: int = 2, alpha: float
     x = frame[[f"input:{n}" for n in names]].to_numpy(dtype=float)
     varies = np.ptp(x, axis=0) > 0 if len(x) else np.zeros(len(names), dtype=bool)
     names = [n for n, v in zip(names, varies, strict=True) if v]
-    x = pd.DataFrame(x[:, varies], columns=names)
+    x = x[:, varies]
     n, k = len(y), int(y.sum())
     if n < MIN_RUNS:
         raise FlashpointError(f"scenario discovery needs at least {MIN_RUNS} {unit}, got {n}"
@@ -204,23 +296,24 @@ def discover(frame: pd.DataFrame, outcome: str, max_boxes: int = 2, alpha: float
         raise FlashpointError(
             f"{outcome} happened in {k:,} of {n:,} {unit}: discovery needs at least {MIN_CASES} {unit} with it and "
             f"{MIN_CASES} without; use more {unit}" + (" (--runs) or another outcome" if unit == "runs" else
-                                                      " or another threshold"))
+                                                      " or another --threshold"))
     if not names:
         raise FlashpointError(f"these {unit} have no uncertain input that varies: nothing to discover")
     alive = np.ones(n, dtype=bool)
     found: list[Box] = []
     for rank in range(1, max_boxes + 1):
         cases = int(y[alive].sum())
-        if cases < MIN_CASES or cases == alive.sum():
+        if cases < MIN_CASES:
             break
         base = cases / alive.sum()
-        limits, trajectory = prim(x[alive], y[alive], alpha, min_support, max_dims)
-        inside = alive & _inside(x, limits)
-        support = int(inside.sum())
-        dens = float(y[inside].sum() / support) if support else 0.0
-        cov = float(y[inside].sum() / cases)
-        if not limits or dens <= base:
+        lo, hi, trajectory = prim(x, y, alive, alpha, min_support, max_dims)
+        inside = _in_box(x, lo, hi, alive)
+        dens, cov, support = _stats(y, inside, cases)
+        restricted = np.isfinite(lo) | np.isfinite(hi)
+        if not restricted.any() or dens <= base:
             break
+        limits = {names[j]: (float(lo[j]) if np.isfinite(lo[j]) else None,
+                             float(hi[j]) if np.isfinite(hi[j]) else None) for j in np.flatnonzero(restricted)}
         found.append(Box(outcome=outcome, limits=limits, density=dens, coverage=cov, support=support,
                          runs=int(alive.sum()), cases=cases, base_rate=base, rank=rank,
                          outcome_text=outcome_text, trajectory=trajectory, unit=unit))
