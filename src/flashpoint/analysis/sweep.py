@@ -216,8 +216,6 @@ class SweepPlan:
     def build(cls, scenario, design: str = "lhs", params: list[str] | None = None, with_sets: str | None = None,
               points: int | None = None, runs: int = 2000, days: int | None = None, seed: int = 1) -> SweepPlan:
         """Validate the user's options once, at the edge."""
-        from flashpoint.engine.runner import RunSpec, check_spec
-
         design = design.lower()
         ranges = check_params(scenario, list(params or []))
         n = check_design(design, points, len(ranges))
@@ -225,7 +223,7 @@ class SweepPlan:
         for names in sets:
             scenario.apply(*names)   # unknown or conflicting interventions fail here, before any run
         days = scenario.meta.horizon_days if days is None else days
-        check_spec(scenario, RunSpec(runs=runs, days=days, seed=seed))
+        _check_job(scenario, runs, days, seed)
         if n * len(sets) > MAX_EXPERIMENTS:
             raise FlashpointError(f"{n * len(sets):,} experiments: more than {MAX_EXPERIMENTS:,}")
         return cls(scenario, design, ranges, sets, points if ranges else None, runs, days, seed)
@@ -253,6 +251,15 @@ class SweepPlan:
 
 
 # ------------------------------------------------------------------------------ one experiment
+# The engine's side of a sweep: the only three functions that call engine.runner, so that an
+# executor of jobs (local processes or a cluster) is adopted by changing them alone.
+def _check_job(scenario, runs: int, days: int, seed: int) -> None:
+    """Each experiment's runs, days and seed, checked as ``flashpoint run`` checks them."""
+    from flashpoint.engine.runner import RunSpec, check_spec
+
+    check_spec(scenario, RunSpec(runs=runs, days=days, seed=seed))
+
+
 def run_experiment(spec: ExperimentSpec) -> dict[str, Any]:
     """Run one experiment and return its summary: every outcome's probability and 95% interval,
     every metric's mean and quantiles, every decision option's share (JSON-ready)."""
