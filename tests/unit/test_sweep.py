@@ -14,16 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flashpoint.analysis.sweep import (
-    SweepPlan,
-    design_levels,
-    open_sweep,
-    parse_sets,
-    parts_folder,
-    run_experiment,
-    run_sweep,
-    to_ema,
-)
+from flashpoint.analysis.sweep import SweepPlan, design_levels, parse_sets, parts_folder, run_experiment, run_sweep
+from flashpoint.analysis.sweep_read import open_sweep, to_ema
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario import load
 

@@ -44,7 +44,7 @@ candidate edge of every input at every step (a one-off profile on 5,000 made-up 
 uniform inputs: 19 s, 14 s of it in ``_real_peel`` and pandas' ``__setitem__`` and ``deepcopy``);
 the ``prim`` package took 171 s on the same data. ``discover`` runs in ``flashpoint report`` too,
 so this module stays; sweeps are handed to EMA Workbench's own PRIM, CART and feature scoring
-through :func:`flashpoint.analysis.sweep.to_ema`.
+through :func:`flashpoint.analysis.sweep_read.to_ema`.
 """
 
 from __future__ import annotations
@@ -271,7 +271,7 @@ def discover(frame: pd.DataFrame, outcome: str, max_boxes: int = 2, alpha: float
     some input paths; ``outcome_text`` is the outcome's meaning, quoted by ``describe()``. Up to
     ``max_boxes`` boxes: each later one among the runs the earlier ones leave out, kept only when
     its density is above the rate among those runs. ``unit`` names the rows in messages: "runs",
-    or "experiments" for a sweep's table (:func:`flashpoint.analysis.sweep.sweep_frame`).
+    or "experiments" for a sweep's table (:func:`flashpoint.analysis.sweep_read.sweep_frame`).
     """
     column = outcome_column(frame, outcome)
     y = frame[column].to_numpy(dtype=float)

@@ -31,7 +31,7 @@ FromSweepOpt = Annotated[Path | None, typer.Option(
 
 def _sweep_of(scenario: str, path: Path):
     """The sweep at ``path``, checked to be of ``scenario``."""
-    from flashpoint.analysis.sweep import open_sweep
+    from flashpoint.analysis.sweep_read import open_sweep
 
     ds = open_sweep(path)
     sid = load(scenario).meta.id
@@ -71,7 +71,7 @@ def sensitivity_command(
     from flashpoint.analysis.sensitivity import sensitivity
 
     if from_sweep is not None:
-        from flashpoint.analysis.sweep import sweep_sensitivity
+        from flashpoint.analysis.sweep_read import sweep_sensitivity
 
         ds = _sweep_of(scenario, from_sweep)
         if method.lower() != "sobol":
@@ -180,7 +180,7 @@ def discover_command(
 def _discover_sweep(s, ds, outcome: str, threshold: float, boxes: int, max_dims: int, as_json: bool) -> None:
     """``discover --from-sweep``: PRIM over the sweep's experiments."""
     from flashpoint.analysis.discovery import discover
-    from flashpoint.analysis.sweep import sweep_frame
+    from flashpoint.analysis.sweep_read import sweep_frame
 
     frame = sweep_frame(ds, outcome, threshold)
     found = discover(frame, outcome, max_boxes=boxes, max_dims=max_dims, unit="experiments",
