@@ -266,15 +266,19 @@ def test_discover_reads_a_sweep(cli, sweeps):
 
     ds = open_sweep(sweeps["lhs"])
     p = ds["outcome_p"].sel(outcome="blue-holds-b").values
-    threshold = float(np.median(p))
+    threshold = float(np.quantile(p, 0.75))
     res = cli("discover", FIXTURE, "--outcome", "blue-holds-b", "--from-sweep", sweeps["lhs"],
               "--threshold", threshold, "--json")
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["experiments"] == 60 and doc["p"] == pytest.approx((p >= threshold).mean())
+    assert doc["boxes"], "a lower attrition rate keeps Blue in B: PRIM should find it"
+    first = doc["boxes"][0]["limits"]["attrition-rate"]       # less attrition, the defender holds
+    assert first["low"] is None and first["high"] < 0.05
     for b in doc["boxes"]:
         assert set(b["limits"]) <= {"attrition-rate", "loss-dispersion", "with no-sam"}
         assert b["density"] > b["base_rate"] and "experiments" in b["description"]
+        assert "with no-sam is" not in b["description"]       # an intervention reads "with X" or "without X"
     res = cli("discover", "idlib-2020", "--outcome", "m4-open", "--from-sweep", sweeps["lhs"])
     assert res.exit_code == 2 and "a sweep of scenario 'minimal', not 'idlib-2020'" in res.output
     res = cli("discover", FIXTURE, "--outcome", "blue-holds-b", "--from-sweep", sweeps["lhs"], "--threshold", 1.5)

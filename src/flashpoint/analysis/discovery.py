@@ -98,7 +98,9 @@ class Box:
     def conditions(self) -> list[str]:
         out = []
         for name, (lo, hi) in self.limits.items():
-            if lo is not None and hi is not None:
+            if name.startswith("with ") and (lo or 0) >= 0 and (hi is None or hi <= 1):   # a 0/1 intervention
+                out.append(name if lo is not None and lo > 0 else f"without {name.removeprefix('with ')}")
+            elif lo is not None and hi is not None:
                 out.append(f"{name} is between {_fmt(lo)} and {_fmt(hi)}")
             elif lo is not None:
                 out.append(f"{name} is at least {_fmt(lo)}")
