@@ -293,3 +293,26 @@ def test_cli_sweep_json(cli, tmp_path):
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["experiments"] == 2 and doc["with_sets"] == "-;no-sam" and doc["runs"] == 50
+
+
+def test_ctrl_c_keeps_the_finished_experiments_and_says_how_to_resume(tmp_path):
+    out = tmp_path / "s.nc"
+    folder = parts_folder(out)
+    cmd = [sys.executable, "-c", "from flashpoint.cli import app; app()", "sweep", str(FIXTURE), "--param",
+           "attrition-rate=0.005:0.03", "--points", "300", "--runs", "2000", "--days", "20", "--out", str(out),
+           "--workers", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and proc.poll() is None and len(list(folder.glob("experiment-*.json"))) < 3:
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGINT)              # what a terminal sends on Ctrl-C
+        err = proc.communicate(timeout=60)[1]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    kept = len(list(folder.glob("experiment-*.json")))
+    assert proc.returncode == 130, err
+    assert f"interrupted: {kept} of 300 finished experiments are kept" in err and "--resume" in err
+    assert 3 <= kept < 300 and not out.exists() and "Traceback" not in err
