@@ -20,6 +20,31 @@ outcome, P(y | x in B)), a **coverage** (the share of the runs with the outcome 
 P(x in B | y)) and a **support** (the number of runs inside). Further boxes (covering) are looked
 for among the runs that the earlier boxes leave out. The measures are in-sample: with many inputs
 and few runs, a small box can owe part of its density to chance.
+
+**Why not EMA Workbench's PRIM.** The maintained implementation of scenario discovery is EMA
+Workbench's ``analysis.prim`` (the ``prim`` package is an older copy of it). It was measured
+against this module (``python -m benchmarks.sweep_prim --runs 5000 --days 60``, `discover`'s
+defaults, the EMA side wrapped to choose the best-F1 box within ``max_dims`` and to drop
+restrictions whose quasi-p value is above 0.05; ema_workbench 2.5.3, machine load about 9 on 2
+cores, both sides under the same load; the first EMA figure includes importing ema_workbench):
+
+- idlib-2020, m5-held-by-regime (159 inputs, 26% with it): here 3.3 s, box 1 density 0.59 and
+  coverage 0.75 (F1 0.66); EMA 32.0 s, density 0.58, coverage 0.77 (F1 0.66), the same 3 inputs;
+- idlib-2020 with coalition-air-support, the same outcome (196 inputs, 18%): here 5.2 s, 0.50 and
+  0.70 (F1 0.58); EMA 32.6 s, 0.38 and 0.88 (F1 0.53);
+- idlib-2020, turkey-heavy-losses (159 inputs, 4%): here 7.4 s, EMA 23.2 s, no box either way;
+- idlib-2019-offensive, m5-held-by-regime (81 inputs, 7%): here 3.1 s, 0.43 and 0.76 (F1 0.55);
+  EMA 23.7 s, 0.33 and 0.92 (F1 0.49);
+- idlib-2019-offensive, saraqib-held-by-regime (81 inputs, 87%): here 0.7 s, no box; EMA 3.3 s, a
+  box of density 0.89 against 0.87 outside.
+
+The boxes are alike (mostly the same inputs; here the same F1 or a better one) and EMA Workbench
+takes 5 to 10 times as long: its peeling copies a pandas DataFrame of box limits for every
+candidate edge of every input at every step (a one-off profile on 5,000 made-up runs of 196
+uniform inputs: 19 s, 14 s of it in ``_real_peel`` and pandas' ``__setitem__`` and ``deepcopy``);
+the ``prim`` package took 171 s on the same data. ``discover`` runs in ``flashpoint report`` too,
+so this module stays; sweeps are handed to EMA Workbench's own PRIM, CART and feature scoring
+through :func:`flashpoint.analysis.sweep_read.to_ema`.
 """
 
 from __future__ import annotations
@@ -57,6 +82,7 @@ class Box:
     rank: int = 1             # 1 for the first box; later boxes are found among the rest
     outcome_text: str | None = None
     trajectory: list[dict] = field(default_factory=list, repr=False)   # coverage, density, support while peeling
+    unit: str = "runs"        # what was searched: "runs" (futures) or "experiments" (of a sweep)
 
     def contains(self, frame: pd.DataFrame) -> np.ndarray:
         """Which rows of a ``per_run()`` frame fall inside the box."""
@@ -72,7 +98,9 @@ class Box:
     def conditions(self) -> list[str]:
         out = []
         for name, (lo, hi) in self.limits.items():
-            if lo is not None and hi is not None:
+            if name.startswith("with ") and (lo or 0) >= 0 and (hi is None or hi <= 1):   # a 0/1 intervention
+                out.append(name if lo is not None and lo > 0 else f"without {name.removeprefix('with ')}")
+            elif lo is not None and hi is not None:
                 out.append(f"{name} is between {_fmt(lo)} and {_fmt(hi)}")
             elif lo is not None:
                 out.append(f"{name} is at least {_fmt(lo)}")
@@ -88,10 +116,12 @@ class Box:
         if self.rank > 1:
             when = "Otherwise, " + when[0].lower() + when[1:]
         what = self.outcome + (f" ({self.outcome_text.rstrip('.')})" if self.outcome_text else "")
-        return (f"{when}: {self.density:.0%} of such futures end with {what} (density, against "
-                f"{self.base_rate:.0%} of all {'remaining ' if self.rank > 1 else ''}futures), covering "
-                f"{self.coverage:.0%} of the {'remaining ' if self.rank > 1 else ''}futures where it happens "
-                f"(coverage); {self.support:,} of {self.runs:,} futures fall in this box (support).")
+        things = "futures" if self.unit == "runs" else self.unit
+        end = "end with" if self.unit == "runs" else "count as"
+        return (f"{when}: {self.density:.0%} of such {things} {end} {what} (density, against "
+                f"{self.base_rate:.0%} of all {'remaining ' if self.rank > 1 else ''}{things}), covering "
+                f"{self.coverage:.0%} of the {'remaining ' if self.rank > 1 else ''}{things} where it happens "
+                f"(coverage); {self.support:,} of {self.runs:,} {things} fall in this box (support).")
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -236,13 +266,14 @@ def outcome_column(frame: pd.DataFrame, outcome: str) -> str:
 
 def discover(frame: pd.DataFrame, outcome: str, max_boxes: int = 2, alpha: float = 0.05,
              min_support: float = 0.05, max_dims: int = 3, inputs: list[str] | None = None,
-             outcome_text: str | None = None) -> list[Box]:
+             outcome_text: str | None = None, unit: str = "runs") -> list[Box]:
     """PRIM boxes for ``outcome`` over the ``input:`` columns of a ``per_run()`` frame.
 
     ``outcome`` is an outcome id (or a 0/1 column of the frame); ``inputs`` limits the search to
     some input paths; ``outcome_text`` is the outcome's meaning, quoted by ``describe()``. Up to
     ``max_boxes`` boxes: each later one among the runs the earlier ones leave out, kept only when
-    its density is above the rate among those runs.
+    its density is above the rate among those runs. ``unit`` names the rows in messages: "runs",
+    or "experiments" for a sweep's table (:func:`flashpoint.analysis.sweep_read.sweep_frame`).
     """
     column = outcome_column(frame, outcome)
     y = frame[column].to_numpy(dtype=float)
@@ -260,14 +291,16 @@ def discover(frame: pd.DataFrame, outcome: str, max_boxes: int = 2, alpha: float
     x = x[:, varies]
     n, k = len(y), int(y.sum())
     if n < MIN_RUNS:
-        raise FlashpointError(f"scenario discovery needs at least {MIN_RUNS} runs, got {n}: use --runs {MIN_RUNS} "
-                              "or more (a few thousand for boxes you can trust)")
+        raise FlashpointError(f"scenario discovery needs at least {MIN_RUNS} {unit}, got {n}"
+                              + (f": use --runs {MIN_RUNS} or more (a few thousand for boxes you can trust)"
+                                 if unit == "runs" else ""))
     if min(k, n - k) < MIN_CASES:
         raise FlashpointError(
-            f"{outcome} happened in {k:,} of {n:,} runs: discovery needs at least {MIN_CASES} runs with it and "
-            f"{MIN_CASES} without; use more runs (--runs) or another outcome")
+            f"{outcome} happened in {k:,} of {n:,} {unit}: discovery needs at least {MIN_CASES} {unit} with it and "
+            f"{MIN_CASES} without; use more {unit}" + (" (--runs) or another outcome" if unit == "runs" else
+                                                      " or another --threshold"))
     if not names:
-        raise FlashpointError("these runs have no uncertain input that varies: nothing to discover")
+        raise FlashpointError(f"these {unit} have no uncertain input that varies: nothing to discover")
     alive = np.ones(n, dtype=bool)
     found: list[Box] = []
     for rank in range(1, max_boxes + 1):
@@ -285,6 +318,6 @@ def discover(frame: pd.DataFrame, outcome: str, max_boxes: int = 2, alpha: float
                              float(hi[j]) if np.isfinite(hi[j]) else None) for j in np.flatnonzero(restricted)}
         found.append(Box(outcome=outcome, limits=limits, density=dens, coverage=cov, support=support,
                          runs=int(alive.sum()), cases=cases, base_rate=base, rank=rank,
-                         outcome_text=outcome_text, trajectory=trajectory))
+                         outcome_text=outcome_text, trajectory=trajectory, unit=unit))
         alive &= ~inside
     return found

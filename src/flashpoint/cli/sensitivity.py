@@ -4,6 +4,7 @@ combinations of their values lead to it."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,12 +18,26 @@ from flashpoint.cli import (
     _load,
     app,
     console,
+    load,
     progress_bar,
     user_errors,
 )
 from flashpoint.errors import FlashpointError
 
 BAR = 24
+FromSweepOpt = Annotated[Path | None, typer.Option(
+    "--from-sweep", help="read the experiments of a sweep (flashpoint sweep) instead of running new ones")]
+
+
+def _sweep_of(scenario: str, path: Path):
+    """The sweep at ``path``, checked to be of ``scenario``."""
+    from flashpoint.analysis.sweep_read import open_sweep
+
+    ds = open_sweep(path)
+    sid = load(scenario).meta.id
+    if ds.attrs["scenario"] != sid:
+        raise FlashpointError(f"--from-sweep {path}: a sweep of scenario '{ds.attrs['scenario']}', not '{sid}'")
+    return ds
 
 
 def _bar(value: float, top: float) -> str:
@@ -49,16 +64,27 @@ def sensitivity_command(
     days: Annotated[int | None, typer.Option(help="days to simulate (default: the scenario's horizon)")] = None,
     workers: WorkersOpt = DEFAULT_WORKERS,
     top: Annotated[int, typer.Option(help="inputs to list (the most influential first)")] = 15,
+    from_sweep: FromSweepOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
     """Global sensitivity of an outcome or a loss to the scenario's uncertain inputs (SALib)."""
     # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.analysis.sensitivity import sensitivity
 
-    s = _load(scenario, with_)
-    with progress_bar(None, quiet=as_json) as tick:
-        result = sensitivity(s, outcome, method=method, base_samples=samples, seed=seed, days=days,
-                             workers=workers, inputs=input_, replicates=replicates, progress=tick)
+    if from_sweep is not None:
+        from flashpoint.analysis.sweep_read import sweep_sensitivity
+
+        ds = _sweep_of(scenario, from_sweep)
+        if method.lower() != "sobol":
+            raise FlashpointError(f"--method {method} with --from-sweep: a sweep's design can only give Sobol "
+                                  "indices (flashpoint sweep --design sobol); run without --from-sweep for Morris")
+        result = sweep_sensitivity(ds, outcome, with_, seed)
+        s = _load(scenario, None if result.interventions == [] else result.interventions)
+    else:
+        s = _load(scenario, with_)
+        with progress_bar(None, quiet=as_json) as tick:
+            result = sensitivity(s, outcome, method=method, base_samples=samples, seed=seed, days=days,
+                                 workers=workers, inputs=input_, replicates=replicates, progress=tick)
     if as_json:
         print(json.dumps(result.to_json(), indent=2))
         return
@@ -94,9 +120,10 @@ def sensitivity_command(
                   f"{result.noise.get(key, 0.0):.3g} ± {result.noise.get(key + '_conf', 0.0):.2g}; "
                   f"{sum(r['above_noise'] for r in result.rows)} of {len(result.rows)} inputs are beyond it "
                   "(their interval wholly above). "
-                  "Each design point is one run with its own chance"
-                  + (f", averaged over {result.replicates} replicates." if result.replicates > 1
-                     else "; --replicates averages several."))
+                  + ("Each design point is an experiment of the sweep, its value a mean over its runs."
+                     if from_sweep is not None else "Each design point is one run with its own chance"
+                     + (f", averaged over {result.replicates} replicates." if result.replicates > 1
+                        else "; --replicates averages several.")))
 
 
 @app.command("discover")
@@ -111,6 +138,9 @@ def discover_command(
     workers: WorkersOpt = DEFAULT_WORKERS,
     boxes: Annotated[int, typer.Option(help="most boxes to look for")] = 2,
     max_dims: Annotated[int, typer.Option(help="most inputs a box may restrict")] = 3,
+    from_sweep: FromSweepOpt = None,
+    threshold: Annotated[float, typer.Option(
+        help="with --from-sweep: an experiment counts when its probability of the outcome is at least this")] = 0.5,
     as_json: Annotated[bool, typer.Option("--json", help="print the boxes as JSON")] = False,
 ) -> None:
     """Scenario discovery: which combinations of input values lead to an outcome (PRIM boxes)."""
@@ -124,6 +154,9 @@ def discover_command(
                               f"known: {', '.join(s.outcomes) or 'none'}")
     if boxes < 1 or max_dims < 1:
         raise FlashpointError(f"--boxes {boxes}, --max-dims {max_dims}: each must be at least 1")
+    if from_sweep is not None:
+        _discover_sweep(s, _sweep_of(scenario, from_sweep), outcome, threshold, boxes, max_dims, as_json)
+        return
     with progress_bar(runs, quiet=as_json) as tick:
         results = run(s, runs=runs, seed=seed, days=days, workers=workers, keep_runs=True, progress=tick)
     frame = results.per_run()
@@ -140,6 +173,30 @@ def discover_command(
     console.print(f"{s.meta.title}{applied}", style="bold")
     console.print(f"Where {outcome} happens: {runs:,} futures of {results.job.spec.days} days, seed {seed}; "
                   f"it happens in {frame[f'outcome:{outcome}'].mean():.1%} of them")
+    _print_boxes(found)
+
+
+def _discover_sweep(s, ds, outcome: str, threshold: float, boxes: int, max_dims: int, as_json: bool) -> None:
+    """``discover --from-sweep``: PRIM over the sweep's experiments."""
+    from flashpoint.analysis.discovery import discover
+    from flashpoint.analysis.sweep_read import sweep_frame
+
+    frame = sweep_frame(ds, outcome, threshold)
+    found = discover(frame, outcome, max_boxes=boxes, max_dims=max_dims, unit="experiments",
+                     outcome_text=f"P({outcome}) at least {threshold:.0%}")
+    n, share = len(frame), float(frame[f"outcome:{outcome}"].mean())
+    if as_json:
+        print(json.dumps({"scenario": s.meta.id, "from_sweep": True, "outcome": outcome, "threshold": threshold,
+                          "experiments": n, "runs": int(ds.attrs["runs"]), "seed": int(ds.attrs["seed"]),
+                          "days": int(ds.attrs["days"]), "p": share, "boxes": [b.to_json() for b in found]}, indent=2))
+        return
+    console.print(s.meta.title, style="bold")
+    console.print(f"Where P({outcome}) is at least {threshold:.0%}: {n:,} experiments of a {ds.attrs['design']} sweep "
+                  f"({int(ds.attrs['runs']):,} runs of {int(ds.attrs['days'])} days each); {share:.1%} of them")
+    _print_boxes(found)
+
+
+def _print_boxes(found) -> None:
     if not found:
         console.print("No box of inputs makes it more likely than elsewhere: with these runs it looks like "
                       "chance, or the combination is finer than a few inputs can say.")
