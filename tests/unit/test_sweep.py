@@ -77,8 +77,8 @@ def test_an_experiment_gives_the_numbers_of_the_same_job_run_alone(minimal):
     spec = small_plan(minimal).experiments()[4]
     part = run_experiment(spec)
     s = minimal.apply("blue-reinforced")
-    alone = Results(run_scenario(s, RunSpec(runs=300, days=10, seed=4, overrides=spec.parameters)), s.meta.id,
-                    list(s.applied)).summary()
+    job = run_scenario(s, RunSpec.for_scenario(s, runs=300, days=10, seed=4, overrides=spec.parameters))
+    alone = Results(job, s.meta.id, list(s.applied)).summary()
     assert part["index"] == 4 and part["runs"] == 300
     assert {k: v["p"] for k, v in part["outcomes"].items()} == {k: v["p"] for k, v in alone["outcomes"].items()}
     assert part["metrics"] == alone["metrics"]
