@@ -120,4 +120,13 @@ def main(
 
 
 # The commands, by subject; importing a module registers its commands on ``app``.
-from flashpoint.cli import bargain, compare, history, report, run, scenarios, sensitivity  # noqa: E402,F401
+from flashpoint.cli import (  # noqa: E402,F401
+    bargain,
+    compare,
+    history,
+    report,
+    run,
+    scenarios,
+    sensitivity,
+    serve,  # noqa: E402,F401
+)
