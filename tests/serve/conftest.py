@@ -49,3 +49,47 @@ def done_run(client) -> dict:
     body = wait(client, r.json()["url"])
     assert body["status"] == "done", body
     return body
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """``flashpoint serve`` itself, on 127.0.0.1 and a free port, with its own data folder; stopped
+    (Ctrl-C, as a user would) at the end of the session."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    port = free_port()
+    data = tmp_path_factory.mktemp("live")
+    log = open(data / "server.log", "w")   # noqa: SIM115 - open for the server's whole life
+    cmd = [sys.executable, "-c", "from flashpoint.cli import app; app()", "serve", "--port", str(port),
+           "--data-dir", str(data), "--queue", "64"]
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "FLASHPOINT_TOKEN": ""})
+    url = f"http://127.0.0.1:{port}"
+    end = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/scenarios", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > end:
+                raise RuntimeError(f"the server did not start: {(data / 'server.log').read_text()}") from None
+            time.sleep(0.2)
+    yield url
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

@@ -89,10 +89,11 @@ def add_pages(app: FastAPI) -> None:
                 ob = rb.summary["outcomes"].get(oid)
                 rows.append({"id": oid, "a": o, "b": ob})
         comparison = compare_status(_get(st, "compare", c)) if c else None
+        base, other = (rb, ra) if rb is not None and not rb.interventions else (ra, rb)
         data = {"a": a, "b": b, "compare": c,
-                "request": None if ra is None or rb is None else {
-                    "scenario": ra.scenario_id, "with": rb.interventions, "against": ra.interventions,
-                    "runs": ra.runs, "days": ra.days, "seed": int(ra.seed), "set": ra.parameters},
+                "request": None if ra is None or rb is None else {   # the one as written is the baseline
+                    "scenario": base.scenario_id, "with": other.interventions, "against": base.interventions,
+                    "runs": base.runs, "days": base.days, "seed": int(base.seed), "set": base.parameters},
                 "chart": None if not rows else {
                     "ids": [r["id"] for r in rows], "a": [r["a"]["p"] for r in rows],
                     "b": [(r["b"] or {}).get("p") for r in rows],
