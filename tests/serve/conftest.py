@@ -4,7 +4,13 @@ run as under uvicorn)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 import time
+import urllib.request
 import warnings
 
 import pytest
@@ -59,37 +65,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+@contextlib.contextmanager
+def serve(folder, *options: str):
     """``flashpoint serve`` itself, on 127.0.0.1 and a free port, with its own data folder; stopped
-    (Ctrl-C, as a user would) at the end of the session."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import urllib.request
-
+    with Ctrl-C, as a user would. Yields its base URL."""
     port = free_port()
-    data = tmp_path_factory.mktemp("live")
-    log = open(data / "server.log", "w")   # noqa: SIM115 - open for the server's whole life
+    log = open(folder / "server.log", "w")   # noqa: SIM115 - open for the server's whole life
     cmd = [sys.executable, "-c", "from flashpoint.cli import app; app()", "serve", "--port", str(port),
-           "--data-dir", str(data), "--queue", "64"]
+           "--data-dir", str(folder), *options]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "FLASHPOINT_TOKEN": ""})
     url = f"http://127.0.0.1:{port}"
     end = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/scenarios", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > end:
-                raise RuntimeError(f"the server did not start: {(data / 'server.log').read_text()}") from None
-            time.sleep(0.2)
-    yield url
-    proc.send_signal(signal.SIGINT)
     try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/scenarios", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > end:
+                    raise RuntimeError(f"the server did not start: {(folder / 'server.log').read_text()}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    with serve(tmp_path_factory.mktemp("live"), "--queue", "64") as url:
+        yield url

@@ -192,3 +192,16 @@ def test_a_crash_leaves_no_job_silently_lost(tmp_path):
         for url in (f"/api/runs/{queued.id}", f"/api/compare/{running.id}"):
             body = c.get(url).json()
             assert (body["status"], body["error"]) == ("failed", RESTART_ERROR)
+
+
+def test_trajectories_are_kept_when_asked(client, tmp_path):
+    import xarray as xr
+
+    r = client.post("/api/runs", json={**RUN, "days": 5, "seed": 11, "interventions": [], "trajectories": True})
+    done = wait(client, r.json()["url"])
+    assert done["status"] == "done", done
+    nc = client.get(f"/api/runs/{done['id']}/trajectories.nc")
+    assert nc.status_code == 200
+    (tmp_path / "t.nc").write_bytes(nc.content)
+    with xr.open_dataset(tmp_path / "t.nc") as ds:
+        assert ds.sizes["run"] == 250 and ds.sizes["day"] == 6 and "control" in ds

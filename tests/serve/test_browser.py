@@ -48,7 +48,7 @@ def run_from_scenario_page(page, live_server: str, interventions: list[str]) -> 
     for box in page.locator("input[name=intervention]").all():
         box.set_checked(box.get_attribute("value") in interventions)
     page.fill("input[name=runs]", "250")
-    page.fill("input[name=days]", "20")
+    page.fill("input[name=days]", "10")
     page.fill("input[name=seed]", "3")
     page.click("#run-button")
     page.wait_for_url(re.compile(r".*/runs/[0-9a-f]+$"))
@@ -68,11 +68,12 @@ def test_library_run_answer_and_map(page, live_server):
     assert page.locator("#run-state").inner_text().endswith("done")
     assert page.locator("#headline p").count() >= 1
     assert page.locator("#outcomes tbody tr").count() >= 1
+    shot(page, "3-answer")
     report = page.frame_locator("#report")
     report.locator("#fig-map .main-svg").first.wait_for()
     assert report.locator("#fig-map .scatterlayer .trace").count() >= 1
     page.locator("#report").scroll_into_view_if_needed()
-    shot(page, "3-answer-and-map")
+    shot(page, "3b-map")
     assert page.locator("a[href$='/summary.json']").count() == 1
     page.goto(f"{live_server}/runs")
     assert page.locator(f"a[href='/runs/{rid}']").count() == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import platform
 import re
@@ -28,6 +29,9 @@ from flashpoint.serve.settings import Settings
 from flashpoint.serve.storage import FINISHED, ComparisonRow, RunRow, ScenarioRow, Store, cache_key, now
 
 ERRORS = {400: {"model": M.Error}, 404: {"model": M.Error}}
+JSON_ERRORS = {code: {"description": what, "content": {"application/json": {"schema": M.Error.model_json_schema()}}}
+               for code, what in ((400, "Bad Request"), (404, "Not Found"))}
+"""The errors of a route whose own answer is not JSON (a file, text, a stream): they still are."""
 QUEUE = {429: {"model": M.Error, "description": "the queue is full"}}
 SLUG = re.compile(r"[^a-z0-9-]+")
 
@@ -90,11 +94,16 @@ def _caps(st: State, runs: int, days: int | None) -> None:
         raise HTTPException(400, f"days {days}: at most {s.max_days} per request on this server")
 
 
+def utc(when: dt.datetime | None) -> dt.datetime | None:
+    """A stored time (UTC, kept without its zone) with its zone, as RFC 3339 wants."""
+    return None if when is None else when.replace(tzinfo=dt.UTC)
+
+
 def _status(row: RunRow | ComparisonRow) -> dict[str, Any]:
     return {"id": row.id, "status": row.status, "progress": row.progress, "scenario": row.scenario_id,
             "set": row.parameters, "runs": row.runs, "days": row.days, "seed": int(row.seed), "version": row.version,
-            "created": row.created, "started": row.started, "finished": row.finished, "seconds": row.seconds,
-            "error": row.error}
+            "created": utc(row.created), "started": utc(row.started), "finished": utc(row.finished),
+            "seconds": row.seconds, "error": row.error}
 
 
 def run_status(row: RunRow) -> dict[str, Any]:
@@ -113,8 +122,8 @@ def manifest(row: RunRow) -> dict[str, Any]:
     return {"id": row.id, "version": row.version, "scenario": row.scenario_id, "scenario_hash": row.scenario_hash,
             "interventions": row.interventions, "parameters_set": row.parameters, "seed": int(row.seed),
             "runs": row.runs, "days": row.days, "block_size": bridge.BLOCK, "workers": 1,
-            "created": row.created.isoformat(), "started": row.started and row.started.isoformat(),
-            "finished": row.finished and row.finished.isoformat(), "seconds": row.seconds,
+            "created": utc(row.created).isoformat(), "started": row.started and utc(row.started).isoformat(),
+            "finished": row.finished and utc(row.finished).isoformat(), "seconds": row.seconds,
             "python": platform.python_version(), "numpy": numpy.__version__,
             "trajectories": bool(row.trajectories)}
 
@@ -199,7 +208,7 @@ def add_api(app: FastAPI) -> None:
         st = state(request)
         return st.describe(_scenario(st, sid))
 
-    @app.get("/api/scenarios/{sid}/scenario.toml", response_class=PlainTextResponse, responses=ERRORS,
+    @app.get("/api/scenarios/{sid}/scenario.toml", response_class=PlainTextResponse, responses=JSON_ERRORS,
              tags=["scenarios"])
     def scenario_toml(sid: str, request: Request):
         """The scenario's TOML text."""
@@ -272,7 +281,7 @@ def add_api(app: FastAPI) -> None:
         """Cancel a queued or running run (a finished one is left as it is)."""
         return run_status(_cancel(state(request), "run", rid))
 
-    @app.get("/api/runs/{rid}/events", tags=["runs"], responses=ERRORS,
+    @app.get("/api/runs/{rid}/events", tags=["runs"], responses=JSON_ERRORS,
              response_class=StreamingResponse)
     async def run_events(rid: str, request: Request):
         """Server-sent events: the run's status and progress until it ends."""
@@ -290,7 +299,7 @@ def add_api(app: FastAPI) -> None:
         row = _done(state(request), rid)
         return JSONResponse(row.summary, headers=_attachment(f"{rid}-summary.json"))
 
-    @app.get("/api/runs/{rid}/scenario.toml", response_class=PlainTextResponse, responses=ERRORS,
+    @app.get("/api/runs/{rid}/scenario.toml", response_class=PlainTextResponse, responses=JSON_ERRORS,
              tags=["downloads"])
     def run_toml(rid: str, request: Request):
         """The scenario text the run used."""
@@ -304,7 +313,7 @@ def add_api(app: FastAPI) -> None:
         return JSONResponse(json.loads(json.dumps(manifest(_get(state(request), "run", rid)), default=str)),
                             headers=_attachment(f"{rid}-manifest.json"))
 
-    @app.get("/api/runs/{rid}/trajectories.nc", responses=ERRORS, response_class=FileResponse, tags=["downloads"])
+    @app.get("/api/runs/{rid}/trajectories.nc", responses=JSON_ERRORS, response_class=FileResponse, tags=["downloads"])
     def trajectories(rid: str, request: Request):
         """Every run of the job, day by day, as NetCDF (when the run was asked with trajectories)."""
         st = state(request)
@@ -314,7 +323,7 @@ def add_api(app: FastAPI) -> None:
             raise HTTPException(404, f"run '{rid}' did not keep its trajectories; ask with \"trajectories\": true")
         return FileResponse(path, media_type="application/x-netcdf", filename=f"{rid}-trajectories.nc")
 
-    @app.get("/api/runs/{rid}/report.html", response_class=HTMLResponse, responses=ERRORS, tags=["downloads"])
+    @app.get("/api/runs/{rid}/report.html", response_class=HTMLResponse, responses=JSON_ERRORS, tags=["downloads"])
     def report(rid: str, request: Request):
         """The HTML report of a finished run against the scenario as written (the same page as
         ``flashpoint report``, from the stored numbers)."""
@@ -372,7 +381,8 @@ def add_api(app: FastAPI) -> None:
         """Cancel a queued or running comparison."""
         return compare_status(_cancel(state(request), "compare", cid))
 
-    @app.get("/api/compare/{cid}/events", tags=["comparisons"], responses=ERRORS, response_class=StreamingResponse)
+    @app.get("/api/compare/{cid}/events", tags=["comparisons"], responses=JSON_ERRORS,
+             response_class=StreamingResponse)
     async def compare_events(cid: str, request: Request):
         """Server-sent events: the comparison's status and progress until it ends."""
         return await _events(request, "compare", cid)

@@ -92,6 +92,9 @@ class SaveScenario(Strict):
 
 
 class RunRequest(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"scenario": "idlib-2020", "interventions": ["coalition-air-support"], "runs": 250, "days": 5, "seed": 1}]})
+
     scenario: str = Name
     interventions: list[str] = Field(default_factory=list, max_length=20)
     runs: int = Field(2000, ge=1, description="futures to simulate (at most the server's cap, 100,000 by default)")
@@ -111,7 +114,8 @@ class CompareRequest(Strict):
     seed: int = Field(1, ge=0, le=2**63 - 1)
     set: dict[str, float] = Field(default_factory=dict, max_length=50)
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={"examples": [
+        {"scenario": "idlib-2020", "with": ["coalition-air-support"], "runs": 250, "days": 5, "seed": 1}]})
 
 
 class Accepted(BaseModel):

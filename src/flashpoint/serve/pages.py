@@ -73,6 +73,7 @@ def add_pages(app: FastAPI) -> None:
                   and r.status == "done"]
         scenario = st.store.scenario(row.scenario_id)
         return _page(request, "run.html", f"Run {rid}", {"run": rid, "status": row.status}, run=status,
+                     kept=row.trajectories,
                      headline=headline, rows=rows, others=others, title_text=scenario.title if scenario else "")
 
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)

@@ -68,6 +68,7 @@ function scenarioPage() {
       scenario: data.scenario,
       interventions: [...form.querySelectorAll("input[name=intervention]:checked")].map((b) => b.value),
       runs: Number(form.runs.value), days: Number(form.days.value), seed: Number(form.seed.value), set,
+      trajectories: form.trajectories.checked,
     };
     const button = $("#run-button");
     button.disabled = true;
