@@ -69,6 +69,12 @@ def test_library_run_answer_and_map(page, live_server):
     assert page.locator("#headline p").count() >= 1
     assert page.locator("#outcomes tbody tr").count() >= 1
     shot(page, "3-answer")
+    theatre = page.locator("#theatre-map")
+    theatre.locator(".main-svg").first.wait_for()
+    assert theatre.locator(".slider-container").count() == 1            # the front line by day
+    assert theatre.locator(".scatterlayer .trace").count() >= 4          # coast, borders, rings, places
+    theatre.scroll_into_view_if_needed()
+    shot(page, "3a-theatre")
     report = page.frame_locator("#report")
     report.locator("#fig-map .main-svg").first.wait_for()
     assert report.locator("#fig-map .scatterlayer .trace").count() >= 1

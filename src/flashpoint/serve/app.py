@@ -49,6 +49,9 @@ class State:
         texts = bridge.builtin_scenarios()
         self.store.sync_builtins(texts, {k: bridge.scenario_from_text(t).meta.title for k, t in texts.items()})
         self.jobs = Jobs(self.store, settings.workers, settings.max_queue)
+        from flashpoint.serve.basemap import warm
+
+        threading.Thread(target=warm, name="flashpoint-basemap", daemon=True).start()   # read once, early
         self.submit_lock = threading.Lock()
         self._described: dict[str, dict] = {}
 

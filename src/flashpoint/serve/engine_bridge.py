@@ -189,6 +189,7 @@ def run_job(text: str, interventions: list[str], runs: int, days: int, seed: int
             details["claims"] = [evaluate_claim(cid, claim, s, columns).to_json() for cid, claim in s.claims.items()]
         except FlashpointError as exc:
             details["claims_error"] = str(exc)
+    details["control_by_day"] = control_by_day(r_int, variant)
     if trajectories is not None:
         r_int.to_netcdf(trajectories)
     summary = r_int.summary()
@@ -213,6 +214,44 @@ def compare_job(text: str, with_: list[str], against: list[str], runs: int, days
 
     return compare_runs(base, variant, runs=runs, seed=seed, days=days, set=overrides or None,
                         block_size=BLOCK, progress=tick).to_json()
+
+
+def control_by_day(results, scenario) -> dict[str, Any]:
+    """For each day, place and camp, the share of runs in which the camp holds the place (from the
+    runs' trajectories): the map's front line by day."""
+    import numpy as np
+
+    traj = results.trajectories()
+    camps = list(scenario.camps)
+    camp_of = np.array([camps.index(scenario.actors[str(a)].camp) for a in traj["actor"].values])
+    held = camp_of[traj["control"].to_numpy()]                       # (run, day, place): the camp
+    share = np.stack([(held == c).mean(axis=0) for c in range(len(camps))], axis=-1)
+    return {"camps": camps, "places": [str(p) for p in traj["place"].values], "share": share.round(3).tolist()}
+
+
+def theatre(text: str, interventions: list[str]) -> dict[str, Any]:
+    """What the workbench's map draws: the places with their names, the air-defence batteries with
+    their range rings, the camps' colours, and the Natural Earth coastlines and borders around them."""
+    from flashpoint.report.charts import camp_colours
+    from flashpoint.report.map import circle
+    from flashpoint.serve.basemap import basemap
+
+    s = scenario_from_text(text)
+    variant = s.apply(*interventions) if interventions else s
+    places = [{"id": p, "name": v.name, "lat": v.lat, "lon": v.lon} for p, v in variant.places.items()]
+    lats, lons = [p["lat"] for p in places], [p["lon"] for p in places]
+    pad = 0.25 + 0.1 * max(max(lats) - min(lats), max(lons) - min(lons))
+    box = (min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad)
+    colours = camp_colours(list(variant.camps))
+    batteries = []
+    for bid, b in variant.forces.air_defence.items():
+        where = variant.places[b.place]
+        ring_lat, ring_lon = circle(where.lat, where.lon, b.range_km)
+        batteries.append({"id": bid, "name": b.name, "owner": b.owner, "system": b.system, "range_km": b.range_km,
+                          "colour": colours[variant.actors[b.owner].camp],
+                          "ring": [[round(x, 4) for x in ring_lon], [round(y, 4) for y in ring_lat]]})
+    return {"places": places, "batteries": batteries, "box": box, "colours": colours,
+            "camp_names": {c: v.name for c, v in variant.camps.items()}, "basemap": basemap(box)}
 
 
 # ---------------------------------------------------------------------------------- the answer

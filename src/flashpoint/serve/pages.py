@@ -64,15 +64,18 @@ def add_pages(app: FastAPI) -> None:
         st = state(request)
         row = _get(st, "run", rid)
         status = run_status(row)
-        headline, rows = [], []
+        headline, rows, data = [], [], {"run": rid, "status": row.status}
         if row.status == "done":
+            if (row.details or {}).get("control_by_day"):
+                data["map"] = {**bridge.theatre(row.scenario_toml, row.interventions),
+                               "control": row.details["control_by_day"]}
             headline = bridge.headline(row.scenario_toml, row.interventions, row.summary, row.details)
             d = bridge.describe(bridge.scenario_from_text(row.scenario_toml))
             rows = _outcome_rows(row.summary, row.details, {o["id"]: o["description"] for o in d["outcomes"]})
         others = [r for r in st.store.runs() if r.scenario_id == row.scenario_id and r.id != rid
                   and r.status == "done"]
         scenario = st.store.scenario(row.scenario_id)
-        return _page(request, "run.html", f"Run {rid}", {"run": rid, "status": row.status}, run=status,
+        return _page(request, "run.html", f"Run {rid}", data, run=status,
                      kept=row.trajectories,
                      headline=headline, rows=rows, others=others, title_text=scenario.title if scenario else "")
 

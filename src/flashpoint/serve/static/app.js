@@ -90,7 +90,64 @@ function scenarioPage() {
   });
 }
 
+// Plotly reads a few HTML tags in its texts: names from a scenario are shown as written.
+const plain = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+// The theatre: Natural Earth coastlines and borders, places coloured by who holds them on the
+// slider's day, air-defence rings.
+function theatreMap(map) {
+  const el = $("#theatre-map");
+  if (!el || !window.Plotly) return;
+  const { camps, share, places: order } = map.control;
+  const byId = Object.fromEntries(map.places.map((p) => [p.id, p]));
+  const places = order.map((id) => byId[id]).filter(Boolean);
+  const index = Object.fromEntries(order.map((id, i) => [id, i]));
+  const mix = (day) => places.map((p) => {
+    const s = share[day][index[p.id]];
+    let best = 0;
+    s.forEach((v, c) => { if (v > s[best]) best = c; });
+    return map.colours[camps[best]];
+  });
+  const hover = (day) => places.map((p) => `${plain(p.name)}, day ${day}<br>` +
+    camps.map((c, i) => `${plain(map.camp_names[c] || c)}: ${(100 * share[day][index[p.id]][i]).toFixed(0)}%`)
+      .join("<br>"));
+  const size = (day) => places.map((p) => {
+    const s = share[day][index[p.id]];
+    return 7 + 9 * Math.max(...s);
+  });
+  const traces = [
+    { x: map.basemap.coast[0], y: map.basemap.coast[1], mode: "lines", name: "coast",
+      line: { color: "#5b8db8", width: 1.2 }, hoverinfo: "skip" },
+    { x: map.basemap.borders[0], y: map.basemap.borders[1], mode: "lines", name: "borders",
+      line: { color: "#777", width: 1.2, dash: "dash" }, hoverinfo: "skip" },
+    ...map.batteries.map((b) => ({ x: b.ring[0], y: b.ring[1], mode: "lines", name: plain(`${b.name} (${b.system}), ${b.range_km} km`),
+      line: { color: b.colour, width: 1 }, opacity: 0.55,
+      hoverinfo: "name", showlegend: false })),
+  ];
+  const last = share.length - 1;
+  traces.push({ x: places.map((p) => p.lon), y: places.map((p) => p.lat), mode: "markers+text", name: "places",
+    text: places.map((p) => plain(p.name)), textposition: "top center", textfont: { size: 9 },
+    hovertext: hover(last), hoverinfo: "text",
+    marker: { color: mix(last), size: size(last), line: { color: "#333", width: 0.5 } } });
+  const placeTrace = traces.length - 1;
+  const midLat = (map.box[1] + map.box[3]) / 2;
+  const layout = {
+    height: 640, margin: { t: 10, l: 40, r: 10, b: 40 }, showlegend: false, plot_bgcolor: "#fbfbf8",
+    xaxis: { range: [map.box[0], map.box[2]], showgrid: false, zeroline: false, title: "longitude" },
+    yaxis: { range: [map.box[1], map.box[3]], showgrid: false, zeroline: false, title: "latitude",
+      scaleanchor: "x", scaleratio: 1 / Math.cos((midLat * Math.PI) / 180) },
+    sliders: [{ active: last, currentvalue: { prefix: "day " }, pad: { t: 40 },
+      steps: share.map((_, day) => ({ label: String(day), method: "restyle",
+        args: [{ "marker.color": [mix(day)], "marker.size": [size(day)], hovertext: [hover(day)] }, [placeTrace]] })) }],
+    annotations: camps.map((c, i) => ({ xref: "paper", yref: "paper", x: 0.01, y: 0.99 - 0.05 * i, showarrow: false,
+      xanchor: "left", text: `<span style="color:${map.colours[c]}">●</span> ${plain(map.camp_names[c] || c)}`,
+      bgcolor: "rgba(255,255,255,0.8)" })),
+  };
+  window.Plotly.newPlot(el, traces, layout, { displaylogo: false, responsive: true });
+}
+
 async function runPage() {
+  if (data.map) theatreMap(data.map);
   const box = $("#run-progress");
   if (!box) return;
   $("#cancel-button").addEventListener("click", () => api("POST", `/api/runs/${data.run}/cancel`));
