@@ -109,6 +109,13 @@ def type_over(page, start: int, stop: int, text: str) -> None:
     page.keyboard.type(text)
 
 
+def test_api_docs_render(page, live_server):
+    page.goto(f"{live_server}/docs")
+    page.locator(".swagger-ui .opblock").first.wait_for()
+    assert page.locator(".swagger-ui .opblock").count() >= 15
+    assert not page.outside and not page.errors, (page.outside, page.errors)
+
+
 def test_edit_with_an_error_then_save(page, live_server):
     page.goto(f"{live_server}/editor?source=idlib-2020")
     page.wait_for_selector("#validity.status-done")

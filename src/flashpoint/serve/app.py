@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import Body, FastAPI, HTTPException, Request
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -178,16 +177,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def plotly_js() -> FileResponse:
         return FileResponse(bridge.plotly_js_path(), media_type="text/javascript")
 
-    from swagger_ui_bundle import swagger_ui_path
-
-    app.mount("/vendor/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
-
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Flashpoint workbench API",
-                                   swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
-                                   swagger_css_url="/vendor/swagger/swagger-ui.css",
-                                   swagger_favicon_url="/vendor/swagger/favicon-32x32.png")
+        """Swagger UI 5 (vendored from the npm package swagger-ui-dist), started by static/swagger-init.js."""
+        return HTMLResponse((Path(str(resources.files("flashpoint.serve") / "templates")) / "docs.html").read_text())
 
     add_api(app)
     from flashpoint.serve.pages import add_pages
