@@ -1,10 +1,10 @@
-# Two commands for a fresh machine: `make run` and `make test`.
+# Three commands for a fresh machine: `make run`, `make test` and `make serve`.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean install
+.PHONY: run test lint bench clean install serve
 
 install: $(STAMP)
 
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: $(STAMP)
 	$(BIN)/flashpoint run idlib-2020 --with coalition-air-support
+
+serve: $(STAMP)
+	$(BIN)/flashpoint serve
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -135,4 +135,4 @@ def main(
 
 
 # The commands, by subject; importing a module registers its commands on ``app``.
-from flashpoint.cli import bargain, compare, history, report, run, scenarios, sensitivity, sweep  # noqa: E402,F401
+from flashpoint.cli import bargain, compare, history, report, run, scenarios, sensitivity, serve, sweep  # noqa: E402,F401

@@ -1,0 +1,107 @@
+"""The workbench's latency, through its API on a warm server: a what-if not yet stored (POST
+/api/runs, then its server-sent events until done), the same what-if once stored (POST answered from
+the database), and the scenario page's first paint in Chromium (Playwright's paint timing).
+
+    python -m benchmarks.serve_latency --runs 2000 --days 90 --fresh 3 --stored 200 --paints 10
+
+It starts its own ``flashpoint serve`` on 127.0.0.1 with a temporary data folder, warms it with one
+run of the same size (worker process started, kernels loaded), then times; figures go to
+benchmarks/RESULTS.md by hand, with the load average printed here.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from tests.serve.conftest import serve
+
+from benchmarks._common import job_parser, machine
+
+
+def p95(xs: list[float]) -> float:
+    return sorted(xs)[max(0, round(0.95 * len(xs)) - 1)]
+
+
+def until_done(c: httpx.Client, rid: str) -> dict:
+    with c.stream("GET", f"/api/runs/{rid}/events", timeout=600) as events:
+        for line in events.iter_lines():
+            if line.startswith("data: "):
+                state = json.loads(line[6:])
+                if state["status"] in ("done", "failed", "cancelled"):
+                    return state
+    raise RuntimeError(f"the events of run {rid} ended early")
+
+
+def ask(c: httpx.Client, body: dict) -> tuple[float, dict]:
+    t0 = time.perf_counter()
+    r = c.post("/api/runs", json=body)
+    r.raise_for_status()
+    state = r.json() if r.status_code == 200 else until_done(c, r.json()["id"])
+    return time.perf_counter() - t0, {**r.json(), **state}
+
+
+def first_paints(url: str, n: int) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    out = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--headless", "--no-sandbox", "--disable-gpu",
+                                          "--disable-background-networking"])
+        for _ in range(n):
+            page = browser.new_page()
+            page.goto(url, wait_until="load")
+            paint = page.evaluate("""() => new Promise((resolve) => new PerformanceObserver((list) => {
+                const e = list.getEntries().find((x) => x.name === "first-contentful-paint");
+                if (e) resolve(e.startTime);
+            }).observe({ type: "paint", buffered: true }))""")
+            out.append(paint / 1000)
+            page.close()
+        browser.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = job_parser("serve_latency", __doc__, runs=2000, days=90)
+    ap.add_argument("--fresh", type=int, default=3, help="what-ifs not yet stored to time (distinct seeds)")
+    ap.add_argument("--stored", type=int, default=200, help="requests answered from the database to time")
+    ap.add_argument("--paints", type=int, default=10, help="loads of the scenario page to time")
+    args = ap.parse_args(argv)
+    interventions = [n for n in args.interventions.split(",") if n]
+    body = {"scenario": args.scenario, "interventions": interventions, "runs": args.runs, "days": args.days}
+    print(json.dumps({"machine": machine()}))
+    with tempfile.TemporaryDirectory() as folder, serve(Path(folder), "--queue", "64") as url, \
+            httpx.Client(base_url=url, timeout=600) as c:
+        warm, _ = ask(c, {**body, "seed": 10**9})
+        fresh = []
+        for i in range(args.fresh):
+            seconds, state = ask(c, {**body, "seed": args.seed + i})
+            assert state["status"] == "done", state
+            fresh.append(seconds)
+        stored = []
+        for i in range(args.stored):
+            seconds, state = ask(c, {**body, "seed": args.seed + i % max(args.fresh, 1)})
+            assert state["cached"] and state["status"] == "done", state
+            stored.append(seconds)
+        paints = first_paints(f"{url}/scenarios/{args.scenario}", args.paints) if args.paints else []
+    report = {
+        "runs": args.runs, "days": args.days, "interventions": interventions, "warm_up_s": round(warm, 3),
+        "not_stored_s": {"n": len(fresh), "p50": round(statistics.median(fresh), 3), "p95": round(p95(fresh), 3),
+                         "all": [round(x, 3) for x in fresh]},
+        "stored_ms": {"n": len(stored), "p50": round(1000 * statistics.median(stored), 1),
+                      "p95": round(1000 * p95(stored), 1)},
+        "first_paint_s": {"n": len(paints), "p50": round(statistics.median(paints), 3) if paints else None,
+                          "p95": round(p95(paints), 3) if paints else None},
+        "load_average_after": machine()["load_average"],
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

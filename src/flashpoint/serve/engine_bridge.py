@@ -1,0 +1,299 @@
+"""Everything the workbench asks of the engine, in one module: loading and validating scenario text,
+describing a scenario for its page, running a job, comparing two variants and rendering the report.
+
+The rest of the server never imports the engine, the analyses or the report directly, so a change of
+their internals touches this file only. Functions here are called in worker processes (``run_job``,
+``compare_job``) or in the server (the others, which are quick).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flashpoint.errors import FlashpointError
+from flashpoint.version import __version__
+
+VERSION = __version__
+SCENARIO_FILE = "scenario.toml"
+"""The name validation messages give to scenario text sent by a client (it has no file)."""
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ---------------------------------------------------------------------------------- scenarios
+def builtin_scenarios() -> dict[str, str]:
+    """The TOML text of every built-in scenario, by id."""
+    from flashpoint.scenario.loader import builtin_names, builtin_path, read_text
+
+    return {name: read_text(builtin_path(name)) for name in builtin_names()}
+
+
+@functools.lru_cache(maxsize=32)
+def _parse(digest: str, text: str):
+    from flashpoint.scenario.loader import parse_toml, validate_data
+
+    return validate_data(parse_toml(text, SCENARIO_FILE), SCENARIO_FILE, text)
+
+
+def scenario_from_text(text: str):
+    """The validated scenario written in ``text`` (TOML); FlashpointError with the CLI's messages
+    when it is not valid. Scenario text is data: it is parsed, never executed."""
+    return _parse(text_hash(text), text)
+
+
+_LINE = re.compile(r"^(?P<file>[^:\n]+?)(?::(?P<line>\d+))?: (?:(?P<field>\(top level\)|[^\s:]+): )?(?P<message>.*)$")
+_GOT = re.compile(r" \(got (?P<value>.*)\)$")
+_ALLOWED = (re.compile(r"; allowed: (?P<allowed>.*)$"), re.compile(r"must be (?P<allowed>one of .*|between .*)$"),
+            re.compile(r"; known: (?P<allowed>.*)$"))
+
+
+def _structured(message: str) -> dict[str, Any]:
+    """One line of the CLI's validation message as {line, field, value, allowed, message}."""
+    out: dict[str, Any] = {"line": None, "field": None, "value": None, "allowed": None, "message": message}
+    found = _LINE.match(message)
+    if not found or found["file"] not in (SCENARIO_FILE,):
+        return out
+    if found["line"]:
+        out["line"] = int(found["line"])
+    field = found["field"]
+    if field and not field.startswith("TOML"):
+        out["field"] = field
+    rest = found["message"]
+    got = _GOT.search(rest)
+    if got:
+        out["value"] = got["value"]
+        rest = rest[: got.start()]
+    for pattern in _ALLOWED:
+        allowed = pattern.search(rest)
+        if allowed:
+            out["allowed"] = allowed["allowed"]
+            break
+    return out
+
+
+def validate_text(text: str) -> list[dict[str, Any]]:
+    """The problems of a scenario's TOML text, each {line, field, value, allowed, message}, with the
+    messages ``flashpoint`` prints for a file (empty when the scenario is valid)."""
+    try:
+        scenario_from_text(text)
+    except FlashpointError as exc:
+        return [_structured(line) for line in str(exc).splitlines() if line.strip()]
+    return []
+
+
+def _number(q: Any) -> float:
+    from flashpoint.scenario.distributions import quantity_mean
+
+    return float(quantity_mean(q))
+
+
+def _citations(ref: Any, sources: dict) -> list[str]:
+    ids = [ref] if isinstance(ref, str) else list(ref or [])
+    return [getattr(sources.get(i), "citation", i) for i in ids]
+
+
+def describe(scenario) -> dict[str, Any]:
+    """What the library and the scenario page show: title, question, actors, interventions,
+    outcomes, and the model parameters a client may set, with their ranges and sources."""
+    from flashpoint.describe import fmt_quantity
+    from flashpoint.engine.theatre import default_parameters, parameter_sources
+
+    s = scenario
+    params = default_parameters()
+    params.update(s.parameters)
+    sources = {**parameter_sources(), **s.sources}
+    parameters = []
+    for name in sorted(params):
+        p = params[name]
+        lo, hi = p.limits()
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            continue  # a slider needs both ends
+        parameters.append({"name": name, "value": _number(p.value), "written": fmt_quantity(p.value),
+                           "low": lo, "high": hi, "unit": p.unit, "description": p.description,
+                           "sources": _citations(p.source, sources)})
+    return {
+        "id": s.meta.id, "title": s.meta.title, "question": s.meta.question, "description": s.meta.description,
+        "start": str(s.meta.start), "horizon_days": s.meta.horizon_days,
+        "actors": [{"id": a, "name": actor.name, "camp": actor.camp} for a, actor in s.actors.items()],
+        "interventions": [{"id": i, "description": v.description, "conflicts": list(v.conflicts)}
+                          for i, v in s.interventions.items()],
+        "outcomes": [{"id": o, "description": v.description} for o, v in s.outcomes.items()],
+        "parameters": parameters,
+    }
+
+
+def check_request(scenario, interventions: list[str], runs: int, days: int | None, seed: int,
+                  overrides: dict[str, float]) -> int:
+    """Refuse, before queueing, what the engine would refuse: unknown or conflicting interventions,
+    days beyond the horizon, a parameter unknown or out of range. Returns the number of days."""
+    from flashpoint.engine.runner import RunSpec
+    from flashpoint.engine.theatre import compile_theatre
+
+    variant = scenario.apply(*interventions) if interventions else scenario
+    n_days = RunSpec.for_scenario(variant, runs=runs, seed=seed, days=days, overrides=overrides).days
+    if overrides:
+        compile_theatre(variant, overrides)
+    return n_days
+
+
+# ---------------------------------------------------------------------------------- jobs
+BLOCK = 1000
+"""Runs per block in the workbench's jobs: progress (and a cancel) is heard after each block.
+Results do not depend on the block size (engine/runner.py)."""
+
+
+def run_job(text: str, interventions: list[str], runs: int, days: int, seed: int, overrides: dict[str, float],
+            progress: Callable[[int, int], None], trajectories: Path | None = None) -> dict[str, Any]:
+    """Simulate the variant (and, when it applies interventions, the scenario as written, with the
+    same seed so that the runs are paired); returns the summary and what the answer page shows."""
+    from flashpoint.analysis.claims import claim_variants, evaluate_claim
+    from flashpoint.analysis.compare import compare_results, run_columns
+    from flashpoint.api import run
+    from flashpoint.report.build import loss_quantiles_over_time
+
+    s = scenario_from_text(text)
+    variant = s.apply(*interventions) if interventions else s
+    claim_keys = [k for k in claim_variants(s) if k not in ((), tuple(interventions))] if s.claims else []
+    total = runs * ((2 if interventions else 1) + len(claim_keys))
+    done = 0
+
+    def tick(n: int, _total: int | None = None) -> None:
+        nonlocal done
+        done += n
+        progress(done, total)
+
+    common = {"runs": runs, "seed": seed, "days": days, "set": overrides or None, "block_size": BLOCK}
+    r_int = run(variant, trajectories=True, progress=tick, **common)
+    r_base = run(s, trajectories=True, progress=tick, **common) if interventions else r_int
+    comparison = compare_results(r_base, r_int).to_json()
+    details: dict[str, Any] = {
+        "baseline": r_base.summary(), "comparison": comparison,
+        "losses_time_base": loss_quantiles_over_time(r_base), "losses_time_int": loss_quantiles_over_time(r_int),
+        "seconds": r_int.job.seconds + (r_base.job.seconds if interventions else 0.0),
+        "claims": None, "claims_error": None,
+    }
+    if s.claims:
+        try:
+            columns = {(): run_columns(r_base), tuple(interventions): run_columns(r_int)}
+            for key in claim_keys:
+                columns[key] = run_columns(run(s.apply(*key), keep_runs=True, progress=tick, **common))
+            details["claims"] = [evaluate_claim(cid, claim, s, columns).to_json() for cid, claim in s.claims.items()]
+        except FlashpointError as exc:
+            details["claims_error"] = str(exc)
+    details["control_by_day"] = control_by_day(r_int, variant)
+    if trajectories is not None:
+        r_int.to_netcdf(trajectories)
+    summary = r_int.summary()
+    return {"summary": summary, "details": details}
+
+
+def compare_job(text: str, with_: list[str], against: list[str], runs: int, days: int, seed: int,
+                overrides: dict[str, float], progress: Callable[[int, int], None]) -> dict[str, Any]:
+    """The paired comparison of the scenario with ``with_`` against it with ``against`` (or as
+    written): the document of ``flashpoint compare --json``."""
+    from flashpoint.analysis.compare import compare_runs
+
+    s = scenario_from_text(text)
+    base = s.apply(*against) if against else s
+    variant = s.apply(*with_)
+    total, done = 2 * runs, 0
+
+    def tick(n: int, _total: int | None = None) -> None:
+        nonlocal done
+        done += n
+        progress(done, total)
+
+    return compare_runs(base, variant, runs=runs, seed=seed, days=days, set=overrides or None,
+                        block_size=BLOCK, progress=tick).to_json()
+
+
+def control_by_day(results, scenario) -> dict[str, Any]:
+    """For each day, place and camp, the share of runs in which the camp holds the place (from the
+    runs' trajectories): the map's front line by day."""
+    import numpy as np
+
+    traj = results.trajectories()
+    camps = list(scenario.camps)
+    camp_of = np.array([camps.index(scenario.actors[str(a)].camp) for a in traj["actor"].values])
+    held = camp_of[traj["control"].to_numpy()]                       # (run, day, place): the camp
+    share = np.stack([(held == c).mean(axis=0) for c in range(len(camps))], axis=-1)
+    return {"camps": camps, "places": [str(p) for p in traj["place"].values], "share": share.round(3).tolist()}
+
+
+def theatre(text: str, interventions: list[str]) -> dict[str, Any]:
+    """What the workbench's map draws: the places with their names, the air-defence batteries with
+    their range rings, the camps' colours, and the Natural Earth coastlines and borders around them."""
+    from flashpoint.report.charts import camp_colours
+    from flashpoint.report.map import circle
+    from flashpoint.serve.basemap import basemap
+
+    s = scenario_from_text(text)
+    variant = s.apply(*interventions) if interventions else s
+    places = [{"id": p, "name": v.name, "lat": v.lat, "lon": v.lon} for p, v in variant.places.items()]
+    lats, lons = [p["lat"] for p in places], [p["lon"] for p in places]
+    pad = 0.25 + 0.1 * max(max(lats) - min(lats), max(lons) - min(lons))
+    box = (min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad)
+    colours = camp_colours(list(variant.camps))
+    batteries = []
+    for bid, b in variant.forces.air_defence.items():
+        where = variant.places[b.place]
+        ring_lat, ring_lon = circle(where.lat, where.lon, b.range_km)
+        batteries.append({"id": bid, "name": b.name, "owner": b.owner, "system": b.system, "range_km": b.range_km,
+                          "colour": colours[variant.actors[b.owner].camp],
+                          "ring": [[round(x, 4) for x in ring_lon], [round(y, 4) for y in ring_lat]]})
+    return {"places": places, "batteries": batteries, "box": box, "colours": colours,
+            "camp_names": {c: v.name for c, v in variant.camps.items()}, "basemap": basemap(box)}
+
+
+# ---------------------------------------------------------------------------------- the answer
+def _report_data(text: str, interventions: list[str], summary: dict, details: dict):
+    from flashpoint.report.build import ReportData, headline_outcome
+
+    s = scenario_from_text(text)
+    variant = s.apply(*interventions) if interventions else s
+    comparison = details["comparison"]
+    data = ReportData(base_s=s, int_s=variant, base=details["baseline"], inter=summary,
+                      differences=comparison["outcomes"], comparison=comparison,
+                      losses_time_base=details["losses_time_base"], losses_time_int=details["losses_time_int"],
+                      seconds=details.get("seconds") or 0.0, claims=details.get("claims"),
+                      claims_error=details.get("claims_error"))
+    why = "not computed by the workbench: 'flashpoint report' computes it"
+    data.sensitivity_error = data.discovery_error = data.backtest_error = why
+    data.headline_outcome = headline_outcome(data.differences)
+    return data
+
+
+def _names(interventions: list[str]) -> tuple[str, str]:
+    applied = ", ".join(interventions)
+    return (f"without {applied}", f"with {applied}") if interventions else ("as written", "as written")
+
+
+def headline(text: str, interventions: list[str], summary: dict, details: dict) -> list[str]:
+    """The answer in plain words (the report's headline sentences)."""
+    from flashpoint.report.build import headline as _headline
+
+    return _headline(_report_data(text, interventions, summary, details), *_names(interventions))
+
+
+def report_html(text: str, interventions: list[str], summary: dict, details: dict) -> str:
+    """The report page of a stored run (the same page as ``flashpoint report``, from the stored
+    numbers: nothing is simulated again)."""
+    from flashpoint.report.build import render
+
+    html, _figures = render(_report_data(text, interventions, summary, details), *_names(interventions))
+    return html
+
+
+def plotly_js_path() -> Path:
+    """plotly.min.js of the installed plotly package."""
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
