@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import json
 import platform
 import re
@@ -22,10 +21,21 @@ from fastapi.staticfiles import StaticFiles
 from flashpoint.errors import FlashpointError
 from flashpoint.serve import engine_bridge as bridge
 from flashpoint.serve import models as M
-from flashpoint.serve.jobs import Jobs, QueueFull
+from flashpoint.serve.context import (
+    State,
+    _bad,
+    _caps,
+    _get,
+    _scenario,
+    compare_status,
+    run_status,
+    state,
+    utc,
+)
+from flashpoint.serve.jobs import QueueFull
 from flashpoint.serve.security import Guard
 from flashpoint.serve.settings import Settings
-from flashpoint.serve.storage import FINISHED, ComparisonRow, RunRow, ScenarioRow, Store, cache_key, now
+from flashpoint.serve.storage import FINISHED, ComparisonRow, RunRow, cache_key, now
 
 ERRORS = {400: {"model": M.Error}, 404: {"model": M.Error}}
 JSON_ERRORS = {code: {"description": what, "content": {"application/json": {"schema": M.Error.model_json_schema()}}}
@@ -35,87 +45,6 @@ QUEUE = {429: {"model": M.Error, "description": "the queue is full"}}
 SLUG = re.compile(r"[^a-z0-9-]+")
 
 
-class State:
-    """What the running server holds: its settings, database, job queue and caches."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        settings.trajectories_dir.mkdir(parents=True, exist_ok=True)
-        (settings.data_dir / "reports").mkdir(parents=True, exist_ok=True)
-        self.store = Store(settings.database_url)
-        self.recovered = self.store.fail_unfinished()
-        texts = bridge.builtin_scenarios()
-        self.store.sync_builtins(texts, {k: bridge.scenario_from_text(t).meta.title for k, t in texts.items()})
-        self.jobs = Jobs(self.store, settings.workers, settings.max_queue)
-        from flashpoint.serve.basemap import warm
-
-        threading.Thread(target=warm, name="flashpoint-basemap", daemon=True).start()   # read once, early
-        self.submit_lock = threading.Lock()
-        self._described: dict[str, dict] = {}
-
-    def close(self) -> None:
-        self.jobs.close()
-        self.store.close()
-
-    def describe(self, row: ScenarioRow) -> dict[str, Any]:
-        if row.hash not in self._described:
-            self._described[row.hash] = bridge.describe(bridge.scenario_from_text(row.toml))
-        d = self._described[row.hash]
-        return {**d, "id": row.id, "builtin": row.builtin, "parent": row.parent, "hash": row.hash}
-
-
-def state(request: Request) -> State:
-    return request.app.state.fp
-
-
-def _bad(exc: FlashpointError) -> HTTPException:
-    return HTTPException(400, str(exc))
-
-
-def _scenario(st: State, sid: str) -> ScenarioRow:
-    row = st.store.scenario(sid)
-    if row is None:
-        raise HTTPException(404, f"no scenario '{sid}'; GET /api/scenarios lists them")
-    return row
-
-
-def _get(st: State, kind: str, rid: str) -> RunRow | ComparisonRow:
-    row = st.store.get(kind, rid)
-    if row is None:
-        what = "run" if kind == "run" else "comparison"
-        raise HTTPException(404, f"no {what} '{rid}'")
-    return row
-
-
-def _caps(st: State, runs: int, days: int | None) -> None:
-    s = st.settings
-    if runs > s.max_runs:
-        raise HTTPException(400, f"runs {runs:,}: at most {s.max_runs:,} per request on this server")
-    if days is not None and days > s.max_days:
-        raise HTTPException(400, f"days {days}: at most {s.max_days} per request on this server")
-
-
-def utc(when: dt.datetime | None) -> dt.datetime | None:
-    """A stored time (UTC, kept without its zone) with its zone, as RFC 3339 wants."""
-    return None if when is None else when.replace(tzinfo=dt.UTC)
-
-
-def _status(row: RunRow | ComparisonRow) -> dict[str, Any]:
-    return {"id": row.id, "status": row.status, "progress": row.progress, "scenario": row.scenario_id,
-            "set": row.parameters, "runs": row.runs, "days": row.days, "seed": int(row.seed), "version": row.version,
-            "created": utc(row.created), "started": utc(row.started), "finished": utc(row.finished),
-            "seconds": row.seconds, "error": row.error}
-
-
-def run_status(row: RunRow) -> dict[str, Any]:
-    return {**_status(row), "interventions": row.interventions,
-            "summary": row.summary if row.status == "done" else None}
-
-
-def compare_status(row: ComparisonRow) -> dict[str, Any]:
-    return {**_status(row), "with": row.with_, "against": row.against,
-            "comparison": row.document if row.status == "done" else None}
 
 
 def manifest(row: RunRow) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from flashpoint.serve import engine_bridge as bridge
-from flashpoint.serve.app import _get, _scenario, compare_status, run_status, state
+from flashpoint.serve.context import _get, _scenario, compare_status, run_status, state
 
 env = Environment(loader=PackageLoader("flashpoint.serve", "templates"),
                   autoescape=select_autoescape(default=True, default_for_string=True))
