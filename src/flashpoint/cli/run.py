@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -33,9 +34,12 @@ def parse_sets(items: list[str] | None) -> dict[str, float]:
         if not sep or not name:
             raise FlashpointError(f"--set {item!r}: write NAME=VALUE, e.g. --set attrition-rate=0.02")
         try:
-            out[name.strip()] = float(value)
+            number = float(value)
         except ValueError:
             raise FlashpointError(f"--set {item!r}: VALUE must be a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise FlashpointError(f"--set {item!r}: VALUE must be a finite number, not inf or nan")
+        out[name.strip()] = number
     return out
 
 
