@@ -3,11 +3,34 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from flashpoint.errors import FlashpointError
+
+
+def finite_json(value: Any) -> Any:
+    """``value`` with every number JSON can hold: NaN and infinities (a missing or undefined
+    value: a probability of no runs, a ratio over zero) become None (``null``), NumPy scalars and
+    arrays become Python numbers and lists."""
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, str):  # NumPy scalars and arrays
+        return finite_json(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def json_text(doc: Any, indent: int | None = 2, **options: Any) -> str:
+    """``doc`` as strict JSON (RFC 8259): no ``NaN`` or ``Infinity`` (a missing value is ``null``)."""
+    return json.dumps(finite_json(doc), indent=indent, allow_nan=False, **options)
 
 
 def check_out_folder(folder: Path, option: str = "--out") -> Path:

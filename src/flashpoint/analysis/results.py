@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -19,6 +18,7 @@ from flashpoint import __version__
 from flashpoint.analysis.summary import QUANTILES
 from flashpoint.engine.runner import Outcome, stack_blocks
 from flashpoint.errors import FlashpointError
+from flashpoint.outputs import json_text
 
 
 class Results:
@@ -141,7 +141,7 @@ def write_run_dir(results: Results, folder: Path, scenario_toml: str, command: l
     final = folder / run_id(results.scenario_id, results.interventions, spec.seed)
     tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))
     try:
-        (tmp / "summary.json").write_text(json.dumps(results.summary(), indent=2), encoding="utf-8")
+        (tmp / "summary.json").write_text(json_text(results.summary()), encoding="utf-8")
         (tmp / "scenario.toml").write_text(scenario_toml, encoding="utf-8")
         manifest = {
             "version": __version__, "scenario": results.scenario_id,
@@ -156,7 +156,7 @@ def write_run_dir(results: Results, folder: Path, scenario_toml: str, command: l
         }
         if spec.trajectories:
             results.to_netcdf(tmp / "trajectories.nc")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        (tmp / "manifest.json").write_text(json_text(manifest), encoding="utf-8")
         os.replace(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -6,7 +6,6 @@ winning probabilities"), so a run can be compared line by line with KTAB's refer
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ import typer
 
 from flashpoint.cli import app, console, user_errors
 from flashpoint.errors import FlashpointError
+from flashpoint.outputs import json_text
 
 MODELS = ("smp", "bdm")
 TABLE_HELP = "an issue table: the KTAB CSV layout, or a BDM table 'Actor,Capability,Position,Salience'"
@@ -92,7 +92,7 @@ def bargain_command(
                               for i, a in enumerate(t.actors)},
             **extra,
         }
-        print(json.dumps(out, indent=2))
+        print(json_text(out))
         return
 
     def say(line: str) -> None:

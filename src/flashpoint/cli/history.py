@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +11,7 @@ from rich.table import Table
 
 from flashpoint.cli import DEFAULT_WORKERS, ScenarioArg, WorkersOpt, app, console, err_console, user_errors
 from flashpoint.errors import FlashpointError
-from flashpoint.outputs import check_out_file
+from flashpoint.outputs import check_out_file, json_text
 
 BattlesOpt = Annotated[
     Path | None,
@@ -78,7 +77,7 @@ def calibrate_command(
         doc = calibrate(battles, seed=seed, folds=folds)
     write_json(out, doc)
     if as_json:
-        print(json.dumps(doc, indent=2))
+        print(json_text(doc))
         return
     _print_calibration(doc, out)
 
@@ -130,7 +129,7 @@ def backtest_command(
                "coverage": result["coverage"], "crps": result["crps"],
                "scenario": result["scenario"], "runs": result["runs"], "seed": result["seed"],
                "calibration": result["calibration"]}
-        print(json.dumps(doc, indent=2))
+        print(json_text(doc))
         return
     horizon = result["horizon_days"]
     t = Table(title=f"Backtest of {result['scenario']} from {result['start']} ({runs} runs, seed {seed}; "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ from flashpoint.cli import (
     user_errors,
 )
 from flashpoint.errors import FlashpointError
+from flashpoint.outputs import json_text
 
 
 def parse_sets(items: list[str] | None) -> dict[str, float]:
@@ -76,7 +76,7 @@ def run_command(
                           workers=workers, set=overrides, trajectories=save_trajectories, progress=tick)
     folder = write_run_dir(results, out, s.to_toml(), ["flashpoint", *sys.argv[1:]])
     if as_json:
-        print(json.dumps(results.summary(), indent=2))
+        print(json_text(results.summary()))
         return
     print_summary(console, s, results.summary(), results.outcome.seconds)
     console.print(f"written: {folder}")

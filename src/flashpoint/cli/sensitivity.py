@@ -3,7 +3,6 @@ combinations of their values lead to it."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -20,6 +19,7 @@ from flashpoint.cli import (
     progress_bar,
     user_errors,
 )
+from flashpoint.outputs import json_text
 
 BAR = 24
 
@@ -58,7 +58,7 @@ def sensitivity_command(
         result = sensitivity(s, outcome, method=method, base_samples=samples, seed=seed, days=days,
                              workers=workers, inputs=input_, replicates=replicates, progress=tick)
     if as_json:
-        print(json.dumps(result.to_json(), indent=2))
+        print(json_text(result.to_json()))
         return
     applied = f" with {', '.join(s.applied)}" if s.applied else " (no intervention)"
     what = (f"P({outcome}) = {result.mean:.1%}" if result.kind == "outcome"
@@ -132,10 +132,10 @@ def discover_command(
     found = discover(frame, outcome, max_boxes=boxes, max_dims=max_dims,
                      outcome_text=s.outcomes[outcome].description)
     if as_json:
-        print(json.dumps({"scenario": s.meta.id, "interventions": list(s.applied), "outcome": outcome,
+        print(json_text({"scenario": s.meta.id, "interventions": list(s.applied), "outcome": outcome,
                           "runs": runs, "seed": seed, "days": results.outcome.spec.days,
                           "p": float(frame[f"outcome:{outcome}"].mean()),
-                          "boxes": [b.to_json() for b in found]}, indent=2))
+                          "boxes": [b.to_json() for b in found]}))
         return
     applied = f" with {', '.join(s.applied)}" if s.applied else " (no intervention)"
     console.print(f"{s.meta.title}{applied}", style="bold")
