@@ -59,22 +59,30 @@ def run_command(
     as_json: Annotated[bool, typer.Option("--json", help="print summary.json to standard output")] = False,
 ) -> None:
     """Simulate many futures of a scenario and summarise them."""
-    from flashpoint.analysis.results import write_run_dir
-    from flashpoint.api import run as run_api
-    from flashpoint.engine.runner import RunSpec, check_spec
-    from flashpoint.outputs import check_out_folder
+    from flashpoint.analysis.results import Results, TrajectoryWriter, run_bytes, write_run_dir
+    from flashpoint.engine.runner import RunSpec, check_spec, run_scenario
+    from flashpoint.engine.simulate import start_block
+    from flashpoint.engine.theatre import compile_theatre
+    from flashpoint.outputs import RunFolder, check_out_folder
     from flashpoint.report.text import print_summary
 
     s = _load(scenario, with_)
     overrides = parse_sets(set_)
     spec = RunSpec(runs=runs, days=s.meta.horizon_days if days is None else days, seed=seed,
-                   block_size=block_size, workers=workers, overrides=overrides)
+                   block_size=block_size, workers=workers, overrides=overrides, trajectories=save_trajectories)
     check_spec(s, spec)
-    check_out_folder(out, "--out")
-    with progress_bar(runs, quiet=as_json) as tick:
-        results = run_api(s, runs=spec.runs, seed=seed, days=spec.days, block_size=block_size,
-                          workers=workers, set=overrides, trajectories=save_trajectories, progress=tick)
-    folder = write_run_dir(results, out, s.to_toml(), ["flashpoint", *sys.argv[1:]])
+    # values drawn per run (each a column of trajectories.nc): the scenario's and the strategy's, as day 0 gives them
+    inputs = len(start_block(compile_theatre(s, overrides), seed, 0, 1)[3]) if save_trajectories else 0
+    check_out_folder(out, "--out", run_bytes(s, spec.runs, spec.days, save_trajectories, inputs))
+    with RunFolder(out) as target:
+        # trajectories go to disk block by block, as the runs complete: memory does not grow with runs
+        writer = TrajectoryWriter(target.path / "trajectories.nc", s, spec.days) if save_trajectories else None
+        with progress_bar(runs, quiet=as_json) as tick:
+            outcome = run_scenario(s, spec, tick, on_block=writer.append if writer else None)
+        if writer:
+            writer.close()
+        results = Results(outcome, s.meta.id, list(s.applied))
+        folder = write_run_dir(results, out, s.to_toml(), ["flashpoint", *sys.argv[1:]], run_folder=target)
     if as_json:
         print(json_text(results.summary()))
         return

@@ -144,16 +144,17 @@ class Outcome:
     blocks: list[BlockResult] | None
 
 
-def run_scenario(scenario: Scenario, spec: RunSpec,
-                 progress: Callable[[int], None] | None = None) -> Outcome:
-    """Simulate ``spec.runs`` futures; ``progress(n)`` is told after each block of n runs."""
+def run_scenario(scenario: Scenario, spec: RunSpec, progress: Callable[[int], None] | None = None,
+                 on_block: Callable[[BlockResult], None] | None = None) -> Outcome:
+    """Simulate ``spec.runs`` futures; ``progress(n)`` is told after each block of n runs, and
+    ``on_block(block)`` is given each block (then trajectories are not kept: it stores them)."""
     check_spec(scenario, spec)
     if spec.block_size is None:
         spec = dataclasses.replace(spec, block_size=default_block(spec.runs, spec.workers))
     t0 = time.perf_counter()
     theatre = compile_theatre(scenario, spec.overrides)
     acc = Accumulator(theatre, spec.days)
-    kept: list[BlockResult] | None = [] if spec.trajectories or spec.keep_runs else None
+    kept: list[BlockResult] | None = [] if (spec.trajectories and on_block is None) or spec.keep_runs else None
     if spec.quantiles is not None:
         for path, levels in spec.quantiles.items():
             if np.shape(levels) != (spec.runs,):
@@ -163,6 +164,8 @@ def run_scenario(scenario: Scenario, spec: RunSpec,
 
     def take(block: BlockResult) -> None:
         acc.add(block)
+        if on_block is not None:
+            on_block(block)
         if kept is not None:
             kept.append(block)
         if progress:
