@@ -49,6 +49,8 @@ def sensitivity_command(
     workers: WorkersOpt = DEFAULT_WORKERS,
     top: Annotated[int, typer.Option(help="inputs to list (the most influential first)")] = 15,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    max_runs: Annotated[int | None, typer.Option(
+        help="refuse a design that needs more runs (default 1,000,000)", show_default=False)] = None,
 ) -> None:
     """Global sensitivity of an outcome or a loss to the scenario's uncertain inputs (SALib)."""
     from flashpoint.analysis.sensitivity import sensitivity
@@ -56,7 +58,8 @@ def sensitivity_command(
     s = _load(scenario, with_)
     with progress_bar(None, quiet=as_json) as tick:
         result = sensitivity(s, outcome, method=method, base_samples=samples, seed=seed, days=days,
-                             workers=workers, inputs=input_, replicates=replicates, progress=tick)
+                             workers=workers, inputs=input_, replicates=replicates, progress=tick,
+                             **({} if max_runs is None else {"max_runs": max_runs}))
     if as_json:
         print(json_text(result.to_json()))
         return
