@@ -166,6 +166,13 @@ def run_bytes(scenario: Scenario, runs: int, days: int, trajectories: bool, inpu
     return total
 
 
+CHUNK_CACHE = 2**16
+"""Bytes of chunk cache per variable of trajectories.nc (64 KiB, some fifty variables): blocks
+are whole chunks of the day-by-day variables, written straight through, and a few chunks (8 KiB
+each) of the per-run columns; the library's default cache (MiBs per variable) kept tens or hundreds
+of MiB of the file in memory, growing with the runs until full."""
+
+
 class TrajectoryWriter:
     """``trajectories.nc`` written block by block as the runs complete (in any order: each block
     goes to its own runs), so that memory does not grow with the number of runs. The file holds
@@ -188,14 +195,21 @@ class TrajectoryWriter:
             nc.createDimension(name, len(values))
             var = nc.createVariable(name, np.int64 if name == "day" else str, (name,))
             var[:] = np.asarray(values, dtype=np.int64 if name == "day" else object)
-        nc.createVariable("run", np.int64, ("run",))
+        self._column("run", np.int64)
         chunk = lambda n: (min(250, 2**20 // max(1, (days + 1) * n)) or 1, days + 1, max(n, 1))  # noqa: E731
-        nc.createVariable("control", np.int8, ("run", "day", "place"), chunksizes=chunk(len(self.places)))
-        nc.createVariable("personnel_killed", np.float32, ("run", "day", "actor"),
-                          chunksizes=chunk(len(self.actors)))
-        nc.createVariable("places_held", np.int16, ("run", "day", "camp"), chunksizes=chunk(len(self.camps)))
+        for name, dtype, dim, size in (("control", np.int8, "place", len(self.places)),
+                                       ("personnel_killed", np.float32, "actor", len(self.actors)),
+                                       ("places_held", np.int16, "camp", len(self.camps))):
+            var = nc.createVariable(name, dtype, ("run", "day", dim), chunksizes=chunk(size))
+            var.set_var_chunk_cache(size=CHUNK_CACHE, preemption=1.0)
         nc.setncatts({"control_values": "index into the actor coordinate", "scenario": self.scenario.meta.id,
                       "interventions": ",".join(self.scenario.applied)})
+
+    def _column(self, name: str, dtype) -> Any:
+        """A per-run variable: 1,000 runs a chunk (blocks are multiples of 250 runs)."""
+        var = self.nc.createVariable(name, dtype, ("run",), chunksizes=(1000,))
+        var.set_var_chunk_cache(size=CHUNK_CACHE, preemption=1.0)
+        return var
 
     def _guard(self, write: Callable[[], None]) -> None:
         """Run ``write``, turning a failure of the disk into a message (the netCDF library reports
@@ -220,13 +234,13 @@ class TrajectoryWriter:
         if self._columns is None:
             self._columns = {}
             for oid in self.scenario.outcomes:
-                var = nc.createVariable(f"outcome:{oid}", np.int8, ("run",))
+                var = self._column(f"outcome:{oid}", np.int8)
                 var.setncattr("dtype", "bool")   # read back as booleans, as xarray writes them
                 self._columns[f"outcome:{oid}"] = var
             for key in self.metric_keys:
-                self._columns[f"metric:{key}"] = nc.createVariable(f"metric:{key}", np.float64, ("run",))
+                self._columns[f"metric:{key}"] = self._column(f"metric:{key}", np.float64)
             for path in block.parameters:
-                self._columns[f"input:{path}"] = nc.createVariable(f"input:{path}", np.float64, ("run",))
+                self._columns[f"input:{path}"] = self._column(f"input:{path}", np.float64)
         nc["run"][runs] = np.arange(block.start, block.stop)
         nc["control"][runs] = block.control_days
         nc["personnel_killed"][runs] = block.killed_days

@@ -3,9 +3,9 @@ machine is refused with a message instead of running for hours or running out of
 
 Both models hold arrays of actors^3 numbers (SMP: each actor's view of every pair's utilities;
 BDM: every actor's vote on every pair) and loop in Python over actors or pairs. The time
-constants below were measured with ``benchmarks/bargain_cost.py`` (2-core machine, tables of
-20 to 300 actors; results in benchmarks/RESULTS.md) and are rounded up: an estimate is an order of
-magnitude, not a promise.
+constants below are the least-squares fit of ``benchmarks/bargain_cost.py`` (tables of 20 to 160
+actors on a shared 2-core machine; results in benchmarks/RESULTS.md): an estimate is an order of
+magnitude, not a promise (the same run took a third of the time on the same machine less loaded).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from flashpoint.errors import FlashpointError
 SMP_MAX_STATES = 100
 """The most states the SMP runs (:func:`~.smp.run_smp`'s ``max_iterations``)."""
 
-SMP_SECONDS_PER_ACTOR = 8e-3     # per state: Python loop over the actors, each step a few (n, n) array operations
-SMP_SECONDS_PER_CUBE = 2e-8      # per state and actor^3: the (n, n, n) utility arrays
-BDM_SECONDS_PER_PAIR = 1.2e-4    # per round and actor pair: offers, expected utilities, powers taken one by one
-BDM_SECONDS_PER_CUBE = 1.5e-7    # per round and actor^3: the votes, summed one by one (reproducible order)
+SMP_SECONDS_PER_ACTOR = 2e-3     # per state: Python loop over the actors, each step a few (n, n) array operations
+SMP_SECONDS_PER_CUBE = 5e-7      # per state and actor^3: the (n, n, n) utility arrays
+BDM_SECONDS_PER_PAIR = 2e-4      # per round and actor pair: offers, expected utilities, powers taken one by one
+BDM_SECONDS_PER_CUBE = 1.5e-6    # per round and actor^3: the votes, summed one by one (reproducible order)
 ARRAYS_OF_CUBE = 4               # actor^3 arrays alive at once (float64)
 
 DEFAULT_MAX_SECONDS = 120.0
