@@ -163,7 +163,7 @@ def test_a_device_is_refused_without_reading_it(tmp_path):
     if not os.path.exists("/dev/zero"):
         pytest.skip("no /dev/zero on this system")
     assert error_of(Path("/dev/zero")) == ("/dev/zero: not a regular file (a device, pipe or socket); "
-                                           "give the path of a .toml file")
+                                           "give the path of a scenario file")
 
 
 def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
@@ -171,7 +171,18 @@ def test_a_huge_file_is_refused_before_it_is_read(tmp_path):
     with open(path, "wb") as fh:
         fh.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk used
     assert error_of(path) == f"{path}: {MAX_FILE_BYTES + 1:,} bytes; a scenario file may have at most " \
-                             f"{MAX_FILE_BYTES:,}"
+                             f"{MAX_FILE_BYTES:,} bytes"
+
+
+def test_a_pipe_is_refused_without_waiting_for_a_writer(tmp_path, cli):
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    assert error_of(fifo) == f"{fifo}: not a regular file (a device, pipe or socket); give the path of a " \
+                             "scenario file"
+    result = cli("bargain", fifo)   # the same for the bargaining tables, and for /dev/zero
+    assert result.exit_code == 2 and "not a regular file" in result.stderr
+    result = cli("bargain", "/dev/zero")
+    assert result.exit_code == 2 and "not a regular file" in result.stderr
 
 
 def test_many_problems_locate_only_the_lines_listed(tmp_path, monkeypatch):

@@ -50,30 +50,38 @@ MAX_FILE_BYTES = 16 * 2**20
 this size already holds hundreds of thousands of entries."""
 
 
-def read_text(path: Path) -> str:
-    """The file's text, with a clear error when it is missing, a folder, not a regular file (a
-    device or a pipe that may never end), too large, or not UTF-8."""
+def read_bytes(path: Path, what: str = "scenario file", max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of an input file, with a clear error when it is missing, a folder, not a regular
+    file (a device, or a pipe that may never end: checked before opening, which would wait for a
+    writer) or larger than ``max_bytes``, which is all that is read."""
+    not_regular = f"{path}: not a regular file (a device, pipe or socket); give the path of a {what}"
+    too_large = f"; a {what} may have at most {max_bytes:,} bytes"
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():
+            raise FlashpointError(not_regular)
         with open(path, "rb") as fh:
             info = os.fstat(fh.fileno())
             if not stat.S_ISREG(info.st_mode):
-                raise FlashpointError(f"{path}: not a regular file (a device, pipe or socket); "
-                                      "give the path of a .toml file")
-            if info.st_size > MAX_FILE_BYTES:
-                raise FlashpointError(f"{path}: {info.st_size:,} bytes; a scenario file may have at most "
-                                      f"{MAX_FILE_BYTES:,}")
-            raw = fh.read(MAX_FILE_BYTES + 1)
+                raise FlashpointError(not_regular)
+            if info.st_size > max_bytes:
+                raise FlashpointError(f"{path}: {info.st_size:,} bytes{too_large}")
+            raw = fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise FlashpointError(f"{path}: file not found") from None
     except IsADirectoryError:
-        raise FlashpointError(f"{path}: is a folder, not a scenario file") from None
+        raise FlashpointError(f"{path}: is a folder, not a {what}") from None
     except PermissionError:
         raise FlashpointError(f"{path}: permission denied") from None
     except OSError as exc:
         raise FlashpointError(f"{path}: cannot read it ({exc.strerror or exc})") from None
-    if len(raw) > MAX_FILE_BYTES:  # it grew while being read
-        raise FlashpointError(f"{path}: more than {MAX_FILE_BYTES:,} bytes; a scenario file may have at most "
-                              f"{MAX_FILE_BYTES:,}")
+    if len(raw) > max_bytes:  # it grew while being read
+        raise FlashpointError(f"{path}: more than {max_bytes:,} bytes{too_large}")
+    return raw
+
+
+def read_text(path: Path) -> str:
+    """The file's text (:func:`read_bytes`), with a clear error when it is not UTF-8."""
+    raw = read_bytes(path)
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark is not content
     except UnicodeDecodeError as exc:

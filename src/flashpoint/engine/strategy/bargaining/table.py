@@ -40,6 +40,9 @@ TableFormat = Literal["ktab", "bdm"]
 
 KTAB_SCALE = (0.0, 100.0)
 
+MAX_TABLE_BYTES = 16 * 2**20
+"""The largest table read (16 MiB, some 200,000 actor rows: far beyond what the models can run)."""
+
 MAX_VALUE = 1e12
 """The largest capability, and the largest position (either sign) of a BDM table: the models sum
 products of capabilities, saliences and squared distances over every pair of actors, which must
@@ -131,12 +134,9 @@ def read_issue_table(path: str | Path) -> IssueTable:
 
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """Non-blank CSV rows as (1-based line number, stripped cells without trailing empties)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise FlashpointError(
-            f"{path}: cannot read the file ({exc.strerror or exc}); allowed: a readable CSV file"
-        ) from None
+    from flashpoint.scenario.loader import read_bytes
+
+    raw = read_bytes(path, "CSV table", MAX_TABLE_BYTES)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
