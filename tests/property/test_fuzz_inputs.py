@@ -18,6 +18,7 @@ def test_every_shipped_input_is_mutated():
 @pytest.mark.parametrize("cases", [300])
 def test_mutated_inputs_get_an_answer_never_a_traceback(tmp_path, cases):
     out = run(cases, tmp_path)
+    assert out["stopped"] is None, out["stopped"]
     assert out["failed"] == 0, "\n".join(out["failures"])
     assert out["cases"] == cases
     # both kinds of input, both answers: the mutations reach past the parser
