@@ -99,4 +99,4 @@ def test_bad_options_and_missing_files_exit_2(cli, tmp_path):
     assert bad_model.exit_code == 2 and "--model 'ktab'" in bad_model.output
     assert cli("bargain", good, "--model", "bdm", "--rounds", "0").exit_code == 2
     missing = cli("bargain", tmp_path / "nope.csv")
-    assert missing.exit_code == 2 and "cannot read the file" in missing.output
+    assert missing.exit_code == 2 and "nope.csv: file not found" in missing.output

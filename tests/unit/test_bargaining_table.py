@@ -191,9 +191,9 @@ def test_bad_tables_name_the_file_and_the_problem(tmp_path, case):
 
 def test_missing_and_unreadable_files(tmp_path):
     missing = tmp_path / "nowhere.csv"
-    with pytest.raises(FlashpointError, match=r"nowhere\.csv: cannot read the file"):
+    with pytest.raises(FlashpointError, match=r"nowhere\.csv: file not found"):
         read_issue_table(missing)
-    with pytest.raises(FlashpointError, match=r"cannot read the file.*allowed: a readable CSV"):
+    with pytest.raises(FlashpointError, match=r": is a folder, not a CSV table"):
         read_issue_table(tmp_path)
 
 

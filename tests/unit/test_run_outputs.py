@@ -13,6 +13,7 @@ import pytest
 import xarray as xr
 
 import flashpoint
+from flashpoint import outputs as outputs_module
 from flashpoint.analysis import results as results_module
 from flashpoint.api import run
 
@@ -184,18 +185,18 @@ def test_unwritable_out_exits_2_before_simulating(cli, tmp_path):
 
 # ---------------------------------------------------------------- interrupted writes
 class _OsRenameInterrupted:
-    """``os`` for the results module, whose final rename is interrupted (Ctrl-C)."""
+    """``os`` for the outputs module, whose final rename is interrupted (Ctrl-C)."""
 
     def __getattr__(self, name):
         return getattr(os, name)
 
     @staticmethod
-    def replace(*args, **kwargs):
+    def rename(*args, **kwargs):
         raise KeyboardInterrupt
 
 
-def _interrupt_netcdf(self, path):
-    Path(path).write_bytes(b"half a file")
+def _interrupt_trajectories(self, block):
+    self.path.write_bytes(b"half a file")
     raise KeyboardInterrupt
 
 
@@ -203,9 +204,9 @@ def _interrupt_netcdf(self, path):
 def test_an_interrupted_write_leaves_nothing(cli, tmp_path, monkeypatch, where):
     (tmp_path / "keep.txt").write_text("was here before", encoding="utf-8")
     if where == "rename":
-        monkeypatch.setattr(results_module, "os", _OsRenameInterrupted())
+        monkeypatch.setattr(outputs_module, "os", _OsRenameInterrupted())
     else:
-        monkeypatch.setattr(results_module.Results, "to_netcdf", _interrupt_netcdf)
+        monkeypatch.setattr(results_module.TrajectoryWriter, "append", _interrupt_trajectories)
     result = cli("idlib-2020", "--runs", "250", "--days", "2", "--save-trajectories", "--json",
                  "--out", str(tmp_path))
     assert result.exit_code == 130, result.output

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
+import errno
 import os
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,8 +22,10 @@ from flashpoint.engine.calibration import shipped_calibration
 from flashpoint.engine.executor import Executor
 from flashpoint.engine.reduce import QUANTILES
 from flashpoint.engine.runner import JobResult, RunSpec, run_scenario, stack_blocks
+from flashpoint.engine.simulate import BlockResult
 from flashpoint.errors import FlashpointError
-from flashpoint.scenario.schema import Scenario
+from flashpoint.outputs import SPACE_MARGIN, RunFolder, json_text, short_name, write_error
+from flashpoint.scenario.schema import LOSS_KINDS, Scenario
 from flashpoint.version import __version__
 
 
@@ -39,10 +41,12 @@ def run(scenario: Scenario, runs: int = 10_000, seed: int = 1, days: int | None 
 
 
 def run_spec(scenario: Scenario, spec: RunSpec, progress: Callable[[int], None] | None = None,
-             executor: Executor | None = None) -> Results:
-    """Simulate a job already made by :meth:`RunSpec.for_scenario`."""
+             executor: Executor | None = None, on_block: Callable[[BlockResult], None] | None = None) -> Results:
+    """Simulate a job already made by :meth:`RunSpec.for_scenario`; ``on_block`` is given each
+    block (with trajectories: it stores them, the results keep none)."""
     warn_if_stale()
-    return Results(run_scenario(scenario, spec, progress, executor), scenario.meta.id, list(scenario.applied))
+    job = run_scenario(scenario, spec, progress, executor, on_block)
+    return Results(job, scenario.meta.id, list(scenario.applied))
 
 
 class Results:
@@ -160,18 +164,137 @@ def _calibration_used() -> dict[str, Any]:
 
 
 def run_id(scenario_id: str, interventions: list[str], seed: int) -> str:
+    """The run folder's name: scenario, interventions, seed and time (a run started in the same
+    second gets ``-2``, ``-3``...; a name too long for the file system is shortened with a hash,
+    see :class:`~flashpoint.outputs.RunFolder`)."""
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    what = "+".join(interventions) or "baseline"
+    what = short_name("+".join(interventions) or "baseline", 80)
     return f"{scenario_id}_{what}_seed{seed}_{stamp}"
 
 
-def write_run_dir(results: Results, folder: Path, scenario_toml: str, command: list[str]) -> Path:
-    """Write ``folder/<id>/`` atomically: a hidden temporary folder, renamed when complete."""
-    spec = results.job.spec
-    final = folder / run_id(results.scenario_id, results.interventions, spec.seed)
-    tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=folder))
-    try:
-        (tmp / "summary.json").write_text(json.dumps(results.summary(), indent=2), encoding="utf-8")
+SUMMARY_BYTES = 2 * 2**20
+"""An upper bound of summary.json and manifest.json together (the largest shipped scenario's
+summary, 60 days, is about 0.2 MiB; its size grows with days, places and actors, not with runs)."""
+
+
+def _metric_keys(scenario: Scenario) -> list[str]:
+    """The loss keys the summaries report: every loss kind of each actor that owns a force."""
+    owners = {force.owner for kind in ("ground", "air", "drones", "air_defence")
+              for force in getattr(scenario.forces, kind).values()}
+    return [f"{a}.{k}" for a in scenario.actors if a in owners for k in LOSS_KINDS]
+
+
+def run_bytes(scenario: Scenario, runs: int, days: int, trajectories: bool, inputs: int) -> int:
+    """About how many bytes a run folder takes: the scenario, the summaries and, with
+    trajectories, every run day by day (control int8, killed float32, places held int16) and the
+    per-run columns (outcomes, losses, the ``inputs`` values drawn; float64)."""
+    total = 2 * len(scenario.to_toml().encode("utf-8")) + SUMMARY_BYTES
+    if trajectories:
+        per_day = len(scenario.places) + 4 * len(scenario.actors) + 2 * len(scenario.camps)
+        columns = len(scenario.outcomes) + len(_metric_keys(scenario)) + inputs + 1
+        total += runs * ((days + 1) * per_day + 8 * columns)
+    return total
+
+
+CHUNK_CACHE = 2**16
+"""Bytes of chunk cache per variable of trajectories.nc (64 KiB, some fifty variables): blocks
+are whole chunks of the day-by-day variables, written straight through, and a few chunks (8 KiB
+each) of the per-run columns; the library's default cache (MiBs per variable) kept tens or hundreds
+of MiB of the file in memory, growing with the runs until full."""
+
+
+class TrajectoryWriter:
+    """``trajectories.nc`` written block by block as the runs complete (in any order: each block
+    goes to its own runs), so that memory does not grow with the number of runs. The file holds
+    what :meth:`Results.trajectories` gives, with ``run`` an unlimited dimension."""
+
+    def __init__(self, path: Path, scenario: Scenario, days: int, option: str = "--out"):
+        import netCDF4
+
+        self.path, self.option, self.scenario = Path(path), option, scenario
+        self.metric_keys = _metric_keys(scenario)
+        self.places, self.actors, self.camps = list(scenario.places), list(scenario.actors), list(scenario.camps)
+        self._guard(lambda: self._open(netCDF4, days))
+        self._columns: dict[str, Any] | None = None
+
+    def _open(self, netCDF4, days: int) -> None:
+        nc = self.nc = netCDF4.Dataset(self.path, "w", format="NETCDF4")
+        nc.createDimension("run", None)
+        for name, values in (("day", np.arange(days + 1)), ("place", self.places), ("actor", self.actors),
+                             ("camp", self.camps)):
+            nc.createDimension(name, len(values))
+            var = nc.createVariable(name, np.int64 if name == "day" else str, (name,))
+            var[:] = np.asarray(values, dtype=np.int64 if name == "day" else object)
+        self._column("run", np.int64)
+        chunk = lambda n: (min(250, 2**20 // max(1, (days + 1) * n)) or 1, days + 1, max(n, 1))  # noqa: E731
+        for name, dtype, dim, size in (("control", np.int8, "place", len(self.places)),
+                                       ("personnel_killed", np.float32, "actor", len(self.actors)),
+                                       ("places_held", np.int16, "camp", len(self.camps))):
+            var = nc.createVariable(name, dtype, ("run", "day", dim), chunksizes=chunk(size))
+            var.set_var_chunk_cache(size=CHUNK_CACHE, preemption=1.0)
+        nc.setncatts({"control_values": "index into the actor coordinate", "scenario": self.scenario.meta.id,
+                      "interventions": ",".join(self.scenario.applied)})
+
+    def _column(self, name: str, dtype) -> Any:
+        """A per-run variable: 1,000 runs a chunk (blocks are multiples of 250 runs)."""
+        var = self.nc.createVariable(name, dtype, ("run",), chunksizes=(1000,))
+        var.set_var_chunk_cache(size=CHUNK_CACHE, preemption=1.0)
+        return var
+
+    def _guard(self, write: Callable[[], None]) -> None:
+        """Run ``write``, turning a failure of the disk into a message (the netCDF library reports
+        a full disk as 'NetCDF: HDF error')."""
+        try:
+            write()
+        except (OSError, RuntimeError) as exc:
+            folder = self.path.parent.parent
+            full = getattr(exc, "errno", None) == errno.ENOSPC
+            with contextlib.suppress(OSError):
+                full = full or shutil.disk_usage(self.path.parent).free < SPACE_MARGIN
+            if full:
+                exc = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            raise write_error(self.option, folder, exc) from None
+
+    def append(self, block: BlockResult) -> None:
+        """Write the runs of ``block`` (simulated with trajectories) in their place."""
+        self._guard(lambda: self._append(block))
+
+    def _append(self, block: BlockResult) -> None:
+        nc, runs = self.nc, slice(block.start, block.stop)
+        if self._columns is None:
+            self._columns = {}
+            for oid in self.scenario.outcomes:
+                var = self._column(f"outcome:{oid}", np.int8)
+                var.setncattr("dtype", "bool")   # read back as booleans, as xarray writes them
+                self._columns[f"outcome:{oid}"] = var
+            for key in self.metric_keys:
+                self._columns[f"metric:{key}"] = self._column(f"metric:{key}", np.float64)
+            for path in block.parameters:
+                self._columns[f"input:{path}"] = self._column(f"input:{path}", np.float64)
+        nc["run"][runs] = np.arange(block.start, block.stop)
+        nc["control"][runs] = block.control_days
+        nc["personnel_killed"][runs] = block.killed_days
+        nc["places_held"][runs] = block.held
+        for oid in self.scenario.outcomes:
+            self._columns[f"outcome:{oid}"][runs] = block.outcomes[oid].astype(np.int8)
+        for key in self.metric_keys:
+            self._columns[f"metric:{key}"][runs] = block.final.metrics[key]
+        for path, values in block.parameters.items():
+            self._columns[f"input:{path}"][runs] = values
+
+    def close(self) -> None:
+        self._guard(self.nc.close)
+
+
+def write_run_dir(results: Results, folder: Path, scenario_toml: str, command: list[str],
+                  run_folder: RunFolder | None = None) -> Path:
+    """Write ``folder/<id>/`` atomically: a hidden partial folder, renamed when complete (see
+    :class:`~flashpoint.outputs.RunFolder`). ``run_folder``: one already open, which may hold
+    ``trajectories.nc`` written while the runs were simulated."""
+    with contextlib.nullcontext(run_folder) if run_folder is not None else RunFolder(folder) as target:
+        tmp = target.path
+        spec = results.job.spec
+        (tmp / "summary.json").write_text(json_text(results.summary()), encoding="utf-8")
         (tmp / "scenario.toml").write_text(scenario_toml, encoding="utf-8")
         manifest = {
             "version": __version__, "scenario": results.scenario_id,
@@ -184,11 +307,7 @@ def write_run_dir(results: Results, folder: Path, scenario_toml: str, command: l
             "files": ["summary.json", "scenario.toml", "manifest.json"]
             + (["trajectories.nc"] if spec.trajectories else []),
         }
-        if spec.trajectories:
+        if spec.trajectories and not (tmp / "trajectories.nc").exists():
             results.to_netcdf(tmp / "trajectories.nc")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        os.replace(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return final
+        (tmp / "manifest.json").write_text(json_text(manifest), encoding="utf-8")
+        return target.publish(run_id(results.scenario_id, results.interventions, spec.seed))

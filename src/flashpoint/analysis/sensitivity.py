@@ -57,6 +57,10 @@ from flashpoint.errors import FlashpointError
 METHODS = ("sobol", "morris")
 DEFAULT_SAMPLES = {"sobol": 128, "morris": 10}   # base samples N (Sobol), trajectories r (Morris)
 MIN_SAMPLES = {"sobol": 16, "morris": 4}
+DEFAULT_MAX_RUNS = 1_000_000
+"""The most runs a design may need without ``max_runs`` (``--max-runs``): every run's inputs and
+outcome are kept for the analysis, so memory and time grow with it (10^6 runs of the largest
+shipped scenario take minutes on 2 cores and about a GiB)."""
 MORRIS_LEVELS = 4
 DUMMY = "(dummy: no input)"
 
@@ -141,8 +145,10 @@ def select_inputs(available: list[str], wanted: list[str] | None) -> list[str]:
     return [p for p in available if p in chosen]
 
 
-def check_samples(method: str, samples: int, n_inputs: int, replicates: int = 1) -> int:
-    """The number of runs the design needs; a clear error for too few samples."""
+def check_samples(method: str, samples: int, n_inputs: int, replicates: int = 1,
+                  max_runs: int = DEFAULT_MAX_RUNS) -> int:
+    """The number of runs the design needs; a clear error for too few samples, or for a design
+    of more than ``max_runs`` runs (estimated before anything is drawn)."""
     if method not in METHODS:
         raise FlashpointError(f"--method {method}: unknown; use one of {', '.join(METHODS)}")
     if replicates < 1:
@@ -160,7 +166,13 @@ def check_samples(method: str, samples: int, n_inputs: int, replicates: int = 1)
         lower = 1 << (samples.bit_length() - 1)
         raise FlashpointError(f"--samples {samples}: Sobol' sequences need a power of 2 base samples, "
                               f"e.g. {lower} or {2 * lower}")
-    return samples * per * replicates
+    runs = samples * per * replicates
+    if runs > max_runs:
+        raise FlashpointError(
+            f"--samples {samples}: the design needs {runs:,} runs ({samples:,} x {per}"
+            f"{f' x {replicates} replicates' if replicates > 1 else ''}), more than --max-runs {max_runs:,}; "
+            "give fewer samples, or raise --max-runs to run it anyway")
+    return runs
 
 
 def problem(names: list[str]) -> dict[str, Any]:
@@ -265,7 +277,7 @@ class SensitivityResult:
 def sensitivity(scenario, target: str, method: str = "sobol", base_samples: int | None = None,
                 seed: int = 1, days: int | None = None, workers: int = 1, inputs: list[str] | None = None,
                 replicates: int = 1, progress: Callable[[int, int], None] | None = None,
-                executor: Executor | None = None) -> SensitivityResult:
+                executor: Executor | None = None, max_runs: int = DEFAULT_MAX_RUNS) -> SensitivityResult:
     """Global sensitivity of ``target`` (an outcome id: its probability; or a metric
     ``actor.quantity``: its mean) to the scenario's uncertain inputs.
 
@@ -279,13 +291,15 @@ def sensitivity(scenario, target: str, method: str = "sobol", base_samples: int 
     method = method.lower()
     if method not in METHODS:
         raise FlashpointError(f"--method {method}: unknown; use one of {', '.join(METHODS)}")
+    if not 0 <= seed < 2**32:   # SALib's designs draw from NumPy's RandomState, seeded by 32 bits
+        raise FlashpointError(f"--seed {seed}: must be a whole number from 0 to 2^32 - 1")
     known = scenario_inputs(scenario)
     kind = check_target(target, known)
     names = select_inputs(list(known.keys), inputs)
     if not names:
         raise FlashpointError(f"scenario '{scenario.meta.id}' has no uncertain inputs: nothing to vary")
     samples = DEFAULT_SAMPLES[method] if base_samples is None else int(base_samples)
-    runs = check_samples(method, samples, len(names), replicates)
+    runs = check_samples(method, samples, len(names), replicates, max_runs)
     t0 = time.perf_counter()
     prob = problem([*names, DUMMY])
     x = design(prob, method, samples, seed)

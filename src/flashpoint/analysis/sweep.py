@@ -53,6 +53,7 @@ from flashpoint.analysis.results import Results
 from flashpoint.engine.executor import Executor, local_executor
 from flashpoint.engine.runner import JobResult, RunSpec, run_jobs, run_scenario
 from flashpoint.errors import FlashpointError
+from flashpoint.outputs import json_text
 from flashpoint.version import __version__
 
 DESIGNS = ("grid", "lhs", "sobol")
@@ -362,7 +363,7 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 1, resume: bool =
         progress(len(done))
 
     def take(part: dict) -> None:
-        _write_atomic(folder / f"experiment-{part['index']:07d}.json", json.dumps(part))
+        _write_atomic(folder / f"experiment-{part['index']:07d}.json", json_text(part, indent=None))
         done[part["index"]] = part
         if progress:
             progress(1)

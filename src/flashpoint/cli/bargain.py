@@ -6,15 +6,17 @@ winning probabilities"), so a run can be compared line by line with KTAB's refer
 
 from __future__ import annotations
 
-import json
+import math
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
 import typer
 
-from flashpoint.cli import app, console, user_errors
+from flashpoint.cli import app, console, err_console, user_errors
 from flashpoint.errors import FlashpointError
+from flashpoint.outputs import json_text
 
 MODELS = ("smp", "bdm")
 TABLE_HELP = "an issue table: the KTAB CSV layout, or a BDM table 'Actor,Capability,Position,Salience'"
@@ -60,26 +62,49 @@ def bargain_command(
     model: Annotated[str, typer.Option(help=MODEL_HELP)] = "smp",
     rounds: Annotated[int, typer.Option(help="rounds of the BDM model (SMP stops by its own rule)")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="print the history as JSON")] = False,
+    max_seconds: Annotated[float | None, typer.Option(
+        help="refuse a run whose estimated time is longer, in seconds (default 120; time grows with "
+             "actors^3 x rounds)", show_default=False)] = None,
 ) -> None:
     """Run a bargaining model on an issue table: positions and win probabilities, state by state."""
     # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.engine.strategy.bargaining import read_issue_table, run_smp
+    from flashpoint.engine.strategy.bargaining.cost import DEFAULT_MAX_SECONDS, bdm_cost, check_cost, smp_cost
 
+    max_seconds = DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds
     if model not in MODELS:
         raise FlashpointError(f"--model {model!r}: unknown model; allowed: smp, bdm")
     if rounds < 1:
         raise FlashpointError(f"--rounds {rounds}: must be a whole number of at least 1")
+    if not (max_seconds > 0 and math.isfinite(max_seconds)):
+        raise FlashpointError(f"--max-seconds {max_seconds:g}: must be a positive number of seconds")
     t = read_issue_table(table)
+    check_cost(smp_cost(t.n_actors, t.n_dimensions) if model == "smp"
+               else bdm_cost(t.n_actors, t.n_dimensions, rounds), max_seconds)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        positions, probabilities, extra = _run(t, model, rounds, run_smp)
+    if caught:   # the tables are checked, so this is a defect of the arithmetic: say so, once
+        first = caught[0]
+        err_console.print(f"warning: the {model.upper()} arithmetic met an invalid or overflowing value "
+                          f"({first.message}, {Path(first.filename).name}:{first.lineno}); the numbers below "
+                          "may be unreliable", highlight=False, soft_wrap=True)
+    _print(table, t, model, positions, probabilities, extra, as_json)
+
+
+def _run(t, model: str, rounds: int, run_smp) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
+    """Positions (states, actors, dimensions), SMP probabilities (None for BDM), BDM medians and means."""
     if model == "smp":
         r = run_smp(t)
-        positions, probabilities = r.positions, r.probabilities
-        extra: dict[str, Any] = {}
-    else:
-        h = _bdm_history(t, rounds)
-        positions, probabilities = h["positions"], None
-        extra = {"note": BDM_NOTE,
-                 "median": {dim: _round(h["median"][:, d]) for d, dim in enumerate(t.dimensions)},
-                 "mean": {dim: _round(h["mean"][:, d]) for d, dim in enumerate(t.dimensions)}}
+        return r.positions, r.probabilities, {}
+    h = _bdm_history(t, rounds)
+    extra = {"note": BDM_NOTE,
+             "median": {dim: _round(h["median"][:, d]) for d, dim in enumerate(t.dimensions)},
+             "mean": {dim: _round(h["mean"][:, d]) for d, dim in enumerate(t.dimensions)}}
+    return h["positions"], None, extra
+
+
+def _print(table: Path, t, model: str, positions, probabilities, extra: dict[str, Any], as_json: bool) -> None:
     states = positions.shape[0]
     if as_json:
         out = {
@@ -94,7 +119,7 @@ def bargain_command(
                               for i, a in enumerate(t.actors)},
             **extra,
         }
-        print(json.dumps(out, indent=2))
+        print(json_text(out))
         return
 
     def say(line: str) -> None:

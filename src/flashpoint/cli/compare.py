@@ -3,7 +3,6 @@ sources' claims tested against the futures."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated
@@ -24,7 +23,7 @@ from flashpoint.cli import (
 from flashpoint.cli.run import parse_sets
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import check_out_file as _check_out_file
-from flashpoint.outputs import write_text_atomic
+from flashpoint.outputs import json_text, write_text_atomic
 from flashpoint.scenario import Scenario, load
 
 RunsOpt = Annotated[int, typer.Option("--runs", "-n", help="futures to simulate per variant")]
@@ -42,7 +41,7 @@ def check_out_file(out: Path | None) -> None:
 
 def write_json_atomically(doc: dict, out: Path) -> None:
     """Write the document whole or not at all."""
-    write_text_atomic(out, json.dumps(doc, indent=2))
+    write_text_atomic(out, json_text(doc))
 
 
 def _variants(scenario: str, with_: list[str] | None, against: list[str] | None) -> tuple[Scenario, Scenario, Scenario]:
@@ -96,7 +95,7 @@ def compare_command(
     if out is not None:
         write_json_atomically(doc, out)
     if as_json:
-        print(json.dumps(doc, indent=2))
+        print(json_text(doc))
         return
     print_comparison(console, variant, doc, seconds)
     if out is not None:
@@ -133,7 +132,7 @@ def claims_command(
     if out is not None:
         write_json_atomically(doc, out)
     if as_json:
-        print(json.dumps(doc, indent=2))
+        print(json_text(doc))
         return
     print_claims(console, s, results, runs, seed, n_days, seconds)
     if out is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +11,7 @@ from rich.table import Table
 
 from flashpoint.cli import DEFAULT_WORKERS, ScenarioArg, WorkersOpt, app, console, err_console, user_errors
 from flashpoint.errors import FlashpointError
-from flashpoint.outputs import check_out_file
+from flashpoint.outputs import check_out_file, json_text
 
 BattlesOpt = Annotated[
     Path | None,
@@ -79,7 +78,7 @@ def calibrate_command(
         doc = calibrate(battles, seed=seed, folds=folds)
     write_json(out, doc)
     if as_json:
-        print(json.dumps(doc, indent=2))
+        print(json_text(doc))
         return
     _print_calibration(doc, out)
 
@@ -174,7 +173,7 @@ def calibrate_air_command(
     if out is not None:
         write_json(out, doc)
     if as_json:
-        print(json.dumps(doc["leave_one_campaign_out"] if loco else doc, indent=2))
+        print(json_text(doc["leave_one_campaign_out"] if loco else doc))
         return
     _print_air(doc, out, loco)
 
@@ -222,7 +221,7 @@ def backtest_command(
     with nullcontext() if as_json else err_console.status(f"simulating {runs} runs"):
         result = backtest(scenario, runs=runs, seed=seed, workers=workers)
     if as_json:
-        print(json.dumps(result, indent=2))
+        print(json_text(result))
         return
     horizon = result["horizon_days"]
     if result["events"]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +23,7 @@ from flashpoint.cli import (
     user_errors,
 )
 from flashpoint.errors import FlashpointError
+from flashpoint.outputs import json_text
 
 
 def parse_sets(items: list[str] | None) -> dict[str, float]:
@@ -33,9 +34,12 @@ def parse_sets(items: list[str] | None) -> dict[str, float]:
         if not sep or not name:
             raise FlashpointError(f"--set {item!r}: write NAME=VALUE, e.g. --set attrition-rate=0.02")
         try:
-            out[name.strip()] = float(value)
+            number = float(value)
         except ValueError:
             raise FlashpointError(f"--set {item!r}: VALUE must be a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise FlashpointError(f"--set {item!r}: VALUE must be a finite number, not inf or nan")
+        out[name.strip()] = number
     return out
 
 
@@ -56,20 +60,30 @@ def run_command(
 ) -> None:
     """Simulate many futures of a scenario and summarise them."""
     # deferred: the engine and analysis imports take seconds that --help, list and validate skip
-    from flashpoint.analysis.results import run_spec, write_run_dir
+    from flashpoint.analysis.results import TrajectoryWriter, run_bytes, run_spec, write_run_dir
     from flashpoint.engine.runner import RunSpec
-    from flashpoint.outputs import check_out_folder
+    from flashpoint.engine.simulate import start_block
+    from flashpoint.engine.theatre import compile_theatre
+    from flashpoint.outputs import RunFolder, check_out_folder
     from flashpoint.report.text import print_summary
 
     s = _load(scenario, with_)
+    overrides = parse_sets(set_)
     spec = RunSpec.for_scenario(s, runs, seed, days=days, block_size=block_size, workers=workers,
-                                overrides=parse_sets(set_), trajectories=save_trajectories)
-    check_out_folder(out, "--out")
-    with progress_bar(runs, quiet=as_json) as tick:
-        results = run_spec(s, spec, tick)
-    folder = write_run_dir(results, out, s.to_toml(), ["flashpoint", *sys.argv[1:]])
+                                overrides=overrides, trajectories=save_trajectories)
+    # values drawn per run (each a column of trajectories.nc): the scenario's and the strategy's, as day 0 gives them
+    inputs = len(start_block(compile_theatre(s, overrides), seed, 0, 1)[3]) if save_trajectories else 0
+    check_out_folder(out, "--out", run_bytes(s, spec.runs, spec.days, save_trajectories, inputs))
+    with RunFolder(out) as target:
+        # trajectories go to disk block by block, as the runs complete: memory does not grow with runs
+        writer = TrajectoryWriter(target.path / "trajectories.nc", s, spec.days) if save_trajectories else None
+        with progress_bar(runs, quiet=as_json) as tick:
+            results = run_spec(s, spec, tick, on_block=writer.append if writer else None)
+        if writer:
+            writer.close()
+        folder = write_run_dir(results, out, s.to_toml(), ["flashpoint", *sys.argv[1:]], run_folder=target)
     if as_json:
-        print(json.dumps(results.summary(), indent=2))
+        print(json_text(results.summary()))
         return
     print_summary(console, s, results.summary(), results.job.seconds)
     console.print(f"written: {folder}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +11,7 @@ from rich.table import Table
 
 from flashpoint.cli import ScenarioArg, WithOpt, _load, app, console, user_errors
 from flashpoint.describe import fmt_quantity, fmt_sources
+from flashpoint.outputs import json_text
 from flashpoint.scenario import Scenario, builtin_names, load
 
 
@@ -27,7 +27,7 @@ def list_scenarios(
         rows.append({"id": name, "title": s.meta.title, "start": s.meta.start.isoformat(),
                      "horizon_days": s.meta.horizon_days, "interventions": sorted(s.interventions)})
     if as_json:
-        print(json.dumps(rows, indent=2))
+        print(json_text(rows))
         return
     table = Table(title="Built-in scenarios")
     for col in ("id", "title", "start", "days", "interventions"):

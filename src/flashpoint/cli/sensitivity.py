@@ -3,7 +3,6 @@ combinations of their values lead to it."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +22,7 @@ from flashpoint.cli import (
     user_errors,
 )
 from flashpoint.errors import FlashpointError
+from flashpoint.outputs import json_text
 
 BAR = 24
 FromSweepOpt = Annotated[Path | None, typer.Option(
@@ -66,6 +66,8 @@ def sensitivity_command(
     top: Annotated[int, typer.Option(help="inputs to list (the most influential first)")] = 15,
     from_sweep: FromSweepOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+    max_runs: Annotated[int | None, typer.Option(
+        help="refuse a design that needs more runs (default 1,000,000)", show_default=False)] = None,
 ) -> None:
     """Global sensitivity of an outcome or a loss to the scenario's uncertain inputs (SALib)."""
     # deferred: the engine and analysis imports take seconds that --help, list and validate skip
@@ -84,9 +86,10 @@ def sensitivity_command(
         s = _load(scenario, with_)
         with progress_bar(None, quiet=as_json) as tick:
             result = sensitivity(s, outcome, method=method, base_samples=samples, seed=seed, days=days,
-                                 workers=workers, inputs=input_, replicates=replicates, progress=tick)
+                                 workers=workers, inputs=input_, replicates=replicates, progress=tick,
+                                 **({} if max_runs is None else {"max_runs": max_runs}))
     if as_json:
-        print(json.dumps(result.to_json(), indent=2))
+        print(json_text(result.to_json()))
         return
     applied = f" with {', '.join(s.applied)}" if s.applied else " (no intervention)"
     what = (f"P({outcome}) = {result.mean:.1%}" if result.kind == "outcome"
@@ -164,10 +167,10 @@ def discover_command(
     found = discover(frame, outcome, max_boxes=boxes, max_dims=max_dims,
                      outcome_text=s.outcomes[outcome].description)
     if as_json:
-        print(json.dumps({"scenario": s.meta.id, "interventions": list(s.applied), "outcome": outcome,
+        print(json_text({"scenario": s.meta.id, "interventions": list(s.applied), "outcome": outcome,
                           "runs": runs, "seed": seed, "days": results.job.spec.days,
                           "p": float(frame[f"outcome:{outcome}"].mean()),
-                          "boxes": [b.to_json() for b in found]}, indent=2))
+                          "boxes": [b.to_json() for b in found]}))
         return
     applied = f" with {', '.join(s.applied)}" if s.applied else " (no intervention)"
     console.print(f"{s.meta.title}{applied}", style="bold")
@@ -186,9 +189,9 @@ def _discover_sweep(s, ds, outcome: str, threshold: float, boxes: int, max_dims:
                      outcome_text=f"P({outcome}) at least {threshold:.0%}")
     n, share = len(frame), float(frame[f"outcome:{outcome}"].mean())
     if as_json:
-        print(json.dumps({"scenario": s.meta.id, "from_sweep": True, "outcome": outcome, "threshold": threshold,
+        print(json_text({"scenario": s.meta.id, "from_sweep": True, "outcome": outcome, "threshold": threshold,
                           "experiments": n, "runs": int(ds.attrs["runs"]), "seed": int(ds.attrs["seed"]),
-                          "days": int(ds.attrs["days"]), "p": share, "boxes": [b.to_json() for b in found]}, indent=2))
+                          "days": int(ds.attrs["days"]), "p": share, "boxes": [b.to_json() for b in found]}))
         return
     console.print(s.meta.title, style="bold")
     console.print(f"Where P({outcome}) is at least {threshold:.0%}: {n:,} experiments of a {ds.attrs['design']} sweep "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +20,7 @@ from flashpoint.cli import (
     progress_bar,
     user_errors,
 )
+from flashpoint.outputs import json_text
 
 
 @app.command("sweep")
@@ -65,7 +65,7 @@ def sweep_command(
     seconds = time.perf_counter() - t0
     if as_json:
         attrs = {k: v.item() if hasattr(v, "item") else v for k, v in ds.attrs.items()}
-        print(json.dumps({"out": str(out), "experiments": n, "seconds": round(seconds, 3), **attrs}, indent=2))
+        print(json_text({"out": str(out), "experiments": n, "seconds": round(seconds, 3), **attrs}))
         return
     console.print(f"{s.meta.title}: {n:,} experiments x {plan.runs:,} runs of {plan.days} days "
                   f"({plan.design} design, seed {plan.seed}) in {seconds:.1f} s", style="bold")

@@ -119,10 +119,12 @@ class JobResult:
 
 
 def run_jobs(jobs: Sequence[tuple[Scenario, RunSpec]], executor: Executor | None = None,
-             progress: Callable[[int], None] | None = None) -> list[JobResult]:
+             progress: Callable[[int], None] | None = None,
+             on_block: Callable[[int, BlockResult], None] | None = None) -> list[JobResult]:
     """Simulate several jobs through one executor (so one pool serves them all, and its workers
-    take whichever job's blocks are left); ``progress(n)`` is told after each block of n runs.
-    The numbers of each job are those of running it alone."""
+    take whichever job's blocks are left); ``progress(n)`` is told after each block of n runs, and
+    ``on_block(job, block)`` is given each block of a job with trajectories, which it stores (the
+    job then keeps no trajectories in memory). The numbers of each job are those of running it alone."""
     if executor is None:
         total = sum(spec.n_blocks for _, spec in jobs)
         executor = local_executor(min(max(spec.workers for _, spec in jobs), total))
@@ -130,7 +132,8 @@ def run_jobs(jobs: Sequence[tuple[Scenario, RunSpec]], executor: Executor | None
     variants = [Variant(s, spec.overrides, spec.quantiles) for s, spec in jobs]
     theatres = [v.compile() for v in variants]
     accs = [Accumulator(th, spec.days) for th, (_, spec) in zip(theatres, jobs, strict=True)]
-    kept: list[list[BlockResult] | None] = [[] if spec.trajectories or spec.keep_runs else None for _, spec in jobs]
+    kept: list[list[BlockResult] | None] = [[] if (spec.trajectories and on_block is None) or spec.keep_runs
+                                            else None for _, spec in jobs]
 
     def blocks() -> Iterator[Block]:
         for i, (_, spec) in enumerate(jobs):
@@ -140,6 +143,8 @@ def run_jobs(jobs: Sequence[tuple[Scenario, RunSpec]], executor: Executor | None
     try:
         for part in partials:
             accs[part.variant].merge(part.accumulator)
+            if on_block is not None and part.result is not None and jobs[part.variant][1].trajectories:
+                on_block(part.variant, part.result)
             if kept[part.variant] is not None:
                 kept[part.variant].append(part.result)
             if progress:
@@ -158,9 +163,12 @@ def run_jobs(jobs: Sequence[tuple[Scenario, RunSpec]], executor: Executor | None
 
 
 def run_scenario(scenario: Scenario, spec: RunSpec, progress: Callable[[int], None] | None = None,
-                 executor: Executor | None = None) -> JobResult:
-    """Simulate ``spec.runs`` futures; ``progress(n)`` is told after each block of n runs."""
-    return run_jobs([(scenario, spec)], executor, progress)[0]
+                 executor: Executor | None = None,
+                 on_block: Callable[[BlockResult], None] | None = None) -> JobResult:
+    """Simulate ``spec.runs`` futures; ``progress(n)`` is told after each block of n runs, and
+    ``on_block(block)`` is given each block (with trajectories: it stores them, the job does not)."""
+    store = None if on_block is None else (lambda _job, block: on_block(block))
+    return run_jobs([(scenario, spec)], executor, progress, store)[0]
 
 
 def stack_blocks(blocks: list[BlockResult], attr: str) -> np.ndarray:

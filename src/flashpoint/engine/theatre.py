@@ -189,7 +189,7 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> T
         if name not in params:
             raise FlashpointError(f"--set {name}: unknown parameter; known: {', '.join(sorted(params))}")
         lo, hi = params[name].limits()
-        if not lo <= value <= hi:
+        if not (math.isfinite(value) and lo <= value <= hi):
             raise FlashpointError(f"--set {name}={value:g}: outside the allowed range [{lo:g}, {hi:g}]")
         params[name] = params[name].model_copy(update={"value": float(value)})
 

@@ -10,7 +10,6 @@ page's head, and every figure after that as a ``div`` and a small script.
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from flashpoint.describe import fmt_quantity, fmt_sources
+from flashpoint.outputs import json_text
 from flashpoint.report.phrases import pct, points
 from flashpoint.scenario.distributions import is_uncertain
 
@@ -395,5 +395,5 @@ def page(title: str, sections: Sequence[str], footer: str = "") -> str:
 
 def json_script(div_id: str, data: Any) -> str:
     """Data embedded in the page for machines (the numbers the report shows)."""
-    text = json.dumps(data, default=str).replace("</", "<\\/")
+    text = json_text(data, indent=None, default=str).replace("</", "<\\/")
     return f'<script type="application/json" id="{esc(div_id)}">{text}</script>'

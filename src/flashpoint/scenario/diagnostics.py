@@ -138,11 +138,52 @@ _UNION_TAGS = {"float", "int", "str", "bool", "list[str]", "normal", "lognormal"
                "uniform", "beta"}
 
 
-def _message(err: dict, root: type[BaseModel], loc: tuple) -> str:
+_NUMBER_KINDS = {"float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"}
+
+
+def _not_a_number(kind: str, value: Any) -> str | None:
+    """What is wrong with a value given where a number belongs (None: nothing special to say)."""
+    whole = kind.startswith("int")
+    wanted = "a whole number" if whole else "a number"
+    if isinstance(value, bool):
+        return f"must be {wanted}, not a boolean"
+    if isinstance(value, str):
+        return f"must be {wanted}, not text: write it without quotes"
+    if isinstance(value, int) and not whole:
+        return "is too large: a number must be finite, at most about 1.8e308"
+    if isinstance(value, float) and whole:
+        return "must be a whole number, without a decimal point"
+    return None
+
+
+def _dist_fields(data: Any, loc: Sequence[str | int]) -> str:
+    """The parameters of the distribution written at ``loc`` (empty when it is not one)."""
+    from flashpoint.scenario.distributions import DIST_CLASSES
+
+    node = data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return ""
+    cls = DIST_CLASSES.get(node.get("dist")) if isinstance(node, dict) and isinstance(node.get("dist"), str) \
+        else None
+    if cls is None:
+        return ""
+    return f"; a {node['dist']} distribution takes: " + ", ".join(f.alias or n for n, f in cls.model_fields.items())
+
+
+def _message(err: dict, root: type[BaseModel], loc: tuple, data: Any = None) -> str:
     kind, msg = err["type"], err["msg"]
     msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind in _NUMBER_KINDS:
+        special = _not_a_number(kind, err.get("input"))
+        if special:
+            return special
+    if kind == "finite_number":
+        return "must be a finite number, not inf or nan"
     if kind == "extra_forbidden":
-        return f"unknown field '{loc[-1]}'" + _allowed_fields(root, loc[:-1])
+        return f"unknown field '{loc[-1]}'" + (_dist_fields(data, loc[:-1]) or _allowed_fields(root, loc[:-1]))
     if kind == "missing":
         return "required field is missing"
     ctx = err.get("ctx") or {}
@@ -165,34 +206,44 @@ def validation_messages(
     grouped: dict[tuple, list[dict]] = {}
     for err in exc.errors():
         grouped.setdefault(_clean_loc(err["loc"], data), []).append(err)
+    above = {loc[:k] for loc in grouped for k in range(len(loc))}  # paths with a problem below them
     out = []
     for loc, errs in grouped.items():
         kinds = {e["type"] for e in errs}
+        if loc in above and isinstance(errs[0].get("input"), dict):
+            # a distribution table with a bad parameter: the parameter's own problem says it all,
+            # the other branch of "number or distribution" ("not a valid number") says nothing
+            errs = [e for e in errs if e["type"] not in _NUMBER_KINDS]
+            if not errs:
+                continue
+            kinds = {e["type"] for e in errs}
         if kinds & {"float_parsing", "float_type"} and kinds & {"model_attributes_type", "dict_type"}:
-            out.append((loc, errs[0].get("input"),
-                        "must be a number or a distribution table such as "
-                        "{ dist = \"uniform\", low = 1, high = 2 }"))
+            value = errs[0].get("input")
+            special = _not_a_number("float_type", value)
+            out.append((loc, value, special or "must be a number or a distribution table such as "
+                                               "{ dist = \"uniform\", low = 1, high = 2 }"))
             continue
         if len(errs) > 1:  # a union: keep the branch that matches the kind of input given
             structural = [e for e in errs if e["type"] not in ("float_type", "float_parsing",
                                                                "int_type", "string_type")]
             errs = structural or errs[:1]
         for err in errs[:1] if len(errs) > 1 and loc else errs:
-            out.append((loc, err.get("input"), _message(err, root, loc)))
+            out.append((loc, err.get("input"), _message(err, root, loc, data)))
     return out
 
 
 def format_problems(file: str, text: str | None, problems: Iterable[tuple[tuple, Any, str]],
                     heading: str = "") -> str:
+    problems = list(problems)
     lines = []
-    for loc, value, message in problems:
+    for loc, value, message in problems[:MAX_LISTED]:  # cut first: finding a line reads the whole text
         line = locate_line(text, loc) if text else None
         where = f"{file}:{line}" if line else file
         got = "" if value is None or message.startswith(("unknown field", "required")) \
             else f" (got {_short(value)})"
         lines.append(f"{where}: {dotted(loc)}: {message}{got}")
-    if len(lines) > MAX_LISTED:
-        lines = lines[:MAX_LISTED] + [f"... and {len(lines) - MAX_LISTED} more problems"]
+    if len(problems) > MAX_LISTED:
+        lines.append(f"... and {len(problems) - MAX_LISTED} more problems")
     return heading + "\n".join(lines)
 
 

@@ -16,7 +16,28 @@ from scipy import special
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict and finite like every scenario number: no `true`, no "2", no inf or nan
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _valid(self) -> _Dist:
+        """The distribution's own rules (:meth:`_check`), then finite values: parameters that are
+        each finite can still give values or a mean beyond the largest float (``high - low`` of a
+        uniform from -1e308 to 1e308)."""
+        self._check()
+        try:
+            with np.errstate(all="ignore"):
+                values = self.ppf(np.array([1e-9, 0.5, 1 - 1e-9]))
+                mean = self.mean()
+        except OverflowError:
+            values, mean = np.array([math.inf]), math.inf
+        if not (np.isfinite(values).all() and math.isfinite(mean)):
+            raise ValueError("its values or its mean overflow (beyond about 1.8e308); give smaller numbers")
+        return self
+
+    def _check(self) -> _Dist:
+        """Rules that relate the parameters (raise ValueError); none by default."""
+        return self
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         raise NotImplementedError
@@ -42,7 +63,6 @@ class Normal(_Dist):
     low: float | None = None
     high: float | None = None
 
-    @model_validator(mode="after")
     def _check(self) -> Normal:
         lo, hi = self.bounds()
         if lo >= hi:
@@ -110,7 +130,6 @@ class Triangular(_Dist):
     mode: float
     high: float
 
-    @model_validator(mode="after")
     def _check(self) -> Triangular:
         if not self.low < self.high:
             raise ValueError(f"low ({self.low}) must be below high ({self.high})")
@@ -146,7 +165,6 @@ class Uniform(_Dist):
     low: float
     high: float
 
-    @model_validator(mode="after")
     def _check(self) -> Uniform:
         if not self.low < self.high:
             raise ValueError(f"low ({self.low}) must be below high ({self.high})")
@@ -174,7 +192,6 @@ class Beta(_Dist):
     low: float = 0.0
     high: float = 1.0
 
-    @model_validator(mode="after")
     def _check(self) -> Beta:
         if not self.low < self.high:
             raise ValueError(f"low ({self.low}) must be below high ({self.high})")
@@ -202,7 +219,9 @@ Distribution = Annotated[
 Quantity = float | Distribution
 """A scenario number: fixed, or uncertain and drawn once per run."""
 
-DIST_NAMES = ("normal", "lognormal", "triangular", "uniform", "beta")
+DIST_CLASSES: dict[str, type[_Dist]] = {"normal": Normal, "lognormal": LogNormal, "triangular": Triangular,
+                                         "uniform": Uniform, "beta": Beta}
+DIST_NAMES = tuple(DIST_CLASSES)
 
 
 def quantity_bounds(q: float | _Dist) -> tuple[float, float]:

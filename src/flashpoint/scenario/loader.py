@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -43,16 +45,43 @@ def load(name_or_path: str | Path) -> Scenario:
         "and not a file; give a built-in id or the path of a .toml file")
 
 
-def read_text(path: Path) -> str:
-    """The file's text, with a clear error when it is missing, a folder, or not UTF-8."""
+MAX_FILE_BYTES = 16 * 2**20
+"""The largest scenario file read (16 MiB): the largest shipped one is about 60 KB, and a file of
+this size already holds hundreds of thousands of entries."""
+
+
+def read_bytes(path: Path, what: str = "scenario file", max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of an input file, with a clear error when it is missing, a folder, not a regular
+    file (a device, or a pipe that may never end: checked before opening, which would wait for a
+    writer) or larger than ``max_bytes``, which is all that is read."""
+    not_regular = f"{path}: not a regular file (a device, pipe or socket); give the path of a {what}"
+    too_large = f"; a {what} may have at most {max_bytes:,} bytes"
     try:
-        raw = path.read_bytes()
+        if path.exists() and not path.is_dir() and not path.is_file():
+            raise FlashpointError(not_regular)
+        with open(path, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise FlashpointError(not_regular)
+            if info.st_size > max_bytes:
+                raise FlashpointError(f"{path}: {info.st_size:,} bytes{too_large}")
+            raw = fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise FlashpointError(f"{path}: file not found") from None
     except IsADirectoryError:
-        raise FlashpointError(f"{path}: is a folder, not a scenario file") from None
+        raise FlashpointError(f"{path}: is a folder, not a {what}") from None
     except PermissionError:
         raise FlashpointError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise FlashpointError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if len(raw) > max_bytes:  # it grew while being read
+        raise FlashpointError(f"{path}: more than {max_bytes:,} bytes{too_large}")
+    return raw
+
+
+def read_text(path: Path) -> str:
+    """The file's text (:func:`read_bytes`), with a clear error when it is not UTF-8."""
+    raw = read_bytes(path)
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark is not content
     except UnicodeDecodeError as exc:
@@ -62,6 +91,7 @@ def read_text(path: Path) -> str:
             "save the file as UTF-8") from None
 
 
+_LONG_NUMBER = re.compile(r"[0-9_]{4300,}")
 _AT = re.compile(r" \(at line (\d+), column (\d+)\)$")
 
 
@@ -71,6 +101,12 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
     except RecursionError:
         raise FlashpointError(f"{file}: TOML syntax error: arrays or tables nested too deeply") from None
     except ValueError as exc:  # TOMLDecodeError, or an integer too long to convert
+        if "integer string conversion" in str(exc):
+            long = _LONG_NUMBER.search(text)
+            line = text.count("\n", 0, long.start()) + 1 if long else None
+            where = f"{file}:{line}" if line else file
+            raise FlashpointError(f"{where}: a number with more than 4300 digits; numbers must be finite, "
+                                  "at most about 1.8e308") from None
         # tomllib's message ends with "(at line L, column C)"; keep the line in our prefix and
         # quote the offending line, so that the bad text shows in the message.
         message, line = str(exc), None

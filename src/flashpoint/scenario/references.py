@@ -7,11 +7,20 @@ in ways TOML cannot catch, and that each number can be traced to a source.
 
 from __future__ import annotations
 
+import functools
+import math
+import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from flashpoint.scenario.schema import LOSS_KINDS, Predicate, Scenario, Sourced
+from flashpoint.scenario.distributions import quantity_bounds
+from flashpoint.scenario.schema import LOSS_KINDS, Parameter, Predicate, Scenario, Sourced
+
+ENGINE_PARAMETERS = Path(__file__).resolve().parents[1] / "engine" / "parameters.toml"
+"""The engine's model constants, each with the limits its meaning allows (read here as a file, so
+that checking a scenario does not load the engine)."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +172,33 @@ def _backtest(s: Scenario) -> Iterator[Problem]:
             yield from _known("actor", aid, s.actors, loc + ("actors", i))
 
 
+@functools.cache
+def engine_limits() -> dict[str, tuple[float, float]]:
+    """The smallest and largest value each engine constant may take (-inf or inf: no limit)."""
+    table = tomllib.loads(ENGINE_PARAMETERS.read_text(encoding="utf-8"))["parameters"]
+    return {name: Parameter.model_validate(entry).limits() for name, entry in table.items()}
+
+
+def _within_engine_limits(name: str, param: Parameter, engine: dict[str, tuple[float, float]]) -> Iterator[Problem]:
+    """A scenario's constant replaces the engine's: its value and its own limits must stay within
+    the engine's limits, which say what the constant can mean (a rate is not negative)."""
+    loc = ("parameters", name)
+    if name not in engine:
+        known = sorted(engine)
+        yield Problem(loc, name, f"unknown parameter '{name}': the engine does not use it; known: "
+                      + ", ".join(known[:12]) + (", ..." if len(known) > 12 else ""))
+        return
+    lo, hi = engine[name]
+    allowed = f"between {lo:g} and {hi:g}" if math.isfinite(hi) else f"at least {lo:g}"
+    a, b = quantity_bounds(param.value)
+    if a < lo or b > hi:
+        what = f"{a:g}" if a == b else f"values from {a:g} to {b:g}"
+        yield Problem(loc + ("value",), None, f"{what} outside the engine's limits: must be {allowed}")
+    for key, limit in (("low", param.low), ("high", param.high)):
+        if limit is not None and not lo <= limit <= hi:
+            yield Problem(loc + (key,), limit, f"must lie within the engine's limits: {allowed}")
+
+
 def check_references(s: Scenario) -> list[Problem]:
     """Every cross-reference problem in the scenario (an empty list when it is consistent)."""
     out: list[Problem] = []
@@ -251,8 +287,10 @@ def check_references(s: Scenario) -> list[Problem]:
                                    "force ids must be unique across all force kinds"))
             seen.setdefault(fid, kind)
 
+    engine = engine_limits()
     for name, param in s.parameters.items():
         add(_sources(param, s, ("parameters", name)))
+        add(_within_engine_limits(name, param, engine))
 
     rung_ids = [r.id for r in s.escalation.rungs]
     for i, rid in enumerate(rung_ids):

@@ -54,8 +54,27 @@ Share = Q(0.0, 1.0)
 Probability = Q(0.0, 1.0)
 
 
+def _iso_date(value: Any) -> Any:
+    """A date written as ISO text ("2020-02-01") is a date too (strict fields refuse text otherwise)."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+MAX_DAY = 3650
+"""The last day a scenario may name (ten years, the longest horizon)."""
+
+Day = Annotated[int, Field(ge=0, le=MAX_DAY)]
+
+
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # strict: a number is written as a number (no `true`, no "30"); finite: no inf or nan
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True, allow_inf_nan=False)
 
 
 class Sourced(Model):
@@ -68,8 +87,8 @@ class Meta(Model):
     id: Id
     title: str = Field(min_length=1)
     description: str = ""
-    start: dt.date
-    horizon_days: int = Field(ge=1, le=3650)
+    start: Date
+    horizon_days: int = Field(ge=1, le=MAX_DAY)
     question: str = ""
     key_places: list[Id] = Field(default_factory=list, description="places the answer reports first")
 
@@ -78,7 +97,7 @@ class Source(Model):
     citation: str = Field(min_length=1)
     url: str | None = None
     file: str | None = Field(None, description="shipped data file and row, e.g. idlib/places.csv#Saraqib")
-    accessed: dt.date | None = None
+    accessed: Date | None = None
 
 
 class Camp(Model):
@@ -175,7 +194,7 @@ class GroundFormation(Sourced):
     breakpoint: Share = Field(0.3, description="share of strength lost at which it breaks")
     commitment: Share = Field(1.0, description="share of the formation that fights")
     pulls_out: bool = Field(False, description="withdraws rather than fight a superior attack")
-    arrives_day: int = Field(0, ge=0)
+    arrives_day: Day = 0
 
 
 class AirWing(Sourced):
@@ -191,7 +210,7 @@ class AirWing(Sourced):
     strike_kills: Count = Field(0.0, description="ground kills (personnel) per CAS/strike sortie")
     sead_kills: Probability = Field(0.0, description="probability a SEAD sortie kills a battery")
     commitment: Share = 1.0
-    arrives_day: int = Field(0, ge=0)
+    arrives_day: Day = 0
 
 
 class DroneUnit(Sourced):
@@ -207,7 +226,7 @@ class DroneUnit(Sourced):
     sead_kills: Probability = Field(0.0, description="probability a sortie kills a battery")
     range_km: float = Field(gt=0)
     commitment: Share = 1.0
-    arrives_day: int = Field(0, ge=0)
+    arrives_day: Day = 0
 
 
 class AirDefenceBattery(Sourced):
@@ -220,7 +239,7 @@ class AirDefenceBattery(Sourced):
     kill_prob: Probability
     missiles: Count
     reload_per_day: Count = 0.0
-    arrives_day: int = Field(0, ge=0)
+    arrives_day: Day = 0
 
 
 class Forces(Model):
@@ -293,7 +312,7 @@ class TriggerAircraftDown(Model):
 
 class TriggerDay(Model):
     on: Literal["day"]
-    day: int = Field(ge=0)
+    day: Day
 
 
 Trigger = Annotated[TriggerLosses | TriggerPlaceLost | TriggerAircraftDown | TriggerDay,
@@ -340,7 +359,7 @@ class Option(Model):
 
 
 class DecisionSpec(Model):
-    every_days: int | None = Field(None, ge=1)
+    every_days: int | None = Field(None, ge=1, le=MAX_DAY)
     triggers: list[Trigger] = Field(default_factory=list)
     options: dict[Id, Option] = Field(min_length=1)
 

@@ -146,7 +146,10 @@ class ExpectedUtilityState:
             positive = positive + np.maximum(0.0, votes[k])
             absolute = absolute + np.abs(votes[k])
         if self.variant == "scholz_code":
-            p = positive / _seq_sum(np.abs(votes))
+            total = _seq_sum(np.abs(votes))
+            if total == 0.0:   # no actor prefers any position to another: no position beats another
+                return np.zeros(votes.shape[1:])
+            p = positive / total
             return np.where(self.x[:, None] == self.x[None, :], 0.0, p)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(absolute > 0.0, positive / absolute, 0.5)

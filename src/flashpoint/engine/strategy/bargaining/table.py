@@ -40,6 +40,14 @@ TableFormat = Literal["ktab", "bdm"]
 
 KTAB_SCALE = (0.0, 100.0)
 
+MAX_TABLE_BYTES = 16 * 2**20
+"""The largest table read (16 MiB, some 200,000 actor rows: far beyond what the models can run)."""
+
+MAX_VALUE = 1e12
+"""The largest capability, and the largest position (either sign) of a BDM table: the models sum
+products of capabilities, saliences and squared distances over every pair of actors, which must
+stay far from the largest float (1.8e308); real tables use 0-100 scales and capabilities below 1e6."""
+
 _BDM_COLUMNS: dict[str, tuple[str, ...]] = {
     "actor": ("actor", "stakeholder", "name"),
     "capability": ("capability", "resources", "power", "influence"),
@@ -126,12 +134,9 @@ def read_issue_table(path: str | Path) -> IssueTable:
 
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """Non-blank CSV rows as (1-based line number, stripped cells without trailing empties)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise FlashpointError(
-            f"{path}: cannot read the file ({exc.strerror or exc}); allowed: a readable CSV file"
-        ) from None
+    from flashpoint.scenario.loader import read_bytes
+
+    raw = read_bytes(path, "CSV table", MAX_TABLE_BYTES)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -141,15 +146,27 @@ def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
             "UTF-8; allowed: a UTF-8 text file"
         ) from None
     rows: list[tuple[int, list[str]]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+    reader = csv.reader(io.StringIO(text, newline=""), skipinitialspace=True, strict=True)
     try:
+        end = 0
         for cells in reader:
+            start, end = end + 1, reader.line_num
+            if end > start:   # a quoted value ran over the end of its line: its closing quote is missing
+                raise FlashpointError(
+                    f"{path}: line {start}: a double quote opened on this line is not closed on it (the value "
+                    f"runs on to line {end}); allowed: one row per line, each quote closed on its line"
+                )
             stripped = [c.strip() for c in cells]
             while stripped and stripped[-1] == "":
                 stripped.pop()
             if stripped:
                 rows.append((reader.line_num, stripped))
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            raise FlashpointError(
+                f"{path}: line {end + 1}: a double quote opened on this line is never closed; allowed: "
+                "each quote closed on its line"
+            ) from None
         raise FlashpointError(
             f"{path}: line {reader.line_num}: malformed CSV ({exc}); allowed: comma-separated "
             "values, optionally in double quotes"
@@ -177,6 +194,17 @@ def _number(path: Path, line: int, col: int, column: str, text: str, allowed: st
             f"{path}: row {line}, column {col} ({column}): {text!r} is not a number; "
             f"allowed: {allowed}"
         )
+    return value
+
+
+def _capability(path: Path, line: int, col: int, column: str, text: str) -> float:
+    allowed = f"a positive number up to {MAX_VALUE:g}"
+    value = _number(path, line, col, column, text, allowed)
+    if value <= 0:
+        raise FlashpointError(
+            f"{path}: row {line}, column {col} ({column}): {value:g} is not positive; allowed: {allowed}"
+        )
+    _check_range(path, line, col, column, value, 0.0, MAX_VALUE, allowed)
     return value
 
 
@@ -258,12 +286,7 @@ def _parse_ktab(path: Path, rows: list[tuple[int, list[str]]]) -> IssueTable:
         names.append(cells[0])
         descs.append(cells[1])
         lines.append(line)
-        cap[a] = _number(path, line, 3, head[2], cells[2], "a positive number")
-        if cap[a] <= 0:
-            raise FlashpointError(
-                f"{path}: row {line}, column 3 ({head[2]}): {cap[a]:g} is not positive; "
-                "allowed: a positive number"
-            )
+        cap[a] = _capability(path, line, 3, head[2], cells[2])
         for d in range(n_dim):
             pc, sc = 4 + 2 * d, 5 + 2 * d
             p = _number(path, line, pc, head[pc - 1], cells[pc - 1], "a number from 0 to 100")
@@ -333,19 +356,22 @@ def _parse_bdm(path: Path, rows: list[tuple[int, list[str]]]) -> IssueTable:
         names.append(name)
         lines.append(line)
         c = col["capability"]
-        cap[a] = _number(path, line, c + 1, head[c], cells[c], "a positive number")
-        if cap[a] <= 0:
-            raise FlashpointError(
-                f"{path}: row {line}, column {c + 1} ({head[c]}): {cap[a]:g} is not positive; "
-                "allowed: a positive number"
-            )
+        cap[a] = _capability(path, line, c + 1, head[c], cells[c])
         c = col["position"]
-        pos[a] = _number(path, line, c + 1, head[c], cells[c], "a number")
+        allowed = f"a number from {-MAX_VALUE:g} to {MAX_VALUE:g}"
+        pos[a] = _number(path, line, c + 1, head[c], cells[c], allowed)
+        _check_range(path, line, c + 1, head[c], pos[a], -MAX_VALUE, MAX_VALUE, allowed)
         c = col["salience"]
         allowed = "a number from 0 to 1, or from 0 to 100 for percentages"
         sal[a] = _number(path, line, c + 1, head[c], cells[c], allowed)
         _check_range(path, line, c + 1, head[c], sal[a], 0.0, 100.0, allowed)
     _check_actors(path, names, lines)
+    if not np.any(sal > 0.0):
+        c = col["salience"]
+        raise FlashpointError(
+            f"{path}: column {c + 1} ({head[c]}): every salience is 0, so no actor cares about the "
+            "issue; allowed: at least one positive salience"
+        )
     salience_scale = 100.0 if float(np.max(sal)) > 1.0 else 1.0
     lo, hi = float(np.min(pos)), float(np.max(pos))
     return IssueTable(
