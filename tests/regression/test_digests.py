@@ -29,8 +29,10 @@ RUN_DIGESTS = {
     ('idlib-2020', ('no-drones',), 7): '561ec4a76af247967f02690cccbec8c16dbc18f3d7dbdd77dfbfd5f46f4e045e',
     ('idlib-2019-offensive', (), 1): '95d70348c0980b055b51b9f31f004f4335228036d29bac548df4f5d37f9f6c32',
     ('idlib-2019-offensive', (), 7): '79ff479afc6c18e3824abbc01dc4421707815c757f954e3c1c7e01cc4b319b1a',
-    ('idlib-2019-offensive', ('russia-stands-aside',), 1): '52e205f8cc59444af124b50bea731b52bd251e9f9fef7f0de73b8a18f7a1263c',
-    ('idlib-2019-offensive', ('russia-stands-aside',), 7): '78840fc5a3cdc57b5b42cf34437d1fe9ff8385bc51e08c38937df42fa045b0da',
+    ('idlib-2019-offensive', ('russia-stands-aside',), 1):
+        '52e205f8cc59444af124b50bea731b52bd251e9f9fef7f0de73b8a18f7a1263c',
+    ('idlib-2019-offensive', ('russia-stands-aside',), 7):
+        '78840fc5a3cdc57b5b42cf34437d1fe9ff8385bc51e08c38937df42fa045b0da',
 }
 SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 BACKTEST = ("backtest", "idlib-2019-offensive", "--json")

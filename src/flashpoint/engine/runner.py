@@ -22,7 +22,7 @@ import numpy as np
 from flashpoint.analysis.summary import Accumulator
 from flashpoint.engine.rng import GRANULE, block_bounds
 from flashpoint.engine.simulate import BlockResult, simulate_block
-from flashpoint.engine.theatre import Theatre, compile_theatre
+from flashpoint.engine.theatre import CompiledTheatre, compile_theatre
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.schema import Scenario
 
@@ -137,7 +137,7 @@ def _work(seed: int, start: int, stop: int, days: int, trajectories: bool,
 class Outcome:
     """What a job leaves: the accumulated summaries, the theatre, trajectories, timings."""
 
-    theatre: Theatre
+    theatre: CompiledTheatre
     accumulator: Accumulator
     spec: RunSpec
     seconds: float
