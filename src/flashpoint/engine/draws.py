@@ -62,6 +62,11 @@ class Draws:
             return self._drawn[path]
         return np.full(self.n, float(q))
 
+    @property
+    def drawn(self) -> set[str]:
+        """The paths of the uncertain values read so far."""
+        return set(self._drawn)
+
     def param(self, name: str) -> np.ndarray:
         return self.value(f"parameters.{name}", self.theatre.parameters[name].value)
 

@@ -21,6 +21,8 @@ kernel is tested against).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
@@ -31,6 +33,33 @@ TRACKED = ("personnel_killed", "aircraft_lost", "uav_lost", "air_defence_lost")
 """Loss kinds the decisions weigh, in the order of the cost-tolerance fields below."""
 TOLERANCE_FIELDS = ("personnel", "aircraft", "uav", "air_defence")
 AIR_KINDS = np.array([False, True, True, False])
+
+
+class TrendArrays(NamedTuple):
+    """A :class:`Trend`'s arrays, as the kernels take them."""
+
+    actors: np.ndarray         # (actors,) int
+    alpha: np.ndarray          # (R,)
+    length_km: np.ndarray      # (R, D)
+    incoming: np.ndarray       # (P, K) int
+    advance: np.ndarray        # (R, D)
+    loss: np.ndarray           # (R, actors, 4)
+    weight: np.ndarray         # (R,)
+    prev_progress: np.ndarray  # (R, D)
+    prev_control: np.ndarray   # (R, P)
+    prev_losses: np.ndarray    # (R, actors, 4)
+
+
+class Options(NamedTuple):
+    """What :func:`project_options` projects for one deciding camp, option by option (O options,
+    n runs)."""
+
+    camp: int
+    hostile: np.ndarray        # (C,) bool: camps hostile to it
+    horizon: np.ndarray        # (n,) days
+    own: np.ndarray            # (O, n) multiplier of its advance
+    enemy: np.ndarray          # (O, n) multiplier of its enemies'
+    frozen: np.ndarray         # (O,) bool: the option keeps today's control
 
 
 class Trend:
@@ -50,13 +79,16 @@ class Trend:
         self.prev_control = st.control.copy()
         self.prev_losses = np.stack([st.losses.of(k)[:, self.actors] for k in TRACKED], axis=-1)
 
+    def arrays(self) -> TrendArrays:
+        """The trend's arrays as one argument of the kernels."""
+        return TrendArrays(self.actors, self.alpha, self.length_km, self.incoming, self.advance, self.loss,
+                           self.weight, self.prev_progress, self.prev_control, self.prev_losses)
+
     def update(self, th: CompiledTheatre, st: State, runs: np.ndarray | None = None) -> None:
         """Fold in the changes since the last call (the day just fought) in ``runs`` (all by
         default); a run left out is left as it was, rates and previous day."""
         runs = np.arange(st.n) if runs is None else runs
-        _fold(runs, self.actors, self.alpha, st.progress, self.length_km, st.control, self.incoming, th.legs.src,
-              *(st.losses.of(k) for k in TRACKED), self.advance, self.loss, self.weight,
-              self.prev_progress, self.prev_control, self.prev_losses)
+        _fold(runs, self.arrays(), st.progress, st.control, st.losses, th.legs.src)
 
     def rates(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bias-corrected (advance (n, D), losses (n, actors, 4)) for runs ``idx``."""
@@ -75,12 +107,16 @@ class Trend:
 
 
 @numba.njit(cache=True, nogil=True)
-def _fold(runs, actors, alpha, progress, edge_len, control, incoming, edge_src, killed, aircraft, uav, air_defence,
-          advance, loss, weight, prev_progress, prev_control, prev_losses):
+def _fold(runs, tr, progress, control, losses, edge_src):
     """``rate = (1 - alpha) rate + alpha x yesterday's change`` for the advance along each leg (a leg
     whose far end was taken counts what was left of it) and each loss kind of :data:`TRACKED` of
     ``actors``, and ``weight = (1 - alpha) weight + alpha``, in ``runs``; there today becomes the
-    previous day."""
+    previous day. ``tr`` the trend's arrays (:class:`TrendArrays`), ``losses`` the state's."""
+    actors, alpha, edge_len, incoming = tr.actors, tr.alpha, tr.length_km, tr.incoming
+    advance, loss, weight = tr.advance, tr.loss, tr.weight
+    prev_progress, prev_control, prev_losses = tr.prev_progress, tr.prev_control, tr.prev_losses
+    killed, aircraft, uav, air_defence = losses.personnel_killed, losses.aircraft_lost, losses.uav_lost, \
+        losses.air_defence_lost     # the order of TRACKED
     n_edges = progress.shape[1]
     n_places, k_max = incoming.shape
     step = np.empty(n_edges)
@@ -131,17 +167,20 @@ def project_options(th: CompiledTheatre, st: State, trend: Trend, idx: np.ndarra
     (O, n) whether it differs from today's."""
     out = np.empty((len(frozen), idx.size, th.n_places), dtype=st.control.dtype)
     changed = np.zeros((len(frozen), idx.size), dtype=bool)
-    _project_kernel(idx, st.control, st.fires_on, st.progress, trend.length_km, trend.advance, trend.weight,
-                    trend.incoming, th.legs.src, th.legs.dst, th.actor_camp, camp, camp_hostile,
-                    horizon, own, enemy, frozen, out, changed)
+    _project_kernel(idx, st.control, st.fires_on, st.progress, trend.arrays(), th.legs, th.actor_camp,
+                    Options(camp, camp_hostile, horizon, own, enemy, frozen), out, changed)
     return out, changed
 
 
 @numba.njit(cache=True, nogil=True)
-def _project_kernel(idx, control, fires_on, progress, edge_len, advance, weight, incoming, edge_src, edge_dst,
-                    actor_camp, camp, hostile, horizon, own, enemy, frozen, out, changed):
+def _project_kernel(idx, control, fires_on, progress, tr, legs, actor_camp, opts, out, changed):
     """Per run: today's control, then the front legs of the trend (their time to arrive), then for
-    each place at the end of one and each option that does not freeze the line, the first to arrive."""
+    each place at the end of one and each option that does not freeze the line, the first to arrive.
+    ``tr`` the trend's arrays, ``legs`` the theatre's, ``opts`` the :class:`Options`."""
+    edge_len, advance, weight, incoming = tr.length_km, tr.advance, tr.weight, tr.incoming
+    edge_src, edge_dst = legs.src, legs.dst
+    camp, hostile, horizon, own, enemy, frozen = opts.camp, opts.hostile, opts.horizon, opts.own, opts.enemy, \
+        opts.frozen
     n_opt = frozen.size
     n_places, k_max = incoming.shape
     n_edges = edge_src.size
