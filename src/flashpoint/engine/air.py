@@ -79,7 +79,7 @@ class AirScratch(NamedTuple):
     fliers: np.ndarray           # int: actors with aircraft or drones
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _air_scratch(tb, n_a):
     """Scratch arrays for the air phase of theatre tables ``tb`` with ``n_a`` actors."""
     n_w, n_g = tb.wings.owner.shape[0], tb.wings.group_owner.shape[0]
@@ -109,7 +109,12 @@ def air_kernel(gen, lo, hi, day, tb, rd, fs, board, plan):
     ``fired[r, a, b]`` is set as soon as a's weapons are expected to engage b's aircraft or a's
     aircraft attack b's forces; ``lethal[a, b]`` is the expected number of b's aircraft a's weapons
     kill (credit for a kill: ``downed``)."""
-    sc = _air_scratch(tb, board.fires_on.shape[1])
+    _air_runs(gen, lo, hi, day, tb, rd, fs, board, plan, _air_scratch(tb, board.fires_on.shape[1]))
+
+
+@numba.njit(cache=True, nogil=True)
+def _air_runs(gen, lo, hi, day, tb, rd, fs, board, plan, sc):
+    """:func:`air_kernel` with its scratch arrays."""
     losses = board.losses
     for r in range(lo, hi):
         _sorties(gen, r, day, tb, rd, fs, board, sc)
@@ -132,7 +137,7 @@ def _stochastic_round(gen, x):
     return base + (1.0 if gen.random() < x - base else 0.0)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _sorties(gen, r, day, tb, rd, fs, board, sc):
     """Sorties of each wing and drone unit (stochastic rounding keeps the expected number); the
     personnel of formations that have arrived; today's expectations reset."""
@@ -153,13 +158,13 @@ def _sorties(gen, r, day, tb, rd, fs, board, sc):
     sc.armour_mean[...] = 0.0
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _sead_target(r, day, attacker, b, reach, fo, batteries, alive):
     """Battery b is a target for SEAD by ``attacker`` in run r: an enemy's, alive, arrived, in reach."""
     return fo[r, attacker, batteries.owner[b]] and alive[r, b] and day >= batteries.arrives[b] and reach[b]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _spread_sead(r, day, owner, sorties, reach, kills, tb, fs, board, sc, row):
     """``sorties`` SEAD sorties of one wing or drone unit spread evenly over the enemy batteries in
     ``reach``; a wing's are also recorded in ``sc.sead_wb[row]`` (row -1: a drone unit's)."""
@@ -180,7 +185,7 @@ def _spread_sead(r, day, owner, sorties, reach, kills, tb, fs, board, sc, row):
             board.fired[r, owner, bat.owner[b]] = True
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _sead(r, day, tb, rd, fs, board, sc):
     """SEAD/DEAD: each wing's SEAD sorties, and each drone unit's sorties when it has SEAD kills."""
     sc.sead_on[...] = 0.0
@@ -198,7 +203,7 @@ def _sead(r, day, tb, rd, fs, board, sc):
                          rd.drone_units.sead_kills[r, d], tb, fs, board, sc, -1)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _battery_readiness(gen, r, day, tb, rd, fs, board, sc):
     """Which batteries SEAD destroys today (one uniform drawn for every battery, so the draws do
     not depend on the state), and the engagement and survival odds of those still ready."""
@@ -221,7 +226,7 @@ def _battery_readiness(gen, r, day, tb, rd, fs, board, sc):
             sc.shot_d[b] = math.log1p(-min(min(e * exposure, 1.0) * pk, ALMOST_ONE))
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _air_defence_threat(r, tb, fs, board, sc):
     """The log survival of each flying actor's sorties over each formation's place, and each ready
     battery's targets (the flying actors it fires on) and covered formations, listed once."""
@@ -251,7 +256,7 @@ def _air_defence_threat(r, tb, fs, board, sc):
                 sc.log_surv_d[a, f] += sc.shot_d[b]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _wing_ground_attack(r, tb, rd, fs, board, plan, sc):
     """Close air support on formations fighting today, strike and interdiction on any in reach.
     Wings of one owner with the same reach pick the same targets in the same proportions, so their
@@ -300,7 +305,7 @@ def _wing_ground_attack(r, tb, rd, fs, board, plan, sc):
                     board.fired[r, a, owner[f]] = True
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _wing_exposure(r, tb, board, sc):
     """Each wing's expected losses to air defence: its sorties times its pool's loss per sortie, and
     for its SEAD sorties the fire of every battery covering their target's place."""
@@ -325,7 +330,7 @@ def _wing_exposure(r, tb, board, sc):
             sc.ad_expected[w] += sc.sead_wb[w, b] * -math.expm1(ls)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _drone_ground_attack(r, tb, rd, fs, board, sc):
     """Drone sorties over enemy formations in reach, in proportion to their strength."""
     units, fo, loc, pers, owner = tb.drone_units, board.fires_on, fs.formations.place, sc.personnel, tb.formations.owner
@@ -353,7 +358,7 @@ def _drone_ground_attack(r, tb, rd, fs, board, sc):
                 sc.over[a, f] += to * exposure
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _engagements(gen, r, tb, rd, fs, board, losses, sc):
     """Every sortie over a covered place (and every SEAD sortie at its target) may be engaged:
     missiles fired are Poisson around the expected engagements; then batteries destroyed by SEAD
@@ -384,7 +389,7 @@ def _engagements(gen, r, tb, rd, fs, board, losses, sc):
         missiles[r, b] = min(missiles[r, b] + reload, rd.batteries.missiles0[r, b])
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _counter_air(r, tb, rd, board, sc):
     """Each actor's fighters (kill potential K_a) shared over the sorties T_a of those it fires on:
     a's fire adds K_a / max(T_a, 1) to the hazard of each (docs/model.md, "Air", 4 "Counter-air")."""
@@ -412,7 +417,7 @@ def _counter_air(r, tb, rd, board, sc):
                 sc.lethal[a, b] += sc.ca_potential[a]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _air_losses(gen, r, tb, rd, fs, board, losses, plan, sc):
     """Aircraft and drones lost (binomial over the sorties flown); the run is marked in
     ``plan.air_lost`` and the kill credited in ``downed`` to every actor whose fire was lethal."""
@@ -440,7 +445,7 @@ def _air_losses(gen, r, tb, rd, fs, board, losses, plan, sc):
                     board.downed[r, a, b] = True
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _strikes(gen, r, tb, fs, losses, sc):
     """Personnel killed (Poisson), and pieces destroyed: a Poisson number split over tanks, IFVs and
     guns by their shares of the formation's heavy equipment (multinomially, which makes each kind's

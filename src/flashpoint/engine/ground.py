@@ -58,7 +58,7 @@ class GroundScratch(NamedTuple):
     captured_from: np.ndarray  # (P,) int: the place its captors came from, -1 if not captured
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _ground_scratch(n_a, n_f, n_p):
     fa, fi, fb = np.zeros(n_a), np.zeros(n_a, dtype=np.int64), np.zeros(n_a, dtype=np.bool_)
     return GroundScratch(
@@ -77,13 +77,20 @@ def ground_kernel(gen, lo, hi, day, tb, rd, fs, board, plan):
     (docs/model.md, "Ground"). The plan's air superiority is taken as today's unless the air
     phase marked the run in ``plan.air_lost``."""
     sc = _ground_scratch(tb.actor_camp.shape[0], tb.formations.owner.shape[0], tb.map.terrain.shape[0])
+    _ground_runs(gen, lo, hi, day, tb, rd, fs, board, plan, sc)
+
+
+@numba.njit(cache=True, nogil=True)
+def _ground_runs(gen, lo, hi, day, tb, rd, fs, board, plan, sc):
+    """:func:`ground_kernel` with its scratch arrays."""
     losses = board.losses
     for r in range(lo, hi):
         if plan.air_lost[r]:
             superiority(r, day, tb, rd, fs, board, sc.flying, sc.fliers, sc.holds, sc.under)
         else:
-            sc.holds[:] = plan.holds[r]
-            sc.under[:] = plan.under[r]
+            for a in range(sc.holds.shape[0]):
+                sc.holds[a] = plan.holds[r, a]
+                sc.under[a] = plan.under[r, a]
         power_of_run(r, day, tb, rd, fs, board, sc.holds, sc.power)
         _pull_outs(r, tb, rd, fs, board, plan, sc)
         _attrition(gen, r, tb, rd, fs, losses, plan, sc)
@@ -108,7 +115,7 @@ def _retreat_to(r, f, loc, control, actor_camp, camp_of_f, nbr, avoid):
     return best
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _pull_outs(r, tb, rd, fs, board, plan, sc):
     """Formations that pull out leave a place attacked at pull-out-ratio or more; then the defence
     power of every place without them."""
@@ -138,7 +145,7 @@ def _pull_outs(r, tb, rd, fs, board, plan, sc):
         sc.defence[p] *= pw.by_terrain[r, terrain[p]]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _attrition(gen, r, tb, rd, fs, losses, plan, sc):
     """Helmbold attrition at every place attacked (docs/model.md, "Attrition"): the attack that
     arrives is what the attackers have left after the air strikes. Personnel losses are
@@ -183,13 +190,14 @@ def _attrition(gen, r, tb, rd, fs, losses, plan, sc):
         take_ground_losses(r, f, killed, t, i, g, form, tb.formations.owner, losses)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _advance(r, tb, rd, fs, board, plan, sc):
     """Who fought whom, progress along the legs attacked, capture, and the captors moving in
     (docs/model.md, "Advance and capture")."""
     control, fo, target, gr = board.control, board.fires_on, plan.target, rd.ground
     n_p = control.shape[1]
-    sc.holder[:] = control[r]
+    for p in range(n_p):
+        sc.holder[p] = control[r, p]
     for u in range(n_p):
         v = target[r, u]
         if v < 0:
@@ -224,7 +232,7 @@ def _advance(r, tb, rd, fs, board, plan, sc):
             loc[r, f] = v
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _retreats(r, day, tb, fs, board, losses):
     """Formations left on a place their camp lost retreat, or are destroyed if they cannot;
     formations not yet arrived retreat, if they must, on the day they arrive."""
@@ -242,7 +250,7 @@ def _retreats(r, day, tb, fs, board, losses):
                                form, owner, losses)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _breakpoints(r, tb, rd, fs, sc):
     """A formation breaks when its losses reach its breakpoint share, divided by
     air-superiority-breakpoint while an enemy holds the air."""

@@ -8,7 +8,7 @@ import math
 import numba
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def take_ground_losses(r, f, killed, tanks, ifvs, guns, fs, owner, losses):
     """Take losses from formation f of run r (``fs`` the formations' state), each capped at what it
     has, and book them to its owner in ``losses``."""

@@ -65,24 +65,28 @@ def reset_plan(lo, hi, plan):
         plan.air_lost[r] = False
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def superiority(r, day, tb, rd, fs, board, flying, fliers, holds, under):
     """Air superiority in run r (docs/model.md, "Air superiority"): ``holds[a]`` a's camp flies and
     no actor that fires on a does; ``under[a]`` an actor that fires on a holds it. ``flying`` and
     ``fliers`` are scratch arrays."""
-    wings, units, camp, fo, commit = tb.wings, tb.drone_units, tb.actor_camp, board.fires_on, board.air_commitment
+    # every array is taken out of its tuple once, outside the loops (a field read in a loop costs a
+    # reference count each time)
+    w_owner, w_arrives, d_owner, d_arrives = tb.wings.owner, tb.wings.arrives, tb.drone_units.owner, \
+        tb.drone_units.arrives
+    aircraft, sortie_rate, w_commit = fs.wings.aircraft, rd.wings.sortie_rate, fs.wings.commitment
+    drones, d_rate, d_commit = fs.drone_units.drones, rd.drone_units.sorties_per_day, fs.drone_units.commitment
+    camp, fo, commit = tb.actor_camp, board.fires_on, board.air_commitment
     n_a = camp.shape[0]
     flying[:] = 0.0
-    for w in range(wings.owner.shape[0]):
-        if day >= wings.arrives[w]:
-            a = wings.owner[w]
-            flying[a] += fs.wings.aircraft[r, w] * rd.wings.sortie_rate[r, w] * fs.wings.commitment[r, w] \
-                * commit[r, a]
-    for d in range(units.owner.shape[0]):
-        if day >= units.arrives[d]:
-            a = units.owner[d]
-            flying[a] += fs.drone_units.drones[r, d] * rd.drone_units.sorties_per_day[r, d] \
-                * fs.drone_units.commitment[r, d] * commit[r, a]
+    for w in range(w_owner.shape[0]):
+        if day >= w_arrives[w]:
+            a = w_owner[w]
+            flying[a] += aircraft[r, w] * sortie_rate[r, w] * w_commit[r, w] * commit[r, a]
+    for d in range(d_owner.shape[0]):
+        if day >= d_arrives[d]:
+            a = d_owner[d]
+            flying[a] += drones[r, d] * d_rate[r, d] * d_commit[r, d] * commit[r, a]
     # only actors that fly count (sums over the others would add zeros)
     n_fly = 0
     for b in range(n_a):
@@ -106,22 +110,28 @@ def superiority(r, day, tb, rd, fs, board, flying, fliers, holds, under):
                 under[a] = True
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def power_of_run(r, day, tb, rd, fs, board, holds, power):
     """Combat power of every formation of run r (docs/model.md, "Combat power")."""
-    form, owner, pw = fs.formations, tb.formations.owner, rd.power
-    for f in range(form.personnel.shape[1]):
-        if day < tb.formations.arrives[f] or form.personnel[r, f] <= 0:
+    owner, arrives = tb.formations.owner, tb.formations.arrives
+    pers, tanks, ifvs, art, broken = fs.formations.personnel, fs.formations.tanks, fs.formations.ifvs, \
+        fs.formations.artillery, fs.formations.broken
+    g_commit, quality, morale, ground_commitment = fs.formations.commitment, rd.formations.quality, \
+        rd.formations.morale, board.ground_commitment
+    tank_w, ifv_w, art_w, morale_w = rd.power.tank_weight[r], rd.power.ifv_weight[r], \
+        rd.power.artillery_weight[r], rd.power.morale_weight[r]
+    broken_power, air_power = rd.power.broken_power[r], rd.power.air_superiority_power[r]
+    for f in range(pers.shape[1]):
+        if day < arrives[f] or pers[r, f] <= 0:
             power[f] = 0.0
             continue
-        raw = form.personnel[r, f] + pw.tank_weight[r] * form.tanks[r, f] + pw.ifv_weight[r] * form.ifvs[r, f] \
-            + pw.artillery_weight[r] * form.artillery[r, f]
-        mult = rd.formations.quality[r, f] * (1 + pw.morale_weight[r] * (rd.formations.morale[r, f] - 0.5)) \
-            * form.commitment[r, f] * board.ground_commitment[r, owner[f]]
-        if form.broken[r, f]:
-            mult *= pw.broken_power[r]
+        raw = pers[r, f] + tank_w * tanks[r, f] + ifv_w * ifvs[r, f] + art_w * art[r, f]
+        mult = quality[r, f] * (1 + morale_w * (morale[r, f] - 0.5)) * g_commit[r, f] \
+            * ground_commitment[r, owner[f]]
+        if broken[r, f]:
+            mult *= broken_power
         if holds[owner[f]]:
-            mult *= pw.air_superiority_power[r]
+            mult *= air_power
         power[f] = raw * max(mult, 0.0)
 
 
@@ -139,63 +149,73 @@ def power_kernel(lo, hi, day, tb, rd, fs, board, plan):
     """Combat power ``plan.power`` (R, F) and air superiority ``plan.holds``, ``plan.under`` (R, A)
     of runs [lo, hi)."""
     n_a = tb.actor_camp.shape[0]
-    flying = np.zeros(n_a)
-    fliers = np.zeros(n_a, dtype=np.int64)
-    holds = np.zeros(n_a, dtype=np.bool_)
-    under = np.zeros(n_a, dtype=np.bool_)
+    _power_runs(lo, hi, day, tb, rd, fs, board, plan, np.zeros(n_a), np.zeros(n_a, dtype=np.int64),
+                np.zeros(n_a, dtype=np.bool_), np.zeros(n_a, dtype=np.bool_))
+
+
+@numba.njit(cache=True, nogil=True, _nrt=False)
+def _power_runs(lo, hi, day, tb, rd, fs, board, plan, flying, fliers, holds, under):
+    """:func:`power_kernel` with its scratch arrays, compiled without reference counting (the
+    arrays of the tuples are read run after run; nothing here allocates)."""
     for r in range(lo, hi):
         superiority(r, day, tb, rd, fs, board, flying, fliers, holds, under)
-        plan.holds[r] = holds
-        plan.under[r] = under
+        for a in range(holds.shape[0]):
+            plan.holds[r, a] = holds[a]
+            plan.under[r, a] = under[a]
         power_of_run(r, day, tb, rd, fs, board, holds, plan.power[r])
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, _nrt=False)
 def plan_kernel(lo, hi, tb, rd, fs, board, plan):
     """Each place's attackers go for the neighbour with the best value x force ratio
-    (docs/model.md, "Fronts and attacks"). Attackers: formations in attack posture, not broken, with power, in
-    runs still fighting."""
-    power, loc, posture, pw = plan.power, fs.formations.place, fs.formations.posture, rd.power
+    (docs/model.md, "Fronts and attacks"). Attackers: formations in attack posture, not broken,
+    with power, in runs still fighting. Compiled without reference counting (nothing allocates)."""
+    power, attacker, defence, attack, engaged = plan.power, plan.attacker, plan.defence, plan.attack, plan.engaged
+    target, against = plan.target, plan.against
+    loc, posture, broken, ceasefire_day = fs.formations.place, fs.formations.posture, fs.formations.broken, \
+        board.ceasefire_day
+    defend, hold, by_terrain, terrain = rd.power.posture_defend, rd.power.posture_hold, rd.power.by_terrain, \
+        tb.map.terrain
     for r in range(lo, hi):
         for f in range(power.shape[1]):
-            plan.attacker[r, f] = posture[r, f] == ATTACK and not fs.formations.broken[r, f] and power[r, f] > 0 \
-                and board.ceasefire_day[r] < 0
+            attacker[r, f] = posture[r, f] == ATTACK and not broken[r, f] and power[r, f] > 0 \
+                and ceasefire_day[r] < 0
         for f in range(power.shape[1]):
-            plan.defence[r, loc[r, f]] += power[r, f] * posture_factor(posture[r, f], pw.posture_defend[r],
-                                                                       pw.posture_hold[r])
-            if plan.attacker[r, f]:
-                plan.attack[r, loc[r, f]] += power[r, f]
-        for p in range(tb.map.terrain.shape[0]):
-            plan.defence[r, p] *= pw.by_terrain[r, tb.map.terrain[p]]
-        for u in range(tb.map.terrain.shape[0]):
-            if plan.attack[r, u] > 0:
+            defence[r, loc[r, f]] += power[r, f] * posture_factor(posture[r, f], defend[r], hold[r])
+            if attacker[r, f]:
+                attack[r, loc[r, f]] += power[r, f]
+        for p in range(terrain.shape[0]):
+            defence[r, p] *= by_terrain[r, terrain[p]]
+        for u in range(terrain.shape[0]):
+            if attack[r, u] > 0:
                 _choose_target(r, u, tb, rd, board, plan)
         for f in range(power.shape[1]):
             home = loc[r, f]
-            plan.engaged[r, f] = (plan.attacker[r, f] and plan.target[r, home] >= 0) \
-                or (plan.against[r, home] > 0 and power[r, f] > 0)
+            engaged[r, f] = (attacker[r, f] and target[r, home] >= 0) or (against[r, home] > 0 and power[r, f] > 0)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _choose_target(r, u, tb, rd, board, plan):
     """The neighbour of place u its attackers go for in run r, if any (written into ``plan``)."""
-    fo, control = board.fires_on, board.control
+    fo, control, nbr_edge, dst, value = board.fires_on, board.control, tb.map.nbr_edge, tb.legs.dst, tb.map.value
+    defence, attack, target, edge, against = plan.defence, plan.attack, plan.target, plan.edge, plan.against
+    min_ratio = rd.power.attack_min_ratio[r]
     best = -1.0
-    for k in range(tb.map.nbr_edge.shape[1]):
-        e = tb.map.nbr_edge[u, k]
+    for k in range(nbr_edge.shape[1]):
+        e = nbr_edge[u, k]
         if e < 0:
             break
-        v = tb.legs.dst[e]
+        v = dst[e]
         if not (fo[r, control[r, u], control[r, v]] and fo[r, control[r, v], control[r, u]]):
             continue  # a front lies only between holders that fire on each other
-        d = plan.defence[r, v]
-        ratio = min(plan.attack[r, u] / d, MAX_RATIO) if d > TINY else MAX_RATIO
-        if ratio < rd.power.attack_min_ratio[r]:
+        d = defence[r, v]
+        ratio = min(attack[r, u] / d, MAX_RATIO) if d > TINY else MAX_RATIO
+        if ratio < min_ratio:
             continue
-        score = tb.map.value[v] * ratio + TINY
+        score = value[v] * ratio + TINY
         if score > best:
             best = score
-            plan.target[r, u] = v
-            plan.edge[r, u] = e
-    if plan.target[r, u] >= 0:
-        plan.against[r, plan.target[r, u]] += plan.attack[r, u]
+            target[r, u] = v
+            edge[r, u] = e
+    if target[r, u] >= 0:
+        against[r, target[r, u]] += attack[r, u]
