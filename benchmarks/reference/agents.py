@@ -169,7 +169,7 @@ class AirWing(mesa.Agent):
         self.mission = {name: self.sorties * share for name, share in self.doctrine.items()}
 
     def reaches(self, place: int) -> bool:
-        return self.model.theatre.dist_km[self.base, place] <= self.range_km
+        return self.model.theatre.map.dist_km[self.base, place] <= self.range_km
 
 
 class DroneUnit(mesa.Agent):
@@ -207,7 +207,7 @@ class DroneUnit(mesa.Agent):
             self.sorties = 0
 
     def reaches(self, place: int) -> bool:
-        return self.model.theatre.dist_km[self.base, place] <= self.range_km
+        return self.model.theatre.map.dist_km[self.base, place] <= self.range_km
 
 
 class Battery(mesa.Agent):
@@ -243,4 +243,4 @@ class Battery(mesa.Agent):
         return self.on and self.missiles >= 1
 
     def covers(self, place: int) -> bool:
-        return self.model.theatre.dist_km[self.place, place] <= self.range_km
+        return self.model.theatre.map.dist_km[self.place, place] <= self.range_km

@@ -106,7 +106,7 @@ def plan_attacks(m: TheatreModel) -> Plan:
             ratio = min(a_u / d_v, MAX_RATIO) if d_v > TINY else MAX_RATIO
             if ratio < p["attack-min-ratio"]:
                 continue
-            score = m.theatre.place_value[v] * ratio + TINY
+            score = m.theatre.map.value[v] * ratio + TINY
             if score > best_score:
                 best, best_score = (v, leg), score
         if best is not None:

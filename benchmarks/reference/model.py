@@ -36,7 +36,7 @@ from benchmarks.reference.agents import AirWing, Battery, DroneUnit, Formation
 from benchmarks.reference.air import air_day
 from benchmarks.reference.ground import ground_day, plan_attacks
 from flashpoint.engine.state import LOSS_KINDS
-from flashpoint.engine.theatre import TERRAINS, Theatre
+from flashpoint.engine.theatre import TERRAINS, CompiledTheatre
 from flashpoint.scenario.distributions import is_uncertain
 from flashpoint.scenario.schema import Scenario
 
@@ -76,7 +76,7 @@ def fires_on_pairs(s: Scenario, actors: list[str]) -> set[tuple[int, int]]:
 class TheatreModel(mesa.Model):
     """One run of a scenario, stepped one day at a time."""
 
-    def __init__(self, theatre: Theatre, rng: np.random.Generator, reproduce: frozenset[str] = frozenset()):
+    def __init__(self, theatre: CompiledTheatre, rng: np.random.Generator, reproduce: frozenset[str] = frozenset()):
         super().__init__(rng=rng)
         unknown = set(reproduce) - set(ENGINE_DEVIATIONS)
         if unknown:
@@ -87,7 +87,7 @@ class TheatreModel(mesa.Model):
         self.day = 0
         self.params = {name: self.draw(param.value) for name, param in th.parameters.items()}
         self.camp_of = [th.camps.index(s.actors[a].camp) for a in th.actors]
-        self.control = [int(a) for a in th.control0]
+        self.control = [int(a) for a in th.map.control0]
         self.fires = fires_on_pairs(s, th.actors)
         self.air_commitment = [1.0] * th.n_actors
         self.ground_commitment = [1.0] * th.n_actors
@@ -96,13 +96,13 @@ class TheatreModel(mesa.Model):
         self.fired: set[tuple[int, int]] = set()
         self.downed: set[tuple[int, int]] = set()
         self.losses = {(a, kind): 0.0 for a in range(th.n_actors) for kind in LOSS_KINDS}
-        self.terrain = [self.params.get(f"terrain-{TERRAINS[t]}", 1.0) for t in th.place_terrain]
+        self.terrain = [self.params.get(f"terrain-{TERRAINS[t]}", 1.0) for t in th.map.terrain]
         road = self.params["road-factor"]
         self.legs = [Leg(e, int(u), int(v),
-                         float(th.dist_km[u, v] * road) if math.isnan(km) else float(km))
-                     for e, (u, v, km) in enumerate(zip(th.edge_src, th.edge_dst, th.edge_km, strict=True))]
+                         float(th.map.dist_km[u, v] * road) if math.isnan(km) else float(km))
+                     for e, (u, v, km) in enumerate(zip(th.legs.src, th.legs.dst, th.legs.km, strict=True))]
         self.neighbours: list[list[tuple[int, Leg]]] = [
-            [(int(v), self.legs[int(e)]) for v, e in zip(th.nbr[p], th.nbr_edge[p], strict=True) if v >= 0]
+            [(int(v), self.legs[int(e)]) for v, e in zip(th.map.nbr[p], th.map.nbr_edge[p], strict=True) if v >= 0]
             for p in range(th.n_places)]
         self.formations = [Formation(self, fid, f) for fid, f in s.forces.ground.items()]
         self.wings = [AirWing(self, wid, w) for wid, w in s.forces.air.items()]

@@ -13,7 +13,7 @@ import numpy as np
 
 from benchmarks.reference.model import TheatreModel
 from benchmarks.reference.outcomes import outcomes
-from flashpoint.engine.theatre import Theatre, compile_theatre
+from flashpoint.engine.theatre import CompiledTheatre, compile_theatre
 from flashpoint.scenario.schema import Scenario
 
 
@@ -26,7 +26,7 @@ class ReferenceResults:
     held: np.ndarray                    # (runs, days + 1, camps) places held by each camp, day 0 first
 
 
-def run_model(theatre: Theatre, seed: int, run: int, days: int,
+def run_model(theatre: CompiledTheatre, seed: int, run: int, days: int,
               reproduce: frozenset[str] = frozenset()) -> TheatreModel:
     """Run ``run`` of a job: a model stepped ``days`` days."""
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(run,))))
@@ -37,7 +37,7 @@ def run_model(theatre: Theatre, seed: int, run: int, days: int,
 
 
 def run_reference(scenario: Scenario, runs: int, days: int, seed: int,
-                  reproduce: frozenset[str] = frozenset(), theatre: Theatre | None = None) -> ReferenceResults:
+                  reproduce: frozenset[str] = frozenset(), theatre: CompiledTheatre | None = None) -> ReferenceResults:
     """Simulate ``runs`` futures of ``scenario`` for ``days`` days with the reference model
     (everyone keeps its course: the scenario's ``[decisions]`` are not played)."""
     th = theatre or compile_theatre(scenario)

@@ -14,6 +14,7 @@ at the end of every day (``simulate_block`` shows its state to a hook after each
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import cache
 from unittest import mock
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 import flashpoint
 from flashpoint.engine import simulate as sim
 from flashpoint.engine.state import LOSS_KINDS, State
-from flashpoint.engine.theatre import Theatre, compile_theatre
+from flashpoint.engine.theatre import CompiledTheatre, compile_theatre
 
 SCENARIO = flashpoint.load("idlib-2020")
 INTERVENTIONS = sorted(SCENARIO.interventions)
@@ -34,7 +35,7 @@ SETTINGS = settings(max_examples=30, deadline=None, derandomize=True, database=N
 
 
 @cache
-def theatre(applied: tuple[str, ...]) -> Theatre:
+def theatre(applied: tuple[str, ...]) -> CompiledTheatre:
     return compile_theatre(SCENARIO.apply(*applied) if applied else SCENARIO)
 
 
@@ -50,7 +51,7 @@ def by_owner(values: np.ndarray, owner: np.ndarray, n_actors: int) -> np.ndarray
 class Watch:
     """Checks the state at the end of every day against the state at the start and the day before."""
 
-    th: Theatre
+    th: CompiledTheatre
     start: State | None = None
     days_checked: int = 0
     rung: np.ndarray | None = None
@@ -58,13 +59,14 @@ class Watch:
     downed: np.ndarray | None = None
     broken: np.ndarray | None = None
     ceasefire: np.ndarray | None = None
+    missiles0: np.ndarray | None = None
 
-    def initial_state(self, *args, **kwargs) -> State:
-        st_ = sim_initial_state(*args, **kwargs)
-        self.start = State(**{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(st_).items()})
-        self.start.losses = {k: v.copy() for k, v in st_.losses.items()}
+    def initial_state(self, th, run, draws) -> State:
+        st_ = sim_initial_state(th, run, draws)
+        self.start = copy.deepcopy(st_)
+        self.missiles0 = run.batteries.missiles0.copy()
         self.rung, self.fired, self.downed = st_.rung.copy(), st_.fired.copy(), st_.downed.copy()
-        self.broken, self.ceasefire = st_.broken.copy(), st_.ceasefire_day.copy()
+        self.broken, self.ceasefire = st_.formations.broken.copy(), st_.ceasefire_day.copy()
         return st_
 
     def check(self, s: State) -> None:
@@ -72,30 +74,32 @@ class Watch:
         n_a, day = th.n_actors, s.day
         where = f"day {day}"
         # nothing negative, nothing grows
-        for name in ("pers", "tanks", "ifvs", "art", "aircraft", "drones", "missiles"):
-            now, then = getattr(s, name), getattr(s0, name)
+        for kind, name in (("formations", "personnel"), ("formations", "tanks"), ("formations", "ifvs"),
+                           ("formations", "artillery"), ("wings", "aircraft"), ("drone_units", "drones"),
+                           ("batteries", "missiles")):
+            now, then = getattr(getattr(s, kind), name), getattr(getattr(s0, kind), name)
             assert np.all(np.isfinite(now)), (where, name)
             assert np.all(now >= 0), (where, name, now.min())
             if name != "missiles":      # batteries reload, but never beyond their load
                 assert np.all(now <= then), (where, name)
-        assert np.all(s.missiles <= s0.missiles0), where
+        assert np.all(s.batteries.missiles <= self.missiles0), where
         for kind in LOSS_KINDS:
-            assert np.all(s.losses[kind] >= 0), (where, kind)
+            assert np.all(s.losses.of(kind) >= 0), (where, kind)
         # conservation: losses booked = what the actor's units had - what they have
-        g, w, d, b = th.g_owner, th.w_owner, th.d_owner, th.b_owner
+        g, w, d, b = th.formations.owner, th.wings.owner, th.drone_units.owner, th.batteries.owner
         pairs = {
-            "personnel_killed": by_owner(s0.pers - s.pers, g, n_a),
-            "tanks_lost": by_owner(s0.tanks - s.tanks, g, n_a),
-            "ifvs_lost": by_owner(s0.ifvs - s.ifvs, g, n_a),
-            "artillery_lost": by_owner(s0.art - s.art, g, n_a),
-            "aircraft_lost": by_owner(s0.aircraft - s.aircraft, w, n_a),
-            "uav_lost": by_owner(s0.drones - s.drones, d, n_a),
-            "air_defence_lost": by_owner((~s.alive).astype(float), b, n_a),
+            "personnel_killed": by_owner(s0.formations.personnel - s.formations.personnel, g, n_a),
+            "tanks_lost": by_owner(s0.formations.tanks - s.formations.tanks, g, n_a),
+            "ifvs_lost": by_owner(s0.formations.ifvs - s.formations.ifvs, g, n_a),
+            "artillery_lost": by_owner(s0.formations.artillery - s.formations.artillery, g, n_a),
+            "aircraft_lost": by_owner(s0.wings.aircraft - s.wings.aircraft, w, n_a),
+            "uav_lost": by_owner(s0.drone_units.drones - s.drone_units.drones, d, n_a),
+            "air_defence_lost": by_owner((~s.batteries.alive).astype(float), b, n_a),
         }
         for kind, expected in pairs.items():
-            np.testing.assert_allclose(s.losses[kind], expected, atol=1e-6, err_msg=f"{where}: {kind}")
-        assert np.all(s.losses["personnel_killed"] <= by_owner(s0.pers, g, n_a) + 1e-9), where
-        assert np.all(s.losses["aircraft_lost"] <= by_owner(s0.aircraft, w, n_a) + 1e-9), where
+            np.testing.assert_allclose(s.losses.of(kind), expected, atol=1e-6, err_msg=f"{where}: {kind}")
+        assert np.all(s.losses.personnel_killed <= by_owner(s0.formations.personnel, g, n_a) + 1e-9), where
+        assert np.all(s.losses.aircraft_lost <= by_owner(s0.wings.aircraft, w, n_a) + 1e-9), where
         # control: one valid actor per place
         assert s.control.shape == (s.n, th.n_places), where
         assert np.issubdtype(s.control.dtype, np.integer), where
@@ -109,11 +113,11 @@ class Watch:
         assert not (new_downed & ~s.fires_on).any(), (where, np.argwhere(new_downed & ~s.fires_on)[:3])
         assert not (s.downed & ~s.fired).any(), f"{where}: downed without having fired"
         # irreversible events
-        assert np.all(s.broken >= self.broken), where
+        assert np.all(s.formations.broken >= self.broken), where
         stopped = self.ceasefire >= 0
         assert np.array_equal(s.ceasefire_day[stopped], self.ceasefire[stopped]), where
         self.rung, self.fired, self.downed = s.rung.copy(), s.fired.copy(), s.downed.copy()
-        self.broken, self.ceasefire = s.broken.copy(), s.ceasefire_day.copy()
+        self.broken, self.ceasefire = s.formations.broken.copy(), s.ceasefire_day.copy()
         self.days_checked += 1
 
 

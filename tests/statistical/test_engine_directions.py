@@ -63,8 +63,8 @@ def test_more_us_aircraft_do_not_kill_fewer_regime_troops():
     """
     base, more = scenario("coalition-air-support"), doubled_us_wing()
     th_base, th_more = compile_theatre(base), compile_theatre(more)
-    i = th_base.wings.index("usaf-incirlik")
-    assert th_more.wings.index("usaf-incirlik") == i
+    i = th_base.wing_ids.index("usaf-incirlik")
+    assert th_more.wing_ids.index("usaf-incirlik") == i
     b, m = run("coalition-air-support"), run(doubled=True)
     drawn_b = b.parameters["forces.air.usaf-incirlik.aircraft"]
     drawn_m = m.parameters["forces.air.usaf-incirlik.aircraft"]
@@ -79,7 +79,7 @@ def test_no_drones_means_no_turkish_drone_losses():
     base = run()
     assert base.final.metrics["turkey.uav_lost"].mean() > 0        # the check is not empty
     without = run("no-drones")
-    assert not compile_theatre(scenario("no-drones")).drones
+    assert not compile_theatre(scenario("no-drones")).drone_ids
     assert np.all(without.final.metrics["turkey.uav_lost"] == 0)
 
 

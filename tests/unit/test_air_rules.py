@@ -19,12 +19,10 @@ import numpy as np
 import pytest
 import tomli_w
 
-from flashpoint.engine.air import air_phase
-from flashpoint.engine.geometry import geometry
-from flashpoint.engine.ground import plan_attacks
 from flashpoint.engine.rng import Streams
-from flashpoint.engine.state import State, initial_state
-from flashpoint.engine.theatre import Draws, Theatre, compile_theatre
+from flashpoint.engine.state import State
+from flashpoint.engine.stepwise import air_phase, plan_attacks, start
+from flashpoint.engine.theatre import CompiledTheatre, compile_theatre
 from flashpoint.scenario import load_file
 
 RUNS = 4000
@@ -74,7 +72,7 @@ def drones(**fields) -> dict:
 def build(tmp_path: Path):
     """Write the scenario, patched by ``change(data)``, to a file, load it and compile it."""
 
-    def make(change=None, **overrides: float) -> Theatre:
+    def make(change=None, **overrides: float) -> CompiledTheatre:
         data = copy.deepcopy(BASE)
         if change:
             change(data)
@@ -85,14 +83,14 @@ def build(tmp_path: Path):
     return make
 
 
-def one_day(th: Theatre, runs: int = RUNS) -> tuple[State, State]:
+def one_day(th: CompiledTheatre, runs: int = RUNS) -> tuple[State, State]:
     """The state before and after the first day's air phase."""
-    geo, rng = geometry(th), Streams(SEED, 0, runs)
-    st = initial_state(th, Draws(th, SEED, 0, runs))
+    block, rng = start(th, SEED, runs), Streams(SEED, 0, runs)
+    st = block.st
     before = copy.deepcopy(st)
     st.day = 1
-    plan = plan_attacks(th, st)
-    air_phase(th, geo, st, rng, plan)
+    plan = plan_attacks(block)
+    air_phase(block, rng, plan)
     return before, st
 
 
@@ -106,9 +104,9 @@ def assert_binomial_mean(lost: np.ndarray, trials: float, p: float) -> None:
 def test_sorties_over_one_battery_are_lost_at_e_times_pk(build):
     th = build()
     before, after = one_day(th)
-    lost = (before.aircraft - after.aircraft)[:, 0]
+    lost = (before.wings.aircraft - after.wings.aircraft)[:, 0]
     assert_binomial_mean(lost, 20, 0.5 * 0.4)
-    assert np.array_equal(after.losses["aircraft_lost"][:, th.actor_index("redland")], lost)
+    assert np.array_equal(after.losses.aircraft_lost[:, th.actor_index("redland")], lost)
 
 
 def test_two_batteries_combine_as_one_minus_the_product_of_survivals(build):
@@ -116,7 +114,7 @@ def test_two_batteries_combine_as_one_minus_the_product_of_survivals(build):
         d["forces"]["air_defence"]["blue-sam-2"] = battery(engagement_prob=0.3, kill_prob=0.5)
 
     before, after = one_day(build(change))
-    assert_binomial_mean((before.aircraft - after.aircraft)[:, 0], 20, 1 - (1 - 0.2) * (1 - 0.15))
+    assert_binomial_mean((before.wings.aircraft - after.wings.aircraft)[:, 0], 20, 1 - (1 - 0.2) * (1 - 0.15))
 
 
 def test_a_battery_out_of_range_does_not_engage(build):
@@ -125,14 +123,14 @@ def test_a_battery_out_of_range_does_not_engage(build):
                                                              range_km=20)
 
     before, after = one_day(build(change))
-    assert_binomial_mean((before.aircraft - after.aircraft)[:, 0], 20, 0.2)
-    assert np.all(after.missiles[:, 1] == 1000)
+    assert_binomial_mean((before.wings.aircraft - after.wings.aircraft)[:, 0], 20, 0.2)
+    assert np.all(after.batteries.missiles[:, 1] == 1000)
 
 
 def test_every_engagement_spends_a_missile(build):
     """20 sorties over B, each engaged with probability 0.5: 10 missiles a day on average (Poisson)."""
     before, after = one_day(build())
-    used = before.missiles[:, 0] - after.missiles[:, 0]
+    used = before.batteries.missiles[:, 0] - after.batteries.missiles[:, 0]
     assert abs(used.mean() - 10) <= 4 * math.sqrt(10 / RUNS)
 
 
@@ -147,9 +145,9 @@ def test_drones_are_engaged_drone_exposure_times_more_often(build):
     for exposure, p in ((1.0, 0.1), (2.0, 0.2), (3.0, 0.3), (10.0, 0.5)):   # the last is capped
         th = build(change, **{"drone-exposure": exposure})
         before, after = one_day(th)
-        lost = (before.drones - after.drones)[:, 0]
+        lost = (before.drone_units.drones - after.drone_units.drones)[:, 0]
         assert_binomial_mean(lost, 20, p)
-        assert np.array_equal(after.losses["uav_lost"][:, th.actor_index("redland")], lost)
+        assert np.array_equal(after.losses.uav_lost[:, th.actor_index("redland")], lost)
 
 
 # --------------------------------------------------------------------------------- SEAD
@@ -160,8 +158,8 @@ def test_sead_destroys_a_battery_with_probability_one_minus_survival_of_every_so
 
     th = build(change)
     _, after = one_day(th)
-    destroyed = after.losses["air_defence_lost"][:, th.actor_index("blueland")]
-    assert np.array_equal(destroyed, (~after.alive[:, 0]).astype(float))
+    destroyed = after.losses.air_defence_lost[:, th.actor_index("blueland")]
+    assert np.array_equal(destroyed, (~after.batteries.alive[:, 0]).astype(float))
     assert_binomial_mean(destroyed, 1, 1 - (1 - k) ** sorties)
 
 
@@ -174,7 +172,7 @@ def test_sead_sorties_are_spread_evenly_over_the_batteries_in_reach(build):
 
     _, after = one_day(build(change))
     for b in range(2):
-        assert_binomial_mean((~after.alive[:, b]).astype(float), 1, 1 - 0.9**5)
+        assert_binomial_mean((~after.batteries.alive[:, b]).astype(float), 1, 1 - 0.9**5)
 
 
 def test_sead_suppression_cuts_the_engagement_probability_for_every_sortie(build):
@@ -187,10 +185,10 @@ def test_sead_suppression_cuts_the_engagement_probability_for_every_sortie(build
 
     th = build(change, **{"sead-suppression": 0.5})
     before, after = one_day(th)
-    lost = before.aircraft - after.aircraft
-    assert np.all(after.alive)
-    assert_binomial_mean(lost[:, th.wings.index("red-strike")], 20, 0.15)
-    assert_binomial_mean(lost[:, th.wings.index("red-sead")], 10, 0.15)
+    lost = before.wings.aircraft - after.wings.aircraft
+    assert np.all(after.batteries.alive)
+    assert_binomial_mean(lost[:, th.wing_ids.index("red-strike")], 20, 0.15)
+    assert_binomial_mean(lost[:, th.wing_ids.index("red-sead")], 10, 0.15)
 
 
 def test_without_sead_the_same_battery_engages_at_full_rate(build):
@@ -198,7 +196,7 @@ def test_without_sead_the_same_battery_engages_at_full_rate(build):
         d["forces"]["air_defence"]["blue-sam"].update(engagement_prob=0.6, kill_prob=0.5)
 
     before, after = one_day(build(change, **{"sead-suppression": 0.5}))
-    assert_binomial_mean((before.aircraft - after.aircraft)[:, 0], 20, 0.3)
+    assert_binomial_mean((before.wings.aircraft - after.wings.aircraft)[:, 0], 20, 0.3)
 
 
 # ---------------------------------------------------------------------------- counter-air
@@ -216,10 +214,10 @@ def test_counter_air_loss_probability_is_one_minus_exp_of_kill_potential_over_ta
     sortie is lost with probability 1 - exp(-0.075), a drone sortie with 1 - exp(-0.075 x 2)."""
     th = build(counter_air, **{"drone-exposure": 2.0})
     before, after = one_day(th)
-    blue_w, red_w = th.wings.index("blue-strike"), th.wings.index("red-fighters")
-    assert_binomial_mean((before.aircraft - after.aircraft)[:, blue_w], 20, 1 - math.exp(-3 / 40))
-    assert_binomial_mean((before.drones - after.drones)[:, 0], 10, 1 - math.exp(-3 / 40 * 2))
-    assert np.all(after.aircraft[:, red_w] == 10)          # Blue flies no counter-air
+    blue_w, red_w = th.wing_ids.index("blue-strike"), th.wing_ids.index("red-fighters")
+    assert_binomial_mean((before.wings.aircraft - after.wings.aircraft)[:, blue_w], 20, 1 - math.exp(-3 / 40))
+    assert_binomial_mean((before.drone_units.drones - after.drone_units.drones)[:, 0], 10, 1 - math.exp(-3 / 40 * 2))
+    assert np.all(after.wings.aircraft[:, red_w] == 10)          # Blue flies no counter-air
 
 
 def test_counter_air_against_aircraft_alone(build):
@@ -228,7 +226,7 @@ def test_counter_air_against_aircraft_alone(build):
         d["forces"]["drones"] = {}
 
     before, after = one_day(build(change))
-    assert_binomial_mean((before.aircraft - after.aircraft)[:, 1], 20, 1 - math.exp(-3 / 20))
+    assert_binomial_mean((before.wings.aircraft - after.wings.aircraft)[:, 1], 20, 1 - math.exp(-3 / 20))
 
 
 def test_fighters_do_not_engage_an_actor_they_do_not_fire_on(build):
@@ -238,8 +236,8 @@ def test_fighters_do_not_engage_an_actor_they_do_not_fire_on(build):
 
     th = build(change)
     before, after = one_day(th)
-    assert np.array_equal(before.aircraft, after.aircraft)
-    assert np.array_equal(before.drones, after.drones)
+    assert np.array_equal(before.wings.aircraft, after.wings.aircraft)
+    assert np.array_equal(before.drone_units.drones, after.drone_units.drones)
     assert not after.fired[:, th.actor_index("redland")].any()
 
 
@@ -258,10 +256,10 @@ def test_strike_sorties_go_to_the_enemy_formations_each_wing_reaches(build):
                                                 range_km=100)}
 
     th = build(change)
-    assert len(set(geometry(th).wing_group)) == 2          # the two wings reach different places
+    assert len(set(th.wings.group)) == 2          # the two wings reach different places
     before, after = one_day(th)
-    killed = before.pers - after.pers
-    for f, mean in ((th.ground.index("blue-far"), 20.0), (th.ground.index("blue-inf"), 48.0)):
+    killed = before.formations.personnel - after.formations.personnel
+    for f, mean in ((th.formation_ids.index("blue-far"), 20.0), (th.formation_ids.index("blue-inf"), 48.0)):
         assert abs(killed[:, f].mean() - mean) <= 4 * math.sqrt(mean / RUNS), (f, killed[:, f].mean(), mean)
 
 
@@ -277,13 +275,13 @@ def test_wings_of_one_group_keep_their_own_kills_and_share_the_losses_per_sortie
                               "red-light": wing(aircraft=20, missions={"interdiction": 1.0}, strike_kills=1.0)}
 
     th = build(change)
-    assert len(set(geometry(th).wing_group)) == 1
+    assert len(set(th.wings.group)) == 1
     before, after = one_day(th)
-    killed = before.pers - after.pers
-    for f, mean in ((th.ground.index("blue-far"), 30.0), (th.ground.index("blue-inf"), 24.0)):
+    killed = before.formations.personnel - after.formations.personnel
+    for f, mean in ((th.formation_ids.index("blue-far"), 30.0), (th.formation_ids.index("blue-inf"), 24.0)):
         assert abs(killed[:, f].mean() - mean) <= 4 * math.sqrt(mean / RUNS), (f, killed[:, f].mean(), mean)
     for w in range(2):
-        assert_binomial_mean((before.aircraft - after.aircraft)[:, w], 20, 0.1)
+        assert_binomial_mean((before.wings.aircraft - after.wings.aircraft)[:, w], 20, 0.1)
 
 
 def test_the_air_phase_marks_the_runs_that_lost_aircraft_or_drones(build):
@@ -293,14 +291,14 @@ def test_the_air_phase_marks_the_runs_that_lost_aircraft_or_drones(build):
         d["forces"]["air_defence"]["blue-sam"]["kill_prob"] = 0.1
 
     th = build(change)
-    geo, rng = geometry(th), Streams(SEED, 0, RUNS)
-    st = initial_state(th, Draws(th, SEED, 0, RUNS))
+    block, rng = start(th, SEED, RUNS), Streams(SEED, 0, RUNS)
+    st = block.st
     st.day = 1
-    aircraft, uavs = st.aircraft.copy(), st.drones.copy()
-    plan = plan_attacks(th, st)
-    air_phase(th, geo, st, rng, plan)
-    lost = (aircraft - st.aircraft).sum(axis=1) + (uavs - st.drones).sum(axis=1)
-    assert 0 < (lost > 0).mean() < 1 and ((uavs - st.drones).sum(axis=1) > 0).any()
+    aircraft, uavs = st.wings.aircraft.copy(), st.drone_units.drones.copy()
+    plan = plan_attacks(block)
+    air_phase(block, rng, plan)
+    lost = (aircraft - st.wings.aircraft).sum(axis=1) + (uavs - st.drone_units.drones).sum(axis=1)
+    assert 0 < (lost > 0).mean() < 1 and ((uavs - st.drone_units.drones).sum(axis=1) > 0).any()
     np.testing.assert_array_equal(plan.air_lost, lost > 0)
 
 
@@ -314,7 +312,7 @@ def test_a_battery_that_cannot_kill_is_not_credited_with_kills(build):
     th = build(change)
     _, after = one_day(th)
     red, blue, green = (th.actor_index(a) for a in ("redland", "blueland", "greenland"))
-    shot_down = after.losses["aircraft_lost"][:, red] > 0
+    shot_down = after.losses.aircraft_lost[:, red] > 0
     assert shot_down.mean() > 0.99
     assert np.array_equal(after.downed[:, green, red], shot_down)
     assert not after.downed[:, blue, red].any()

@@ -22,10 +22,9 @@ from flashpoint.engine.calibration import (
     read_calibration,
     shipped_calibration,
 )
-from flashpoint.engine.ground import air_superiority, combat_power, ground_phase, plan_attacks
 from flashpoint.engine.rng import Streams
-from flashpoint.engine.state import initial_state
-from flashpoint.engine.theatre import Draws, compile_theatre, default_parameters, prior_parameters
+from flashpoint.engine.stepwise import air_superiority, combat_power, ground_phase, plan_attacks, start
+from flashpoint.engine.theatre import compile_theatre, default_parameters, prior_parameters
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.distributions import Normal
 from flashpoint.scenario.loader import validate_data
@@ -129,17 +128,17 @@ def _theatre(red_air_commitment: float = 1.0, red_posture: str = "attack", **ove
     fixed = {"air-superiority-power": 2.0, "air-superiority-breakpoint": 1.5, "tank-weight": 10.0,
              "artillery-weight": 10.0, **overrides}
     th = compile_theatre(validate_data(data, "test-scenario"), overrides=fixed)
-    return th, initial_state(th, Draws(th, 7, 0, 250))
+    return th, start(th, 7, 250)
 
 
 def test_the_side_that_alone_flies_holds_air_superiority():
-    th, st = _theatre()
-    holds, under = air_superiority(th, st)
+    th, b = _theatre()
+    holds, under = air_superiority(b)
     red, blue = th.actor_index("redland"), th.actor_index("blueland")
     assert holds[:, red].all() and not holds[:, blue].any()
     assert under[:, blue].all() and not under[:, red].any()
-    th0, st0 = _theatre(red_air_commitment=0.0)
-    holds0, under0 = air_superiority(th0, st0)
+    th0, b0 = _theatre(red_air_commitment=0.0)
+    holds0, under0 = air_superiority(b0)
     assert not holds0.any() and not under0.any()
 
 
@@ -150,18 +149,18 @@ def test_an_actor_whose_camp_flies_holds_air_superiority_without_aircraft_of_its
     data["actors"]["redland"]["fires_on"] = []
     data["actors"]["redally"] = {"name": "Red ally", "camp": "red", "source": "made-up"}
     th = compile_theatre(validate_data(data, "test-scenario"))
-    holds, under = air_superiority(th, initial_state(th, Draws(th, 7, 0, 250)))
+    holds, under = air_superiority(start(th, 7, 250))
     red, ally, blue = (th.actor_index(a) for a in ("redland", "redally", "blueland"))
     assert holds[:, red].all() and holds[:, ally].all() and not holds[:, blue].any()
     assert under[:, blue].all() and not under[:, red].any() and not under[:, ally].any()
 
 
 def test_air_superiority_multiplies_combat_power():
-    th, st = _theatre()
-    th1, st1 = _theatre(**{"air-superiority-power": 1.0})
-    red_f = th.ground.index("red-1")
-    blue_f = th.ground.index("blue-1")
-    with_air, without = combat_power(th, st), combat_power(th1, st1)
+    th, b = _theatre()
+    th1, b1 = _theatre(**{"air-superiority-power": 1.0})
+    red_f = th.formation_ids.index("red-1")
+    blue_f = th.formation_ids.index("blue-1")
+    with_air, without = combat_power(b), combat_power(b1)
     assert with_air[:, red_f] == pytest.approx(2.0 * without[:, red_f])
     assert with_air[:, blue_f] == pytest.approx(without[:, blue_f])
 
@@ -171,29 +170,33 @@ def test_the_ground_phase_recomputes_air_superiority_after_air_losses(air_lost):
     """Red holds the air when the plan is made. If the day's air war then costs it its aircraft
     (marked in the plan by the air phase), Blue is no longer under Red's air superiority and its
     breakpoint is not lowered; without losses the plan's superiority stands."""
-    th, st = _theatre(red_posture="defend", **{"air-superiority-breakpoint": 1.5})
-    blue_f = th.ground.index("blue-1")
-    st.pers[:, blue_f] = st.pers0[:, blue_f] * (1 - 0.25)   # broken under Red's air (0.2), not without (0.3)
-    plan = plan_attacks(th, st)
+    th, b = _theatre(red_posture="defend", **{"air-superiority-breakpoint": 1.5})
+    st = b.st
+    blue_f = th.formation_ids.index("blue-1")
+    # broken under Red's air (0.2), not without (0.3)
+    st.formations.personnel[:, blue_f] = b.run.formations.personnel0[:, blue_f] * (1 - 0.25)
+    plan = plan_attacks(b)
     assert plan.under[:, th.actor_index("blueland")].all()
     if air_lost:
-        st.aircraft[:] = 0.0
+        st.wings.aircraft[:] = 0.0
         plan.air_lost[:] = True
-    ground_phase(th, st, Streams(7, 0, 250), plan)
+    ground_phase(b, Streams(7, 0, 250), plan)
     if air_lost:
-        assert not st.broken[:, blue_f].any()
+        assert not st.formations.broken[:, blue_f].any()
     else:
-        assert st.broken[:, blue_f].all()
+        assert st.formations.broken[:, blue_f].all()
 
 
 @pytest.mark.parametrize(("factor", "broken"), [(1.0, False), (1.5, True)])
 def test_air_superiority_lowers_the_breakpoint_of_the_side_under_it(factor, broken):
-    th, st = _theatre(red_posture="defend", **{"air-superiority-breakpoint": factor})
-    blue_f = th.ground.index("blue-1")
-    st.pers[:, blue_f] = st.pers0[:, blue_f] * (1 - 0.25)   # lost 25%: breakpoint 0.3, or 0.2 under air
-    plan = plan_attacks(th, st)
+    th, b = _theatre(red_posture="defend", **{"air-superiority-breakpoint": factor})
+    st = b.st
+    blue_f = th.formation_ids.index("blue-1")
+    # lost 25%: breakpoint 0.3, or 0.2 under air
+    st.formations.personnel[:, blue_f] = b.run.formations.personnel0[:, blue_f] * (1 - 0.25)
+    plan = plan_attacks(b)
     assert not plan.attacker.any()                           # nobody attacks: only the breakpoint acts
-    ground_phase(th, st, Streams(7, 0, 250), plan)
-    assert bool(st.broken[:, blue_f].all()) is broken
-    assert not st.broken[:, th.ground.index("red-1")].any()
-    assert math.isclose(float(np.mean(st.breakpoint[:, blue_f])), 0.3)
+    ground_phase(b, Streams(7, 0, 250), plan)
+    assert bool(st.formations.broken[:, blue_f].all()) is broken
+    assert not st.formations.broken[:, th.formation_ids.index("red-1")].any()
+    assert math.isclose(float(np.mean(b.run.formations.breakpoint[:, blue_f])), 0.3)

@@ -6,12 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 import flashpoint
-from flashpoint.engine.air import air_phase
-from flashpoint.engine.geometry import geometry
-from flashpoint.engine.ground import ground_phase, plan_attacks
 from flashpoint.engine.rng import Streams
-from flashpoint.engine.simulate import record_day, simulate_block, start_block
-from flashpoint.engine.strategy.escalation import ladder_rules, update_rungs
+from flashpoint.engine.simulate import Record, record_day, simulate_block
+from flashpoint.engine.stepwise import air_phase, ground_phase, plan_attacks, start, update_rungs
+from flashpoint.engine.strategy.escalation import ladder_rules
 from flashpoint.engine.theatre import compile_theatre
 
 SEED, RUNS, DAYS = 11, 600, 20      # three granules, the last one short
@@ -21,6 +19,9 @@ class DoNothing:
     """A strategy that decides nothing, but is not the built-in one: the day-by-day loop."""
 
     name = "nothing"
+
+    def inputs(self, th) -> dict:
+        return {}
 
     def decide(self, th, st, rng) -> None:
         return None
@@ -33,19 +34,19 @@ def theatre():
 
 def phase_by_phase(th):
     """The day as the phases' own functions play it, over the whole block."""
-    _, st, _, _ = start_block(th, SEED, 0, RUNS)
-    geo, rng, ladder = geometry(th), Streams(SEED, 0, RUNS), ladder_rules(th)
+    block = start(th, SEED, RUNS)
+    st, rng, ladder = block.st, Streams(SEED, 0, RUNS), ladder_rules(th)
     held = np.zeros((RUNS, DAYS + 1, len(th.camps)), dtype=np.int16)
     none8, none32 = np.zeros((0, 0, 0), dtype=np.int8), np.zeros((0, 0, 0), dtype=np.float32)
-    record_day(0, RUNS, 0, st.control, th.actor_camp, held, False, none8, none32, st.losses["personnel_killed"])
+    record = Record(st.control, th.actor_camp, held, False, none8, none32, st.losses.personnel_killed)
+    record_day(0, RUNS, 0, record)
     for day in range(1, DAYS + 1):
         st.day = day
-        plan = plan_attacks(th, st)
-        air_phase(th, geo, st, rng, plan)
-        ground_phase(th, st, rng, plan)
+        plan = plan_attacks(block)
+        air_phase(block, rng, plan)
+        ground_phase(block, rng, plan)
         update_rungs(ladder, st)
-        record_day(0, RUNS, day, st.control, th.actor_camp, held, False, none8, none32,
-                   st.losses["personnel_killed"])
+        record_day(0, RUNS, day, record)
     return st, held
 
 
@@ -65,7 +66,7 @@ def test_all_days_at_once_day_by_day_and_phase_by_phase_agree():
     np.testing.assert_array_equal(at_once.reached_day, st.reached_day)
     for key, value in at_once.final.metrics.items():
         actor, kind = key.split(".")
-        np.testing.assert_array_equal(value, st.losses[kind][:, th.actor_index(actor)], err_msg=key)
+        np.testing.assert_array_equal(value, st.losses.of(kind)[:, th.actor_index(actor)], err_msg=key)
     # and something happened: places changed hands, people died, rungs were climbed
     assert (at_once.held[:, -1] != at_once.held[:, 0]).any()
     assert at_once.killed_days[:, -1].sum() > 0

@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flashpoint.engine.air import air_phase
-from flashpoint.engine.geometry import geometry
-from flashpoint.engine.ground import combat_power, daily_loss_shares, ground_phase, plan_attacks
+from flashpoint.engine.ground import daily_loss_shares
 from flashpoint.engine.rng import Streams
 from flashpoint.engine.simulate import simulate_block
-from flashpoint.engine.state import State, initial_state
-from flashpoint.engine.theatre import Draws, Theatre, compile_theatre
+from flashpoint.engine.state import State
+from flashpoint.engine.stepwise import Day0, air_phase, combat_power, ground_phase, plan_attacks
+from flashpoint.engine.stepwise import start as start_block
+from flashpoint.engine.theatre import CompiledTheatre, compile_theatre
 from flashpoint.scenario.loader import validate_data
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
@@ -54,28 +54,29 @@ def scenario_data() -> dict:
     return data
 
 
-def theatre(data: dict, **overrides: float) -> Theatre:
+def theatre(data: dict, **overrides: float) -> CompiledTheatre:
     return compile_theatre(validate_data(data, "test-scenario"), overrides={**FIXED, **overrides})
 
 
-def start(th: Theatre, runs: int = 250) -> State:
-    return initial_state(th, Draws(th, SEED, 0, runs))
+def start(th: CompiledTheatre, runs: int = 250) -> Day0:
+    return start_block(th, SEED, runs)
 
 
-def play(th: Theatre, runs: int, days: int) -> State:
+def play(th: CompiledTheatre, runs: int, days: int) -> State:
     """The engine's day loop (no strategy: the fixture has no decisions) returning the state."""
-    geo, st, rng = geometry(th), start(th, runs), Streams(SEED, 0, runs)
+    b, rng = start(th, runs), Streams(SEED, 0, runs)
+    st = b.st
     for day in range(1, days + 1):
         st.day = day
-        plan = plan_attacks(th, st)
-        air_phase(th, geo, st, rng, plan)
-        ground_phase(th, st, rng, plan)
+        plan = plan_attacks(b)
+        air_phase(b, rng, plan)
+        ground_phase(b, rng, plan)
     return st
 
 
-def edge(th: Theatre, u: str, v: str) -> int:
+def edge(th: CompiledTheatre, u: str, v: str) -> int:
     iu, iv = th.places.index(u), th.places.index(v)
-    return int(np.flatnonzero((th.edge_src == iu) & (th.edge_dst == iv))[0])
+    return int(np.flatnonzero((th.legs.src == iu) & (th.legs.dst == iv))[0])
 
 
 # ------------------------------------------------------------------------ loss shares
@@ -103,35 +104,37 @@ def test_daily_loss_shares_of_a_zero_ratio_are_capped_not_infinite():
 # ----------------------------------------------------------------------- combat power
 def test_combat_power_is_the_documented_formula():
     th = theatre(scenario_data())
-    st = start(th)
-    power = combat_power(th, st)
-    red, blue = th.ground.index("red-1"), th.ground.index("blue-1")
+    b = start(th)
+    power = combat_power(b)
+    red, blue = th.formation_ids.index("red-1"), th.formation_ids.index("blue-1")
     np.testing.assert_allclose(power[:, red], RED_POWER, rtol=1e-12)
     np.testing.assert_allclose(power[:, blue], BLUE_POWER, rtol=1e-12)
 
 
 def test_combat_power_of_broken_uncommitted_and_absent_formations():
     th = theatre(scenario_data())
-    st = start(th)
-    red, blue = th.ground.index("red-1"), th.ground.index("blue-1")
-    st.broken[:, red] = True
+    b = start(th)
+    st = b.st
+    red, blue = th.formation_ids.index("red-1"), th.formation_ids.index("blue-1")
+    st.formations.broken[:, red] = True
     st.ground_commitment[:, th.actor_index("blueland")] = 0.5
-    power = combat_power(th, st)
+    power = combat_power(b)
     np.testing.assert_allclose(power[:, red], RED_POWER * 0.25, rtol=1e-12)
     np.testing.assert_allclose(power[:, blue], BLUE_POWER * 0.5, rtol=1e-12)
-    st.pers[:, blue] = 0       # a formation with nobody left has no power, whatever its equipment
-    assert np.all(combat_power(th, st)[:, blue] == 0)
+    st.formations.personnel[:, blue] = 0       # a formation with nobody left has no power, whatever its equipment
+    assert np.all(combat_power(b)[:, blue] == 0)
 
 
 def test_a_formation_has_no_power_before_it_arrives():
     data = scenario_data()
     data["forces"]["ground"]["blue-1"]["arrives_day"] = 3
     th = theatre(data)
-    st = start(th)
-    blue = th.ground.index("blue-1")
+    b = start(th)
+    st = b.st
+    blue = th.formation_ids.index("blue-1")
     for day, expected in ((0, 0.0), (2, 0.0), (3, BLUE_POWER), (10, BLUE_POWER)):
         st.day = day
-        np.testing.assert_allclose(combat_power(th, st)[:, blue], expected, rtol=1e-12)
+        np.testing.assert_allclose(combat_power(b)[:, blue], expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("posture, factor", [("defend", 1.2), ("hold", 1.6), ("reserve", 1.0)])
@@ -140,7 +143,7 @@ def test_defence_and_the_choice_of_attack(posture, factor):
     data = scenario_data()
     data["forces"]["ground"]["blue-1"]["posture"] = posture
     th = theatre(data)
-    plan = plan_attacks(th, start(th))
+    plan = plan_attacks(start(th))
     a, b = th.places.index("a"), th.places.index("b")
     defence = 1.5 * factor * BLUE_POWER
     np.testing.assert_allclose(plan.defence[:, b], defence, rtol=1e-12)
@@ -153,7 +156,7 @@ def test_defence_and_the_choice_of_attack(posture, factor):
 
 def test_no_attack_below_the_minimum_ratio():
     th = theatre(scenario_data(), **{"attack-min-ratio": RED_POWER / BLUE_DEFENCE + 0.01})
-    plan = plan_attacks(th, start(th))
+    plan = plan_attacks(start(th))
     assert np.all(plan.target == -1)
     assert not plan.engaged.any()
 
@@ -209,10 +212,10 @@ def test_a_formation_that_pulls_out_leaves_before_the_fight():
     data["forces"]["ground"]["blue-1"]["pulls_out"] = True
     th = theatre(data)                         # attacked at r = 1.305 >= pull-out-ratio 1.2
     st = play(th, 250, days=1)
-    blue, c = th.ground.index("blue-1"), th.places.index("c")
-    assert np.all(st.loc[:, blue] == c)
-    assert np.all(st.pers[:, blue] == 3000)                                    # no losses
-    assert np.all(st.losses["personnel_killed"] == 0)                          # nobody fought
+    blue, c = th.formation_ids.index("blue-1"), th.places.index("c")
+    assert np.all(st.formations.place[:, blue] == c)
+    assert np.all(st.formations.personnel[:, blue] == 3000)                                    # no losses
+    assert np.all(st.losses.personnel_killed == 0)                          # nobody fought
     np.testing.assert_allclose(st.progress[:, edge(th, "a", "b")], 3.0)       # B empty: full rate
 
 
@@ -221,9 +224,9 @@ def test_a_formation_that_pulls_out_stays_below_its_ratio():
     data["forces"]["ground"]["blue-1"]["pulls_out"] = True
     th = theatre(data, **{"pull-out-ratio": 2.0})
     st = play(th, 250, days=1)
-    blue, b = th.ground.index("blue-1"), th.places.index("b")
-    assert np.all(st.loc[:, blue] == b)
-    assert st.losses["personnel_killed"][:, th.actor_index("blueland")].mean() > 50
+    blue, b = th.formation_ids.index("blue-1"), th.places.index("b")
+    assert np.all(st.formations.place[:, blue] == b)
+    assert st.losses.personnel_killed[:, th.actor_index("blueland")].mean() > 50
 
 
 # -------------------------------------------------------------- stranded and retreat
@@ -239,26 +242,26 @@ def overrun_data(c_holder: str) -> dict:
 def test_a_stranded_formation_with_no_friendly_neighbour_is_destroyed():
     th = theatre(overrun_data("redland"), **{"capture-ratio": 1.5, "advance-km-per-day": 50.0})
     st = play(th, 250, days=1)
-    blue_f, red_f = th.ground.index("blue-1"), th.ground.index("red-1")
+    blue_f, red_f = th.formation_ids.index("blue-1"), th.formation_ids.index("red-1")
     blue, b = th.actor_index("blueland"), th.places.index("b")
     assert np.all(st.control[:, b] == th.actor_index("redland"))
-    assert np.all(st.loc[:, red_f] == b)                              # the attackers moved in
-    assert np.all(st.pers[:, blue_f] == 0) and np.all(st.tanks[:, blue_f] == 0)
+    assert np.all(st.formations.place[:, red_f] == b)                              # the attackers moved in
+    assert np.all(st.formations.personnel[:, blue_f] == 0) and np.all(st.formations.tanks[:, blue_f] == 0)
     # everything it had is booked as lost: attrition plus what was left when it was cut off
-    assert np.all(st.losses["personnel_killed"][:, blue] == 100)
-    assert np.all(st.losses["tanks_lost"][:, blue] == 10)
+    assert np.all(st.losses.personnel_killed[:, blue] == 100)
+    assert np.all(st.losses.tanks_lost[:, blue] == 10)
 
 
 def test_an_overrun_formation_with_a_friendly_neighbour_retreats():
     th = theatre(overrun_data("blueland"), **{"capture-ratio": 1.5, "advance-km-per-day": 50.0})
     st = play(th, 250, days=1)
-    blue_f, blue = th.ground.index("blue-1"), th.actor_index("blueland")
+    blue_f, blue = th.formation_ids.index("blue-1"), th.actor_index("blueland")
     assert np.all(st.control[:, th.places.index("b")] == th.actor_index("redland"))
-    assert np.all(st.loc[:, blue_f] == th.places.index("c"))
+    assert np.all(st.formations.place[:, blue_f] == th.places.index("c"))
     # only the day's attrition (capped at 30% a day) was lost; the rest got away
-    killed = st.losses["personnel_killed"][:, blue]
-    assert np.all(st.pers[:, blue_f] + killed == 100)
-    assert np.all(st.pers[:, blue_f] > 0)
+    killed = st.losses.personnel_killed[:, blue]
+    assert np.all(st.formations.personnel[:, blue_f] + killed == 100)
+    assert np.all(st.formations.personnel[:, blue_f] > 0)
     assert 20 < killed.mean() < 40
 
 
@@ -272,7 +275,7 @@ def test_a_scenario_without_air_units_can_be_simulated():
 
 
 # ------------------------------------------------------------------- rules of engagement
-def fire_record(th: Theatre, days: int) -> np.ndarray:
+def fire_record(th: CompiledTheatre, days: int) -> np.ndarray:
     st = play(th, 250, days)
     return st.fired
 

@@ -10,7 +10,7 @@ import pytest
 
 import flashpoint
 from flashpoint.api import run
-from flashpoint.engine.state import initial_state
+from flashpoint.engine.stepwise import start as start_block
 from flashpoint.engine.strategy.bargaining import example_path, read_issue_table, run_smp
 from flashpoint.engine.strategy.settlement import (
     SettlementAccumulator,
@@ -20,7 +20,7 @@ from flashpoint.engine.strategy.settlement import (
     strength_snapshot,
     table_samples,
 )
-from flashpoint.engine.theatre import Draws, compile_theatre
+from flashpoint.engine.theatre import compile_theatre
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario import load_file
 
@@ -36,29 +36,31 @@ def _idlib():
 # --------------------------------------------------------------------------- the battlefield
 def test_the_line_is_the_value_weighted_share_the_camp_holds():
     th = _idlib()
-    ctrl = np.tile(th.control0, (3, 1))
+    ctrl = np.tile(th.map.control0, (3, 1))
     sochi = [th.places.index(p) for p in SOCHI]
     ctrl[0, sochi] = th.actor_index("turkey")
     ctrl[1, sochi] = th.actor_index("syria")
     saraqib = th.places.index("saraqib")
     line = battlefield_lines(th, ctrl)["the-line"]
-    value = th.place_value[sochi]
+    value = th.map.value[sochi]
     assert line[0] == 100.0 and line[1] == 0.0
-    assert line[2] == pytest.approx(100 * th.place_value[saraqib] / value.sum())   # the start: Saraqib only
+    assert line[2] == pytest.approx(100 * th.map.value[saraqib] / value.sum())   # the start: Saraqib only
 
 
 def test_capability_is_unchanged_before_any_fighting_and_falls_with_losses():
     th = _idlib()
-    st = initial_state(th, Draws(th, 1, 0, 250))
-    start = strength_snapshot(th, st)
+    b = start_block(th, 1, 250)
+    st, params = b.st, b.draws.params
+    start = strength_snapshot(th, st, params)
     idx = np.arange(250)
-    assert capability_multipliers(th, st, idx, start, st.control.copy()) == pytest.approx(np.ones((250, th.n_actors)))
-    st.pers[:, [i for i, f in enumerate(th.ground) if th.g_owner[i] == th.actor_index("turkey")]] *= 0.5
-    st.tanks[:] = st.tanks * 0.5
-    st.ifvs[:] = st.ifvs * 0.5
-    st.art[:] = st.art * 0.5
-    st.drones[:, :] = 0
-    m = capability_multipliers(th, st, idx, start, st.control.copy())
+    assert capability_multipliers(th, st, params, idx, start, st.control.copy()) \
+        == pytest.approx(np.ones((250, th.n_actors)))
+    st.formations.personnel[:, th.formations.owner == th.actor_index("turkey")] *= 0.5
+    st.formations.tanks[:] = st.formations.tanks * 0.5
+    st.formations.ifvs[:] = st.formations.ifvs * 0.5
+    st.formations.artillery[:] = st.formations.artillery * 0.5
+    st.drone_units.drones[:, :] = 0
+    m = capability_multipliers(th, st, params, idx, start, st.control.copy())
     turkey = th.actor_index("turkey")
     # Turkey: half its ground power, all its drones, all its aircraft: (0.5 + 0 + 1) / 3
     assert m[:, turkey] == pytest.approx(np.full(250, 0.5), abs=0.01)
@@ -97,7 +99,7 @@ def test_the_settlement_does_not_depend_on_how_runs_are_added():
     rng = np.random.default_rng(0)
     n = 400
     day = np.where(rng.random(n) < 0.7, rng.integers(1, 60, n), -1)
-    ctrl = np.tile(th.control0, (n, 1))
+    ctrl = np.tile(th.map.control0, (n, 1))
     flip = rng.random((n, th.n_places)) < 0.1
     ctrl[flip] = th.actor_index("syria")
     cap = rng.uniform(0.3, 1.5, (n, th.n_actors))

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import flashpoint
-from flashpoint.engine.state import State, initial_state
+from flashpoint.engine.state import State
+from flashpoint.engine.stepwise import Day0, start
 from flashpoint.engine.strategy.escalation import climb_distribution, climb_distributions
 from flashpoint.engine.strategy.projection import (
     TRACKED,
@@ -18,7 +19,7 @@ from flashpoint.engine.strategy.projection import (
     project_control,
     project_options,
 )
-from flashpoint.engine.theatre import Draws, Theatre, compile_theatre
+from flashpoint.engine.theatre import CompiledTheatre, compile_theatre
 
 RUNS = 400
 
@@ -29,21 +30,23 @@ def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 @cache
-def _theatre() -> Theatre:
+def _theatre() -> CompiledTheatre:
     return compile_theatre(flashpoint.load("idlib-2020").apply("coalition-air-support"))
 
 
-def _state(seed: int) -> tuple[Theatre, State, np.random.Generator]:
-    """A state with control, rules of engagement and progress scrambled at random."""
+def _state(seed: int) -> tuple[CompiledTheatre, State, np.random.Generator, Day0]:
+    """A state with control, rules of engagement and progress scrambled at random (and the block
+    it belongs to)."""
     th = _theatre()
-    st = initial_state(th, Draws(th, seed, 0, RUNS))
+    b = start(th, seed, RUNS)
+    st = b.st
     rng = np.random.default_rng(seed)
     n_a = th.n_actors
     st.control = np.asfortranarray(rng.integers(0, n_a, (RUNS, th.n_places)))   # as the ground phase leaves it
     st.fires_on = rng.random((RUNS, n_a, n_a)) < 0.5
-    st.progress = np.where(rng.random(st.edge_len.shape) < 0.3, rng.random(st.edge_len.shape) * st.edge_len * 1.2,
-                           0.0)
-    return th, st, rng
+    length = b.run.legs.length_km
+    st.progress = np.where(rng.random(length.shape) < 0.3, rng.random(length.shape) * length * 1.2, 0.0)
+    return th, st, rng, b
 
 
 # --------------------------------------------------------------------------- climb distribution
@@ -67,8 +70,8 @@ def test_climb_distributions_without_rungs_are_empty():
 # --------------------------------------------------------------------------- projection
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_project_options_is_project_control_of_each_option(seed):
-    th, st, rng = _state(seed)
-    trend = Trend(th, st, st.params["trend-days"])
+    th, st, rng, b = _state(seed)
+    trend = Trend(th, st, b.run.legs.length_km, b.draws.params["trend-days"])
     trend.advance = np.where(rng.random(trend.advance.shape) < 0.5, rng.exponential(2.0, trend.advance.shape), 0.0)
     trend.weight = np.where(rng.random(RUNS) < 0.1, 0.0, rng.random(RUNS))
     idx = np.sort(rng.choice(RUNS, 300, replace=False))
@@ -84,37 +87,38 @@ def test_project_options_is_project_control_of_each_option(seed):
         now = st.control[idx]
         for o in range(len(frozen)):
             want = now if frozen[o] else project_control(
-                th, now, st.fires_on[idx], st.progress[idx], st.edge_len[idx], adv, horizon, camp, hostile[camp],
-                own[o], enemy[o], trend.incoming)
+                th, now, st.fires_on[idx], st.progress[idx], b.run.legs.length_km[idx], adv, horizon, camp,
+                hostile[camp], own[o], enemy[o], trend.incoming)
             assert same_bits(out[o], want)
             assert np.array_equal(moved[o], (want != now).any(axis=1))
         assert moved[:3].any()      # the test moves places
 
 
 # --------------------------------------------------------------------------- the trend
-def _fold_numpy(th: Theatre, st: State, alpha, advance, loss, weight, prev_progress, prev_control, prev_losses):
-    """One day of the trend, in NumPy, for every run and actor."""
+def _fold_numpy(th: CompiledTheatre, st: State, length, alpha, advance, loss, weight, prev_progress, prev_control,
+                prev_losses):
+    """One day of the trend, in NumPy, for every run and actor (``length`` each leg's, per run)."""
     step = np.maximum(st.progress - prev_progress, 0.0)
     rr, pp = np.nonzero(st.control != prev_control)
     if rr.size:
         legs = incoming_edges(th)[pp]
-        src = np.where(legs >= 0, th.edge_src[np.maximum(legs, 0)], 0)
+        src = np.where(legs >= 0, th.legs.src[np.maximum(legs, 0)], 0)
         took = (legs >= 0) & (prev_control[rr[:, None], src] == st.control[rr, pp][:, None])
         r2, k2 = np.nonzero(took)
         e, r = legs[r2, k2], rr[r2]
-        step[r, e] = np.maximum(st.edge_len[r, e] - prev_progress[r, e], 0.0)
+        step[r, e] = np.maximum(length[r, e] - prev_progress[r, e], 0.0)
     advance = advance * (1 - alpha)[:, None] + alpha[:, None] * step
-    losses = np.stack([st.losses[k] for k in TRACKED], axis=-1)
+    losses = np.stack([st.losses.of(k) for k in TRACKED], axis=-1)
     loss = loss * (1 - alpha)[:, None, None] + alpha[:, None, None] * (losses - prev_losses)
     weight = (1 - alpha) * weight + alpha
     return advance, loss, weight, st.progress.copy(), st.control.copy(), losses
 
 
 def test_the_trend_folds_a_day_as_numpy_does_in_the_runs_asked_for():
-    th, st, rng = _state(4)
+    th, st, rng, b = _state(4)
     actors = np.array([3, 0, 7])
-    trend = Trend(th, st, st.params["trend-days"], actors)
-    full = Trend(th, st, st.params["trend-days"])
+    trend = Trend(th, st, b.run.legs.length_km, b.draws.params["trend-days"], actors)
+    full = Trend(th, st, b.run.legs.length_km, b.draws.params["trend-days"])
     for day in range(4):
         before = {k: getattr(trend, k).copy() for k in ("advance", "loss", "weight", "prev_progress", "prev_control")}
         st.progress = st.progress + np.where(rng.random(st.progress.shape) < 0.5, rng.uniform(-1, 3, st.progress.shape),
@@ -122,9 +126,10 @@ def test_the_trend_folds_a_day_as_numpy_does_in_the_runs_asked_for():
         st.control = np.asfortranarray(np.where(rng.random(st.control.shape) < 0.2,
                                                 rng.integers(0, th.n_actors, st.control.shape), st.control))
         for k in TRACKED:
-            st.losses[k] = st.losses[k] + rng.poisson(2.0, st.losses[k].shape) * (rng.random(st.losses[k].shape) < 0.5)
-        want = _fold_numpy(th, st, full.alpha, full.advance, full.loss, full.weight, full.prev_progress,
-                           full.prev_control, full.prev_losses)
+            lost = st.losses.of(k)
+            lost[:] = lost + rng.poisson(2.0, lost.shape) * (rng.random(lost.shape) < 0.5)
+        want = _fold_numpy(th, st, b.run.legs.length_km, full.alpha, full.advance, full.loss, full.weight,
+                           full.prev_progress, full.prev_control, full.prev_losses)
         full.update(th, st)
         for name, value in zip(("advance", "loss", "weight", "prev_progress", "prev_control", "prev_losses"),
                                want, strict=True):

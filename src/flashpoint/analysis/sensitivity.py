@@ -37,7 +37,6 @@ above the dummy's (lower end of the one above the upper end of the other).
 from __future__ import annotations
 
 import fnmatch
-import re
 import time
 import warnings
 from collections.abc import Callable
@@ -49,9 +48,9 @@ import pandas as pd
 
 from flashpoint.analysis.results import run
 from flashpoint.engine.executor import Executor
+from flashpoint.engine.inputs import uncertain_inputs
 from flashpoint.engine.reduce import Accumulator
-from flashpoint.engine.simulate import start_block
-from flashpoint.engine.theatre import Draws, compile_theatre
+from flashpoint.engine.theatre import compile_theatre
 from flashpoint.errors import FlashpointError
 
 METHODS = ("sobol", "morris")
@@ -91,30 +90,10 @@ class Inputs:
 
 def scenario_inputs(scenario) -> Inputs:
     """Every uncertain input of the scenario, forces and parameters (``compile_theatre``) and the
-    strategy layer's own draws (resolve, factions, stakes, rungs' climb risk, ...), in order."""
-
+    strategy layer's own draws (resolve, factions, stakes, rungs' climb risk, ...), in order: the
+    registry :func:`.engine.inputs.uncertain_inputs`, each path read under its own spelling."""
     th = compile_theatre(scenario)
-
-    def start(quantiles: dict | None) -> tuple[Draws, dict]:
-        draws, _, strategy, _ = start_block(th, 1, 0, 1, quantiles)
-        return draws, getattr(strategy, "inputs", {})
-
-    _, drawn = start(None)
-    paths = list(th.uncertain) + [p for p in drawn if p not in th.uncertain]
-    # A path may be read under another spelling than the one it is reported under (a rung by its
-    # position rather than its id): try both and keep the one the engine actually reads.
-    rung = re.compile(r"^escalation\.rungs\.([^.]+)\.(.+)$")
-    candidates: dict[str, list[str]] = {}
-    for p in paths:
-        keys = [p]
-        m = rung.match(p)
-        if m and m.group(1) in th.rung_ids:
-            keys.append(f"escalation.rungs.{th.rung_ids.index(m.group(1))}.{m.group(2)}")
-        candidates[p] = keys
-    draws, _ = start({k: np.full(1, 0.5) for ks in candidates.values() for k in ks})
-    keys = {p: next(k for k in ks if k in draws.used) for p, ks in candidates.items()
-            if any(k in draws.used for k in ks)}
-    return Inputs(keys, list(scenario.outcomes), Accumulator(th, 1).metric_keys)
+    return Inputs({p: p for p in uncertain_inputs(th)}, list(scenario.outcomes), Accumulator(th, 1).metric_keys)
 
 
 def check_target(target: str, known: Inputs) -> str:

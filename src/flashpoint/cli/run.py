@@ -61,8 +61,8 @@ def run_command(
     """Simulate many futures of a scenario and summarise them."""
     # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.analysis.results import TrajectoryWriter, run_bytes, run_spec, write_run_dir
+    from flashpoint.engine.inputs import uncertain_inputs
     from flashpoint.engine.runner import RunSpec
-    from flashpoint.engine.simulate import start_block
     from flashpoint.engine.theatre import compile_theatre
     from flashpoint.outputs import RunFolder, check_out_folder
     from flashpoint.report.text import print_summary
@@ -71,8 +71,8 @@ def run_command(
     overrides = parse_sets(set_)
     spec = RunSpec.for_scenario(s, runs, seed, days=days, block_size=block_size, workers=workers,
                                 overrides=overrides, trajectories=save_trajectories)
-    # values drawn per run (each a column of trajectories.nc): the scenario's and the strategy's, as day 0 gives them
-    inputs = len(start_block(compile_theatre(s, overrides), seed, 0, 1)[3]) if save_trajectories else 0
+    # values drawn per run (each a column of trajectories.nc): the scenario's and the strategy's
+    inputs = len(uncertain_inputs(compile_theatre(s, overrides))) if save_trajectories else 0
     check_out_folder(out, "--out", run_bytes(s, spec.runs, spec.days, save_trajectories, inputs))
     with RunFolder(out) as target:
         # trajectories go to disk block by block, as the runs complete: memory does not grow with runs

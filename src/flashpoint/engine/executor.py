@@ -38,7 +38,7 @@ import numpy as np
 from flashpoint.engine.reduce import Accumulator
 from flashpoint.engine.rng import GRANULE
 from flashpoint.engine.simulate import BlockResult, simulate_block
-from flashpoint.engine.theatre import Theatre, compile_theatre
+from flashpoint.engine.theatre import CompiledTheatre, compile_theatre
 from flashpoint.scenario.schema import Scenario
 
 
@@ -51,7 +51,7 @@ class Variant:
     overrides: dict[str, float] | None = None
     quantiles: dict[str, np.ndarray] | None = None
 
-    def compile(self) -> Theatre:
+    def compile(self) -> CompiledTheatre:
         return compile_theatre(self.scenario, self.overrides)
 
 
@@ -96,7 +96,7 @@ def n_blocks(runs: int, block_size: int) -> int:
     return -(-runs // block_size_used(runs, block_size))
 
 
-def simulate(theatre: Theatre, variant: Variant, block: Block) -> Partial:
+def simulate(theatre: CompiledTheatre, variant: Variant, block: Block) -> Partial:
     """Simulate one block and reduce it: the unit of work of every executor."""
     result = simulate_block(theatre, block.seed, block.start, block.stop, block.days,
                             trajectories=block.trajectories, quantiles=variant.quantiles)
@@ -112,7 +112,7 @@ class Executor(ABC):
 
     @abstractmethod
     def map(self, variants: Sequence[Variant], blocks: Iterable[Block],
-            theatres: Sequence[Theatre] | None = None) -> Iterator[Partial]:
+            theatres: Sequence[CompiledTheatre] | None = None) -> Iterator[Partial]:
         """The partials of ``blocks``, in any order. ``theatres``, the variants already compiled in
         this process, may be used instead of compiling them again."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flashpoint.engine.theatre import Theatre
+from flashpoint.engine.theatre import CompiledTheatre
 from flashpoint.scenario.schema import Predicate
 
 
@@ -25,7 +25,7 @@ class FinalState:
 Evaluator = Callable[[FinalState], np.ndarray]
 
 
-def compile_predicate(th: Theatre, pred: Predicate) -> Evaluator:
+def compile_predicate(th: CompiledTheatre, pred: Predicate) -> Evaluator:
     if pred.holds is not None:
         camp = th.camps.index(pred.holds.camp)
         idx = np.array([th.places.index(p) for p in pred.holds.places])
@@ -74,5 +74,5 @@ def compile_predicate(th: Theatre, pred: Predicate) -> Evaluator:
     return lambda f: ~inner(f)
 
 
-def compile_outcomes(th: Theatre) -> dict[str, Evaluator]:
+def compile_outcomes(th: CompiledTheatre) -> dict[str, Evaluator]:
     return {oid: compile_predicate(th, o.when) for oid, o in th.scenario.outcomes.items()}

@@ -20,7 +20,7 @@ from scipy import special
 from flashpoint.engine.simulate import BlockResult
 from flashpoint.engine.state import LOSS_KINDS
 from flashpoint.engine.strategy.settlement import SettlementAccumulator
-from flashpoint.engine.theatre import Theatre
+from flashpoint.engine.theatre import CompiledTheatre
 
 EXACT = 100                 # values below this have a bin each
 GROWTH = 1.01               # relative width of the bins above it
@@ -71,9 +71,9 @@ def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 class Accumulator:
     """Adds up blocks of runs into everything ``summary.json`` reports."""
 
-    def __init__(self, th: Theatre, days: int):
+    def __init__(self, th: CompiledTheatre, days: int):
         self.th, self.days = th, days
-        owners = set(th.g_owner) | set(th.w_owner) | set(th.d_owner) | set(th.b_owner)
+        owners = set(th.formations.owner) | set(th.wings.owner) | set(th.drone_units.owner) | set(th.batteries.owner)
         self.metric_actors = [a for i, a in enumerate(th.actors) if i in owners]
         self.metric_keys = [f"{a}.{k}" for a in self.metric_actors for k in LOSS_KINDS]
         n_p, n_c, n_a = th.n_places, len(th.camps), th.n_actors

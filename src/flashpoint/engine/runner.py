@@ -29,7 +29,7 @@ from flashpoint.engine.executor import (
 from flashpoint.engine.reduce import Accumulator
 from flashpoint.engine.rng import GRANULE
 from flashpoint.engine.simulate import BlockResult
-from flashpoint.engine.theatre import Theatre
+from flashpoint.engine.theatre import CompiledTheatre
 from flashpoint.errors import FlashpointError, FlashpointWarning
 from flashpoint.scenario.schema import Scenario
 
@@ -110,7 +110,7 @@ class RunSpec:
 class JobResult:
     """What a job leaves: the merged summaries, the theatre, the kept runs, timings."""
 
-    theatre: Theatre
+    theatre: CompiledTheatre
     accumulator: Accumulator
     spec: RunSpec
     seconds: float

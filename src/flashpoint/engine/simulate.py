@@ -5,28 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
 
-from flashpoint.engine.air import air_args, air_kernel
-from flashpoint.engine.geometry import geometry
-from flashpoint.engine.ground import (
-    ground_args,
-    ground_kernel,
-    new_plan,
-    plan_args,
-    plan_kernel,
-    power_args,
-    power_kernel,
-    reset_plan,
-)
+from flashpoint.engine.air import air_kernel
+from flashpoint.engine.draws import Draws, RunDraws, draw_run
+from flashpoint.engine.ground import ground_kernel
 from flashpoint.engine.outcomes import FinalState, compile_outcomes
+from flashpoint.engine.plan import new_plan, plan_kernel, power_kernel, reset_plan
 from flashpoint.engine.rng import Streams
 from flashpoint.engine.state import LOSS_KINDS, State, initial_state
 from flashpoint.engine.strategy.decisions import Continue, Strategy, default_strategy
-from flashpoint.engine.strategy.escalation import init_ladder, ladder_rules, trigger_args, triggers_kernel
-from flashpoint.engine.theatre import Draws, Theatre
+from flashpoint.engine.strategy.escalation import Rungs, init_ladder, ladder_rules, reached, triggers_kernel
+from flashpoint.engine.theatre import CompiledTheatre
 from flashpoint.errors import FlashpointError
 
 
@@ -53,20 +46,43 @@ class BlockResult:
     ceasefire_capability: np.ndarray | None = None
 
 
-def start_block(th: Theatre, seed: int, start: int, stop: int, quantiles: dict[str, np.ndarray] | None = None,
-                strategy: Strategy | None = None) -> tuple[Draws, State, Strategy, dict[str, np.ndarray]]:
+class Block(NamedTuple):
+    """Day 0 of a block of runs."""
+
+    draws: Draws                        # per-run values of the scenario's numbers, by path
+    run: RunDraws                       # the per-run constants the kernels read
+    state: State
+    strategy: Strategy
+    parameters: dict[str, np.ndarray]   # every uncertain input drawn per run, by path
+
+
+def start_block(th: CompiledTheatre, seed: int, start: int, stop: int,
+                quantiles: dict[str, np.ndarray] | None = None, strategy: Strategy | None = None) -> Block:
     """Day 0 of runs [start, stop): the per-run draws, the state, the strategy, and every uncertain
-    input drawn per run by path (the scenario's and the strategy's own)."""
+    input drawn per run by path (the theatre's and the strategy's, :func:`.inputs.uncertain_inputs`)."""
     draws = Draws(th, seed, start, stop, quantiles)
-    st = initial_state(th, draws)
+    run = draw_run(th, draws)
+    st = initial_state(th, run, draws)
     init_ladder(th, st)
-    strategy = strategy or default_strategy(th, st, draws)
+    strategy = strategy or default_strategy(th, st, draws, run)
     parameters = {path: draws.value(path, dist) for path, dist in th.uncertain.items()}
-    parameters.update(getattr(strategy, "inputs", {}))   # the strategy's own per-run draws
-    return draws, st, strategy, parameters
+    parameters.update({path: draws.value(path, dist) for path, dist in strategy.inputs(th).items()})
+    return Block(draws, run, st, strategy, parameters)
 
 
-def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
+class Record(NamedTuple):
+    """What :func:`record_day` reads and writes."""
+
+    control: np.ndarray        # (R, P) the state's holders
+    actor_camp: np.ndarray     # (A,)
+    held: np.ndarray           # (R, days + 1, C) places held by each camp
+    trajectories: bool
+    control_days: np.ndarray   # (R, days + 1, P), or (0, 0, 0) without trajectories
+    killed_days: np.ndarray    # (R, days + 1, A), or (0, 0, 0)
+    killed: np.ndarray         # (R, A) the state's personnel killed
+
+
+def simulate_block(th: CompiledTheatre, seed: int, start: int, stop: int, days: int,
                    strategy: Strategy | None = None, trajectories: bool = False,
                    quantiles: dict[str, np.ndarray] | None = None,
                    on_day_end: Callable[[State], None] | None = None) -> BlockResult:
@@ -74,10 +90,10 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
     (0, 1) for the whole job), as experimental designs for sensitivity analysis do; ``on_day_end``
     is shown the state at the end of every day (the days are then stepped one at a time, which
     gives the same runs)."""
-    geo = geometry(th)
-    draws, st, strategy, parameters = start_block(th, seed, start, stop, quantiles, strategy)
+    draws, run, st, strategy, parameters = start_block(th, seed, start, stop, quantiles, strategy)
     rng = Streams(seed, start, stop)
     ladder = ladder_rules(th)
+    tables = th.tables()
     n = st.n
 
     held = np.zeros((n, days + 1, len(th.camps)), dtype=np.int16)
@@ -85,20 +101,16 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
     shape = (n, days + 1) if trajectories else (0, 0)
     control_days = np.zeros(shape + (th.n_places if trajectories else 0,), dtype=np.int8)
     killed_days = np.zeros(shape + (th.n_actors if trajectories else 0,), dtype=np.float32)
-    plan = new_plan(th, st)
-    record = (st.control, th.actor_camp, held, trajectories, control_days, killed_days,
-              st.losses["personnel_killed"])
-    record_day(0, n, 0, *record)
+    plan = new_plan(n, th.n_places, len(th.formation_ids), th.n_actors)
+    record = Record(st.control, th.actor_camp, held, trajectories, control_days, killed_days,
+                    st.losses.personnel_killed)
+    record_day(0, n, 0, record)
 
     def step(first: int, last: int) -> None:
-        """Days [first, last) of every granule (the arguments are taken after the day's decisions)."""
-        plan_rows = (plan.power, plan.attacker, plan.defence, plan.attack, plan.target, plan.edge, plan.against,
-                     plan.engaged, plan.air_lost)
-        args = (power_args(th, st)[1:] + (plan.power, plan.holds, plan.under), plan_args(th, st, plan),
-                plan_rows, air_args(th, geo, st, plan.engaged, plan.air_lost), ground_args(th, st, plan)[1:],
-                trigger_args(ladder, st), record)
+        """Days [first, last) of every granule (the state's tuples are taken after the day's decisions)."""
+        fs, board, rungs = st.forces(), st.board(), reached(st)
         for gen, lo, hi in rng.granules():
-            _days_kernel(gen, lo, hi, first, last, *args)
+            _days_kernel(gen, lo, hi, first, last, tables, run, fs, board, plan, Rungs(ladder.arrays, rungs), record)
 
     if isinstance(strategy, Continue) and on_day_end is None:
         step(1, days + 1)       # nothing to decide: each granule steps through all its days in one call
@@ -125,36 +137,37 @@ def simulate_block(th: Theatre, seed: int, start: int, stop: int, days: int,
 
 
 @numba.njit(cache=True, nogil=True)
-def _days_kernel(gen, lo, hi, first, last, power, plan, plan_rows, air, ground, triggers, record):
+def _days_kernel(gen, lo, hi, first, last, tb, rd, fs, board, plan, rungs, record):
     """Days [first, last) of runs [lo, hi), one granule drawing from its generator ``gen``: each day
-    its plan, air war, ground war, escalation triggers and record, run after run in each phase (the
-    same kernels the phases run on their own; the tuples hold their arguments)."""
+    its plan, air war, ground war, escalation triggers and record, run after run in each phase.
+    ``tb`` the theatre's tables, ``rd`` the run draws, ``fs`` and ``board`` the state, ``rungs``
+    the ladder's triggers and the state they read and write."""
     for day in range(first, last):
-        reset_plan(lo, hi, *plan_rows)
-        power_kernel(lo, hi, day, *power)
-        plan_kernel(lo, hi, *plan)
-        air_kernel(gen, lo, hi, day, *air)
-        ground_kernel(gen, lo, hi, day, *ground)
-        triggers_kernel(lo, hi, day, *triggers)
-        record_day(lo, hi, day, *record)
+        reset_plan(lo, hi, plan)
+        power_kernel(lo, hi, day, tb, rd, fs, board, plan)
+        plan_kernel(lo, hi, tb, rd, fs, board, plan)
+        air_kernel(gen, lo, hi, day, tb, rd, fs, board, plan)
+        ground_kernel(gen, lo, hi, day, tb, rd, fs, board, plan)
+        triggers_kernel(lo, hi, day, rungs.rules, rungs.reached)
+        record_day(lo, hi, day, record)
 
 
 @numba.njit(cache=True, nogil=True)
-def record_day(lo, hi, day, control, actor_camp, held, trajectories, control_days, killed_days, killed):
+def record_day(lo, hi, day, rec):
     """Places held by each camp in runs [lo, hi) on ``day``, and with trajectories the holder of
-    every place and the personnel killed so far."""
+    every place and the personnel killed so far (``rec`` a :class:`Record`)."""
     for r in range(lo, hi):
-        for p in range(control.shape[1]):
-            held[r, day, actor_camp[control[r, p]]] += 1
-        if trajectories:
-            for p in range(control.shape[1]):
-                control_days[r, day, p] = control[r, p]
-            for a in range(killed.shape[1]):
-                killed_days[r, day, a] = killed[r, a]
+        for p in range(rec.control.shape[1]):
+            rec.held[r, day, rec.actor_camp[rec.control[r, p]]] += 1
+        if rec.trajectories:
+            for p in range(rec.control.shape[1]):
+                rec.control_days[r, day, p] = rec.control[r, p]
+            for a in range(rec.killed.shape[1]):
+                rec.killed_days[r, day, a] = rec.killed[r, a]
 
 
-def final_state(th: Theatre, st: State) -> FinalState:
-    metrics = {f"{actor}.{kind}": st.losses[kind][:, i]
+def final_state(th: CompiledTheatre, st: State) -> FinalState:
+    metrics = {f"{actor}.{kind}": st.losses.of(kind)[:, i]
                for kind in LOSS_KINDS for i, actor in enumerate(th.actors)}
     return FinalState(st.control.copy(), th.actor_camp[st.control], st.rung.copy(),
                       st.ceasefire_day.copy(), metrics)

@@ -1,18 +1,97 @@
-"""The state of a block of runs: arrays with the run as the first axis.
+"""The dynamic state of a block of runs: arrays with the run as the first axis, changed in place.
 
-Model numbers drawn per run (strengths, kill rates, model constants) are set once by
-:func:`initial_state`; the daily step then changes only the dynamic arrays (control, strengths,
-positions, aircraft, batteries, losses, escalation, ceasefire).
+One sub-state per kind of force (a ``NamedTuple`` of arrays the kernels write into), and the
+political and operational arrays the strategy layer may change. What is fixed for the scenario is
+in the compiled theatre (:mod:`.theatre`, :mod:`.tables`); what is drawn once per run in
+:mod:`.draws`. :func:`initial_state` builds day 0 from both.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from flashpoint.engine.theatre import Draws, Theatre
+from flashpoint.engine.draws import Draws, RunDraws
+from flashpoint.engine.theatre import CompiledTheatre
 from flashpoint.scenario.schema import LOSS_KINDS  # re-exported for the engine
+
+
+class FormationState(NamedTuple):
+    """(R, F) per run and formation."""
+
+    personnel: np.ndarray
+    tanks: np.ndarray
+    ifvs: np.ndarray
+    artillery: np.ndarray
+    place: np.ndarray          # int: where it stands
+    posture: np.ndarray        # int: index into POSTURES (decisions may change it)
+    broken: np.ndarray         # bool
+    commitment: np.ndarray     # drawn per run; decisions may change it
+
+
+class WingState(NamedTuple):
+    """(R, W) per run and wing."""
+
+    aircraft: np.ndarray       # aircraft left
+    commitment: np.ndarray
+
+
+class DroneState(NamedTuple):
+    """(R, Dn) per run and drone unit."""
+
+    drones: np.ndarray         # drones left
+    commitment: np.ndarray
+
+
+class BatteryState(NamedTuple):
+    """(R, B) per run and battery."""
+
+    alive: np.ndarray          # bool
+    missiles: np.ndarray       # missiles left
+
+
+class Losses(NamedTuple):
+    """(R, A) losses booked to each actor so far (the fields are ``LOSS_KINDS``)."""
+
+    personnel_killed: np.ndarray
+    tanks_lost: np.ndarray
+    ifvs_lost: np.ndarray
+    artillery_lost: np.ndarray
+    aircraft_lost: np.ndarray
+    uav_lost: np.ndarray
+    air_defence_lost: np.ndarray
+
+    def of(self, kind: str) -> np.ndarray:
+        """The losses of one kind (a name of ``LOSS_KINDS``)."""
+        return getattr(self, kind)
+
+
+assert set(Losses._fields) == set(LOSS_KINDS), "Losses must list the schema's LOSS_KINDS"
+
+
+class Board(NamedTuple):
+    """The state's arrays that are not a kind of force, as one argument of the kernels."""
+
+    control: np.ndarray
+    progress: np.ndarray
+    fires_on: np.ndarray
+    air_commitment: np.ndarray
+    ground_commitment: np.ndarray
+    ceasefire_day: np.ndarray
+    fired: np.ndarray
+    downed: np.ndarray
+    losses: Losses
+
+
+class Forces(NamedTuple):
+    """The per-kind sub-states, as one argument of the kernels."""
+
+    formations: FormationState
+    wings: WingState
+    drone_units: DroneState
+    batteries: BatteryState
 
 
 @dataclass
@@ -20,40 +99,11 @@ class State:
     n: int                       # runs in the block
     day: int
     control: np.ndarray          # (R, P) actor holding each place
-    # ground formations
-    pers: np.ndarray             # (R, F)
-    tanks: np.ndarray
-    ifvs: np.ndarray
-    art: np.ndarray
-    pers0: np.ndarray            # strength at arrival, for breakpoints
-    loc: np.ndarray              # (R, F) place index
-    posture: np.ndarray          # (R, F) index into POSTURES (decisions may change it)
-    broken: np.ndarray           # (R, F) bool
-    quality: np.ndarray
-    morale: np.ndarray
-    breakpoint: np.ndarray
-    g_commit: np.ndarray
-    # air wings
-    aircraft: np.ndarray         # (R, W) aircraft left
-    sortie_rate: np.ndarray
-    a2a: np.ndarray
-    w_strike: np.ndarray
-    w_sead: np.ndarray
-    w_commit: np.ndarray
-    # drones
-    drones: np.ndarray           # (R, D) drones left
-    d_sorties: np.ndarray
-    d_strike: np.ndarray
-    d_armour: np.ndarray
-    d_sead: np.ndarray
-    d_commit: np.ndarray
-    # air defence
-    alive: np.ndarray            # (R, B) bool
-    missiles: np.ndarray
-    missiles0: np.ndarray
-    reload: np.ndarray
-    pe: np.ndarray
-    pk: np.ndarray
+    formations: FormationState
+    wings: WingState
+    drone_units: DroneState
+    batteries: BatteryState
+    progress: np.ndarray         # (R, D) km made along each directed leg
     # political and operational state the strategy layer may change
     fires_on: np.ndarray         # (R, A, A) bool
     air_commitment: np.ndarray   # (R, A) multiplier of every air unit of the actor
@@ -62,12 +112,7 @@ class State:
     rung: np.ndarray             # (R,) highest escalation rung reached (index)
     fired: np.ndarray            # (R, A, A) bool: a has fired on b (cumulative)
     downed: np.ndarray           # (R, A, A) bool: a has downed an aircraft or drone of b
-    # advance along routes
-    progress: np.ndarray         # (R, D) km made along each directed edge
-    edge_len: np.ndarray         # (R, D) km
-    # losses by actor
-    losses: dict[str, np.ndarray]
-    params: dict[str, np.ndarray]
+    losses: Losses
     chosen: np.ndarray | None = None   # (R, A, O) bool: options chosen (strategy layer)
     # escalation ladder (strategy/escalation.py): first day each rung was reached (-1: never), and how
     reached_day: np.ndarray | None = None   # (R, K)
@@ -75,59 +120,51 @@ class State:
     # the settlement's inputs, recorded on the day of the ceasefire (strategy/settlement.py)
     ceasefire_control: np.ndarray | None = None     # (R, P) actor holding each place (-1: no ceasefire)
     ceasefire_capability: np.ndarray | None = None  # (R, A) battlefield multiplier of capability
-    derived: dict = field(default_factory=dict)   # arrays derived once per block from the fixed ones
 
     @property
     def fighting(self) -> np.ndarray:
         return self.ceasefire_day < 0
 
+    def forces(self) -> Forces:
+        """The per-kind sub-states as one tuple (built on each call: a strategy may replace arrays)."""
+        return Forces(self.formations, self.wings, self.drone_units, self.batteries)
 
-def initial_state(th: Theatre, draws: Draws) -> State:
-    s = th.scenario
+    def board(self) -> Board:
+        """The rest of the dynamic arrays as one tuple (built on each call, like :meth:`forces`)."""
+        return Board(self.control, self.progress, self.fires_on, self.air_commitment, self.ground_commitment,
+                     self.ceasefire_day, self.fired, self.downed, self.losses)
+
+
+def initial_state(th: CompiledTheatre, run: RunDraws, draws: Draws) -> State:
+    """Day 0 of the block: strengths and commitments from ``run`` and ``draws``, positions and
+    holders from the theatre."""
     n = draws.n
-    f = s.forces
-    params = {name: draws.param(name) for name in th.parameters}
+    f = th.scenario.forces
+    A = th.n_actors
 
     def g(attr):
-        return draws.table("ground", th.ground, f.ground, attr)
+        return draws.table("ground", th.formation_ids, f.ground, attr)
 
-    def w(attr):
-        return draws.table("air", th.wings, f.air, attr)
-
-    def d(attr):
-        return draws.table("drones", th.drones, f.drones, attr)
-
-    def b(attr):
-        return draws.table("air_defence", th.batteries, f.air_defence, attr)
-
-    pers = np.round(g("personnel"))
-    A, D = th.n_actors, len(th.edge_src)
-    road = params["road-factor"][:, None]
-    sourced = np.nan_to_num(th.edge_km, nan=0.0)[None, :]
-    derived = th.dist_km[th.edge_src, th.edge_dst][None, :] * road
-    edge_len = np.where(np.isnan(th.edge_km)[None, :], derived, sourced)
-    missiles = np.round(b("missiles"))
+    F, B = len(th.formation_ids), len(th.battery_ids)
     return State(
         n=n, day=0,
-        control=np.broadcast_to(th.control0, (n, th.n_places)).astype(np.int64),
-        pers=pers, tanks=np.round(g("tanks")), ifvs=np.round(g("ifvs")), art=np.round(g("artillery")),
-        pers0=pers.copy(),
-        loc=np.broadcast_to(th.g_place, (n, len(th.ground))).astype(np.int64),
-        posture=np.broadcast_to(th.g_posture, (n, len(th.ground))).astype(np.int64),
-        broken=np.zeros((n, len(th.ground)), dtype=bool),
-        quality=g("quality"), morale=g("morale"), breakpoint=g("breakpoint"), g_commit=g("commitment"),
-        aircraft=np.round(w("aircraft")), sortie_rate=w("sortie_rate"), a2a=w("air_to_air"),
-        w_strike=w("strike_kills"), w_sead=w("sead_kills"), w_commit=w("commitment"),
-        drones=np.round(d("count")), d_sorties=d("sorties_per_day"), d_strike=d("strike_kills"),
-        d_armour=d("armour_kills"), d_sead=d("sead_kills"), d_commit=d("commitment"),
-        alive=np.ones((n, len(th.batteries)), dtype=bool), missiles=missiles, missiles0=missiles.copy(),
-        reload=b("reload_per_day"), pe=b("engagement_prob"), pk=b("kill_prob"),
+        control=np.broadcast_to(th.map.control0, (n, th.n_places)).astype(np.int64),
+        formations=FormationState(
+            personnel=run.formations.personnel0.copy(), tanks=np.round(g("tanks")), ifvs=np.round(g("ifvs")),
+            artillery=np.round(g("artillery")),
+            place=np.broadcast_to(th.formations.place, (n, F)).astype(np.int64),
+            posture=np.broadcast_to(th.formations.posture, (n, F)).astype(np.int64),
+            broken=np.zeros((n, F), dtype=bool), commitment=g("commitment")),
+        wings=WingState(aircraft=np.round(draws.table("air", th.wing_ids, f.air, "aircraft")),
+                        commitment=draws.table("air", th.wing_ids, f.air, "commitment")),
+        drone_units=DroneState(drones=np.round(draws.table("drones", th.drone_ids, f.drones, "count")),
+                               commitment=draws.table("drones", th.drone_ids, f.drones, "commitment")),
+        batteries=BatteryState(alive=np.ones((n, B), dtype=bool), missiles=run.batteries.missiles0.copy()),
+        progress=np.zeros((n, len(th.legs.src))),
         fires_on=np.broadcast_to(th.fires_on, (n, A, A)).copy(),
         air_commitment=np.ones((n, A)), ground_commitment=np.ones((n, A)),
         ceasefire_day=np.full(n, -1, dtype=np.int64),
         rung=np.zeros(n, dtype=np.int64),
         fired=np.zeros((n, A, A), dtype=bool), downed=np.zeros((n, A, A), dtype=bool),
-        progress=np.zeros((n, D)), edge_len=edge_len,
-        losses={k: np.zeros((n, A)) for k in LOSS_KINDS},
-        params=params,
+        losses=Losses(*(np.zeros((n, A)) for _ in Losses._fields)),
     )

@@ -1,8 +1,8 @@
-"""Compile a scenario into the arrays the engine steps: indices, geometry and per-run draws.
+"""Compile a scenario into what the engine steps: index lists and one table per kind (:mod:`.tables`).
 
 The engine never reads the scenario's pydantic objects in its daily step: everything it needs is
-here, as NumPy arrays indexed by actor, camp, place, directed edge, formation, air wing, drone unit
-and battery, with the run as the first axis of whatever was drawn per run.
+here, as NumPy arrays indexed by actor, camp, place, directed leg, formation, air wing, drone unit
+and battery. What is drawn per run is in :mod:`.draws`, what changes day by day in :mod:`.state`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from flashpoint.engine.rng import keyed_uniforms, keyed_uniforms_many, stream_key
+from flashpoint.engine.tables import Batteries, DroneUnits, Formations, Legs, Places, Tables, Wings, wing_groups
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.distributions import is_uncertain
 from flashpoint.scenario.schema import Parameter, Scenario, Source
@@ -65,48 +65,28 @@ def great_circle_km(lat1, lon1, lat2, lon2):
 
 
 @dataclass
-class Theatre:
-    """The static, run-independent description of a scenario, as index arrays."""
+class CompiledTheatre:
+    """A scenario compiled for the engine: what is fixed in every run, as index arrays, with one
+    table per kind (:mod:`.tables`). Not to be confused with the scenario file's description of a
+    theatre (:class:`flashpoint.scenario.schema.Scenario`), which it is compiled from."""
 
     scenario: Scenario
     actors: list[str]
     camps: list[str]
-    places: list[str]
+    places: list[str]               # place ids, in the order of every (.., P) array
+    formation_ids: list[str]        # ground formations, in the order of the formations table
+    wing_ids: list[str]
+    drone_ids: list[str]
+    battery_ids: list[str]
     actor_camp: np.ndarray          # (A,) camp index
     fires_on: np.ndarray            # (A, A) bool: actor a engages actor b at the start
-    place_value: np.ndarray         # (P,)
-    place_terrain: np.ndarray       # (P,) index into TERRAINS
-    control0: np.ndarray            # (P,) actor index
-    dist_km: np.ndarray             # (P, P) great-circle distance
-    edge_src: np.ndarray            # (D,) directed edges u -> v
-    edge_dst: np.ndarray
-    edge_km: np.ndarray             # (D,) sourced length, NaN where it comes from the road factor
-    edge_reverse: np.ndarray        # (D,) index of v -> u
-    nbr: np.ndarray                 # (P, K) neighbour place or -1
-    nbr_edge: np.ndarray            # (P, K) directed edge u -> nbr or -1
+    map: Places
+    legs: Legs
+    formations: Formations
+    wings: Wings
+    drone_units: DroneUnits
+    batteries: Batteries
     routes: dict[str, np.ndarray]   # route id -> place indices
-    ground: list[str]
-    g_owner: np.ndarray
-    g_place: np.ndarray
-    g_posture: np.ndarray
-    g_pulls_out: np.ndarray
-    g_arrives: np.ndarray
-    wings: list[str]
-    w_owner: np.ndarray
-    w_base: np.ndarray
-    w_range: np.ndarray
-    w_missions: np.ndarray          # (W, 5) shares, rows sum to 1
-    w_arrives: np.ndarray
-    drones: list[str]
-    d_owner: np.ndarray
-    d_base: np.ndarray
-    d_range: np.ndarray
-    d_arrives: np.ndarray
-    batteries: list[str]
-    b_owner: np.ndarray
-    b_place: np.ndarray
-    b_range: np.ndarray
-    b_arrives: np.ndarray
     parameters: dict[str, Parameter]
     rung_ids: list[str]
     uncertain: dict[str, Any] = field(default_factory=dict)   # path -> distribution drawn per run
@@ -121,6 +101,11 @@ class Theatre:
 
     def actor_index(self, aid: str) -> int:
         return self.actors.index(aid)
+
+    def tables(self) -> Tables:
+        """The tables as one tuple, as the kernels take them."""
+        return Tables(self.map, self.legs, self.formations, self.wings, self.drone_units, self.batteries,
+                      self.actor_camp)
 
 
 def _fires_on(s: Scenario, actors: list[str], camps: list[str]) -> np.ndarray:
@@ -168,7 +153,7 @@ def _edges(s: Scenario, places: list[str]):
     return src, dst, km, reverse, nbr, nbr_edge
 
 
-def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> Theatre:
+def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> CompiledTheatre:
     """The scenario as arrays, with engine defaults merged under the scenario's parameters and
     ``overrides`` (from ``--set``) on top."""
     actors, camps, places = list(s.actors), list(s.camps), list(s.places)
@@ -208,89 +193,47 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> T
         if is_uncertain(param.value):
             uncertain[f"parameters.{name}"] = param.value
 
-    th = Theatre(
+    f_owner = np.array([a_idx[f.owner] for f in g.values()], dtype=np.int64)
+    w_owner = np.array([a_idx[x.owner] for x in w.values()], dtype=np.int64)
+    w_base = np.array([p_idx[x.base] for x in w.values()], dtype=np.int64)
+    w_range = np.array([x.range_km for x in w.values()], dtype=float)
+    d_base = np.array([p_idx[x.base] for x in d.values()], dtype=np.int64)
+    d_range = np.array([x.range_km for x in d.values()], dtype=float)
+    b_place = np.array([p_idx[x.place] for x in b.values()], dtype=np.int64)
+    b_range = np.array([x.range_km for x in b.values()], dtype=float)
+    dist = great_circle_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    wing_reach = dist[w_base] <= w_range[:, None]
+    group, group_owner, group_reach = wing_groups(w_owner, wing_reach)
+    return CompiledTheatre(
         scenario=s, actors=actors, camps=camps, places=places,
+        formation_ids=list(g), wing_ids=list(w), drone_ids=list(d), battery_ids=list(b),
         actor_camp=np.array([camps.index(s.actors[a].camp) for a in actors]),
         fires_on=_fires_on(s, actors, camps),
-        place_value=np.array([s.places[p].value for p in places]),
-        place_terrain=np.array([TERRAINS.index(s.places[p].terrain) for p in places]),
-        control0=np.array([a_idx[s.control[p]] for p in places]),
-        dist_km=great_circle_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]),
-        edge_src=src, edge_dst=dst, edge_km=km, edge_reverse=reverse, nbr=nbr, nbr_edge=nbr_edge,
+        map=Places(value=np.array([s.places[p].value for p in places]),
+                   terrain=np.array([TERRAINS.index(s.places[p].terrain) for p in places]),
+                   control0=np.array([a_idx[s.control[p]] for p in places]),
+                   dist_km=dist, nbr=nbr, nbr_edge=nbr_edge),
+        legs=Legs(src=src, dst=dst, km=km, reverse=reverse),
+        formations=Formations(
+            owner=f_owner, place=np.array([p_idx[f.place] for f in g.values()], dtype=np.int64),
+            posture=np.array([POSTURES.index(f.posture) for f in g.values()], dtype=np.int64),
+            pulls_out=np.array([f.pulls_out for f in g.values()], dtype=bool),
+            arrives=np.array([f.arrives_day for f in g.values()], dtype=np.int64)),
+        wings=Wings(owner=w_owner, base=w_base, range_km=w_range, missions=missions,
+                    arrives=np.array([x.arrives_day for x in w.values()], dtype=np.int64),
+                    battery_reach=dist[w_base][:, b_place] <= w_range[:, None],
+                    group=group, group_owner=group_owner, group_reach=group_reach),
+        drone_units=DroneUnits(owner=np.array([a_idx[x.owner] for x in d.values()], dtype=np.int64),
+                               base=d_base, range_km=d_range,
+                               arrives=np.array([x.arrives_day for x in d.values()], dtype=np.int64),
+                               reach=dist[d_base] <= d_range[:, None],
+                               battery_reach=dist[d_base][:, b_place] <= d_range[:, None]),
+        batteries=Batteries(owner=np.array([a_idx[x.owner] for x in b.values()], dtype=np.int64),
+                            place=b_place, range_km=b_range,
+                            arrives=np.array([x.arrives_day for x in b.values()], dtype=np.int64),
+                            cover=dist[b_place] <= b_range[:, None]),
         routes={rid: np.array([p_idx[p] for p in r.places]) for rid, r in s.routes.items()},
-        ground=list(g), g_owner=np.array([a_idx[f.owner] for f in g.values()], dtype=np.int64),
-        g_place=np.array([p_idx[f.place] for f in g.values()], dtype=np.int64),
-        g_posture=np.array([POSTURES.index(f.posture) for f in g.values()], dtype=np.int64),
-        g_pulls_out=np.array([f.pulls_out for f in g.values()], dtype=bool),
-        g_arrives=np.array([f.arrives_day for f in g.values()], dtype=np.int64),
-        wings=list(w), w_owner=np.array([a_idx[x.owner] for x in w.values()], dtype=np.int64),
-        w_base=np.array([p_idx[x.base] for x in w.values()], dtype=np.int64),
-        w_range=np.array([x.range_km for x in w.values()], dtype=float),
-        w_missions=missions,
-        w_arrives=np.array([x.arrives_day for x in w.values()], dtype=np.int64),
-        drones=list(d), d_owner=np.array([a_idx[x.owner] for x in d.values()], dtype=np.int64),
-        d_base=np.array([p_idx[x.base] for x in d.values()], dtype=np.int64),
-        d_range=np.array([x.range_km for x in d.values()], dtype=float),
-        d_arrives=np.array([x.arrives_day for x in d.values()], dtype=np.int64),
-        batteries=list(b), b_owner=np.array([a_idx[x.owner] for x in b.values()], dtype=np.int64),
-        b_place=np.array([p_idx[x.place] for x in b.values()], dtype=np.int64),
-        b_range=np.array([x.range_km for x in b.values()], dtype=float),
-        b_arrives=np.array([x.arrives_day for x in b.values()], dtype=np.int64),
         parameters=params,
         rung_ids=[r.id for r in s.escalation.rungs],
         uncertain=uncertain,
     )
-    return th
-
-
-# ------------------------------------------------------------------------------ per-run draws
-class Draws:
-    """Per-run values of a scenario's numbers for runs [start, stop) of a job seeded ``seed``."""
-
-    def __init__(self, theatre: Theatre, seed: int, start: int, stop: int,
-                 quantiles: dict[str, np.ndarray] | None = None):
-        self.theatre, self.seed, self.start, self.stop = theatre, seed, start, stop
-        self.n = stop - start
-        self.key = stream_key(seed)
-        self.quantiles = quantiles or {}
-        self.used: set[str] = set()
-        self._drawn: dict[str, np.ndarray] = {}
-        self._row: dict[str, int] | None = None      # the theatre's uncertain paths, drawn at once
-        self._uniforms = np.empty((0, 0))
-
-    def uniforms(self, path: str) -> np.ndarray:
-        """The keyed uniform numbers of ``path`` (see :func:`.rng.keyed_uniforms`); those of every
-        uncertain value of the theatre are made together on first use."""
-        if self._row is None:
-            paths = list(self.theatre.uncertain)
-            self._row = {p: i for i, p in enumerate(paths)}
-            self._uniforms = keyed_uniforms_many(self.key, paths, self.start, self.stop)
-        i = self._row.get(path)
-        return self._uniforms[i] if i is not None else keyed_uniforms(self.key, path, self.start, self.stop)
-
-    def value(self, path: str, q: Any) -> np.ndarray:
-        """The per-run values of the number at ``path``: drawn, or, for a path given in
-        ``quantiles`` (an experimental design), the distribution's quantiles at those levels."""
-        if is_uncertain(q):
-            if path in self._drawn:          # a value is read by the state and again as an input
-                return self._drawn[path]
-            if path in self.quantiles:
-                self.used.add(path)
-                u = np.clip(np.asarray(self.quantiles[path], dtype=float)[self.start:self.stop], 1e-12, 1 - 1e-12)
-            else:
-                u = self.uniforms(path)
-            # kept writeable: the compiled kernels see read-only arrays as another type to compile for
-            self._drawn[path] = np.asarray(q.ppf(u), dtype=float)
-            return self._drawn[path]
-        return np.full(self.n, float(q))
-
-    def param(self, name: str) -> np.ndarray:
-        return self.value(f"parameters.{name}", self.theatre.parameters[name].value)
-
-    def table(self, kind: str, ids: list[str], entries: dict, attr: str) -> np.ndarray:
-        """(runs, len(ids)) draws of one attribute of a table of forces."""
-        out = np.empty((self.n, len(ids)))
-        for j, i in enumerate(ids):
-            q = getattr(entries[i], attr)
-            out[:, j] = self.value(f"forces.{kind}.{i}.{attr}", q) if is_uncertain(q) else float(q)
-        return out

@@ -9,15 +9,20 @@ course, so the campaign runs on its initial set-up.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
+from flashpoint.engine.draws import Draws, RunDraws
 from flashpoint.engine.rng import Streams
 from flashpoint.engine.state import State
-from flashpoint.engine.theatre import Draws, Theatre
+from flashpoint.engine.theatre import CompiledTheatre
 
 
 class Strategy(Protocol):
-    def decide(self, th: Theatre, st: State, rng: Streams) -> None:
+    def inputs(self, th: CompiledTheatre) -> dict[str, Any]:
+        """The uncertain inputs the strategy draws per run, path -> distribution (read through the
+        block's :class:`.Draws` under exactly these paths)."""
+
+    def decide(self, th: CompiledTheatre, st: State, rng: Streams) -> None:
         """Patch ``st`` in place at the start of day ``st.day``."""
 
 
@@ -26,14 +31,17 @@ class Continue:
 
     name = "continue"
 
-    def decide(self, th: Theatre, st: State, rng: Streams) -> None:
+    def inputs(self, th: CompiledTheatre) -> dict[str, Any]:
+        return {}
+
+    def decide(self, th: CompiledTheatre, st: State, rng: Streams) -> None:
         return None
 
 
-def default_strategy(th: Theatre, st: State, draws: Draws) -> Strategy:
+def default_strategy(th: CompiledTheatre, st: State, draws: Draws, run: RunDraws) -> Strategy:
     """Quantal-response decisions when the scenario declares any, else :class:`Continue`."""
     if th.scenario.decisions:
         from flashpoint.engine.strategy.quantal import QuantalResponse
 
-        return QuantalResponse(th, st, draws)
+        return QuantalResponse(th, st, draws, run)
     return Continue()

@@ -24,12 +24,13 @@ and from there one more with the next rung's ``climb_risk``, and so on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
 
 from flashpoint.engine.state import State
-from flashpoint.engine.theatre import Theatre
+from flashpoint.engine.theatre import CompiledTheatre
 
 NOT_REACHED, START, TRIGGER, DECISION = 0, 1, 2, 3
 
@@ -43,15 +44,25 @@ class RungRule:
     mutual: bool
 
 
+class RungTriggers(NamedTuple):
+    """The rules as arrays for the compiled check (J rules)."""
+
+    index: np.ndarray          # (J,) int: the rung
+    by: np.ndarray             # (J, width) int: the ``by`` actors, padded with -1
+    on: np.ndarray             # (J, width) int: the ``on`` actors, padded with -1
+    aircraft: np.ndarray       # (J,) bool: an aircraft or drone downed, not just fire
+    mutual: np.ndarray         # (J,) bool: both ways
+
+
 @dataclass(frozen=True)
 class Ladder:
     """The scenario's rung triggers, and the same as arrays for the compiled check."""
 
     rules: list[RungRule]
-    arrays: tuple
+    arrays: RungTriggers
 
 
-def ladder_rules(th: Theatre) -> Ladder:
+def ladder_rules(th: CompiledTheatre) -> Ladder:
     rules = []
     for i, rung in enumerate(th.scenario.escalation.rungs):
         t = rung.reached_when
@@ -63,20 +74,20 @@ def ladder_rules(th: Theatre) -> Ladder:
     return Ladder(rules, _rule_arrays(rules))
 
 
-def _rule_arrays(rules: list[RungRule]) -> tuple[np.ndarray, ...]:
-    """The rules as arrays for the compiled check: rung index, and the by and on actors of each
-    rule as rows padded with -1."""
+def _rule_arrays(rules: list[RungRule]) -> RungTriggers:
+    """The rules as arrays for the compiled check."""
     width = max([1] + [max(len(r.by), len(r.on)) for r in rules])
     by = np.full((len(rules), width), -1, dtype=np.int64)
     on = np.full((len(rules), width), -1, dtype=np.int64)
     for j, rule in enumerate(rules):
         by[j, :len(rule.by)] = rule.by
         on[j, :len(rule.on)] = rule.on
-    return (np.array([r.index for r in rules], dtype=np.int64), by, on,
-            np.array([r.aircraft for r in rules], dtype=np.bool_), np.array([r.mutual for r in rules], dtype=np.bool_))
+    return RungTriggers(np.array([r.index for r in rules], dtype=np.int64), by, on,
+                        np.array([r.aircraft for r in rules], dtype=np.bool_),
+                        np.array([r.mutual for r in rules], dtype=np.bool_))
 
 
-def init_ladder(th: Theatre, st: State) -> None:
+def init_ladder(th: CompiledTheatre, st: State) -> None:
     """Every run starts on the first rung, on day 0."""
     k = len(th.rung_ids)
     st.reached_day = np.full((st.n, k), -1, dtype=np.int64)
@@ -93,21 +104,31 @@ def reach(st: State, k: int, mask: np.ndarray, cause: int) -> None:
     new = mask & (st.reached_day[:, k] < 0)
     st.reached_day[new, k] = st.day
     st.reached_by[new, k] = cause
-    st.rung = np.where(mask, np.maximum(st.rung, k), st.rung)
+    st.rung[:] = np.where(mask, np.maximum(st.rung, k), st.rung)
 
 
-def update_rungs(ladder: Ladder, st: State) -> None:
-    """Rungs whose declared trigger happened by the end of today."""
-    if not ladder.rules:
-        return
-    triggers_kernel(0, st.n, st.day, *trigger_args(ladder, st))
+class Reached(NamedTuple):
+    """What the trigger kernel reads and writes of the state."""
+
+    fired: np.ndarray
+    downed: np.ndarray
+    rung: np.ndarray
+    reached_day: np.ndarray
+    reached_by: np.ndarray
 
 
-def trigger_args(ladder: Ladder, st: State) -> tuple:
-    """The trigger kernel's arguments after (lo, hi, day)."""
-    if st.reached_day is None:
+class Rungs(NamedTuple):
+    """The trigger kernel's two arguments as one: the ladder's rules and the state they change."""
+
+    rules: RungTriggers
+    reached: Reached
+
+
+def reached(st: State) -> Reached:
+    """The trigger kernel's view of the state."""
+    if st.reached_day is None or st.reached_by is None:
         raise RuntimeError("init_ladder must run before rungs are reached")
-    return (st.fired, st.downed, *ladder.arrays, st.rung, st.reached_day, st.reached_by)
+    return Reached(st.fired, st.downed, st.rung, st.reached_day, st.reached_by)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -125,23 +146,24 @@ def _any_between(events, r, first, second):
 
 
 @numba.njit(cache=True, nogil=True)
-def triggers_kernel(lo, hi, day, fired, downed, index, by, on, aircraft, mutual, rung, reached_day, reached_by):
-    """For each run of [lo, hi) and rule: has one of ``by`` fired on (downed an aircraft of) one of
-    ``on`` (and, if ``mutual``, the other way round)? Then the run reaches the rule's rung today."""
+def triggers_kernel(lo, hi, day, rules, st):
+    """For each run of [lo, hi) and rule of ``rules`` (:class:`RungTriggers`): has one of ``by``
+    fired on (downed an aircraft of) one of ``on`` (and, if ``mutual``, the other way round)? Then
+    the run reaches the rule's rung today (written into ``st``, a :class:`Reached`)."""
     for r in range(lo, hi):
-        for j in range(index.shape[0]):
-            k = index[j]
-            if reached_day[r, k] >= 0:
+        for j in range(rules.index.shape[0]):
+            k = rules.index[j]
+            if st.reached_day[r, k] >= 0:
                 continue        # reached before (the run's rung is then at least k): nothing to do
-            events = downed if aircraft[j] else fired
-            if not _any_between(events, r, by[j], on[j]):
+            events = st.downed if rules.aircraft[j] else st.fired
+            if not _any_between(events, r, rules.by[j], rules.on[j]):
                 continue
-            if mutual[j] and not _any_between(events, r, on[j], by[j]):
+            if rules.mutual[j] and not _any_between(events, r, rules.on[j], rules.by[j]):
                 continue
-            reached_day[r, k] = day
-            reached_by[r, k] = TRIGGER
-            if k > rung[r]:
-                rung[r] = k
+            st.reached_day[r, k] = day
+            st.reached_by[r, k] = TRIGGER
+            if k > st.rung[r]:
+                st.rung[r] = k
 
 
 def may_escalate_to(rung: np.ndarray, k: int) -> np.ndarray:

@@ -21,11 +21,13 @@ kernel is tested against).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
 from flashpoint.engine.state import State
-from flashpoint.engine.theatre import Theatre
+from flashpoint.engine.theatre import CompiledTheatre
 
 TRACKED = ("personnel_killed", "aircraft_lost", "uav_lost", "air_defence_lost")
 """Loss kinds the decisions weigh, in the order of the cost-tolerance fields below."""
@@ -33,11 +35,40 @@ TOLERANCE_FIELDS = ("personnel", "aircraft", "uav", "air_defence")
 AIR_KINDS = np.array([False, True, True, False])
 
 
+class TrendArrays(NamedTuple):
+    """A :class:`Trend`'s arrays, as the kernels take them."""
+
+    actors: np.ndarray         # (actors,) int
+    alpha: np.ndarray          # (R,)
+    length_km: np.ndarray      # (R, D)
+    incoming: np.ndarray       # (P, K) int
+    advance: np.ndarray        # (R, D)
+    loss: np.ndarray           # (R, actors, 4)
+    weight: np.ndarray         # (R,)
+    prev_progress: np.ndarray  # (R, D)
+    prev_control: np.ndarray   # (R, P)
+    prev_losses: np.ndarray    # (R, actors, 4)
+
+
+class Options(NamedTuple):
+    """What :func:`project_options` projects for one deciding camp, option by option (O options,
+    n runs)."""
+
+    camp: int
+    hostile: np.ndarray        # (C,) bool: camps hostile to it
+    horizon: np.ndarray        # (n,) days
+    own: np.ndarray            # (O, n) multiplier of its advance
+    enemy: np.ndarray          # (O, n) multiplier of its enemies'
+    frozen: np.ndarray         # (O,) bool: the option keeps today's control
+
+
 class Trend:
     """Exponentially weighted daily rates of advance and of the losses of ``actors`` (all by
-    default), per run."""
+    default), per run; ``length_km`` (R, D) is every leg's length in each run (the run draws')."""
 
-    def __init__(self, th: Theatre, st: State, window: np.ndarray, actors: np.ndarray | None = None):
+    def __init__(self, th: CompiledTheatre, st: State, length_km: np.ndarray, window: np.ndarray,
+                 actors: np.ndarray | None = None):
+        self.length_km = length_km
         self.alpha = 1.0 / np.maximum(np.asarray(window, dtype=float), 1.0)     # (R,)
         self.advance = np.zeros(st.progress.shape)                               # (R, D)
         self.actors = np.arange(th.n_actors) if actors is None else np.asarray(actors, dtype=np.int64)
@@ -46,15 +77,18 @@ class Trend:
         self.incoming = incoming_edges(th)
         self.prev_progress = st.progress.copy()
         self.prev_control = st.control.copy()
-        self.prev_losses = np.stack([st.losses[k][:, self.actors] for k in TRACKED], axis=-1)
+        self.prev_losses = np.stack([st.losses.of(k)[:, self.actors] for k in TRACKED], axis=-1)
 
-    def update(self, th: Theatre, st: State, runs: np.ndarray | None = None) -> None:
+    def arrays(self) -> TrendArrays:
+        """The trend's arrays as one argument of the kernels."""
+        return TrendArrays(self.actors, self.alpha, self.length_km, self.incoming, self.advance, self.loss,
+                           self.weight, self.prev_progress, self.prev_control, self.prev_losses)
+
+    def update(self, th: CompiledTheatre, st: State, runs: np.ndarray | None = None) -> None:
         """Fold in the changes since the last call (the day just fought) in ``runs`` (all by
         default); a run left out is left as it was, rates and previous day."""
         runs = np.arange(st.n) if runs is None else runs
-        _fold(runs, self.actors, self.alpha, st.progress, st.edge_len, st.control, self.incoming, th.edge_src,
-              *(st.losses[k] for k in TRACKED), self.advance, self.loss, self.weight,
-              self.prev_progress, self.prev_control, self.prev_losses)
+        _fold(runs, self.arrays(), st.progress, st.control, st.losses, th.legs.src)
 
     def rates(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bias-corrected (advance (n, D), losses (n, actors, 4)) for runs ``idx``."""
@@ -73,12 +107,16 @@ class Trend:
 
 
 @numba.njit(cache=True, nogil=True)
-def _fold(runs, actors, alpha, progress, edge_len, control, incoming, edge_src, killed, aircraft, uav, air_defence,
-          advance, loss, weight, prev_progress, prev_control, prev_losses):
+def _fold(runs, tr, progress, control, losses, edge_src):
     """``rate = (1 - alpha) rate + alpha x yesterday's change`` for the advance along each leg (a leg
     whose far end was taken counts what was left of it) and each loss kind of :data:`TRACKED` of
     ``actors``, and ``weight = (1 - alpha) weight + alpha``, in ``runs``; there today becomes the
-    previous day."""
+    previous day. ``tr`` the trend's arrays (:class:`TrendArrays`), ``losses`` the state's."""
+    actors, alpha, edge_len, incoming = tr.actors, tr.alpha, tr.length_km, tr.incoming
+    advance, loss, weight = tr.advance, tr.loss, tr.weight
+    prev_progress, prev_control, prev_losses = tr.prev_progress, tr.prev_control, tr.prev_losses
+    killed, aircraft, uav, air_defence = losses.personnel_killed, losses.aircraft_lost, losses.uav_lost, \
+        losses.air_defence_lost     # the order of TRACKED
     n_edges = progress.shape[1]
     n_places, k_max = incoming.shape
     step = np.empty(n_edges)
@@ -110,16 +148,16 @@ def _fold(runs, actors, alpha, progress, edge_len, control, incoming, edge_src, 
         weight[r] = keep * weight[r] + a
 
 
-def incoming_edges(th: Theatre) -> np.ndarray:
+def incoming_edges(th: CompiledTheatre) -> np.ndarray:
     """(P, K) directed legs that end at each place (-1 padding)."""
-    out = th.nbr_edge
-    return np.where(out >= 0, th.edge_reverse[np.maximum(out, 0)], -1)
+    out = th.map.nbr_edge
+    return np.where(out >= 0, th.legs.reverse[np.maximum(out, 0)], -1)
 
 
 OTHER, OWN, ENEMY = 0, 1, 2
 
 
-def project_options(th: Theatre, st: State, trend: Trend, idx: np.ndarray, camp: int, camp_hostile: np.ndarray,
+def project_options(th: CompiledTheatre, st: State, trend: Trend, idx: np.ndarray, camp: int, camp_hostile: np.ndarray,
                     horizon: np.ndarray, own: np.ndarray, enemy: np.ndarray,
                     frozen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Control (O, n, P) of runs ``idx`` after ``horizon`` (n,) days of ``trend``, for each option o:
@@ -129,17 +167,20 @@ def project_options(th: Theatre, st: State, trend: Trend, idx: np.ndarray, camp:
     (O, n) whether it differs from today's."""
     out = np.empty((len(frozen), idx.size, th.n_places), dtype=st.control.dtype)
     changed = np.zeros((len(frozen), idx.size), dtype=bool)
-    _project_kernel(idx, st.control, st.fires_on, st.progress, st.edge_len, trend.advance, trend.weight,
-                    trend.incoming, th.edge_src, th.edge_dst, th.actor_camp, camp, camp_hostile,
-                    horizon, own, enemy, frozen, out, changed)
+    _project_kernel(idx, st.control, st.fires_on, st.progress, trend.arrays(), th.legs, th.actor_camp,
+                    Options(camp, camp_hostile, horizon, own, enemy, frozen), out, changed)
     return out, changed
 
 
 @numba.njit(cache=True, nogil=True)
-def _project_kernel(idx, control, fires_on, progress, edge_len, advance, weight, incoming, edge_src, edge_dst,
-                    actor_camp, camp, hostile, horizon, own, enemy, frozen, out, changed):
+def _project_kernel(idx, control, fires_on, progress, tr, legs, actor_camp, opts, out, changed):
     """Per run: today's control, then the front legs of the trend (their time to arrive), then for
-    each place at the end of one and each option that does not freeze the line, the first to arrive."""
+    each place at the end of one and each option that does not freeze the line, the first to arrive.
+    ``tr`` the trend's arrays, ``legs`` the theatre's, ``opts`` the :class:`Options`."""
+    edge_len, advance, weight, incoming = tr.length_km, tr.advance, tr.weight, tr.incoming
+    edge_src, edge_dst = legs.src, legs.dst
+    camp, hostile, horizon, own, enemy, frozen = opts.camp, opts.hostile, opts.horizon, opts.own, opts.enemy, \
+        opts.frozen
     n_opt = frozen.size
     n_places, k_max = incoming.shape
     n_edges = edge_src.size
@@ -194,7 +235,7 @@ def _project_kernel(idx, control, fires_on, progress, edge_len, advance, weight,
                     changed[o, i] = True
 
 
-def project_control(th: Theatre, control: np.ndarray, fires_on: np.ndarray, progress: np.ndarray,
+def project_control(th: CompiledTheatre, control: np.ndarray, fires_on: np.ndarray, progress: np.ndarray,
                     edge_len: np.ndarray, advance: np.ndarray, horizon: np.ndarray,
                     camp: int, camp_hostile: np.ndarray, own: np.ndarray, enemy: np.ndarray,
                     incoming: np.ndarray) -> np.ndarray:
@@ -203,14 +244,14 @@ def project_control(th: Theatre, control: np.ndarray, fires_on: np.ndarray, prog
     hop, the first leg to arrive wins."""
     n = control.shape[0]
     runs = np.arange(n)[:, None]
-    hu, hv = control[:, th.edge_src], control[:, th.edge_dst]
+    hu, hv = control[:, th.legs.src], control[:, th.legs.dst]
     front = fires_on[runs, hu, hv] & (advance > 0)
     left = np.maximum(edge_len - progress, 0.0)
     t = np.where(front, left / np.where(front, advance, 1.0), np.inf)
     pad = incoming[None] < 0
     safe = np.maximum(incoming, 0)
     t_in = np.where(pad, np.inf, t[:, safe])                                    # (n, P, K)
-    taker_in = control[runs[:, :, None], th.edge_src[safe][None]]               # (n, P, K)
+    taker_in = control[runs[:, :, None], th.legs.src[safe][None]]               # (n, P, K)
     camp_in = th.actor_camp[taker_in]
     side = np.where(camp_in == camp, OWN, np.where(camp_hostile[camp_in], ENEMY, OTHER))
     side = np.where(pad, OTHER, side)

@@ -40,9 +40,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
+from flashpoint.engine.draws import Draws, RunDraws
 from flashpoint.engine.outcomes import FinalState, compile_outcomes
 from flashpoint.engine.rng import Streams
 from flashpoint.engine.state import State
@@ -61,7 +63,8 @@ from flashpoint.engine.strategy.projection import (
     project_options,
 )
 from flashpoint.engine.strategy.settlement import capability_multipliers, place_weights, strength_snapshot, value_share
-from flashpoint.engine.theatre import POSTURES, Draws, Theatre
+from flashpoint.engine.theatre import POSTURES, CompiledTheatre
+from flashpoint.scenario.distributions import is_uncertain
 from flashpoint.scenario.schema import Predicate
 
 ATTACK = POSTURES.index("attack")
@@ -72,7 +75,33 @@ against it."""
 PROJECTION_FIELDS = ("own_advance", "enemy_advance", "own_losses", "air_losses", "escalation_risk")
 
 
-def decision_table(th: Theatre) -> list[tuple[str, list[str]]]:
+def decision_inputs(th: CompiledTheatre) -> dict[str, Any]:
+    """The uncertain inputs the decisions draw per run, path -> distribution, in the order they are
+    drawn: each rung's climb risk (by position), then for each deciding actor its options'
+    projections and credibility, its stakes, territory, cost tolerance, exposure, factions, the
+    options' commitments, its resolve and reputation."""
+    s = th.scenario
+    out: dict[str, Any] = {f"escalation.rungs.{i}.climb_risk": r.climb_risk for i, r in enumerate(s.escalation.rungs)}
+    for aid, spec in s.decisions.items():
+        actor, opts = s.actors[aid], spec.options.items()
+        out.update({f"decisions.{aid}.options.{oid}.projection.{f}": getattr(o.projection, f)
+                    for f in PROJECTION_FIELDS for oid, o in opts})
+        out.update({f"decisions.{aid}.options.{oid}.credibility": o.credibility for oid, o in opts})
+        out.update({f"actors.{aid}.stakes.{oid}": q for oid, q in actor.stakes.items()})
+        out[f"actors.{aid}.territory"] = actor.territory
+        out.update({f"actors.{aid}.cost_tolerance.{f}": getattr(actor.cost_tolerance, f) for f in TOLERANCE_FIELDS})
+        out.update({f"actors.{aid}.exposure.{tid}": q for tid, q in actor.exposure.items()})
+        for attr in ("weight", "hawkishness"):
+            out.update({f"actors.{aid}.factions.{fid}.{attr}": getattr(f, attr) for fid, f in actor.factions.items()})
+        for attr in ("air_commitment", "ground_commitment"):
+            out.update({f"decisions.{aid}.options.{oid}.effects.{attr}": getattr(o.effects, attr) for oid, o in opts
+                        if getattr(o.effects, attr) is not None})
+        out[f"actors.{aid}.resolve"] = actor.resolve
+        out[f"actors.{aid}.reputation"] = actor.reputation
+    return {path: q for path, q in out.items() if is_uncertain(q)}
+
+
+def decision_table(th: CompiledTheatre) -> list[tuple[str, list[str]]]:
     """Deciding actors and their options, in the scenario's order (the layout of ``st.chosen``)."""
     return [(aid, list(spec.options)) for aid, spec in th.scenario.decisions.items()]
 
@@ -129,7 +158,6 @@ class ActorPlan:
     faction_w: np.ndarray            # (R, F) rows sum to 1
     faction_h: np.ndarray            # (R, F)
     principal: bool
-    inputs: dict[str, np.ndarray] = field(default_factory=dict)
     own_metrics: list[tuple[str, int]] = field(default_factory=list)   # metric key, index in TRACKED
 
     # per-run terms of the utility that do not change from day to day
@@ -154,9 +182,10 @@ class QuantalResponse:
 
     name = "quantal-response"
 
-    def __init__(self, th: Theatre, st: State, draws: Draws):
+    def __init__(self, th: CompiledTheatre, st: State, draws: Draws, run: RunDraws):
         s = th.scenario
         self.th = th
+        self.params = draws.params       # every model parameter, (R,) per run
         self.outcome_ids = list(s.outcomes)
         evaluators = compile_outcomes(th)
         self.evaluators = [evaluators[o] for o in self.outcome_ids]
@@ -164,7 +193,7 @@ class QuantalResponse:
         self.metric_keys = sorted(set().union(*[_metric_keys(o.when, set()) for o in s.outcomes.values()]))
         # the metrics outcomes read that are losses of an actor: key -> (loss kind, actor index)
         self.metric_losses = {k: (k.split(".")[1], th.actor_index(k.split(".")[0])) for k in self.metric_keys
-                              if k.split(".")[1] in st.losses and k.split(".")[0] in th.actors}
+                              if k.split(".")[1] in st.losses._fields and k.split(".")[0] in th.actors}
         hostile = np.zeros((len(th.camps), len(th.camps)), dtype=bool)
         for cid, camp in s.camps.items():
             for other in camp.hostile_to:
@@ -177,41 +206,32 @@ class QuantalResponse:
         self.climb = (np.stack([draws.value(f"escalation.rungs.{i}.climb_risk", r.climb_risk)
                                 for i, r in enumerate(self.rungs)], axis=1)
                       if self.rungs else np.zeros((st.n, 0)))
-        self.inputs: dict[str, np.ndarray] = {}
-        for i, r in enumerate(self.rungs):
-            if not isinstance(r.climb_risk, int | float):
-                self.inputs[f"escalation.rungs.{i}.climb_risk"] = self.climb[:, i]
         self.value = place_weights(th)
         self.plans = [self._plan(th, draws, aid, spec) for aid, spec in s.decisions.items()]
-        for plan in self.plans:
-            self.inputs.update(plan.inputs)
         self.n_options = max((len(p.options) for p in self.plans), default=0)
         st.chosen = np.zeros((st.n, len(self.plans), self.n_options), dtype=bool)
         self.accepts = np.zeros((st.n, len(self.plans)), dtype=bool)
-        self.trend = Trend(th, st, st.params["trend-days"], np.array([p.index for p in self.plans], dtype=np.int64))
+        self.trend = Trend(th, st, run.legs.length_km, self.params["trend-days"],
+                           np.array([p.index for p in self.plans], dtype=np.int64))
         triggers = [t for plan in self.plans for t in plan.triggers]
         self.watch = {t.on for t in triggers}
         self.watch_losses = sorted({t.quantity for t in triggers if t.on == "losses"})
         self._remember(th, st)
-        self.start_strength = strength_snapshot(th, st)
+        self.start_strength = strength_snapshot(th, st, self.params)
         self.start_control = st.control.copy()
         self.cease_ready = self._ceasefire_parties(th)
         st.ceasefire_control = np.full((st.n, th.n_places), -1, dtype=np.int64)
         st.ceasefire_capability = np.full((st.n, th.n_actors), np.nan)
 
     # ------------------------------------------------------------------------------ compiling
-    def _plan(self, th: Theatre, draws: Draws, aid: str, spec) -> ActorPlan:
+    def _plan(self, th: CompiledTheatre, draws: Draws, aid: str, spec) -> ActorPlan:
         s = th.scenario
         actor = s.actors[aid]
         a = th.actor_index(aid)
         n = draws.n
-        inputs: dict[str, np.ndarray] = {}
 
-        def val(path: str, q) -> np.ndarray:
-            v = draws.value(path, q)
-            if not isinstance(q, int | float):
-                inputs[path] = v
-            return v
+        def val(path: str, q) -> np.ndarray:     # the paths of decision_inputs
+            return draws.value(path, q)
 
         opts = list(spec.options.values())
         rung_ids = th.rung_ids
@@ -259,18 +279,18 @@ class QuantalResponse:
             fires_remove=[idx(o.effects.fires_on_remove, th.actors) for o in opts],
             air_commit=[commit(o, "air_commitment", oid) for oid, o in spec.options.items()],
             ground_commit=[commit(o, "ground_commitment", oid) for oid, o in spec.options.items()],
-            act_ground=[idx([f for f in o.effects.activate if f in th.ground], th.ground) for o in opts],
-            act_air=[idx([f for f in o.effects.activate if f in th.wings], th.wings) for o in opts],
-            act_drones=[idx([f for f in o.effects.activate if f in th.drones], th.drones) for o in opts],
+            act_ground=[idx([f for f in o.effects.activate if f in th.formation_ids], th.formation_ids) for o in opts],
+            act_air=[idx([f for f in o.effects.activate if f in th.wing_ids], th.wing_ids) for o in opts],
+            act_drones=[idx([f for f in o.effects.activate if f in th.drone_ids], th.drone_ids) for o in opts],
             proj=proj, credibility=cred, stakes=stakes, territory=territory, unit=unit, tolerance=tol,
             resolve=val(f"actors.{aid}.resolve", actor.resolve),
             reputation=val(f"actors.{aid}.reputation", actor.reputation),
-            exposure=exposure, faction_w=w, faction_h=h, principal=actor.principal, inputs=inputs,
+            exposure=exposure, faction_w=w, faction_h=h, principal=actor.principal,
             own_metrics=[(f"{aid}.{kind}", i) for i, kind in enumerate(TRACKED)
                          if f"{aid}.{kind}" in self.metric_losses],
         )
 
-    def _ceasefire_parties(self, th: Theatre) -> np.ndarray:
+    def _ceasefire_parties(self, th: CompiledTheatre) -> np.ndarray:
         """Which plans must stand by a ceasefire for the fighting to stop (empty: never)."""
         parties = [i for i, p in enumerate(self.plans) if p.principal and p.ceasefire.any()]
         camps = {self.plans[i].camp for i in parties}
@@ -279,7 +299,11 @@ class QuantalResponse:
         return np.array(parties, dtype=np.int64)
 
     # ------------------------------------------------------------------------------ each day
-    def decide(self, th: Theatre, st: State, rng: Streams) -> None:
+    def inputs(self, th: CompiledTheatre) -> dict[str, Any]:
+        """The uncertain inputs the decisions draw per run (:func:`decision_inputs`)."""
+        return decision_inputs(th)
+
+    def decide(self, th: CompiledTheatre, st: State, rng: Streams) -> None:
         if st.day > 1:
             self.trend.update(th, st, np.flatnonzero(st.fighting))   # nobody decides where it stopped
         uniforms = rng.random(len(self.plans)) if self.plans else None
@@ -305,20 +329,20 @@ class QuantalResponse:
         self._ceasefire(th, st)
         self._remember(th, st)
 
-    def _remember(self, th: Theatre, st: State) -> None:
+    def _remember(self, th: CompiledTheatre, st: State) -> None:
         """What triggers compare tomorrow's state with (what some trigger looks at)."""
         self.prev_camp = th.actor_camp[st.control] if "place-lost" in self.watch else None
-        self.prev_aircraft = st.losses["aircraft_lost"].copy() if "aircraft-shot-down" in self.watch else None
-        self.prev_losses = {k: st.losses[k].copy() for k in self.watch_losses}
+        self.prev_aircraft = st.losses.aircraft_lost.copy() if "aircraft-shot-down" in self.watch else None
+        self.prev_losses = {k: st.losses.of(k).copy() for k in self.watch_losses}
 
-    def _due(self, th: Theatre, st: State, plan: ActorPlan) -> np.ndarray:
+    def _due(self, th: CompiledTheatre, st: State, plan: ActorPlan) -> np.ndarray:
         n, a, day = st.n, plan.index, st.day
         due = np.full(n, plan.every is not None and day % plan.every == 0)
         for trig in plan.triggers:
             if trig.on == "day":
                 due |= day == trig.day
             elif trig.on == "losses":
-                now = st.losses[trig.quantity][:, a]
+                now = st.losses.of(trig.quantity)[:, a]
                 before = self.prev_losses[trig.quantity][:, a]
                 due |= (now >= trig.at_least) & (before < trig.at_least)
             elif trig.on == "place-lost":
@@ -327,7 +351,7 @@ class QuantalResponse:
                 due |= (self.prev_camp[:, p] == plan.camp) & (now != plan.camp)
             elif trig.on == "aircraft-shot-down":
                 of = slice(None) if trig.of is None else th.actor_index(trig.of)
-                lost = st.losses["aircraft_lost"][:, of] > self.prev_aircraft[:, of]
+                lost = st.losses.aircraft_lost[:, of] > self.prev_aircraft[:, of]
                 lost = lost if lost.ndim == 1 else lost.any(axis=1)
                 if trig.by is not None:
                     b = th.actor_index(trig.by)
@@ -355,7 +379,7 @@ class QuantalResponse:
         th = self.th
         n, n_opt = idx.size, len(plan.options)
         rows = n_opt * n
-        p = st.params
+        p = self.params
         horizon = p["decision-horizon"][idx]
         rung = st.rung[idx]
         unit = plan.unit[idx]
@@ -381,7 +405,7 @@ class QuantalResponse:
 
         # stakes: the outcomes at each rung level, weighted by the rung distribution (a level no
         # run reaches adds nothing); an outcome that does not look at the rung is evaluated once
-        metrics = {k: np.tile(st.losses[kind][idx, a], n_opt) for k, (kind, a) in self.metric_losses.items()}
+        metrics = {k: np.tile(st.losses.of(kind)[idx, a], n_opt) for k, (kind, a) in self.metric_losses.items()}
         for key, i in plan.own_metrics:
             metrics[key] = metrics[key] + projected[:, :, i].ravel()
         cease_day = np.repeat(np.where(plan.ceasefire, st.day, -1), n).astype(np.int64)
@@ -421,7 +445,7 @@ class QuantalResponse:
         """(n, O) choice probabilities of ``plan``'s actor in runs ``idx``."""
         u = self.utilities(st, plan, idx)
         ok = self.available(st, plan, idx)
-        lam = st.params["rationality"][idx]
+        lam = self.params["rationality"][idx]
         n_f, n, n_opt = u.shape
         per_faction = logit_probabilities(u.reshape(n_f * n, n_opt), np.tile(lam, n_f), np.tile(ok, (n_f, 1)))
         return faction_mixture(per_faction.reshape(n_f, n, n_opt), plan.faction_w[idx])
@@ -444,13 +468,13 @@ class QuantalResponse:
         if plan.ground_commit[o] is not None:
             st.ground_commitment[idx, a] = plan.ground_commit[o][idx]
         if plan.act_ground[o].size:
-            st.posture[np.ix_(idx, plan.act_ground[o])] = ATTACK
+            st.formations.posture[np.ix_(idx, plan.act_ground[o])] = ATTACK
         if plan.act_air[o].size:
-            st.w_commit[np.ix_(idx, plan.act_air[o])] = 1.0
+            st.wings.commitment[np.ix_(idx, plan.act_air[o])] = 1.0
         if plan.act_drones[o].size:
-            st.d_commit[np.ix_(idx, plan.act_drones[o])] = 1.0
+            st.drone_units.commitment[np.ix_(idx, plan.act_drones[o])] = 1.0
 
-    def _ceasefire(self, th: Theatre, st: State) -> None:
+    def _ceasefire(self, th: CompiledTheatre, st: State) -> None:
         if self.cease_ready.size == 0:
             return
         agree = st.fighting & self.accepts[:, self.cease_ready].all(axis=1)
@@ -459,4 +483,4 @@ class QuantalResponse:
         st.ceasefire_day[agree] = st.day
         st.ceasefire_control[agree] = st.control[agree]
         st.ceasefire_capability[agree] = capability_multipliers(
-            th, st, np.flatnonzero(agree), self.start_strength, self.start_control)
+            th, st, self.params, np.flatnonzero(agree), self.start_strength, self.start_control)

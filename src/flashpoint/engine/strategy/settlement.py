@@ -36,7 +36,7 @@ import numpy as np
 from flashpoint.engine.state import State
 from flashpoint.engine.strategy.bargaining import IssueTable, run_bdm, run_smp
 from flashpoint.engine.strategy.bargaining.bdm import weighted_mean, weighted_median
-from flashpoint.engine.theatre import Theatre
+from flashpoint.engine.theatre import CompiledTheatre
 from flashpoint.scenario.distributions import is_uncertain
 
 SAMPLES = 8
@@ -58,11 +58,12 @@ the scale is read at (chosen here, no source)."""
 
 
 # ---------------------------------------------------------------------------- battlefield inputs
-def strength_snapshot(th: Theatre, st: State) -> dict[str, np.ndarray]:
-    """(R, A) strength of each actor by kind of force."""
-    p = st.params
-    raw = (st.pers + p["tank-weight"][:, None] * st.tanks + p["ifv-weight"][:, None] * st.ifvs
-           + p["artillery-weight"][:, None] * st.art)
+def strength_snapshot(th: CompiledTheatre, st: State, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """(R, A) strength of each actor by kind of force (ground forces weighted as in combat power,
+    by the per-run ``params``)."""
+    form, p = st.formations, params
+    raw = (form.personnel + p["tank-weight"][:, None] * form.tanks + p["ifv-weight"][:, None] * form.ifvs
+           + p["artillery-weight"][:, None] * form.artillery)
     n_a = th.n_actors
 
     def by_actor(values: np.ndarray, owner: np.ndarray) -> np.ndarray:
@@ -71,14 +72,14 @@ def strength_snapshot(th: Theatre, st: State) -> dict[str, np.ndarray]:
             np.add.at(out.T, owner, values.T)
         return out
 
-    return {"ground": by_actor(raw, th.g_owner), "aircraft": by_actor(st.aircraft, th.w_owner),
-            "drones": by_actor(st.drones, th.d_owner),
-            "air_defence": by_actor(st.alive.astype(float), th.b_owner)}
+    return {"ground": by_actor(raw, th.formations.owner), "aircraft": by_actor(st.wings.aircraft, th.wings.owner),
+            "drones": by_actor(st.drone_units.drones, th.drone_units.owner),
+            "air_defence": by_actor(st.batteries.alive.astype(float), th.batteries.owner)}
 
 
-def place_weights(th: Theatre) -> np.ndarray:
+def place_weights(th: CompiledTheatre) -> np.ndarray:
     """(P,) each place's value as a share of the value of all places."""
-    return th.place_value / max(float(th.place_value.sum()), 1e-12)
+    return th.map.value / max(float(th.map.value.sum()), 1e-12)
 
 
 def value_share(weights: np.ndarray, camp_control: np.ndarray, camp: int) -> np.ndarray:
@@ -87,16 +88,16 @@ def value_share(weights: np.ndarray, camp_control: np.ndarray, camp: int) -> np.
     return (weights[None, :] * (camp_control == camp)).sum(axis=1)
 
 
-def camp_value_share(th: Theatre, control: np.ndarray) -> np.ndarray:
+def camp_value_share(th: CompiledTheatre, control: np.ndarray) -> np.ndarray:
     """(n, C) value-weighted share of places each camp holds."""
     weights, camp = place_weights(th), th.actor_camp[control]
     return np.stack([value_share(weights, camp, c) for c in range(len(th.camps))], axis=1)
 
 
-def capability_multipliers(th: Theatre, st: State, idx: np.ndarray, start: dict[str, np.ndarray],
-                           start_control: np.ndarray) -> np.ndarray:
-    """(n, A) battlefield multiplier ``m_a = F_a x G_c`` for runs ``idx``."""
-    now = strength_snapshot(th, st)
+def capability_multipliers(th: CompiledTheatre, st: State, params: dict[str, np.ndarray], idx: np.ndarray,
+                           start: dict[str, np.ndarray], start_control: np.ndarray) -> np.ndarray:
+    """(n, A) battlefield multiplier ``m_a = F_a x G_c`` for runs ``idx`` (``params`` per run)."""
+    now = strength_snapshot(th, st, params)
     total = np.zeros((idx.size, th.n_actors))
     kinds = np.zeros((idx.size, th.n_actors))
     for kind, s0 in start.items():
@@ -111,7 +112,7 @@ def capability_multipliers(th: Theatre, st: State, idx: np.ndarray, start: dict[
     return force * ground
 
 
-def battlefield_lines(th: Theatre, control: np.ndarray) -> dict[str, np.ndarray]:
+def battlefield_lines(th: CompiledTheatre, control: np.ndarray) -> dict[str, np.ndarray]:
     """Issue id -> (n,) position 0-100 implied by ``control`` (n, P), for battlefield issues."""
     out = {}
     for iid, issue in th.scenario.issues.items():
@@ -119,7 +120,7 @@ def battlefield_lines(th: Theatre, control: np.ndarray) -> dict[str, np.ndarray]
         if line is None:
             continue
         idx = np.array([th.places.index(p) for p in line.places])
-        w = th.place_value[idx].astype(float)
+        w = th.map.value[idx].astype(float)
         w = w if w.sum() > 0 else np.ones(len(idx))
         camp = th.camps.index(line.camp)
         held = th.actor_camp[control[:, idx]] == camp
@@ -136,7 +137,7 @@ def _lhs(q: Any, path: str, samples: int) -> np.ndarray:
     return np.asarray(q.ppf((order + 0.5) / samples), dtype=float)
 
 
-def table_samples(th: Theatre, samples: int = SAMPLES) -> tuple[list[str], list[str], np.ndarray,
+def table_samples(th: CompiledTheatre, samples: int = SAMPLES) -> tuple[list[str], list[str], np.ndarray,
                                                                    np.ndarray, np.ndarray]:
     """Actors, issues, and (S, n) capability, (S, n, I) positions, (S, n, I) salience (0-1)."""
     s = th.scenario
@@ -210,7 +211,7 @@ def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs=(0.05, 0.5, 
 class SettlementAccumulator:
     """Sums over runs with a ceasefire of what the settlement needs, merged block by block."""
 
-    def __init__(self, th: Theatre):
+    def __init__(self, th: CompiledTheatre):
         self.th = th
         s = th.scenario
         self.active = s.bargaining is not None and bool(s.issues)
