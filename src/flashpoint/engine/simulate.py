@@ -46,7 +46,7 @@ class BlockResult:
     ceasefire_capability: np.ndarray | None = None
 
 
-class Block(NamedTuple):
+class BlockStart(NamedTuple):
     """Day 0 of a block of runs."""
 
     draws: Draws                        # per-run values of the scenario's numbers, by path
@@ -57,7 +57,7 @@ class Block(NamedTuple):
 
 
 def start_block(th: CompiledTheatre, seed: int, start: int, stop: int,
-                quantiles: dict[str, np.ndarray] | None = None, strategy: Strategy | None = None) -> Block:
+                quantiles: dict[str, np.ndarray] | None = None, strategy: Strategy | None = None) -> BlockStart:
     """Day 0 of runs [start, stop): the per-run draws, the state, the strategy, and every uncertain
     input drawn per run by path (the theatre's and the strategy's, :func:`.inputs.uncertain_inputs`)."""
     draws = Draws(th, seed, start, stop, quantiles)
@@ -67,7 +67,7 @@ def start_block(th: CompiledTheatre, seed: int, start: int, stop: int,
     strategy = strategy or default_strategy(th, st, draws, run)
     parameters = {path: draws.value(path, dist) for path, dist in th.uncertain.items()}
     parameters.update({path: draws.value(path, dist) for path, dist in strategy.inputs(th).items()})
-    return Block(draws, run, st, strategy, parameters)
+    return BlockStart(draws, run, st, strategy, parameters)
 
 
 class Record(NamedTuple):
