@@ -15,7 +15,7 @@ import flashpoint
 from flashpoint.analysis.results import Results
 from flashpoint.engine.executor import Block, Executor, SerialExecutor, Variant, block_bounds
 from flashpoint.engine.runner import RunSpec, cores, run_scenario
-from flashpoint.errors import FlashpointWarning
+from flashpoint.errors import FlashpointError, FlashpointWarning
 
 RUNS, DAYS = 1000, 15
 
@@ -71,6 +71,12 @@ def test_the_job_records_the_block_size_the_engine_uses(idlib):
     assert RunSpec.for_scenario(idlib, 2000, 1, block_size=2_000_000).block_size == 2000
     assert RunSpec.for_scenario(idlib, 2000, 1, workers=2).block_size == 1000
     assert RunSpec.for_scenario(idlib, 2000, 1).days == idlib.meta.horizon_days
+
+
+def test_a_block_too_large_for_memory_is_refused_before_anything_runs(idlib):
+    with pytest.raises(FlashpointError, match=r"--block-size 2000000: at most 50,000 runs per block"):
+        RunSpec.for_scenario(idlib, 2_000_000, 1, block_size=2_000_000)
+    assert RunSpec.for_scenario(idlib, 2_000_000, 1, block_size=50_000).block_size == 50_000
 
 
 def test_more_workers_than_cores_warns_once_and_goes_on(idlib):

@@ -36,6 +36,9 @@ from flashpoint.scenario.schema import Scenario
 MAX_BLOCK = 5000
 """The largest block chosen by default: bigger blocks spread each day's fixed work over more runs,
 and 5,000 runs x 60 days stay within a few hundred MiB per worker."""
+LARGEST_BLOCK = 50_000
+"""The largest ``--block-size`` taken: a block's arrays are all in memory at once (ten times the
+default's few hundred MiB per worker at most), and results do not depend on the block size."""
 
 
 def default_block(runs: int, workers: int) -> int:
@@ -80,6 +83,9 @@ class RunSpec:
                                   f"{scenario.meta.horizon_days} days")
         if block_size is not None and block_size <= 0:
             raise FlashpointError(f"--block-size {block_size}: must be at least 1")
+        if block_size is not None and block_size_used(runs, block_size) > LARGEST_BLOCK:
+            raise FlashpointError(f"--block-size {block_size}: at most {LARGEST_BLOCK:,} runs per block (a block is "
+                                  "held in memory at once; the results do not depend on the block size)")
         if workers <= 0:
             raise FlashpointError(f"--workers {workers}: must be at least 1")
         if not 0 <= seed < 2**63:
