@@ -16,6 +16,7 @@ from flashpoint.engine.rng import (
     block_bounds,
     granule_bounds,
     keyed_uniforms,
+    numpy_poisson,
     philox4x32,
     poisson,
     stream_key,
@@ -183,6 +184,28 @@ def test_the_kernels_poisson_of_nothing_is_zero_and_draws_nothing():
     gen = np.random.default_rng(SEED)
     assert _poisson_sample(gen, 0.0, 5).tolist() == [0] * 5
     assert gen.random() == np.random.default_rng(SEED).random()
+
+
+
+@numba.njit(_nrt=False)
+def _numpy_poisson_sample(gen, lams, out):
+    for i in range(lams.shape[0]):
+        out[i] = numpy_poisson(gen, lams[i])
+
+
+def test_the_copy_of_numpys_poisson_draws_numpys_numbers_without_reference_counting():
+    """``numpy_poisson``, compiled without reference counting, against ``Generator.poisson``: the
+    same counts from the same seed and the generator left in the same place, for means from 0 to
+    10^6 on both sides of NumPy's switch to PTRS at 10."""
+    rs = np.random.default_rng(SEED)
+    lams = np.concatenate([rs.uniform(0, 1, 20_000), rs.uniform(0, 40, 20_000), rs.exponential(300, 20_000),
+                           [0.0, 9.999999, 10.0, 1e4, 1e6]])
+    rs.shuffle(lams)
+    copy, gen_copy = np.zeros(lams.size, dtype=np.int64), np.random.default_rng(SEED + 1)
+    _numpy_poisson_sample(gen_copy, lams, copy)
+    gen = np.random.default_rng(SEED + 1)
+    assert np.array_equal(copy, [gen.poisson(lam) for lam in lams])
+    assert gen_copy.random() == gen.random()
 
 
 # Random123's known-answer vectors for Philox4x32-10 (its tests/kat_vectors): counter, key, output.

@@ -49,9 +49,10 @@ def air_kernel(gen, lo, hi, day, tb, rd, fs, board, plan):
     _air_runs(gen, lo, hi, day, tb, rd, fs, board, plan, air_scratch(tb, board.fires_on.shape[1]))
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, _nrt=False)
 def _air_runs(gen, lo, hi, day, tb, rd, fs, board, plan, sc):
-    """:func:`air_kernel` with its scratch arrays."""
+    """:func:`air_kernel` with its scratch arrays, compiled without reference counting (the arrays of
+    the tuples are read run after run; nothing here allocates, and every draw has a form that needs none)."""
     losses = board.losses
     for r in range(lo, hi):
         _sorties(gen, r, day, tb, rd, fs, board, sc)

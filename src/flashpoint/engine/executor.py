@@ -22,6 +22,7 @@ runs is limited by time, not by memory.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import ctypes
 import multiprocessing as mp
 import multiprocessing.connection
@@ -148,6 +149,25 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+@contextlib.contextmanager
+def interrupt_after_fork() -> Iterator[None]:
+    """In the main process, around a call that may fork workers (``pool.submit``): a Ctrl-C that
+    arrives during the fork is raised after it. Raised inside the fork, it would land in Python's
+    after-fork handlers, which swallow exceptions, and the interrupt would be lost."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:
+        yield
+        return
+    caught: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
 def die_with_parent(parent: int) -> None:
     """In a worker process: end when the main process ends, even when it is killed (SIGKILL) and
     cannot stop its workers. On Linux the kernel sends the worker SIGKILL when its parent dies
@@ -194,7 +214,8 @@ class LocalExecutor(Executor):
         pending: set[cf.Future] = set()
         try:
             for block in blocks:
-                pending.add(pool.submit(_work, block))
+                with interrupt_after_fork():
+                    pending.add(pool.submit(_work, block))
                 if len(pending) >= 2 * self.workers:
                     done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                     for fut in done:

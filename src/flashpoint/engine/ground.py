@@ -80,9 +80,10 @@ def ground_kernel(gen, lo, hi, day, tb, rd, fs, board, plan):
     _ground_runs(gen, lo, hi, day, tb, rd, fs, board, plan, sc)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, _nrt=False)
 def _ground_runs(gen, lo, hi, day, tb, rd, fs, board, plan, sc):
-    """:func:`ground_kernel` with its scratch arrays."""
+    """:func:`ground_kernel` with its scratch arrays, compiled without reference counting (as
+    :func:`.air._air_runs`)."""
     losses = board.losses
     for r in range(lo, hi):
         if plan.air_lost[r]:

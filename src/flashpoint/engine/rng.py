@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import numba
 import numpy as np
+from numba.np.random.generator_core import next_double
 
 GRANULE = 250
 """Runs per random stream; blocks are rounded up to a multiple of it."""
@@ -120,6 +121,76 @@ _RECIPROCALS = 1.0 / np.maximum(np.arange(128, dtype=float), 1.0)
 """1/k for the search below: a multiplication is several times quicker than a division."""
 
 
+_LOGGAM_COEFFICIENTS = (8.333333333333333e-02, -2.777777777777778e-03, 7.936507936507937e-04,
+                        -5.952380952380952e-04, 8.417508417508418e-04, -1.917526917526918e-03,
+                        6.410256410256410e-03, -2.955065359477124e-02, 1.796443723688307e-01,
+                        -1.39243221690590e+00)
+
+
+@numba.njit(cache=True, nogil=True)
+def _loggam(x):
+    """log Gamma(x), NumPy's ``random_loggam`` (numpy/random/src/distributions/distributions.c) as
+    Numba compiles it, its coefficients in a tuple rather than a list (a list needs reference counting)."""
+    a = _LOGGAM_COEFFICIENTS
+    if (x == 1.0) or (x == 2.0):
+        return 0.0
+    elif x < 7.0:
+        n = int(7 - x)
+    else:
+        n = 0
+    x0 = x + n
+    x2 = (1.0 / x0) * (1.0 / x0)
+    lg2pi = 1.8378770664093453e+00      # log(2 pi)
+    gl0 = a[9]
+    for k in range(0, 9):
+        gl0 *= x2
+        gl0 += a[8 - k]
+    gl = gl0 / x0 + 0.5 * lg2pi + (x0 - 0.5) * np.log(x0) - x0
+    if x < 7.0:
+        for _k in range(1, n + 1):
+            gl = gl - np.log(x0 - 1.0)
+            x0 = x0 - 1.0
+    return gl
+
+
+@numba.njit(cache=True, nogil=True)
+def numpy_poisson(gen, lam):
+    """``gen.poisson(lam)``, the same numbers from the same bit-generator calls: NumPy's
+    ``random_poisson`` (multiplication of uniforms below 10, PTRS from 10: Hormann 1993, "The
+    transformed rejection method for generating Poisson random variables") as Numba compiles it,
+    with :func:`_loggam`, so that kernels compiled without reference counting can draw it."""
+    bitgen = gen.bit_generator
+    if lam >= 10:
+        slam = np.sqrt(lam)
+        loglam = np.log(lam)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u = next_double(bitgen) - 0.5
+            v = next_double(bitgen)
+            us = 0.5 - np.fabs(u)
+            k = int((2 * a / us + b) * u + lam + 0.43)
+            if (us >= 0.07) and (v <= vr):
+                return np.int64(k)
+            if (k < 0) or ((us < 0.013) and (v > us)):
+                continue
+            if (np.log(v) + np.log(invalpha) - np.log(a / (us * us) + b)) <= (-lam + k * loglam - _loggam(k + 1)):
+                return np.int64(k)
+    if lam == 0:
+        return np.int64(0)
+    enlam = np.exp(-lam)
+    x = 0
+    prod = 1.0
+    while True:
+        prod *= next_double(bitgen)
+        if prod > enlam:
+            x += 1
+        else:
+            return np.int64(x)
+
+
 @numba.njit(cache=True, nogil=True)
 def poisson(gen, lam):
     """A Poisson count of mean ``lam`` drawn from ``gen`` inside a compiled kernel.
@@ -131,7 +202,7 @@ def poisson(gen, lam):
     if lam <= 0.0:
         return 0
     if lam < 1.0 or lam >= SMALL_MEAN:
-        return gen.poisson(lam)
+        return numpy_poisson(gen, lam)
     u = gen.random()
     k = 0
     p = math.exp(-lam)
