@@ -25,6 +25,11 @@ def _fmt(x: float | None, digits: int = 3) -> str:
     return "-" if x is None else f"{x:.{digits}g}"
 
 
+def _print_warnings(lines: list[str]) -> None:
+    for line in lines:
+        err_console.print(f"warning: {line}", highlight=False, soft_wrap=True)
+
+
 def _print_calibration(doc: dict, out: Path) -> None:
     t = Table(title=f"Constants fitted on {doc['data']['battles_used']} battles "
                     f"(data sha256 {doc['data']['hash'][:12]}...)")
@@ -76,6 +81,7 @@ def calibrate_command(
     status = nullcontext() if as_json else err_console.status("fitting and cross-validating the battle kernel")
     with status:
         doc = calibrate(battles, seed=seed, folds=folds)
+    _print_warnings(doc["warnings"])
     write_json(out, doc)
     if as_json:
         print(json.dumps(doc, indent=2))
@@ -92,15 +98,16 @@ def predict_battles_command(
     other_data: Annotated[bool, typer.Option(
         "--other-data", help="predict battles other than those the constants were fitted on "
         "(the folder's data hash may differ from the calibration's)")] = False,
-    skip_incomplete: Annotated[bool, typer.Option(
-        "--skip-incomplete", help="give battles without a strength or duration an empty row instead of failing")]
-        = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="fail on a battle without a strength or duration, instead of giving it an empty row "
+        "and a warning")] = False,
 ) -> None:
     """Predict every battle of a CDB90-layout folder with calibrated constants."""
     from flashpoint.analysis.calibrate.pipeline import predict_battles, write_csv
 
     check_out_file(out)
-    frame = predict_battles(params, battles, other_data=other_data, skip_incomplete=skip_incomplete)
+    frame = predict_battles(params, battles, other_data=other_data, strict=strict)
+    _print_warnings(frame.attrs.get("warnings", []))
     write_csv(out, frame)
     empty = int(frame["p_attacker_wins"].isna().sum())
     note = f" ({empty} without a prediction: a field the kernel needs is not available)" if empty else ""

@@ -24,10 +24,12 @@ from flashpoint.analysis.calibrate.kernel import CONSTANTS, ERA_REFERENCE_YEAR, 
 from flashpoint.analysis.calibrate.scores import cross_validate, score
 from flashpoint.analysis.history.cdb90 import FILES_READ, PATCHED_FILE, data_hash, default_folder, load_battles
 from flashpoint.engine.calibration import FORMAT, Calibration, read_calibration
+from flashpoint.engine.theatre import prior_parameters
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import write_text_atomic
 
-__all__ = ["PREDICTION_COLUMNS", "calibrate", "predict_battles", "write_csv", "write_json"]
+__all__ = ["PREDICTION_COLUMNS", "at_limit_warning", "calibrate", "incomplete_warnings", "predict_battles",
+           "write_csv", "write_json"]
 
 PREDICTION_COLUMNS = ["isqno", "p_attacker_wins", "p_draw", "attacker_casualty_fraction",
                       "defender_casualty_fraction"]
@@ -78,6 +80,11 @@ def calibrate(folder: Path | None = None, *, seed: int = 1, folds: int = 10) -> 
                               f"least {MIN_BATTLES} to fit {len(CONSTANTS)} constants")
     fixed = fixed_values()
     fitted = fit(battles, fixed=fixed)
+    warnings = list(frame.attrs.get("warnings", []))
+    warnings += incomplete_warnings(frame, where=_patched_label(folder))
+    at_limit = [c for c in CONSTANTS if fitted.at_limit[c.name]]
+    if at_limit:
+        warnings.append(at_limit_warning(at_limit, fitted.values))
     constants = {**fitted.values, **fixed}
     preds = cross_validate(battles, fixed, folds=folds, seed=seed)
     scores = score(battles, preds)
@@ -112,8 +119,35 @@ def calibrate(folder: Path | None = None, *, seed: int = 1, folds: int = 10) -> 
                 "standard_errors": "sandwich (Huber-White), delta method to the natural scale"},
         "scores": {"cross_validated": scores},
         "air_superiority": air,
+        "warnings": warnings,
     }
     return _round(doc)
+
+
+def _patched_label(folder: Path | None) -> str:
+    return str(Path(folder) / PATCHED_FILE) if folder is not None else f"{PATCHED_FILE} (shipped copy)"
+
+
+def incomplete_warnings(frame: pd.DataFrame, *, where: str) -> list[str]:
+    """One line naming the battles left out because a `REQUIRED` field is not known (none: [])."""
+    lacking = {}
+    for col, field in REQUIRED.items():
+        for isqno in frame.index[(frame[col].isna() | (frame[col] <= 0)).to_numpy()]:
+            lacking.setdefault(int(isqno), []).append(field)
+    if not lacking:
+        return []
+    listed = ", ".join(f"isqno {k} ({', '.join(v)})" for k, v in sorted(lacking.items()))
+    return [f"{where}: {len(lacking)} battle{'s' if len(lacking) != 1 else ''} left out, a field the battle "
+            f"kernel needs not being known: {listed}"]
+
+
+def at_limit_warning(at_limit: list, values: dict[str, float]) -> str:
+    """One line naming the fitted constants that ended at a limit of their range."""
+    listed = ", ".join(
+        f"{c.name} {values[c.name]:.4g} (range {c.low:g}-{c.high:g})" for c in at_limit)
+    return (f"{len(at_limit)} fitted constant{'s' if len(at_limit) != 1 else ''} ended at a limit of "
+            f"{'their' if len(at_limit) != 1 else 'its'} range: {listed}; the data push past the range "
+            "(no effect at a lower limit of 1), or an input is extreme: check the battles")
 
 
 def write_json(path: Path, doc: dict[str, Any]) -> None:
@@ -132,6 +166,20 @@ def _check_constants(cal: Calibration) -> None:
     if missing:
         raise FlashpointError(f"{cal.path}: field constants.{missing[0]} is missing; expected every constant "
                               "of the battle kernel")
+    priors = prior_parameters()
+    for c in CONSTANTS:
+        entry = cal.constants[c.name]
+        lo, hi = c.low, c.high
+        where = "the battle kernel's range"
+        if c.engine and c.name in priors:
+            p_lo, p_hi = priors[c.name].limits()
+            lo, hi = max(lo, p_lo), min(hi, p_hi)
+            where = "the limits of the battle kernel and of engine/parameters.toml"
+        for key, limit in (("low", lo), ("high", hi)):
+            got = float(entry[key])
+            if not math.isclose(got, limit, rel_tol=1e-6, abs_tol=1e-12):
+                raise FlashpointError(f"{cal.path}: field constants.{c.name}.{key} is {got:g}; expected {limit:g} "
+                                      f"({where}); a calibration file's limits cannot be changed by hand")
     absent = [n for n in FIXED if n not in cal.fixed]
     if absent:
         raise FlashpointError(f"{cal.path}: field fixed.{absent[0]} is missing; expected the constants the "
@@ -139,19 +187,21 @@ def _check_constants(cal: Calibration) -> None:
 
 
 def predict_battles(params: Path, folder: Path | None, *, other_data: bool = False,
-                    skip_incomplete: bool = False) -> pd.DataFrame:
+                    strict: bool = False) -> pd.DataFrame:
     """One row per battle of ``folder``: the kernel's prediction with the constants of ``params``.
 
     ``params`` must come from this Flashpoint version and, unless ``other_data``, from the same
-    battle data (same hash). A battle without a field the kernel needs raises, unless
-    ``skip_incomplete``, which gives it a row with empty predictions.
+    battle data (same hash); its constants' limits must be those of the kernel and the engine. A
+    battle without a field the kernel needs gets a row with empty predictions and is named in
+    ``.attrs["warnings"]`` of the result, or, with ``strict``, raises.
     """
     frame = load_battles(folder)
     digest = data_hash(folder)
     cal = read_calibration(params, data_hash=None if other_data else digest)
     _check_constants(cal)
-    source = Path(folder) / PATCHED_FILE if folder is not None else f"{PATCHED_FILE} (shipped copy)"
-    battles = battles_from_frame(frame, source=source, strict=not skip_incomplete)
+    source = _patched_label(folder)
+    battles = battles_from_frame(frame, source=source, strict=strict)
+    warnings = list(frame.attrs.get("warnings", [])) + incomplete_warnings(frame, where=source)
     pred = predict(cal.values(), battles)
     out = pd.DataFrame({"isqno": frame.index.to_numpy(dtype=np.int64)})
     rows = pd.DataFrame({
@@ -164,4 +214,6 @@ def predict_battles(params: Path, folder: Path | None, *, other_data: bool = Fal
     out = out.merge(rows, on="isqno", how="left")
     for col in PREDICTION_COLUMNS[1:]:
         out[col] = out[col].round(6)
-    return out[PREDICTION_COLUMNS]
+    out = out[PREDICTION_COLUMNS]
+    out.attrs["warnings"] = warnings
+    return out
