@@ -119,7 +119,12 @@ def test_predict_battles_writes_one_row_per_battle(cli, params, subset, tmp_path
     assert sorted(table["isqno"]) == sorted(patched["ISQNO"].astype(int)[patched["ISQNO"].astype(int) % 4 == 3])
     assert table.notna().all().all()
     assert ((table["p_attacker_wins"] + table["p_draw"]) <= 1 + 1e-6).all()
-    assert table[PREDICTION_COLUMNS[1:]].ge(0).all().all() and table[PREDICTION_COLUMNS[1:]].le(1).all().all()
+    shares = PREDICTION_COLUMNS[1:5]
+    assert table[shares].ge(0).all().all() and table[shares].le(1).all().all()
+    assert table["duration_days"].ge(1).all() and table["duration_days"].le(150).all()
+    # bigger battles last longer in CDB90, and the model says so
+    sizes = pd.read_csv(subset / "CDB90-patched.csv").set_index("ISQNO")[["STRA", "STRD"]].sum(axis=1)
+    assert table.set_index("isqno")["duration_days"].corr(sizes.reindex(table["isqno"]), method="spearman") > 0.3
 
 
 def test_predicting_other_battles_needs_to_be_asked_for(cli, params, tmp_path):

@@ -49,6 +49,12 @@ def _print_calibration(doc: dict, out: Path) -> None:
         t.add_row(label, f"{s['brier']:.4f}", f"{s['log_loss']:.4f}", f"{s['casualties_attacker']['mae']:.4f}",
                   f"{s['casualties_defender']['mae']:.4f}")
     console.print(t)
+    d = doc["scores"]["duration_cross_validated"]
+    console.print(
+        f"duration, {d['n_battles']} battles out of sample: mean absolute error of log days "
+        f"{d['model']['mae_log']:.3f} (force ratio alone {d['force_ratio']['mae_log']:.3f}), root mean square "
+        f"{d['model']['rmse_log']:.3f} ({d['force_ratio']['rmse_log']:.3f}), inside the 90% interval "
+        f"{d['model']['coverage_90']:.0%} ({d['force_ratio']['coverage_90']:.0%})")
     air = doc["air_superiority"]
     if "error" in air:
         console.print(f"air superiority check: not computed ({air['error']})")

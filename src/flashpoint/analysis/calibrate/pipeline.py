@@ -19,9 +19,10 @@ import pandas as pd
 from flashpoint import __version__
 from flashpoint.analysis.calibrate.checks import air_superiority_check
 from flashpoint.analysis.calibrate.data import REQUIRED, battles_from_frame
+from flashpoint.analysis.calibrate.duration import DurationModel, cross_validate_duration, fit_duration
 from flashpoint.analysis.calibrate.fitting import MIN_BATTLES, fit, fixed_values
 from flashpoint.analysis.calibrate.kernel import CONSTANTS, ERA_REFERENCE_YEAR, FIXED, SUBSTEPS, predict
-from flashpoint.analysis.calibrate.scores import cross_validate, score
+from flashpoint.analysis.calibrate.scores import cross_validate, fold_ids, score
 from flashpoint.analysis.history.cdb90 import FILES_READ, PATCHED_FILE, data_hash, default_folder, load_battles
 from flashpoint.engine.calibration import FORMAT, Calibration, read_calibration
 from flashpoint.engine.theatre import prior_parameters
@@ -32,7 +33,7 @@ __all__ = ["PREDICTION_COLUMNS", "at_limit_warning", "calibrate", "incomplete_wa
            "write_csv", "write_json"]
 
 PREDICTION_COLUMNS = ["isqno", "p_attacker_wins", "p_draw", "attacker_casualty_fraction",
-                      "defender_casualty_fraction"]
+                      "defender_casualty_fraction", "duration_days"]
 
 
 def _folder_label(folder: Path | None) -> str:
@@ -88,6 +89,8 @@ def calibrate(folder: Path | None = None, *, seed: int = 1, folds: int = 10) -> 
     constants = {**fitted.values, **fixed}
     preds = cross_validate(battles, fixed, folds=folds, seed=seed)
     scores = score(battles, preds)
+    duration = fit_duration(battles)
+    duration_scores = cross_validate_duration(battles, fold_ids(battles, folds, seed))
     try:
         air = air_superiority_check(constants, frame, seed=seed)
     except FlashpointError as exc:
@@ -117,7 +120,9 @@ def calibrate(folder: Path | None = None, *, seed: int = 1, folds: int = 10) -> 
         "fit": {"log_likelihood": fitted.log_likelihood, "battles": fitted.n_battles,
                 "iterations": fitted.iterations, "converged": fitted.converged, "message": fitted.message,
                 "standard_errors": "sandwich (Huber-White), delta method to the natural scale"},
-        "scores": {"cross_validated": scores},
+        "duration": {**duration.to_dict(), "module": "flashpoint.analysis.calibrate.duration",
+                     "predicts": "median duration in calendar days, exp of the fitted log duration (at least 1)"},
+        "scores": {"cross_validated": scores, "duration_cross_validated": duration_scores},
         "air_superiority": air,
         "warnings": warnings,
     }
@@ -199,6 +204,7 @@ def predict_battles(params: Path, folder: Path | None, *, other_data: bool = Fal
     digest = data_hash(folder)
     cal = read_calibration(params, data_hash=None if other_data else digest)
     _check_constants(cal)
+    duration = DurationModel.from_dict(cal.path, cal.raw.get("duration"))
     source = _patched_label(folder)
     battles = battles_from_frame(frame, source=source, strict=strict)
     warnings = list(frame.attrs.get("warnings", [])) + incomplete_warnings(frame, where=source)
@@ -210,6 +216,7 @@ def predict_battles(params: Path, folder: Path | None, *, other_data: bool = Fal
         "p_draw": pred.p_draw,
         "attacker_casualty_fraction": pred.frac_a,
         "defender_casualty_fraction": pred.frac_d,
+        "duration_days": duration.days(battles),
     })
     out = out.merge(rows, on="isqno", how="left")
     for col in PREDICTION_COLUMNS[1:]:
