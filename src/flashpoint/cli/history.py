@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -71,6 +72,24 @@ def _print_calibration(doc: dict, out: Path) -> None:
     console.print(f"written: {out}")
 
 
+def _print_campaigns(doc: dict, out: Path) -> None:
+    fit = doc["fit"]
+    t = Table(title=f"Campaign speed, leave one campaign out ({fit['legs']} legs, {len(fit['campaigns'])} campaigns); "
+                    "mean absolute error of log days")
+    for col in ("held out", "legs", "observed km/day", "predicted km/day", "pooled speed", "days vs distance",
+                f"engine prior ({doc['loco']['prior_km_per_day']:g} km/day)", "inside 90%"):
+        t.add_column(col)
+    rows = [(name, c) for name, c in doc["loco"]["campaigns"].items()] + [("mean", doc["loco"]["mean_abs_log_error"])]
+    for name, c in rows:
+        t.add_row(name, str(c.get("legs", "")), _fmt(c.get("observed_km_per_day")), _fmt(c.get("predicted_km_per_day")),
+                  f"{c['pooled_speed']:.2f}", f"{c['days_vs_distance']:.2f}", f"{c['engine_prior']:.2f}",
+                  f"{c['coverage_90']:.0%}")
+    console.print(t)
+    console.print(f"all campaigns: speed median {fit['median_km_per_day']:.2f} km/day (geometric sd {fit['gsd']:.2f}); "
+                  f"days = {math.exp(fit['a']):.2f} x km^{fit['b']:.2f}")
+    console.print(f"written: {out}")
+
+
 @app.command("calibrate")
 @user_errors
 def calibrate_command(
@@ -79,11 +98,27 @@ def calibrate_command(
     seed: Annotated[int, typer.Option(help="seed of the cross-validation folds")] = 1,
     folds: Annotated[int, typer.Option(help="groups of the cross-validation")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="print the calibration file to standard output")] = False,
+    campaigns: Annotated[bool, typer.Option(
+        "--campaigns", help="fit the campaign-level speed of advance on dated captures of past campaigns "
+        "instead (leave one campaign out), and write it to --out")] = False,
+    legs: Annotated[Path | None, typer.Option(
+        "--legs", help="with --campaigns: CSV of legs of advance (default: the copy shipped in the package)")]
+        = None,
 ) -> None:
     """Fit the engine's ground-combat constants to CDB90 and score them out of sample."""
-    from flashpoint.analysis.calibrate.pipeline import calibrate, write_json
+    from flashpoint.analysis.calibrate.pipeline import calibrate, calibrate_campaigns, write_json
 
     check_out_file(out)
+    if campaigns:
+        doc = calibrate_campaigns(legs)
+        write_json(out, doc)
+        if as_json:
+            print(json.dumps(doc, indent=2))
+        else:
+            _print_campaigns(doc, out)
+        return
+    if legs is not None:
+        raise FlashpointError("--legs is read with --campaigns only")
     status = nullcontext() if as_json else err_console.status("fitting and cross-validating the battle kernel")
     with status:
         doc = calibrate(battles, seed=seed, folds=folds)

@@ -8,6 +8,7 @@ folder. Writing is atomic: a temporary file in the target folder, renamed when c
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -17,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from flashpoint import __version__
+from flashpoint.analysis.calibrate.campaigns import default_file as default_legs_file
+from flashpoint.analysis.calibrate.campaigns import fit_speed, leave_one_campaign_out, load_legs
 from flashpoint.analysis.calibrate.checks import air_superiority_check
 from flashpoint.analysis.calibrate.data import REQUIRED, battles_from_frame
 from flashpoint.analysis.calibrate.duration import DurationModel, cross_validate_duration, fit_duration
@@ -28,8 +31,10 @@ from flashpoint.engine.calibration import FORMAT, Calibration, read_calibration
 from flashpoint.engine.theatre import prior_parameters
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import write_text_atomic
+from flashpoint.scenario.distributions import quantity_mean
 
-__all__ = ["PREDICTION_COLUMNS", "at_limit_warning", "calibrate", "incomplete_warnings", "predict_battles",
+__all__ = ["PREDICTION_COLUMNS", "at_limit_warning", "calibrate", "calibrate_campaigns", "incomplete_warnings",
+           "predict_battles",
            "write_csv", "write_json"]
 
 PREDICTION_COLUMNS = ["isqno", "p_attacker_wins", "p_draw", "attacker_casualty_fraction",
@@ -153,6 +158,31 @@ def at_limit_warning(at_limit: list, values: dict[str, float]) -> str:
     return (f"{len(at_limit)} fitted constant{'s' if len(at_limit) != 1 else ''} ended at a limit of "
             f"{'their' if len(at_limit) != 1 else 'its'} range: {listed}; the data push past the range "
             "(no effect at a lower limit of 1), or an input is extreme: check the battles")
+
+
+def calibrate_campaigns(path: Path | None = None) -> dict[str, Any]:
+    """Fit the campaign-level speed of advance on the legs of ``path`` (None: the shipped copy)
+    and score it leaving one campaign out (`flashpoint.analysis.calibrate.campaigns`)."""
+    legs_file = default_legs_file() if path is None else Path(path)
+    legs = load_legs(legs_file)
+    prior = prior_parameters()["advance-km-per-day"]
+    prior_mean = float(quantity_mean(prior.value))
+    fitted = fit_speed(legs)
+    loco = leave_one_campaign_out(legs, prior_mean)
+    digest = hashlib.sha256(legs_file.read_bytes()).hexdigest()
+    doc = {
+        "format": "flashpoint-campaign-speed/1",
+        "version": __version__,
+        "data": {"file": "flashpoint/analysis/history/data/campaigns/legs.csv" if path is None else str(path),
+                 "hash": digest},
+        "fit": {"campaigns": list(fitted.campaigns), "legs": fitted.legs, "mu": fitted.mu, "sigma": fitted.sigma,
+                "median_km_per_day": fitted.median_km_per_day, "gsd": fitted.gsd, "a": fitted.a, "b": fitted.b,
+                "models": "pooled_speed: log days = log km - mu; days_vs_distance: log days = a + b log km"},
+        "loco": loco,
+        "engine_prior": {"parameter": "advance-km-per-day", "value": prior.value.model_dump()
+                         if hasattr(prior.value, "model_dump") else prior.value, "mean": prior_mean},
+    }
+    return _round(doc)
 
 
 def write_json(path: Path, doc: dict[str, Any]) -> None:
