@@ -32,6 +32,7 @@ from flashpoint.engine.theatre import prior_parameters
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import write_text_atomic
 from flashpoint.scenario.distributions import quantity_mean
+from flashpoint.version import __version__
 
 __all__ = ["PREDICTION_COLUMNS", "at_limit_warning", "calibrate", "calibrate_campaigns", "incomplete_warnings",
            "predict_battles",
