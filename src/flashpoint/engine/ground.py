@@ -119,30 +119,36 @@ def _retreat_to(r, f, loc, control, actor_camp, camp_of_f, nbr, avoid):
 def _pull_outs(r, tb, rd, fs, board, plan, sc):
     """Formations that pull out leave a place attacked at pull-out-ratio or more; then the defence
     power of every place without them."""
-    loc, camp, owner, pw = fs.formations.place, tb.actor_camp, tb.formations.owner, rd.power
-    n_f, terrain = loc.shape[1], tb.map.terrain
-    full = sc.full
+    # the phases take every array out of its tuple once, outside the loops: a field read inside a
+    # loop costs a reference count each time
+    loc, posture, camp, owner, pulls_out = fs.formations.place, fs.formations.posture, tb.actor_camp, \
+        tb.formations.owner, tb.formations.pulls_out
+    terrain, nbr, control, against = tb.map.terrain, tb.map.nbr, board.control, plan.against
+    full, pmult, moved, defence, power = sc.full, sc.pmult, sc.moved, sc.defence, sc.power
+    defend, hold, ratio_out = rd.power.posture_defend[r], rd.power.posture_hold[r], rd.ground.pull_out_ratio[r]
+    by_terrain = rd.power.by_terrain
+    n_f = loc.shape[1]
     full[:] = 0.0
     for f in range(n_f):
-        sc.pmult[f] = posture_factor(fs.formations.posture[r, f], pw.posture_defend[r], pw.posture_hold[r])
-        full[loc[r, f]] += sc.power[f] * sc.pmult[f]
-    sc.moved[:] = False
+        pmult[f] = posture_factor(posture[r, f], defend, hold)
+        full[loc[r, f]] += power[f] * pmult[f]
+    moved[:] = False
     for f in range(n_f):
         home = loc[r, f]
-        if not tb.formations.pulls_out[f] or sc.power[f] <= 0 or plan.against[r, home] <= 0:
+        if not pulls_out[f] or power[f] <= 0 or against[r, home] <= 0:
             continue
-        d = full[home] * pw.by_terrain[r, terrain[home]]
-        if plan.against[r, home] / max(d, TINY) >= rd.ground.pull_out_ratio[r]:
-            dest = _retreat_to(r, f, loc, board.control, camp, camp[owner[f]], tb.map.nbr, plan.against)
+        d = full[home] * by_terrain[r, terrain[home]]
+        if against[r, home] / max(d, TINY) >= ratio_out:
+            dest = _retreat_to(r, f, loc, control, camp, camp[owner[f]], nbr, against)
             if dest >= 0:
                 loc[r, f] = dest
-                sc.moved[f] = True
-    sc.defence[:] = 0.0
+                moved[f] = True
+    defence[:] = 0.0
     for f in range(n_f):
-        if not sc.moved[f]:
-            sc.defence[loc[r, f]] += sc.power[f] * sc.pmult[f]
+        if not moved[f]:
+            defence[loc[r, f]] += power[f] * pmult[f]
     for p in range(terrain.shape[0]):
-        sc.defence[p] *= pw.by_terrain[r, terrain[p]]
+        defence[p] *= by_terrain[r, terrain[p]]
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -150,85 +156,94 @@ def _attrition(gen, r, tb, rd, fs, losses, plan, sc):
     """Helmbold attrition at every place attacked (docs/model.md, "Attrition"): the attack that
     arrives is what the attackers have left after the air strikes. Personnel losses are
     gamma-Poisson with shape loss-dispersion; heavy equipment binomial at the share of personnel lost."""
-    form, gr = fs.formations, rd.ground
-    loc, target = form.place, plan.target
+    form, owner = fs.formations, tb.formations.owner
+    loc, pers, tanks, ifvs, art = form.place, form.personnel, form.tanks, form.ifvs, form.artillery
+    target, attacker = plan.target, plan.attacker
+    home_target, attacking, moved, power = sc.home_target, sc.attacking, sc.moved, sc.power
+    attack_left, against, defence, defended, ratio = sc.attack_left, sc.against, sc.defence, sc.defended, sc.ratio
+    f_att, f_def = sc.f_att, sc.f_def
+    rate, exponent, cap = rd.ground.attrition_rate[r], rd.ground.helmbold_exponent[r], rd.ground.max_daily_loss[r]
+    dispersion = rd.ground.loss_dispersion[r]
     n_f, n_p = loc.shape[1], target.shape[1]
-    sc.attack_left[:] = 0.0
+    attack_left[:] = 0.0
     for f in range(n_f):
-        sc.home_target[f] = target[r, loc[r, f]]
-        sc.attacking[f] = plan.attacker[r, f] and sc.home_target[f] >= 0 and not sc.moved[f]
-        if sc.attacking[f]:
-            sc.attack_left[loc[r, f]] += sc.power[f]
-    sc.against[:] = 0.0
+        home_target[f] = target[r, loc[r, f]]
+        attacking[f] = attacker[r, f] and home_target[f] >= 0 and not moved[f]
+        if attacking[f]:
+            attack_left[loc[r, f]] += power[f]
+    against[:] = 0.0
     for u in range(n_p):
         if target[r, u] >= 0:
-            sc.against[target[r, u]] += sc.attack_left[u]
+            against[target[r, u]] += attack_left[u]
     for v in range(n_p):
-        sc.defended[v] = sc.defence[v] > TINY
-        sc.ratio[v] = max(sc.against[v], TINY) / max(sc.defence[v], TINY) if sc.defended[v] else MAX_RATIO
-        sc.f_att[v] = 0.0
-        sc.f_def[v] = 0.0
-        if sc.against[v] > 0 and sc.defended[v]:
-            sc.f_att[v], sc.f_def[v] = loss_shares(sc.ratio[v], gr.attrition_rate[r], gr.helmbold_exponent[r],
-                                                   gr.max_daily_loss[r])
+        defended[v] = defence[v] > TINY
+        ratio[v] = max(against[v], TINY) / max(defence[v], TINY) if defended[v] else MAX_RATIO
+        f_att[v] = 0.0
+        f_def[v] = 0.0
+        if against[v] > 0 and defended[v]:
+            f_att[v], f_def[v] = loss_shares(ratio[v], rate, exponent, cap)
     for f in range(n_f):
         share = 0.0
-        if sc.attacking[f]:
-            share += sc.f_att[sc.home_target[f]]
-        if not sc.moved[f] and sc.power[f] > 0:
-            share += sc.f_def[loc[r, f]]
-        mean = form.personnel[r, f] * min(share, 1.0)
+        if attacking[f]:
+            share += f_att[home_target[f]]
+        if not moved[f] and power[f] > 0:
+            share += f_def[loc[r, f]]
+        mean = pers[r, f] * min(share, 1.0)
         if mean <= 0:
             continue
-        killed = min(float(gamma_poisson(gen, mean, gr.loss_dispersion[r])), form.personnel[r, f])
+        killed = min(float(gamma_poisson(gen, mean, dispersion)), pers[r, f])
         if killed <= 0:
             continue
-        frac = killed / form.personnel[r, f]
-        t = float(gen.binomial(int(form.tanks[r, f]), frac))
-        i = float(gen.binomial(int(form.ifvs[r, f]), frac))
-        g = float(gen.binomial(int(form.artillery[r, f]), frac))
-        take_ground_losses(r, f, killed, t, i, g, form, tb.formations.owner, losses)
+        frac = killed / pers[r, f]
+        t = float(gen.binomial(int(tanks[r, f]), frac))
+        i = float(gen.binomial(int(ifvs[r, f]), frac))
+        g = float(gen.binomial(int(art[r, f]), frac))
+        take_ground_losses(r, f, killed, t, i, g, form, owner, losses)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _advance(r, tb, rd, fs, board, plan, sc):
     """Who fought whom, progress along the legs attacked, capture, and the captors moving in
     (docs/model.md, "Advance and capture")."""
-    control, fo, target, gr = board.control, board.fires_on, plan.target, rd.ground
+    control, fo, fired, progress = board.control, board.fires_on, board.fired, board.progress
+    target, edge, length = plan.target, plan.edge, rd.legs.length_km
+    holder, defended, ratio, captured_from, attacking = sc.holder, sc.defended, sc.ratio, sc.captured_from, \
+        sc.attacking
+    src, dst = tb.legs.src, tb.legs.dst
+    loc, camp, owner = fs.formations.place, tb.actor_camp, tb.formations.owner
+    advance, gain_rate = rd.ground.advance_km_per_day[r], rd.ground.gain_rate[r]
     n_p = control.shape[1]
     for p in range(n_p):
-        sc.holder[p] = control[r, p]
+        holder[p] = control[r, p]
     for u in range(n_p):
         v = target[r, u]
         if v < 0:
             continue
-        board.fired[r, sc.holder[u], sc.holder[v]] = True
-        if sc.defended[v] and fo[r, sc.holder[v], sc.holder[u]]:
-            board.fired[r, sc.holder[v], sc.holder[u]] = True
-    sc.captured_from[:] = -1
+        fired[r, holder[u], holder[v]] = True
+        if defended[v] and fo[r, holder[v], holder[u]]:
+            fired[r, holder[v], holder[u]] = True
+    captured_from[:] = -1
     fighting = board.ceasefire_day[r] < 0
     for u in range(n_p):
         v = target[r, u]
         if v < 0:
             continue
-        e = plan.edge[r, u]
-        advance = gr.advance_km_per_day[r]
-        gain = advance if not sc.defended[v] else min(max((sc.ratio[v] - 1.0) * gr.gain_rate[r], 0.0), advance)
-        board.progress[r, e] += gain
-        if fighting and board.progress[r, e] >= rd.legs.length_km[r, e]:
-            control[r, v] = sc.holder[u]
-            sc.captured_from[v] = u
+        e = edge[r, u]
+        gain = advance if not defended[v] else min(max((ratio[v] - 1.0) * gain_rate, 0.0), advance)
+        progress[r, e] += gain
+        if fighting and progress[r, e] >= length[r, e]:
+            control[r, v] = holder[u]
+            captured_from[v] = u
     for v in range(n_p):
-        if sc.captured_from[v] < 0:
+        if captured_from[v] < 0:
             continue
-        for e in range(tb.legs.src.shape[0]):
-            if tb.legs.src[e] == v or tb.legs.dst[e] == v:
-                board.progress[r, e] = 0.0
-    loc, camp, owner = fs.formations.place, tb.actor_camp, tb.formations.owner
+        for e in range(src.shape[0]):
+            if src[e] == v or dst[e] == v:
+                progress[r, e] = 0.0
     for f in range(loc.shape[1]):
         home = loc[r, f]
         v = target[r, home]
-        if sc.attacking[f] and v >= 0 and sc.captured_from[v] == home and camp[control[r, v]] == camp[owner[f]]:
+        if attacking[f] and v >= 0 and captured_from[v] == home and camp[control[r, v]] == camp[owner[f]]:
             loc[r, f] = v
 
 
@@ -236,17 +251,17 @@ def _advance(r, tb, rd, fs, board, plan, sc):
 def _retreats(r, day, tb, fs, board, losses):
     """Formations left on a place their camp lost retreat, or are destroyed if they cannot;
     formations not yet arrived retreat, if they must, on the day they arrive."""
-    form, control, camp, owner = fs.formations, board.control, tb.actor_camp, tb.formations.owner
-    loc = form.place
+    form, control, camp, owner, arrives, nbr = fs.formations, board.control, tb.actor_camp, tb.formations.owner, \
+        tb.formations.arrives, tb.map.nbr
+    loc, pers = form.place, form.personnel
     for f in range(loc.shape[1]):
-        if form.personnel[r, f] <= 0 or day < tb.formations.arrives[f] \
-                or camp[control[r, loc[r, f]]] == camp[owner[f]]:
+        if pers[r, f] <= 0 or day < arrives[f] or camp[control[r, loc[r, f]]] == camp[owner[f]]:
             continue
-        dest = _retreat_to(r, f, loc, control, camp, camp[owner[f]], tb.map.nbr, None)
+        dest = _retreat_to(r, f, loc, control, camp, camp[owner[f]], nbr, None)
         if dest >= 0:
             loc[r, f] = dest
         else:
-            take_ground_losses(r, f, form.personnel[r, f], form.tanks[r, f], form.ifvs[r, f], form.artillery[r, f],
+            take_ground_losses(r, f, pers[r, f], form.tanks[r, f], form.ifvs[r, f], form.artillery[r, f],
                                form, owner, losses)
 
 
@@ -254,9 +269,11 @@ def _retreats(r, day, tb, fs, board, losses):
 def _breakpoints(r, tb, rd, fs, sc):
     """A formation breaks when its losses reach its breakpoint share, divided by
     air-superiority-breakpoint while an enemy holds the air."""
-    form, fd, owner = fs.formations, rd.formations, tb.formations.owner
-    for f in range(form.personnel.shape[1]):
-        bp = fd.breakpoint[r, f] / (rd.ground.air_superiority_breakpoint[r] if sc.under[owner[f]] else 1.0)
-        p0 = fd.personnel0[r, f]
-        if p0 > 0 and 1 - form.personnel[r, f] / max(p0, TINY) >= bp:
-            form.broken[r, f] = True
+    pers, broken, owner, under = fs.formations.personnel, fs.formations.broken, tb.formations.owner, sc.under
+    breakpoint, pers0, air_bp = rd.formations.breakpoint, rd.formations.personnel0, \
+        rd.ground.air_superiority_breakpoint[r]
+    for f in range(pers.shape[1]):
+        bp = breakpoint[r, f] / (air_bp if under[owner[f]] else 1.0)
+        p0 = pers0[r, f]
+        if p0 > 0 and 1 - pers[r, f] / max(p0, TINY) >= bp:
+            broken[r, f] = True
