@@ -70,7 +70,7 @@ def at(node: Any, path: KeyPath) -> Any:
 def replace_value(data: dict, draw: Draw) -> None:
     numbers = [p for p in paths(data) if isinstance(at(data, p), int | float)]
     path = draw(st.sampled_from(numbers or paths(data)))
-    at(data, path[:-1])[path[-1]] = draw(values)
+    at(data, path[:-1])[path[-1]] = copy.deepcopy(draw(values))   # a copy: later mutations must not edit HOSTILE
 
 
 def delete_key(data: dict, draw: Draw) -> None:
@@ -81,7 +81,7 @@ def delete_key(data: dict, draw: Draw) -> None:
 def unknown_key(data: dict, draw: Draw) -> None:
     tables = [p for p in paths(data) if isinstance(at(data, p), dict)] or [()]
     at(data, draw(st.sampled_from(tables)))[draw(st.sampled_from(["tankz", "nmae", "sd", "mode", "x"]))] = \
-        draw(values)
+        copy.deepcopy(draw(values))
 
 
 def duplicate_entry(data: dict, draw: Draw) -> None:
