@@ -13,6 +13,7 @@ import pytest
 import tomli_w
 
 from flashpoint.analysis.backtest import backtest, builtin_backtests, check_backtest, crps, event_days, pit
+from flashpoint.analysis.results import run
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario import load
 from flashpoint.scenario.loader import builtin_path
@@ -142,9 +143,9 @@ def test_the_longer_backtest_horizon_leaves_the_first_days_alone():
     """The backtest simulates one day more than the scenario's horizon; the days before are those
     of a run of the scenario as written (the draws of a day do not depend on the horizon)."""
     s = load(SCENARIO)
-    runs = s.run(runs=60, seed=3, days=70, trajectories=True).trajectories()["control"].to_numpy()
+    runs = run(s, runs=60, seed=3, days=70, trajectories=True).trajectories()["control"].to_numpy()
     th_s = s.model_copy(update={"meta": s.meta.model_copy(update={"horizon_days": 71})})
-    longer = th_s.run(runs=60, seed=3, days=71, trajectories=True).trajectories()["control"].to_numpy()
+    longer = run(th_s, runs=60, seed=3, days=71, trajectories=True).trajectories()["control"].to_numpy()
     assert np.array_equal(runs, longer[:, :71])
 
 

@@ -169,7 +169,7 @@ def test_out_removed_during_the_run_is_named(cli, tmp_path, monkeypatch):
         shutil.rmtree(out)
         return outcome
 
-    monkeypatch.setattr("flashpoint.engine.runner.run_scenario", run_then_remove)
+    monkeypatch.setattr("flashpoint.analysis.results.run_scenario", run_then_remove)
     result = cli("run", FIXTURE, "--runs", 250, "--workers", 1, "--out", out)
     assert result.exit_code == 2, result.output
     assert f"--out {out}: the folder was removed while the command ran" in result.stderr

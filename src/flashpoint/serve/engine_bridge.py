@@ -155,7 +155,6 @@ def run_job(text: str, interventions: list[str], runs: int, days: int, seed: int
     """Simulate the variant (and, when it applies interventions, the scenario as written, with the
     same seed so that the runs are paired); returns the summary and what the answer page shows."""
     from flashpoint.analysis.claims import claim_variants, evaluate_claim
-    from flashpoint.analysis.compare import compare_results, run_columns
     from flashpoint.api import run
     from flashpoint.report.build import loss_quantiles_over_time
 
@@ -173,7 +172,7 @@ def run_job(text: str, interventions: list[str], runs: int, days: int, seed: int
     common = {"runs": runs, "seed": seed, "days": days, "set": overrides or None, "block_size": BLOCK}
     r_int = run(variant, trajectories=True, progress=tick, **common)
     r_base = run(s, trajectories=True, progress=tick, **common) if interventions else r_int
-    comparison = compare_results(r_base, r_int).to_json()
+    comparison = r_base.compare(r_int).to_json()
     details: dict[str, Any] = {
         "baseline": r_base.summary(), "comparison": comparison,
         "losses_time_base": loss_quantiles_over_time(r_base), "losses_time_int": loss_quantiles_over_time(r_int),
@@ -182,9 +181,9 @@ def run_job(text: str, interventions: list[str], runs: int, days: int, seed: int
     }
     if s.claims:
         try:
-            columns = {(): run_columns(r_base), tuple(interventions): run_columns(r_int)}
+            columns = {(): r_base.columns(), tuple(interventions): r_int.columns()}
             for key in claim_keys:
-                columns[key] = run_columns(run(s.apply(*key), keep_runs=True, progress=tick, **common))
+                columns[key] = run(s.apply(*key), keep_runs=True, progress=tick, **common).columns()
             details["claims"] = [evaluate_claim(cid, claim, s, columns).to_json() for cid, claim in s.claims.items()]
         except FlashpointError as exc:
             details["claims_error"] = str(exc)
