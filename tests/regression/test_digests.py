@@ -38,7 +38,7 @@ SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 BACKTEST = ("backtest", "idlib-2019-offensive", "--json")
 COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--json")
 OTHER_DIGESTS = {
-    BACKTEST: '1ce750aa0b19585f800b998f340e4238b4306b44fedd9f6a72a3a3a8a9be755a',
+    BACKTEST: '91da8740c5fa06e8cd95177264bf4aa4015327103ce15aeb574c6d0ddd320bb9',
     COMPARE: 'e3b716722758f2f44fef58004438533ef1bd73a62b49d7f0d0f31798760a8e06',
 }
 
