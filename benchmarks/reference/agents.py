@@ -33,7 +33,7 @@ class Formation(mesa.Agent):
 
         P = (personnel + w_tank tanks + w_ifv IFVs + w_art guns) x quality x (1 + m (morale - 0.5))
             x commitment x the owner's ground commitment  [x broken-power once broken]
-        [x air-superiority-power while its side holds air superiority]
+        x air-superiority-power^(g - 1/2), g its owner's degree of air superiority over its place
 
     and zero before the formation arrives or once it has no personnel left.
     """
@@ -67,8 +67,8 @@ class Formation(mesa.Agent):
     def heavy(self) -> int:
         return self.tanks + self.ifvs + self.artillery
 
-    def power(self, superior: bool = False) -> float:
-        """Combat power; ``superior``: its side holds air superiority today."""
+    def power(self, degree: float = 0.5) -> float:
+        """Combat power; ``degree``: its owner's degree of air superiority over its place today."""
         m = self.model
         if not self.present or self.personnel <= 0:
             return 0.0
@@ -79,8 +79,7 @@ class Formation(mesa.Agent):
                 * m.ground_commitment[self.owner])
         if self.broken:
             mult *= p["broken-power"]
-        if superior:
-            mult *= p["air-superiority-power"]
+        mult *= p["air-superiority-power"] ** (degree - 0.5)
         return raw * max(mult, 0.0)
 
     def posture_factor(self) -> float:

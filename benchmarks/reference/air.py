@@ -48,19 +48,39 @@ if TYPE_CHECKING:
 ALMOST_ONE = 1 - 1e-9
 
 
-def air_superiority(m: TheatreModel) -> tuple[set[int], set[int]]:
-    """Actors whose side holds air superiority today, and actors that one of them fires on.
+COUNTER_AIR_WEIGHT, STRIKE_WEIGHT, DRONE_WEIGHT = 1.0, 0.5, 0.25
+"""Weights of a sortie in the air balance (docs/model.md, "Air superiority")."""
 
-    An actor's side holds air superiority when an actor of its camp has aircraft or drones able
-    to fly and no actor that fires on it has (CDB90's AEROA).
+
+def air_superiority(m: TheatreModel) -> dict[tuple[int, int], float]:
+    """Each actor's degree of air superiority over each place today, ``(actor, place) -> g``.
+
+    A camp's effective sorties over a place: available x sortie rate x commitments of its units
+    that have arrived and reach the place, weighted 1 (counter-air share of a wing's doctrine),
+    1/2 (its other missions) or 1/4 (drones). g = the actor's camp's over those of its camp and of
+    every other camp with an actor that fires on it; 1/2 where nobody flies.
     """
     th = m.theatre
-    flying = {u.owner for u in [*m.wings, *m.drone_units] if u.can_fly()}
-    holds = {a for a in range(th.n_actors)
-             if any(m.camp_of[b] == m.camp_of[a] for b in flying)
-             and not any(m.fire(b, a) for b in flying)}
-    under = {a for a in range(th.n_actors) if any(m.fire(b, a) for b in holds)}
-    return holds, under
+    effective: dict[tuple[int, int], float] = {}
+    units = [(w, w.aircraft * w.sortie_rate, STRIKE_WEIGHT + (COUNTER_AIR_WEIGHT - STRIKE_WEIGHT)
+              * w.doctrine["counter-air"]) for w in m.wings]
+    units += [(d, d.count * d.sorties_per_day, DRONE_WEIGHT) for d in m.drone_units]
+    for unit, available, weight in units:
+        sorties = available * unit.commitment * m.air_commitment[unit.owner] * weight
+        if m.day < unit.arrives_day or sorties <= 0:
+            continue
+        for p in range(th.n_places):
+            if unit.reaches(p):
+                key = (m.camp_of[unit.owner], p)
+                effective[key] = effective.get(key, 0.0) + sorties
+    degree: dict[tuple[int, int], float] = {}
+    for a in range(th.n_actors):
+        enemies = {m.camp_of[b] for b in range(th.n_actors) if m.fire(b, a) and m.camp_of[b] != m.camp_of[a]}
+        for p in range(th.n_places):
+            own = effective.get((m.camp_of[a], p), 0.0)
+            total = own + sum(effective.get((c, p), 0.0) for c in enemies)
+            degree[a, p] = own / total if total > 0 else 0.5
+    return degree
 
 
 def sead_kill_probability(aimed: list[tuple[float, float]]) -> float:

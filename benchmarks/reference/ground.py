@@ -32,13 +32,14 @@ attackers from that place move in. A formation left on a place its camp no longe
 to the first neighbouring place its camp holds, or is destroyed with all its weapons if there is
 none. Formations that have not arrived yet take no part in any of this.
 
-**Air superiority** (:func:`.air.air_superiority`): the power of a formation whose side holds air
-superiority is multiplied by ``air-superiority-power`` (computed at the planning and again after
-the air war).
+**Air superiority** (:func:`.air.air_superiority`): the power of a formation is multiplied by
+``air-superiority-power^(g - 1/2)``, g its owner's degree of air superiority over its place
+(computed at the planning and again after the air war). **Combat days**: the d-th consecutive day
+of combat at a place costs ``d^k - (d-1)^k`` of a full day's losses, k the combat-days-exponent.
 
 **Breakpoints.** A formation breaks once it has lost its ``breakpoint`` share of its personnel
-(divided by ``air-superiority-breakpoint`` while an actor that fires on it holds air superiority,
-as it stands at the end of the day): it no longer attacks and keeps ``broken-power`` of its power.
+(multiplied by ``air-superiority-breakpoint^(g - 1/2)``, g as it stands at the end of the day):
+it no longer attacks and keeps ``broken-power`` of its power.
 """
 
 from __future__ import annotations
@@ -86,8 +87,8 @@ def hostile(m: TheatreModel, a: int, b: int) -> bool:
 
 def plan_attacks(m: TheatreModel) -> Plan:
     p = m.params
-    holds, _ = air_superiority(m)
-    power = {f: f.power(f.owner in holds) for f in m.formations}
+    degree = air_superiority(m)
+    power = {f: f.power(degree[f.owner, f.place]) for f in m.formations}
     defence = defence_by_place(m, power)
     attackers = {f for f in m.formations
                  if f.posture == "attack" and not f.broken and power[f] > 0 and m.fighting}
@@ -134,8 +135,8 @@ def ground_day(m: TheatreModel, plan: Plan) -> None:
     p = m.params
     rng = m.rng
     # the plan was made before the air strikes: power and defence after them
-    holds, _ = air_superiority(m)
-    power = {f: f.power(f.owner in holds) for f in m.formations}
+    degree = air_superiority(m)
+    power = {f: f.power(degree[f.owner, f.place]) for f in m.formations}
     defence = defence_by_place(m, power)
 
     # pull-outs before the fight
@@ -158,6 +159,16 @@ def ground_day(m: TheatreModel, plan: Plan) -> None:
             shares[v] = loss_shares(ratio[v], p["attrition-rate"], p["helmbold-exponent"], p["max-daily-loss"])
         else:
             ratio[v] = MAX_RATIO
+    # the d-th consecutive day of combat at a place costs d^k - (d-1)^k of a full day
+    k = p["combat-days-exponent"]
+    for v in range(m.theatre.n_places):
+        if v not in shares:
+            m.combat_days[v] = 0
+            continue
+        m.combat_days[v] += 1
+        d = m.combat_days[v]
+        scale = d ** k - (d - 1) ** k if d > 1 else 1.0
+        shares[v] = (shares[v][0] * scale, shares[v][1] * scale)
     attacking = {f for f in plan.attackers if f.place in plan.target and f not in moved}
     for f in m.formations:
         share = 0.0
@@ -191,6 +202,7 @@ def ground_day(m: TheatreModel, plan: Plan) -> None:
     holders = list(m.control)
     for v, u in taken_from.items():
         m.control[v] = holders[u]
+        m.combat_days[v] = 0
     for leg in m.legs:
         if leg.src in taken_from or leg.dst in taken_from:
             leg.progress = 0.0
@@ -205,8 +217,8 @@ def ground_day(m: TheatreModel, plan: Plan) -> None:
         if f.present and f.personnel > 0 and m.holder_camp(f.place) != f.camp and not retreat(m, f, set()):
             f.destroy()
 
-    _, under = air_superiority(m)
+    degree = air_superiority(m)
     for f in m.formations:
-        breakpoint = f.breakpoint / (p["air-superiority-breakpoint"] if f.owner in under else 1.0)
+        breakpoint = f.breakpoint * p["air-superiority-breakpoint"] ** (degree[f.owner, f.place] - 0.5)
         if f.personnel0 > 0 and 1 - f.personnel / f.personnel0 >= breakpoint:
             f.broken = True

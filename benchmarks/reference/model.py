@@ -88,6 +88,7 @@ class TheatreModel(mesa.Model):
         self.params = {name: self.draw(param.value) for name, param in th.parameters.items()}
         self.camp_of = [th.camps.index(s.actors[a].camp) for a in th.actors]
         self.control = [int(a) for a in th.map.control0]
+        self.combat_days = [0] * th.n_places    # consecutive days of combat at each place
         self.fires = fires_on_pairs(s, th.actors)
         self.air_commitment = [1.0] * th.n_actors
         self.ground_commitment = [1.0] * th.n_actors

@@ -21,25 +21,25 @@ RUNS = 2000
 # (scenario, interventions, seed) -> sha256 of `flashpoint run ... --json`, the same at every
 # block size and worker count in SPLITS
 RUN_DIGESTS = {
-    ('idlib-2020', (), 1): 'cbbb20ed80509bc0894c7ac3dceb83f86618acd47164b18acc3696db78b9aa42',
-    ('idlib-2020', (), 7): 'd8f3dc096572bb6925640f0196f0b6410e39bcb4525293606e5118845135628f',
-    ('idlib-2020', ('coalition-air-support',), 1): 'b969951d3886bb319f5dd1265faf9b8af75ec2b7025543b0f2285234d14290ce',
-    ('idlib-2020', ('coalition-air-support',), 7): 'a4f0e56bee32906eae39930b6c55a865c54482a04182d3281540acc0943a4013',
-    ('idlib-2020', ('no-drones',), 1): '4c693cc603c722f9e5f2ded465214d0cd726838d9c3d0eb461a07f44f54c6910',
-    ('idlib-2020', ('no-drones',), 7): '561ec4a76af247967f02690cccbec8c16dbc18f3d7dbdd77dfbfd5f46f4e045e',
-    ('idlib-2019-offensive', (), 1): '95d70348c0980b055b51b9f31f004f4335228036d29bac548df4f5d37f9f6c32',
-    ('idlib-2019-offensive', (), 7): '79ff479afc6c18e3824abbc01dc4421707815c757f954e3c1c7e01cc4b319b1a',
+    ('idlib-2020', (), 1): '9cb61594f64e1b06ceabf9f0357e4282b2997bafcd6ebcc25ea21bdbc2de26ba',
+    ('idlib-2020', (), 7): 'd0bc73c5a1c07594d6265b4fccd58b70510690d2aaf51ff49d0b5fc838cc1258',
+    ('idlib-2020', ('coalition-air-support',), 1): 'c74ed5345fa0202b4e203bfbe34d67fdbdad40da7074abbe02d492da40c74c0a',
+    ('idlib-2020', ('coalition-air-support',), 7): 'b29b963ee61be09c83c3c7cffacc11e2ea8a09275441a30ae214b282a469e219',
+    ('idlib-2020', ('no-drones',), 1): '1dc2132b7ae7b72d9788e7076b83b9f62e295620525b953017d1598d400fdac1',
+    ('idlib-2020', ('no-drones',), 7): '3f36cca7f54afa928fcf99628cb6686743367a7a6c0ad82134a9c03146bd3b5e',
+    ('idlib-2019-offensive', (), 1): '3af3723008e465ad8b207b267429d9788c49384117522b8bd20fc9a200e06f4d',
+    ('idlib-2019-offensive', (), 7): 'de306e829097ce43f8d1ce60228a354c11a77b6baf05939af3e5263ed5645b4c',
     ('idlib-2019-offensive', ('russia-stands-aside',), 1):
-        '52e205f8cc59444af124b50bea731b52bd251e9f9fef7f0de73b8a18f7a1263c',
+        '9591e503baa018647637232c0fbc3d2b861a48a24c6805982eaf17bccfaf8fa5',
     ('idlib-2019-offensive', ('russia-stands-aside',), 7):
-        '78840fc5a3cdc57b5b42cf34437d1fe9ff8385bc51e08c38937df42fa045b0da',
+        '9532ab360dc16687ee170c8815e82863daabc8251235742b5daecfcd82c2658e',
 }
 SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 BACKTEST = ("backtest", "idlib-2019-offensive", "--json")
 COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--json")
 OTHER_DIGESTS = {
-    BACKTEST: '91da8740c5fa06e8cd95177264bf4aa4015327103ce15aeb574c6d0ddd320bb9',
-    COMPARE: 'e3b716722758f2f44fef58004438533ef1bd73a62b49d7f0d0f31798760a8e06',
+    BACKTEST: '43bb68112eb01ef2acb586e0fd1edfd5a8ad696c4ec83f4cdc1c46d921b8f686',
+    COMPARE: '28930befbc925d1d3306df9b079cfbdc90327d152e17e4a627f06af88b50c6c2',
 }
 
 

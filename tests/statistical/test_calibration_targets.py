@@ -63,3 +63,15 @@ def test_out_of_sample_the_kernel_beats_both_baselines(frame):
     # and the 10-fold scores recorded in the shipped file say the same
     recorded = shipped_calibration().raw["scores"]["cross_validated"]
     assert recorded["model"]["brier"] < recorded["force_ratio"]["brier"] < recorded["base_rate"]["brier"]
+
+
+def test_out_of_sample_the_duration_model_beats_force_ratio_alone(frame):
+    from flashpoint.analysis.calibrate.duration import cross_validate_duration
+    from flashpoint.analysis.calibrate.scores import fold_ids
+
+    battles = battles_from_frame(frame)
+    cv = cross_validate_duration(battles, fold_ids(battles, 10, 1))
+    assert cv["model"]["mae_log"] < cv["force_ratio"]["mae_log"]
+    assert cv["model"]["rmse_log"] < cv["force_ratio"]["rmse_log"]
+    assert shipped_calibration().raw["scores"]["duration_cross_validated"]["model"]["mae_log"] == pytest.approx(
+        cv["model"]["mae_log"], rel=1e-5)

@@ -47,9 +47,11 @@ def test_common_random_numbers_narrow_the_interval_of_the_main_differences():
     for key in ("syria.personnel_killed", "sna.personnel_killed"):
         ratios[key] = width(p["metrics"][key]) / width(i["metrics"][key])
     ratios["m5-held-by-regime"] = width(p["outcomes"]["m5-held-by-regime"]) / width(i["outcomes"]["m5-held-by-regime"])
-    # measured at these settings: about 0.41, 0.47 and 0.59
+    # measured at these settings: about 0.73, 0.87 and 0.77 (0.41, 0.47 and 0.59 before air
+    # superiority became a degree and the advance rate the campaign fit's, whose wide per-run
+    # spread makes paired runs part sooner)
     for key, ratio in ratios.items():
-        assert ratio < 0.75, (key, ratio)
+        assert ratio < 0.95, (key, ratio)
 
 
 def test_pairs_are_correlated_which_is_where_the_narrowing_comes_from():
@@ -57,7 +59,7 @@ def test_pairs_are_correlated_which_is_where_the_narrowing_comes_from():
     key = "syria.personnel_killed"
     r_paired = np.corrcoef(paired.base.metric(key), paired.intervention.metric(key))[0, 1]
     r_indep = np.corrcoef(independent.base.metric(key), independent.intervention.metric(key))[0, 1]
-    assert r_paired > 0.5
+    assert r_paired > 0.3           # measured: 0.43 (independent: -0.06)
     assert abs(r_indep) < 0.1      # 1000 independent pairs: |r| < 0.1 with probability > 99.8%
 
 

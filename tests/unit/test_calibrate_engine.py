@@ -15,12 +15,15 @@ from flashpoint import __version__
 from flashpoint.analysis.history.cdb90 import data_hash
 from flashpoint.analysis.provenance import stale
 from flashpoint.engine.calibration import (
+    ENGINE_READS,
     FORMAT,
     SOURCE_ID,
     apply_calibration,
     parse_calibration,
+    parse_campaign_speed,
     read_calibration,
     shipped_calibration,
+    shipped_campaign_speed,
 )
 from flashpoint.engine.rng import Streams
 from flashpoint.engine.stepwise import air_superiority, combat_power, ground_phase, plan_attacks, start
@@ -43,8 +46,8 @@ def test_the_shipped_calibration_matches_the_shipped_data_and_this_version():
 
 def test_default_parameters_carry_the_fit_and_cite_the_file():
     cal, priors, params = shipped_calibration(), prior_parameters(), default_parameters()
-    engine = {k: v for k, v in cal.constants.items() if v["engine"]}
-    assert {"attrition-rate", "helmbold-exponent", "air-superiority-power"} <= set(engine)
+    engine = {k: v for k, v in cal.constants.items() if v["engine"] or k in ENGINE_READS}
+    assert {"attrition-rate", "helmbold-exponent", "air-superiority-power", "combat-days-exponent"} <= set(engine)
     for name, entry in engine.items():
         p = params[name]
         assert p.source == SOURCE_ID
@@ -54,8 +57,8 @@ def test_default_parameters_carry_the_fit_and_cite_the_file():
         assert p.value.sd == pytest.approx(entry["se"])
         lo, hi = priors[name].limits()
         assert p.value.bounds() == (max(lo, entry["low"]), min(hi, entry["high"]))
-    # what the calibration does not fit keeps its prior
-    for name in set(priors) - set(engine):
+    # what the calibration does not fit keeps its prior (the advance rate is the campaign fit's)
+    for name in set(priors) - set(engine) - {"advance-km-per-day"}:
         assert params[name] == priors[name]
 
 
@@ -133,13 +136,43 @@ def _theatre(red_air_commitment: float = 1.0, red_posture: str = "attack", **ove
 
 def test_the_side_that_alone_flies_holds_air_superiority():
     th, b = _theatre()
-    holds, under = air_superiority(b)
+    degree = air_superiority(b)
     red, blue = th.actor_index("redland"), th.actor_index("blueland")
-    assert holds[:, red].all() and not holds[:, blue].any()
-    assert under[:, blue].all() and not under[:, red].any()
+    reach = b.tables.wings.group_reach[b.tables.wings.group[0]]
+    assert reach.any()
+    assert (degree[:, red][:, reach] == 1.0).all() and (degree[:, blue][:, reach] == 0.0).all()
+    assert (degree[:, :, ~reach] == 0.5).all()                # out of reach: even
     th0, b0 = _theatre(red_air_commitment=0.0)
-    holds0, under0 = air_superiority(b0)
-    assert not holds0.any() and not under0.any()
+    assert (air_superiority(b0) == 0.5).all()
+
+
+def test_the_degree_is_the_share_of_effective_sorties():
+    """Blue gets a wing like Red's: each side flies the same sorties over the places both reach,
+    so the air is even there; with half Red's aircraft Blue has a third of the sorties."""
+    data = tomllib.loads(FIXTURE.read_text(encoding="utf-8"))
+    red_air = data["forces"]["air"]["red-air"]
+    blue_base = next(k for k, v in data["forces"]["ground"].items() if v["owner"] == "blueland")
+    for share, expected in ((1.0, 0.5), (0.5, 1 / 3)):
+        blue_air = {**red_air, "owner": "blueland", "base": data["forces"]["ground"][blue_base]["place"],
+                    "range_km": 5000.0}
+        data["forces"]["air"]["red-air"]["range_km"] = 5000.0
+        data["forces"]["air"]["blue-air"] = blue_air
+        fixed = {"air-superiority-power": 2.0, "air-superiority-breakpoint": 1.5}
+        th = compile_theatre(validate_data(data, "test-scenario"), overrides=fixed)
+        b = start(th, 7, 50)
+        aircraft = b.st.wings.aircraft
+        red_w, blue_w = th.wing_ids.index("red-air"), th.wing_ids.index("blue-air")
+        aircraft[:, blue_w] = np.round(aircraft[:, red_w] * share)
+        b.run.wings.sortie_rate[:, blue_w] = b.run.wings.sortie_rate[:, red_w]
+        b.st.wings.commitment[:, blue_w] = b.st.wings.commitment[:, red_w]
+        degree = air_superiority(b)
+        blue = th.actor_index("blueland")
+        red_sorties = aircraft[:, red_w]
+        want = np.round(red_sorties * share) / (red_sorties + np.round(red_sorties * share))
+        assert degree[:, blue, :] == pytest.approx(np.broadcast_to(want[:, None], degree[:, blue, :].shape))
+        assert degree[:, th.actor_index("redland"), :] == pytest.approx(1.0 - degree[:, blue, :])
+        if share == 1.0:
+            assert degree[:, blue, :] == pytest.approx(expected)
 
 
 def test_an_actor_whose_camp_flies_holds_air_superiority_without_aircraft_of_its_own():
@@ -149,10 +182,12 @@ def test_an_actor_whose_camp_flies_holds_air_superiority_without_aircraft_of_its
     data["actors"]["redland"]["fires_on"] = []
     data["actors"]["redally"] = {"name": "Red ally", "camp": "red", "source": "made-up"}
     th = compile_theatre(validate_data(data, "test-scenario"))
-    holds, under = air_superiority(start(th, 7, 250))
+    b = start(th, 7, 250)
+    degree = air_superiority(b)
+    reach = b.tables.wings.group_reach[b.tables.wings.group[0]]
     red, ally, blue = (th.actor_index(a) for a in ("redland", "redally", "blueland"))
-    assert holds[:, red].all() and holds[:, ally].all() and not holds[:, blue].any()
-    assert under[:, blue].all() and not under[:, red].any() and not under[:, ally].any()
+    assert (degree[:, red][:, reach] == 1.0).all() and (degree[:, ally][:, reach] == 1.0).all()
+    assert (degree[:, blue][:, reach] == 0.0).all()
 
 
 def test_air_superiority_multiplies_combat_power():
@@ -161,8 +196,9 @@ def test_air_superiority_multiplies_combat_power():
     red_f = th.formation_ids.index("red-1")
     blue_f = th.formation_ids.index("blue-1")
     with_air, without = combat_power(b), combat_power(b1)
-    assert with_air[:, red_f] == pytest.approx(2.0 * without[:, red_f])
-    assert with_air[:, blue_f] == pytest.approx(without[:, blue_f])
+    # degree 1 and 0: each side's power moved by the square root, the ratio by the full factor
+    assert with_air[:, red_f] == pytest.approx(math.sqrt(2.0) * without[:, red_f])
+    assert with_air[:, blue_f] == pytest.approx(without[:, blue_f] / math.sqrt(2.0))
 
 
 @pytest.mark.parametrize("air_lost", [False, True])
@@ -173,10 +209,10 @@ def test_the_ground_phase_recomputes_air_superiority_after_air_losses(air_lost):
     th, b = _theatre(red_posture="defend", **{"air-superiority-breakpoint": 1.5})
     st = b.st
     blue_f = th.formation_ids.index("blue-1")
-    # broken under Red's air (0.2), not without (0.3)
+    # broken under Red's air (0.3 / sqrt(1.5) = 0.245), not without (0.3)
     st.formations.personnel[:, blue_f] = b.run.formations.personnel0[:, blue_f] * (1 - 0.25)
     plan = plan_attacks(b)
-    assert plan.under[:, th.actor_index("blueland")].all()
+    assert (plan.degree[:, th.actor_index("blueland"), th.formations.place[blue_f]] == 0.0).all()
     if air_lost:
         st.wings.aircraft[:] = 0.0
         plan.air_lost[:] = True
@@ -192,7 +228,7 @@ def test_air_superiority_lowers_the_breakpoint_of_the_side_under_it(factor, brok
     th, b = _theatre(red_posture="defend", **{"air-superiority-breakpoint": factor})
     st = b.st
     blue_f = th.formation_ids.index("blue-1")
-    # lost 25%: breakpoint 0.3, or 0.2 under air
+    # lost 25%: breakpoint 0.3, or 0.3 / sqrt(1.5) = 0.245 under air
     st.formations.personnel[:, blue_f] = b.run.formations.personnel0[:, blue_f] * (1 - 0.25)
     plan = plan_attacks(b)
     assert not plan.attacker.any()                           # nobody attacks: only the breakpoint acts
@@ -200,3 +236,51 @@ def test_air_superiority_lowers_the_breakpoint_of_the_side_under_it(factor, brok
     assert bool(st.formations.broken[:, blue_f].all()) is broken
     assert not st.formations.broken[:, th.formation_ids.index("red-1")].any()
     assert math.isclose(float(np.mean(b.run.formations.breakpoint[:, blue_f])), 0.3)
+
+
+# ------------------------------------------------------------------------ combat days in the engine
+def _daily_losses(k: float) -> tuple[list[float], np.ndarray]:
+    """Mean personnel killed on each of three days of the same fight (an advance too slow to take
+    the place), and the count of consecutive combat days at each place at the end."""
+    th, b = _theatre(**{"combat-days-exponent": k, "capture-ratio": 10.0, "advance-km-per-day": 0.1})
+    out = []
+    for day in range(3):
+        b.st.day = day
+        before = b.st.losses.personnel_killed.sum(axis=1).copy()
+        ground_phase(b, Streams(7 + day, 0, 250), plan_attacks(b))
+        out.append(float((b.st.losses.personnel_killed.sum(axis=1) - before).mean()))
+    return out, b.st.combat_days
+
+
+def test_the_dth_day_of_a_battle_costs_d_to_the_k_minus_d_minus_1_to_the_k():
+    full, days = _daily_losses(1.0)
+    fitted, days_k = _daily_losses(0.5)
+    assert (days == days_k).all() and set(np.unique(days)) == {0, 3}   # fought three days, or never
+    assert fitted[0] == pytest.approx(full[0])                          # day 1 is a full day
+    # same draws of who fights; the losses are random, hence the tolerance
+    assert fitted[1] / full[1] == pytest.approx(math.sqrt(2) - 1, abs=0.03)
+    assert fitted[2] / full[2] == pytest.approx(math.sqrt(3) - math.sqrt(2), abs=0.03)
+
+
+# ------------------------------------------------------------------- the campaign speed of advance
+def test_the_advance_rate_is_the_shipped_campaign_speed_fit():
+    median, gsd, doc = shipped_campaign_speed()
+    assert median == pytest.approx(math.exp(doc["fit"]["mu"]), rel=1e-4)
+    p = default_parameters()["advance-km-per-day"]
+    assert p.source == "calibration-campaigns" and "campaigns.json" in p.note
+    assert (p.value.median, p.value.gsd) == (median, gsd)
+    assert prior_parameters()["advance-km-per-day"].source == "analyst"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d.update(format="x"), "field format is 'x'"),
+    (lambda d: d["fit"].update(gsd=0.5), "field fit.gsd is 0.5; expected above 1"),
+    (lambda d: d["fit"].update(median_km_per_day="fast"), "field fit.median_km_per_day is 'fast'"),
+    (lambda d: d.pop("fit"), "field fit is missing"),
+])
+def test_a_bad_campaign_speed_file_is_refused_naming_the_field(change, message):
+    doc = json.loads(json.dumps(shipped_campaign_speed()[2]))
+    change(doc)
+    with pytest.raises(FlashpointError) as info:
+        parse_campaign_speed("speed.json", json.dumps(doc))
+    assert str(info.value).startswith("speed.json: ") and message in str(info.value)

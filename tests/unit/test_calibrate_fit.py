@@ -44,7 +44,7 @@ def synthetic(n: int, seed: int) -> tuple[Battles, dict]:
         posture=rng.integers(0, 3, n), terrain=rng.integers(0, len(TERRAINS), n),
         surprise=rng.choice([-1, 0, 0, 0, 1, 2, 3], n).astype(float), air=rng.choice([-1, 0, 0, 1], n).astype(float),
         days=rng.choice([1, 1, 1, 2, 3, 5, 8], n).astype(float), year=rng.uniform(1850, 1982, n),
-        wina=np.zeros(n), frac_a=np.zeros(n), frac_d=np.zeros(n),
+        front_width_d=rng.uniform(1, 20, n), wina=np.zeros(n), frac_a=np.zeros(n), frac_d=np.zeros(n),
     )
     pred = predict(c, b)
     u = rng.random(n)

@@ -20,6 +20,7 @@ from flashpoint.analysis.calibrate.kernel import (
     FIXED,
     combat_days,
     daily_rate,
+    log_breakpoints,
     power_ratio,
     predict,
 )
@@ -44,6 +45,7 @@ def battles(n: int = 1, **columns) -> Battles:
         "tanks_a": np.zeros(n), "tanks_d": np.zeros(n), "guns_a": np.zeros(n), "guns_d": np.zeros(n),
         "posture": np.zeros(n, dtype=np.int64), "terrain": np.full(n, TERRAINS.index("open")),
         "surprise": np.zeros(n), "air": np.zeros(n), "days": np.ones(n), "year": np.full(n, 1982.0),
+        "front_width_d": np.full(n, 5.0),
         "wina": np.ones(n), "frac_a": np.full(n, 0.05), "frac_d": np.full(n, 0.05),
     }
     for key, value in columns.items():
@@ -154,11 +156,24 @@ def test_what_favours_the_attacker_raises_its_chance(column, values):
     assert np.all(np.diff(pred.frac_a) <= 1e-15)
 
 
-def test_air_superiority_lowers_the_breakpoint_of_the_side_without_it():
+def test_air_superiority_moves_both_breakpoints_by_the_root_of_its_factor():
     c_plain = {**C, "air-superiority-breakpoint": 1.0}
-    b = battles(1, air=1)
+    b = battles(3, air=[1.0, 0.0, -1.0])
     assert predict(C, b).p_win[0] > predict(c_plain, b).p_win[0]
+    assert predict(C, b).p_win[2] < predict(c_plain, b).p_win[2]
+    assert predict(C, b).p_win[1] == pytest.approx(predict(c_plain, b).p_win[1], abs=1e-15)  # even: no effect
     assert predict(C, b).frac_d[0] == pytest.approx(predict(c_plain, b).frac_d[0])
+    lm_a, lm_d = log_breakpoints(C, b)
+    half = 0.5 * math.log(C["air-superiority-breakpoint"])
+    assert lm_a - math.log(C["breakpoint-attacker"]) == pytest.approx([half, 0.0, -half])
+    assert lm_d - math.log(C["breakpoint-defender"]) == pytest.approx([-half, 0.0, half])
+
+
+def test_air_superiority_is_linear_in_the_degree_on_the_log_scale():
+    b = battles(3, air=[1.0, 0.0, -1.0])
+    assert b.air_degree.tolist() == [1.0, 0.5, 0.0]
+    ratio = power_ratio(C, b)
+    assert ratio == pytest.approx([2.0, 1.0, 0.5])   # air-superiority-power 2.0 ^ (2g - 1)
 
 
 # --------------------------------------------------------------------------- inputs from CDB90
@@ -167,6 +182,7 @@ def frame(**overrides) -> pd.DataFrame:
         "strength_a": 2000.0, "strength_d": 1000.0, "duration_days": 2.0, "tanks_a": 10.0, "tanks_d": np.nan,
         "artillery_a": np.nan, "artillery_d": np.nan, "post1": "FD", "terrain1": "RM0", "surpa": np.nan,
         "aeroa": 1.0, "year": 1944.0, "wina": 1.0, "casualties_a": 100.0, "casualties_d": 1500.0,
+        "front_width_d_km": 4.0,
     }
     row.update(overrides)
     return pd.DataFrame([row], index=pd.Index([7], name="isqno"))
@@ -181,6 +197,11 @@ def test_inputs_from_a_cdb90_row():
     assert TERRAINS[b.terrain[0]] == "mixed"
     assert b.surprise[0] == 0 and b.air[0] == 1
     assert b.frac_a[0] == pytest.approx(0.05) and b.frac_d[0] == pytest.approx(0.999)   # clipped
+
+
+def test_air_superiority_codes():
+    assert battles_from_frame(frame(aeroa=-1.0)).air[0] == -1
+    assert battles_from_frame(frame(aeroa=np.nan)).air[0] == 0   # not known: no effect
 
 
 @pytest.mark.parametrize(("code", "terrain"), [("GWU", "urban"), ("GW0", "mountain"), ("FW0", "rough"),

@@ -255,25 +255,84 @@ def test_not_utf8(tmp_path: Path) -> None:
     [
         ("WINA", "2", r"field WINA of battle isqno 5 is '2'; expected one of -1, 0, 1 \(or -9"),
         ("AEROA", "-9", r"field AEROA of battle isqno 5 is '-9'; expected one of -1, 0, 1 \(or 9 "),
-        ("CASA", "-5", r"field CASA of battle isqno 5 is '-5'; expected a number >= 0, or -1"),
+        ("CASA", "-5", r"field CASA of battle isqno 5 is '-5'; expected a number from 0 to 1e\+08, or -1"),
+        ("STRA", "inf", r"field STRA of battle isqno 5 is 'inf'; expected a finite number"),
+        ("STRA", "1e308", r"field STRA of battle isqno 5 is '1e308'; expected a number from 0 to 1e\+08"),
+        ("TANKD", "nan", r"field TANKD of battle isqno 5 is 'nan'; expected a number"),
+        ("KMDA", "-inf", r"field KMDA of battle isqno 5 is '-inf'; expected a finite number"),
+        ("KMDA", "50000", r"field KMDA of battle isqno 5 is '50000'; expected a distance in km"),
+        ("WOFD1", "1e9", r"field WOFD1 of battle isqno 5 is '1e9'; expected a width in km from 0 to 20000"),
+        ("ATPEHR1", "soon", r"field ATPEHR1 of battle isqno 5 is 'soon'; expected a number"),
         ("STRD", "many", r"field STRD of battle isqno 5 is 'many'; expected a number"),
         ("POST1", "XX", r"field POST1 of battle isqno 5 is 'XX'; expected one of HD, PD"),
         ("TERRA1", "QQQ", r"field TERRA1 of battle isqno 5 is 'QQQ'; expected three characters"),
-        (
-            "ATPBMN1",
-            "13",
-            r"field ATPBYR1/ATPBMN1/ATPBDA1 of battle isqno 5 is '1626-13-27'; expected a calendar date",
-        ),
-        ("ATPBHR1", "1275", r"field ATPBHR1 of battle isqno 5 is '1275'; expected a 24-hour clock time"),
     ],
 )
 def test_value_outside_code_book(tmp_path: Path, field: str, value: str, expected: str) -> None:
     folder = _copy(tmp_path)
     _edit_patched(folder, 5, field, value)
-    if field == "ATPBHR1":
-        _edit_patched(folder, 5, "ATPEHR1", "1300")
     with pytest.raises(FlashpointError, match=r"CDB90-patched\.csv: " + expected):
         load_battles(folder)
+
+
+# Inconsistent period fields (each kind CDB90DEF's coding allows, TIMING_PROBLEMS) are read as not
+# known, with one warning line naming the battles. Rows made here by editing shipped ones.
+# Battle 1 (Nieuport): 2 July 1600, 14:30-19:30; battle 203 (Spotsylvania): 8-18 May 1864, hours 9999.
+@pytest.mark.parametrize(
+    ("edits", "unknown", "said"),
+    [
+        ({"ATPEHR1": "9999"}, "hours", "ATPBHR1 1430 with ATPEHR1 9999: both hours known or both 9999"),
+        ({"ATPBHR1": "9999"}, "hours", "ATPBHR1 9999 with ATPEHR1 1930: both hours known or both 9999"),
+        ({"ATPBHR1": "5000"}, "hours", "ATPBHR1 5000 and ATPEHR1 1930: 5000 codes a start"),
+        ({"ATPEHR1": "5200"}, "hours", "ATPBHR1 1430 and ATPEHR1 5200: 5000 codes a start"),
+        ({"ATPBHR1": "5000", "ATPEHR1": "9999"}, "hours", "ATPBHR1 5000 and ATPEHR1 9999"),
+        ({"ATPBHR1": "1275"}, "hours", "ATPBHR1 1275 is not a 24-hour clock time"),
+        ({"ATPEHR1": "2600"}, "hours", "ATPEHR1 2600 is not a 24-hour clock time"),
+        ({"ATPEHR1": "1000"}, "hours", "the period ends (1600-07-02 10:00) before it starts (1600-07-02 14:30)"),
+        ({"ATPBMN1": "13"}, "dates", "ATPBYR1/ATPBMN1/ATPBDA1 1600-13-2 is not a calendar date"),
+        ({"ATPEDA1": "31", "ATPEMN1": "6"}, "dates", "ATPEYR1/ATPEMN1/ATPEDA1 1600-6-31 is not a calendar date"),
+        ({"ATPEYR1": "1599"}, "dates", "the period ends (1599-07-02) before it starts (1600-07-02)"),
+    ],
+)
+def test_inconsistent_period_fields_are_read_as_not_known(tmp_path: Path, edits, unknown, said) -> None:
+    folder = _copy(tmp_path)
+    for field, value in edits.items():
+        _edit_patched(folder, 1, field, value)
+    frame = load_battles(folder)
+    assert len(frame) == 542
+    (line,) = frame.attrs["warnings"]
+    assert "CDB90-patched.csv: the active-period fields of 1 battle (isqno 1) contradict each other" in line
+    assert said in line
+    assert math.isnan(frame.at[1, "active_hours"])
+    if unknown == "dates":
+        assert math.isnan(frame.at[1, "duration_days"])
+        assert pd.isna(frame.at[1, "start_date"]) or pd.isna(frame.at[1, "end_date"])
+    else:
+        assert frame.at[1, "duration_days"] == 1  # the dates are consistent: kept
+    assert frame.at[2, "active_hours"] == load_battles().at[2, "active_hours"]  # other battles untouched
+
+
+def test_one_warning_line_names_every_inconsistent_battle(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit_patched(folder, 1, "ATPEHR1", "9999")
+    _edit_patched(folder, 5, "ATPEYR1", "1500")  # battle 5 is of 1626
+    _edit_patched(folder, 203, "ATPEHR1", "1200")
+    _edit_patched(folder, 2, "ATPBYR1", "")  # no active period at all
+    frame = load_battles(folder)
+    (line,) = frame.attrs["warnings"]
+    assert "of 4 battles (isqno 1, 2, 5, 203)" in line
+    assert "isqno 2: ATPBYR1 is blank: no active period" in line
+    assert math.isnan(frame.at[2, "duration_days"]) and math.isnan(frame.at[2, "year"])
+    assert load_battles().attrs["warnings"] == []  # the shipped copy is consistent
+
+
+def test_a_table_with_headers_only(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    for rel in FILES_READ:
+        path = folder / rel
+        path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    frame = load_battles(folder)
+    assert len(frame) == 0 and list(frame.columns) == list(COLUMNS)
 
 
 def test_tidy_table_must_hold_the_same_battles(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -24,6 +25,11 @@ def _fmt(x: float | None, digits: int = 3) -> str:
     return "-" if x is None else f"{x:.{digits}g}"
 
 
+def _print_warnings(lines: list[str]) -> None:
+    for line in lines:
+        err_console.print(f"warning: {line}", highlight=False, soft_wrap=True)
+
+
 def _print_calibration(doc: dict, out: Path) -> None:
     t = Table(title=f"Constants fitted on {doc['data']['battles_used']} battles "
                     f"(data sha256 {doc['data']['hash'][:12]}...)")
@@ -43,6 +49,12 @@ def _print_calibration(doc: dict, out: Path) -> None:
         t.add_row(label, f"{s['brier']:.4f}", f"{s['log_loss']:.4f}", f"{s['casualties_attacker']['mae']:.4f}",
                   f"{s['casualties_defender']['mae']:.4f}")
     console.print(t)
+    d = doc["scores"]["duration_cross_validated"]
+    console.print(
+        f"duration, {d['n_battles']} battles out of sample: mean absolute error of log days "
+        f"{d['model']['mae_log']:.3f} (force ratio alone {d['force_ratio']['mae_log']:.3f}), root mean square "
+        f"{d['model']['rmse_log']:.3f} ({d['force_ratio']['rmse_log']:.3f}), inside the 90% interval "
+        f"{d['model']['coverage_90']:.0%} ({d['force_ratio']['coverage_90']:.0%})")
     air = doc["air_superiority"]
     if "error" in air:
         console.print(f"air superiority check: not computed ({air['error']})")
@@ -59,6 +71,24 @@ def _print_calibration(doc: dict, out: Path) -> None:
     console.print(f"written: {out}")
 
 
+def _print_campaigns(doc: dict, out: Path) -> None:
+    fit = doc["fit"]
+    t = Table(title=f"Campaign speed, leave one campaign out ({fit['legs']} legs, {len(fit['campaigns'])} campaigns); "
+                    "mean absolute error of log days")
+    for col in ("held out", "legs", "observed km/day", "predicted km/day", "pooled speed", "days vs distance",
+                f"engine prior ({doc['loco']['prior_km_per_day']:g} km/day)", "inside 90%"):
+        t.add_column(col)
+    rows = [(name, c) for name, c in doc["loco"]["campaigns"].items()] + [("mean", doc["loco"]["mean_abs_log_error"])]
+    for name, c in rows:
+        t.add_row(name, str(c.get("legs", "")), _fmt(c.get("observed_km_per_day")), _fmt(c.get("predicted_km_per_day")),
+                  f"{c['pooled_speed']:.2f}", f"{c['days_vs_distance']:.2f}", f"{c['engine_prior']:.2f}",
+                  f"{c['coverage_90']:.0%}")
+    console.print(t)
+    console.print(f"all campaigns: speed median {fit['median_km_per_day']:.2f} km/day (geometric sd {fit['gsd']:.2f}); "
+                  f"days = {math.exp(fit['a']):.2f} x km^{fit['b']:.2f}")
+    console.print(f"written: {out}")
+
+
 @app.command("calibrate")
 @user_errors
 def calibrate_command(
@@ -67,15 +97,32 @@ def calibrate_command(
     seed: Annotated[int, typer.Option(help="seed of the cross-validation folds")] = 1,
     folds: Annotated[int, typer.Option(help="groups of the cross-validation")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="print the calibration file to standard output")] = False,
+    campaigns: Annotated[bool, typer.Option(
+        "--campaigns", help="fit the campaign-level speed of advance on dated captures of past campaigns "
+        "instead (leave one campaign out), and write it to --out")] = False,
+    legs: Annotated[Path | None, typer.Option(
+        "--legs", help="with --campaigns: CSV of legs of advance (default: the copy shipped in the package)")]
+        = None,
 ) -> None:
     """Fit the engine's ground-combat constants to CDB90 and score them out of sample."""
     # deferred: the engine and analysis imports take seconds that --help, list and validate skip
-    from flashpoint.analysis.calibrate.pipeline import calibrate, write_json
+    from flashpoint.analysis.calibrate.pipeline import calibrate, calibrate_campaigns, write_json
 
     check_out_file(out)
+    if campaigns:
+        doc = calibrate_campaigns(legs)
+        write_json(out, doc)
+        if as_json:
+            print(json_text(doc))
+        else:
+            _print_campaigns(doc, out)
+        return
+    if legs is not None:
+        raise FlashpointError("--legs is read with --campaigns only")
     status = nullcontext() if as_json else err_console.status("fitting and cross-validating the battle kernel")
     with status:
         doc = calibrate(battles, seed=seed, folds=folds)
+    _print_warnings(doc["warnings"])
     write_json(out, doc)
     if as_json:
         print(json_text(doc))
@@ -187,16 +234,17 @@ def predict_battles_command(
     other_data: Annotated[bool, typer.Option(
         "--other-data", help="predict battles other than those the constants were fitted on "
         "(the folder's data hash may differ from the calibration's)")] = False,
-    skip_incomplete: Annotated[bool, typer.Option(
-        "--skip-incomplete", help="give battles without a strength or duration an empty row instead of failing")]
-        = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="fail on a battle without a strength or duration, instead of giving it an empty row "
+        "and a warning")] = False,
 ) -> None:
     """Predict every battle of a CDB90-layout folder with calibrated constants."""
     # deferred: the engine and analysis imports take seconds that --help, list and validate skip
     from flashpoint.analysis.calibrate.pipeline import predict_battles, write_csv
 
     check_out_file(out)
-    frame = predict_battles(params, battles, other_data=other_data, skip_incomplete=skip_incomplete)
+    frame = predict_battles(params, battles, other_data=other_data, strict=strict)
+    _print_warnings(frame.attrs.get("warnings", []))
     write_csv(out, frame)
     empty = int(frame["p_attacker_wins"].isna().sum())
     note = f" ({empty} without a prediction: a field the kernel needs is not available)" if empty else ""

@@ -155,6 +155,7 @@ class GroundRules(NamedTuple):
     advance_km_per_day: np.ndarray
     gain_rate: np.ndarray      # advance-km-per-day / (capture-ratio - 1): km a day per unit of ratio
     air_superiority_breakpoint: np.ndarray
+    combat_days_exponent: np.ndarray   # casualties over D days of one battle scale as D^k
 
 
 class AirRules(NamedTuple):
@@ -225,7 +226,8 @@ def draw_run(th: CompiledTheatre, draws: Draws) -> RunDraws:
             helmbold_exponent=p["helmbold-exponent"], max_daily_loss=p["max-daily-loss"],
             loss_dispersion=p["loss-dispersion"], advance_km_per_day=p["advance-km-per-day"],
             gain_rate=p["advance-km-per-day"] / np.maximum(p["capture-ratio"] - 1, TINY),
-            air_superiority_breakpoint=p["air-superiority-breakpoint"]),
+            air_superiority_breakpoint=p["air-superiority-breakpoint"],
+            combat_days_exponent=p["combat-days-exponent"]),
         air=AirRules(sead_suppression=p["sead-suppression"], drone_exposure=p["drone-exposure"],
                      cas_armour_share=p["cas-armour-share"]),
     )

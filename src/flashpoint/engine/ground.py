@@ -9,13 +9,14 @@ the air war, by :func:`.plan.plan_kernel` ("Fronts and attacks").
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numba
 import numpy as np
 
 from flashpoint.engine.losses import take_ground_losses
-from flashpoint.engine.plan import MAX_RATIO, TINY, posture_factor, power_of_run, superiority
+from flashpoint.engine.plan import MAX_RATIO, TINY, n_camps, posture_factor, power_of_run, superiority
 from flashpoint.engine.rng import gamma_poisson
 
 
@@ -37,10 +38,9 @@ loss_shares = numba.njit(cache=True, nogil=True)(daily_loss_shares)
 class GroundScratch(NamedTuple):
     """Working arrays of the ground phase for one run (F formations, P places, A actors)."""
 
-    flying: np.ndarray         # (A,) for superiority
-    fliers: np.ndarray         # (A,) int
-    holds: np.ndarray          # (A,) bool: air superiority after the air war
-    under: np.ndarray          # (A,) bool
+    flying: np.ndarray         # (camps, P) for superiority
+    hostile: np.ndarray        # (camps,) bool, for superiority
+    degree: np.ndarray         # (A, P) degree of air superiority after the air war
     power: np.ndarray          # (F,) combat power after the air war
     pmult: np.ndarray          # (F,) posture factor of defence
     full: np.ndarray           # (P,) defence power before pull-outs (terrain not included)
@@ -59,10 +59,9 @@ class GroundScratch(NamedTuple):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _ground_scratch(n_a, n_f, n_p):
-    fa, fi, fb = np.zeros(n_a), np.zeros(n_a, dtype=np.int64), np.zeros(n_a, dtype=np.bool_)
+def _ground_scratch(n_c, n_a, n_f, n_p):
     return GroundScratch(
-        fa, fi, fb, np.zeros(n_a, dtype=np.bool_),                                    # flying .. under
+        np.zeros((n_c, n_p)), np.zeros(n_c, dtype=np.bool_), np.full((n_a, n_p), 0.5),  # flying .. degree
         np.zeros(n_f), np.zeros(n_f), np.zeros(n_p),                                   # power, pmult, full
         np.zeros(n_f, dtype=np.bool_), np.zeros(n_f, dtype=np.bool_), np.zeros(n_f, dtype=np.int64),
         np.zeros(n_p), np.zeros(n_p), np.zeros(n_p), np.zeros(n_p),                   # defence .. ratio
@@ -76,7 +75,8 @@ def ground_kernel(gen, lo, hi, day, tb, rd, fs, board, plan):
     power after the air strikes, pull-outs, attrition, advance and capture, retreats, breakpoints
     (docs/model.md, "Ground"). The plan's air superiority is taken as today's unless the air
     phase marked the run in ``plan.air_lost``."""
-    sc = _ground_scratch(tb.actor_camp.shape[0], tb.formations.owner.shape[0], tb.map.terrain.shape[0])
+    sc = _ground_scratch(n_camps(tb.actor_camp), tb.actor_camp.shape[0], tb.formations.owner.shape[0],
+                         tb.map.terrain.shape[0])
     _ground_runs(gen, lo, hi, day, tb, rd, fs, board, plan, sc)
 
 
@@ -87,14 +87,12 @@ def _ground_runs(gen, lo, hi, day, tb, rd, fs, board, plan, sc):
     losses = board.losses
     for r in range(lo, hi):
         if plan.air_lost[r]:
-            superiority(r, day, tb, rd, fs, board, sc.flying, sc.fliers, sc.holds, sc.under)
+            superiority(r, day, tb, rd, fs, board, sc.flying, sc.hostile, sc.degree)
         else:
-            for a in range(sc.holds.shape[0]):
-                sc.holds[a] = plan.holds[r, a]
-                sc.under[a] = plan.under[r, a]
-        power_of_run(r, day, tb, rd, fs, board, sc.holds, sc.power)
+            sc.degree[:, :] = plan.degree[r]
+        power_of_run(r, day, tb, rd, fs, board, sc.degree, sc.power)
         _pull_outs(r, tb, rd, fs, board, plan, sc)
-        _attrition(gen, r, tb, rd, fs, losses, plan, sc)
+        _attrition(gen, r, tb, rd, fs, board, plan, sc)
         _advance(r, tb, rd, fs, board, plan, sc)
         _retreats(r, day, tb, fs, board, losses)
         _breakpoints(r, tb, rd, fs, sc)
@@ -153,11 +151,15 @@ def _pull_outs(r, tb, rd, fs, board, plan, sc):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _attrition(gen, r, tb, rd, fs, losses, plan, sc):
+def _attrition(gen, r, tb, rd, fs, board, plan, sc):
     """Helmbold attrition at every place attacked (docs/model.md, "Attrition"): the attack that
-    arrives is what the attackers have left after the air strikes. Personnel losses are
-    gamma-Poisson with shape loss-dispersion; heavy equipment binomial at the share of personnel lost."""
-    form, owner = fs.formations, tb.formations.owner
+    arrives is what the attackers have left after the air strikes. On the d-th consecutive day of
+    combat at a place the shares are multiplied by d^k - (d-1)^k, k the combat-days-exponent, so
+    that a battle of D days costs D^k days of full combat, the form fitted on CDB90
+    (analysis/calibrate/kernel.py). Personnel losses are gamma-Poisson with shape loss-dispersion;
+    heavy equipment binomial at the share of personnel lost."""
+    form, owner, losses, days = fs.formations, tb.formations.owner, board.losses, board.combat_days
+    k = rd.ground.combat_days_exponent[r]
     loc, pers, tanks, ifvs, art = form.place, form.personnel, form.tanks, form.ifvs, form.artillery
     target, attacker = plan.target, plan.attacker
     home_target, attacking, moved, power = sc.home_target, sc.attacking, sc.moved, sc.power
@@ -183,6 +185,14 @@ def _attrition(gen, r, tb, rd, fs, losses, plan, sc):
         f_def[v] = 0.0
         if against[v] > 0 and defended[v]:
             f_att[v], f_def[v] = loss_shares(ratio[v], rate, exponent, cap)
+            days[r, v] += 1
+            d = float(days[r, v])
+            if d > 1.0:
+                scale = d ** k - (d - 1.0) ** k
+                f_att[v] *= scale
+                f_def[v] *= scale
+        else:
+            days[r, v] = 0
     for f in range(n_f):
         share = 0.0
         if attacking[f]:
@@ -206,7 +216,8 @@ def _attrition(gen, r, tb, rd, fs, losses, plan, sc):
 def _advance(r, tb, rd, fs, board, plan, sc):
     """Who fought whom, progress along the legs attacked, capture, and the captors moving in
     (docs/model.md, "Advance and capture")."""
-    control, fo, fired, progress = board.control, board.fires_on, board.fired, board.progress
+    control, fo, fired, progress, days = board.control, board.fires_on, board.fired, board.progress, \
+        board.combat_days
     target, edge, length = plan.target, plan.edge, rd.legs.length_km
     holder, defended, ratio, captured_from, attacking = sc.holder, sc.defended, sc.ratio, sc.captured_from, \
         sc.attacking
@@ -235,6 +246,7 @@ def _advance(r, tb, rd, fs, board, plan, sc):
         if fighting and progress[r, e] >= length[r, e]:
             control[r, v] = holder[u]
             captured_from[v] = u
+            days[r, v] = 0        # the battle for v is over; a counter-attack is a new one
     for v in range(n_p):
         if captured_from[v] < 0:
             continue
@@ -268,13 +280,15 @@ def _retreats(r, day, tb, fs, board, losses):
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _breakpoints(r, tb, rd, fs, sc):
-    """A formation breaks when its losses reach its breakpoint share, divided by
-    air-superiority-breakpoint while an enemy holds the air."""
-    pers, broken, owner, under = fs.formations.personnel, fs.formations.broken, tb.formations.owner, sc.under
-    breakpoint, pers0, air_bp = rd.formations.breakpoint, rd.formations.personnel0, \
-        rd.ground.air_superiority_breakpoint[r]
+    """A formation breaks when its losses reach its breakpoint share, multiplied by
+    air-superiority-breakpoint^(g - 1/2), g its owner's degree of air superiority over its place
+    (the form fitted on CDB90, analysis/calibrate/kernel.py)."""
+    pers, broken, owner, degree, loc = fs.formations.personnel, fs.formations.broken, tb.formations.owner, \
+        sc.degree, fs.formations.place
+    breakpoint, pers0, log_bp = rd.formations.breakpoint, rd.formations.personnel0, \
+        math.log(rd.ground.air_superiority_breakpoint[r])
     for f in range(pers.shape[1]):
-        bp = breakpoint[r, f] / (air_bp if under[owner[f]] else 1.0)
+        bp = breakpoint[r, f] * math.exp(log_bp * (degree[owner[f], loc[r, f]] - 0.5))
         p0 = pers0[r, f]
         if p0 > 0 and 1 - pers[r, f] / max(p0, TINY) >= bp:
             broken[r, f] = True

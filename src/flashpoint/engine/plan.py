@@ -6,6 +6,7 @@ and "Fronts and attacks".
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numba
@@ -22,6 +23,18 @@ here, not fitted: about the largest attacker-to-defender strength ratio in the s
 battles (99th percentile 10.5; 6 of 541 battles above 10), so the choice never extrapolates the
 ratio beyond what battles were fought at."""
 
+COUNTER_AIR_WEIGHT = 1.0
+STRIKE_WEIGHT = 0.5
+DRONE_WEIGHT = 0.25
+"""Weights of a day's sortie in the air balance (docs/model.md, "Air superiority"): a counter-air
+sortie (the share ``counter-air`` of a wing's missions) counts 1, a manned sortie on any other
+mission 1/2, a drone sortie 1/4. Chosen here, not fitted (no data set counts sorties against
+CDB90's AEROA coding): control of the air is contested by fighters; a strike aircraft both shows
+and uses the control the CDB90 coders saw, carries its own air-to-air weapons in most air forces
+and forces the enemy to fly escorts, but does not seek the enemy's aircraft: half a fighter; a drone
+flies slower and lower, carries a few tens of kilograms against a strike aircraft's tonnes and
+cannot contest the air: a quarter."""
+
 
 class Plan(NamedTuple):
     """Today's attacks: for each place, the place its attackers go for (-1: none)."""
@@ -34,8 +47,8 @@ class Plan(NamedTuple):
     edge: np.ndarray         # (R, P) the directed leg used, or -1
     against: np.ndarray      # (R, P) attack power arriving at each place
     engaged: np.ndarray      # (R, F) bool: formations fighting today
-    holds: np.ndarray        # (R, A) bool: air superiority when the plan was made (see superiority)
-    under: np.ndarray        # (R, A) bool
+    degree: np.ndarray       # (R, A, P) each actor's degree of air superiority over each place when the
+                             # plan was made, 0 (the enemy owns the air) .. 1/2 (even) .. 1 (see superiority)
     air_lost: np.ndarray     # (R,) bool: the day's air war cost the run aircraft or drones
 
 
@@ -45,8 +58,7 @@ def new_plan(n: int, n_places: int, n_formations: int, n_actors: int) -> Plan:
     n_p, n_f, n_a = n_places, n_formations, n_actors
     return Plan(np.zeros((n, n_f)), np.zeros((n, n_f), dtype=np.bool_), np.zeros((n, n_p)), np.zeros((n, n_p)),
                 np.full((n, n_p), -1, dtype=np.int64), np.full((n, n_p), -1, dtype=np.int64), np.zeros((n, n_p)),
-                np.zeros((n, n_f), dtype=np.bool_), np.zeros((n, n_a), dtype=np.bool_),
-                np.zeros((n, n_a), dtype=np.bool_), np.zeros(n, dtype=np.bool_))
+                np.zeros((n, n_f), dtype=np.bool_), np.full((n, n_a, n_p), 0.5), np.zeros(n, dtype=np.bool_))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -65,62 +77,87 @@ def reset_plan(lo, hi, plan):
         plan.air_lost[r] = False
 
 
+@numba.njit(cache=True, nogil=True)
+def n_camps(actor_camp):
+    """Rows of the scratch arrays of :func:`superiority`: one per camp an actor belongs to."""
+    return actor_camp.max() + 1 if actor_camp.shape[0] > 0 else 1
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
-def superiority(r, day, tb, rd, fs, board, flying, fliers, holds, under):
-    """Air superiority in run r (docs/model.md, "Air superiority"): ``holds[a]`` a's camp flies and
-    no actor that fires on a does; ``under[a]`` an actor that fires on a holds it. ``flying`` and
-    ``fliers`` are scratch arrays."""
+def superiority(r, day, tb, rd, fs, board, flying, hostile, degree):
+    """Air balance in run r (docs/model.md, "Air superiority"): ``degree[a, p]`` is the share of
+    the effective sorties over place p flown by a's camp, out of those flown by a's camp and by the
+    camps with an actor that fires on a; 1/2 where neither flies. A sortie is effective over the
+    places in reach of its base, weighted by COUNTER_AIR_WEIGHT, STRIKE_WEIGHT or DRONE_WEIGHT.
+    ``flying`` (camps x P, the camp's effective sorties over each place) and ``hostile`` (camps,
+    bool) are scratch arrays."""
     # every array is taken out of its tuple once, outside the loops (a field read in a loop costs a
     # reference count each time)
-    w_owner, w_arrives, d_owner, d_arrives = tb.wings.owner, tb.wings.arrives, tb.drone_units.owner, \
-        tb.drone_units.arrives
+    w_owner, w_arrives, w_group, g_reach, missions = tb.wings.owner, tb.wings.arrives, tb.wings.group, \
+        tb.wings.group_reach, tb.wings.missions
+    d_owner, d_arrives, d_reach = tb.drone_units.owner, tb.drone_units.arrives, tb.drone_units.reach
     aircraft, sortie_rate, w_commit = fs.wings.aircraft, rd.wings.sortie_rate, fs.wings.commitment
     drones, d_rate, d_commit = fs.drone_units.drones, rd.drone_units.sorties_per_day, fs.drone_units.commitment
     camp, fo, commit = tb.actor_camp, board.fires_on, board.air_commitment
-    n_a = camp.shape[0]
-    flying[:] = 0.0
+    n_a, n_p = camp.shape[0], degree.shape[1]
+    flying[:, :] = 0.0
+    anyone = False
     for w in range(w_owner.shape[0]):
         if day >= w_arrives[w]:
             a = w_owner[w]
-            flying[a] += aircraft[r, w] * sortie_rate[r, w] * w_commit[r, w] * commit[r, a]
+            s = aircraft[r, w] * sortie_rate[r, w] * w_commit[r, w] * commit[r, a]
+            if s <= 0.0:
+                continue
+            s *= STRIKE_WEIGHT + (COUNTER_AIR_WEIGHT - STRIKE_WEIGHT) * missions[w, 0]
+            c, gr = camp[a], w_group[w]
+            anyone = True
+            for p in range(n_p):
+                if g_reach[gr, p]:
+                    flying[c, p] += s
     for d in range(d_owner.shape[0]):
         if day >= d_arrives[d]:
             a = d_owner[d]
-            flying[a] += drones[r, d] * d_rate[r, d] * d_commit[r, d] * commit[r, a]
-    # only actors that fly count (sums over the others would add zeros)
-    n_fly = 0
-    for b in range(n_a):
-        if flying[b] != 0.0:
-            fliers[n_fly] = b
-            n_fly += 1
+            s = drones[r, d] * d_rate[r, d] * d_commit[r, d] * commit[r, a] * DRONE_WEIGHT
+            if s <= 0.0:
+                continue
+            c = camp[a]
+            anyone = True
+            for p in range(n_p):
+                if d_reach[d, p]:
+                    flying[c, p] += s
+    if not anyone:            # the common case of a day without aircraft: even everywhere
+        degree[:, :] = 0.5
+        return
     for a in range(n_a):
-        own = 0.0
-        hostile = 0.0
-        for i in range(n_fly):
-            b = fliers[i]
-            if camp[b] == camp[a]:
-                own += flying[b]
-            if fo[r, b, a]:
-                hostile += flying[b]
-        holds[a] = own > 0 and hostile <= 0
-    for a in range(n_a):      # b holds superiority if its camp flies, even when b itself does not
-        under[a] = False
+        hostile[:] = False
         for b in range(n_a):
-            if fo[r, b, a] and holds[b]:
-                under[a] = True
+            if fo[r, b, a] and camp[b] != camp[a]:
+                hostile[camp[b]] = True
+        own_camp = camp[a]
+        for p in range(n_p):
+            own = flying[own_camp, p]
+            enemy = 0.0
+            for c in range(hostile.shape[0]):
+                if hostile[c]:
+                    enemy += flying[c, p]
+            total = own + enemy
+            degree[a, p] = own / total if total > 0.0 else 0.5
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def power_of_run(r, day, tb, rd, fs, board, holds, power):
-    """Combat power of every formation of run r (docs/model.md, "Combat power")."""
-    owner, arrives = tb.formations.owner, tb.formations.arrives
+def power_of_run(r, day, tb, rd, fs, board, degree, power):
+    """Combat power of every formation of run r (docs/model.md, "Combat power"): the owner's degree
+    g of air superiority over the formation's place multiplies it by
+    air-superiority-power^(g - 1/2), the form fitted on CDB90 (analysis/calibrate/kernel.py), so
+    that the ratio of two sides' powers moves by air-superiority-power^(2g - 1)."""
+    owner, arrives, loc = tb.formations.owner, tb.formations.arrives, fs.formations.place
     pers, tanks, ifvs, art, broken = fs.formations.personnel, fs.formations.tanks, fs.formations.ifvs, \
         fs.formations.artillery, fs.formations.broken
     g_commit, quality, morale, ground_commitment = fs.formations.commitment, rd.formations.quality, \
         rd.formations.morale, board.ground_commitment
     tank_w, ifv_w, art_w, morale_w = rd.power.tank_weight[r], rd.power.ifv_weight[r], \
         rd.power.artillery_weight[r], rd.power.morale_weight[r]
-    broken_power, air_power = rd.power.broken_power[r], rd.power.air_superiority_power[r]
+    broken_power, log_air = rd.power.broken_power[r], math.log(rd.power.air_superiority_power[r])
     for f in range(pers.shape[1]):
         if day < arrives[f] or pers[r, f] <= 0:
             power[f] = 0.0
@@ -130,8 +167,9 @@ def power_of_run(r, day, tb, rd, fs, board, holds, power):
             * ground_commitment[r, owner[f]]
         if broken[r, f]:
             mult *= broken_power
-        if holds[owner[f]]:
-            mult *= air_power
+        g = degree[owner[f], loc[r, f]]
+        if g != 0.5:
+            mult *= math.exp(log_air * (g - 0.5))
         power[f] = raw * max(mult, 0.0)
 
 
@@ -146,23 +184,19 @@ def posture_factor(posture, defend, hold):
 
 @numba.njit(cache=True, nogil=True)
 def power_kernel(lo, hi, day, tb, rd, fs, board, plan):
-    """Combat power ``plan.power`` (R, F) and air superiority ``plan.holds``, ``plan.under`` (R, A)
-    of runs [lo, hi)."""
-    n_a = tb.actor_camp.shape[0]
-    _power_runs(lo, hi, day, tb, rd, fs, board, plan, np.zeros(n_a), np.zeros(n_a, dtype=np.int64),
-                np.zeros(n_a, dtype=np.bool_), np.zeros(n_a, dtype=np.bool_))
+    """Combat power ``plan.power`` (R, F) and the degree of air superiority ``plan.degree``
+    (R, A, P) of runs [lo, hi)."""
+    n_c, n_p = n_camps(tb.actor_camp), tb.map.terrain.shape[0]
+    _power_runs(lo, hi, day, tb, rd, fs, board, plan, np.zeros((n_c, n_p)), np.zeros(n_c, dtype=np.bool_))
 
 
 @numba.njit(cache=True, nogil=True, _nrt=False)
-def _power_runs(lo, hi, day, tb, rd, fs, board, plan, flying, fliers, holds, under):
+def _power_runs(lo, hi, day, tb, rd, fs, board, plan, flying, hostile):
     """:func:`power_kernel` with its scratch arrays, compiled without reference counting (the
     arrays of the tuples are read run after run; nothing here allocates)."""
     for r in range(lo, hi):
-        superiority(r, day, tb, rd, fs, board, flying, fliers, holds, under)
-        for a in range(holds.shape[0]):
-            plan.holds[r, a] = holds[a]
-            plan.under[r, a] = under[a]
-        power_of_run(r, day, tb, rd, fs, board, holds, plan.power[r])
+        superiority(r, day, tb, rd, fs, board, flying, hostile, plan.degree[r])
+        power_of_run(r, day, tb, rd, fs, board, plan.degree[r], plan.power[r])
 
 
 @numba.njit(cache=True, nogil=True, _nrt=False)

@@ -83,6 +83,7 @@ class Board(NamedTuple):
     fired: np.ndarray
     downed: np.ndarray
     losses: Losses
+    combat_days: np.ndarray
 
 
 class Forces(NamedTuple):
@@ -113,6 +114,7 @@ class State:
     fired: np.ndarray            # (R, A, A) bool: a has fired on b (cumulative)
     downed: np.ndarray           # (R, A, A) bool: a has downed an aircraft or drone of b
     losses: Losses
+    combat_days: np.ndarray      # (R, P) int: consecutive days of combat at each defended place
     chosen: np.ndarray | None = None   # (R, A, O) bool: options chosen (strategy layer)
     # escalation ladder (strategy/escalation.py): first day each rung was reached (-1: never), and how
     reached_day: np.ndarray | None = None   # (R, K)
@@ -132,7 +134,7 @@ class State:
     def board(self) -> Board:
         """The rest of the dynamic arrays as one tuple (built on each call, like :meth:`forces`)."""
         return Board(self.control, self.progress, self.fires_on, self.air_commitment, self.ground_commitment,
-                     self.ceasefire_day, self.fired, self.downed, self.losses)
+                     self.ceasefire_day, self.fired, self.downed, self.losses, self.combat_days)
 
 
 def initial_state(th: CompiledTheatre, run: RunDraws, draws: Draws) -> State:
@@ -167,4 +169,5 @@ def initial_state(th: CompiledTheatre, run: RunDraws, draws: Draws) -> State:
         rung=np.zeros(n, dtype=np.int64),
         fired=np.zeros((n, A, A), dtype=bool), downed=np.zeros((n, A, A), dtype=bool),
         losses=Losses(*(np.zeros((n, A)) for _ in Losses._fields)),
+        combat_days=np.zeros((n, th.n_places), dtype=np.int64),
     )

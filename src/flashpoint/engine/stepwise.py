@@ -66,11 +66,10 @@ def combat_power(b: Day0) -> np.ndarray:
     return plan_attacks(b).power
 
 
-def air_superiority(b: Day0) -> tuple[np.ndarray, np.ndarray]:
-    """(R, A) bools: the actor's side holds air superiority today, and an actor that fires on it
-    holds air superiority (docs/model.md, "Air superiority")."""
-    plan = plan_attacks(b)
-    return plan.holds, plan.under
+def air_superiority(b: Day0) -> np.ndarray:
+    """(R, A, P) each actor's degree of air superiority over each place today, 0 (the enemy owns
+    the air) to 1 (its camp does) (docs/model.md, "Air superiority")."""
+    return plan_attacks(b).degree
 
 
 def air_phase(b: Day0, rng: Streams, plan: Plan) -> None:

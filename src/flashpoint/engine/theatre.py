@@ -51,9 +51,15 @@ def default_parameters() -> dict[str, Parameter]:
     """The engine's model constants with their sources: ``engine/parameters.toml`` with the combat
     constants fitted to CDB90 (``engine/calibration/cdb90.json``, checked against the shipped data)
     in place of their priors, as distributions that carry the fit's standard errors."""
-    from flashpoint.engine.calibration import apply_calibration, shipped_calibration
+    from flashpoint.engine.calibration import (
+        apply_calibration,
+        apply_campaign_speed,
+        shipped_calibration,
+        shipped_campaign_speed,
+    )
 
-    return apply_calibration(prior_parameters(), shipped_calibration())
+    return apply_campaign_speed(apply_calibration(prior_parameters(), shipped_calibration()),
+                                *shipped_campaign_speed())
 
 
 def great_circle_km(lat1, lon1, lat2, lon2):

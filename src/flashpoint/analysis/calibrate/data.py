@@ -16,9 +16,12 @@ Each CDB90 battle (the frame of `flashpoint.analysis.history.cdb90.load_battles`
   mixed; everything else, and 000 (not known), -> open (no multiplier).
 * **surprise** ``SURPA``: +1/+2/+3 minor/substantial/complete surprise by the attacker, negative
   by the defender; 9 (not known) -> 0.
-* **air superiority** ``AEROA``: +1 attacker, -1 defender, 0 neither; 9 (not known) -> 0.
+* **air superiority** ``AEROA``: +1 attacker, -1 defender, 0 neither; 9 (not known) -> 0. As a
+  degree (the engine's form: 0 the enemy owns the air, 0.5 even, 1 the attacker owns it) the
+  attacker's is ``g = (air + 1) / 2`` (`Battles.air_degree`).
 * **duration** ``duration_days`` (calendar days, first to last day of the active periods).
   Required.
+* **width of front** ``WOFD1``, the defender's, in km (the duration model's; NaN if not known).
 
 Observed outcome: ``WINA`` (+1 attacker won, 0 draw, -1 attacker lost; -9 not known) and the
 casualty fractions ``CASA/STRA``, ``CASD/STRD`` (clipped to ``FRACTION_CLIP``: some battles record
@@ -75,6 +78,7 @@ class Battles:
     air: np.ndarray            # (n,) -1, 0, 1
     days: np.ndarray           # (n,) float, >= 1
     year: np.ndarray           # (n,) float
+    front_width_d: np.ndarray  # (n,) defender's width of front at the start, km, or NaN
     wina: np.ndarray           # (n,) -1, 0, 1 or NaN
     frac_a: np.ndarray         # (n,) observed casualty fraction or NaN
     frac_d: np.ndarray
@@ -85,6 +89,11 @@ class Battles:
     def take(self, index: np.ndarray) -> Battles:
         """The battles at ``index`` (integer positions or a boolean mask)."""
         return Battles(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    @property
+    def air_degree(self) -> np.ndarray:
+        """The attacker's degree of air superiority: 1 it holds it, 0.5 neither side, 0 the defender."""
+        return (self.air + 1.0) / 2.0
 
     @property
     def force_ratio(self) -> np.ndarray:
@@ -117,7 +126,7 @@ def battles_from_frame(frame: pd.DataFrame, *, source: Path | str = "battles", s
     """
     needed = list(REQUIRED) + [
         "tanks_a", "tanks_d", "artillery_a", "artillery_d", "post1", "terrain1", "surpa", "aeroa",
-        "year", "wina", "casualties_a", "casualties_d",
+        "year", "wina", "casualties_a", "casualties_d", "front_width_d_km",
     ]
     missing = [c for c in needed if c not in frame.columns]
     if missing:
@@ -150,6 +159,7 @@ def battles_from_frame(frame: pd.DataFrame, *, source: Path | str = "battles", s
         air=f["aeroa"].fillna(0).to_numpy(dtype=float),
         days=f["duration_days"].to_numpy(dtype=float),
         year=f["year"].to_numpy(dtype=float),
+        front_width_d=f["front_width_d_km"].to_numpy(dtype=float),
         wina=f["wina"].to_numpy(dtype=float),
         frac_a=cas_a.to_numpy(dtype=float),
         frac_d=cas_d.to_numpy(dtype=float),

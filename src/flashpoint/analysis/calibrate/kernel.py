@@ -7,13 +7,16 @@ fixed at the mean of their prior; quality, morale and commitment are 1 because C
 record them)::
 
     P_a = (N_a + tank-weight T_a + artillery-weight G_a) x surprise-power^max(s, 0)
-          x air-superiority-power^[air = +1]
+          x air-superiority-power^(g - 1/2)
     P_d = (N_d + tank-weight T_d + artillery-weight G_d) x posture x terrain
-          x surprise-power^max(-s, 0) x air-superiority-power^[air = -1]
+          x surprise-power^max(-s, 0) x air-superiority-power^(1/2 - g)
 
 posture is ``posture-defend`` (hasty defence) or ``posture-hold`` (prepared or fortified) or 1,
 terrain ``terrain-urban``, ``-mountain``, ``-rough``, ``-mixed`` or 1 (open), s the surprise
-level (-3 ... +3, one factor per level).
+level (-3 ... +3, one factor per level), g the attacker's degree of air superiority (1 it holds
+it, 1/2 neither, 0 the defender: AEROA +1, 0, -1), so that the ratio P_a / P_d is multiplied by
+``air-superiority-power^(2g - 1)``: the full factor at either end, none when even, and linear in
+g on the log scale in between.
 
 **Attrition**, day by day, with the engine's own
 `flashpoint.engine.ground.daily_loss_shares` (compiled with numba, not copied)::
@@ -33,10 +36,14 @@ negligible at CDB90's strengths.
 
 **Breakpoints and victory.** The engine breaks a formation when its loss share reaches its
 breakpoint. Here each side's breakpoint is uncertain, log-normal with median
-``breakpoint-attacker`` or ``breakpoint-defender`` and geometric standard deviation
-``breakpoint-spread``, independently. Within a day the loss share grows linearly (evaluated at
-`SUBSTEPS` points). The attacker wins when the defender breaks first, loses when the attacker
-breaks first, and the battle is a draw when neither breaks within D days:
+``breakpoint-attacker`` or ``breakpoint-defender``, multiplied by
+``air-superiority-breakpoint^(g_side - 1/2)`` (g_side that side's degree of air superiority, g for
+the attacker and 1 - g for the defender: the side that owns the air holds on longer, the other
+gives up sooner, by the square root of the factor each, so the ratio of the two is the factor),
+and geometric standard deviation ``breakpoint-spread``, independently. Within a day the loss
+share grows linearly (evaluated at `SUBSTEPS` points). The attacker wins when the defender breaks
+first, loses when the attacker breaks first, and the battle is a draw when neither breaks within D
+days:
 
     P(win)  = sum_k dF_d(k) (1 - mean(F_a(k-1), F_a(k)))
     P(loss) = sum_k dF_a(k) (1 - mean(F_d(k-1), F_d(k)))
@@ -113,10 +120,11 @@ CONSTANTS: tuple[Constant, ...] = (
     Constant("terrain-mountain", "defender's multiplier on rugged ground (CDB90 relief G)", 1.0, 4.0, "log", True),
     Constant("terrain-rough", "defender's multiplier on wooded ground (CDB90 cover W)", 1.0, 4.0, "log", True),
     Constant("terrain-mixed", "defender's multiplier on rolling mixed ground (CDB90 RM)", 1.0, 4.0, "log", True),
-    Constant("air-superiority-power", "combat-power multiplier of the side that holds air superiority",
+    Constant("air-superiority-power", "factor on the ratio of combat powers when one side owns the air "
+             "(degree 1; linear in the degree on the log scale, 1 when even)", 1.0, 10.0, "log", True),
+    Constant("air-superiority-breakpoint", "ratio of the breakpoints of the side that owns the air and the "
+             "side that does not (each moved by its square root; linear in the degree on the log scale)",
              1.0, 10.0, "log", True),
-    Constant("air-superiority-breakpoint", "factor by which air superiority divides the breakpoint of the side "
-             "that does not hold it", 1.0, 10.0, "log", True),
     Constant("surprise-power", "combat-power multiplier per level of surprise (minor 1, substantial 2, "
              "complete 3)", 1.0, 10.0, "log", False, 1.2),
     Constant("attrition-era-trend", "change of log attrition-rate per century of battle date (negative: "
@@ -176,7 +184,7 @@ def power_ratio(c: dict[str, float], b: Battles) -> np.ndarray:
     by_terrain = np.array([c.get(f"terrain-{t}", 1.0) for t in TERRAINS])
     log_r = (np.log(p_a) - np.log(p_d) - np.log(posture) - np.log(by_terrain[b.terrain])
              + math.log(c["surprise-power"]) * b.surprise
-             + math.log(c["air-superiority-power"]) * b.air)
+             + math.log(c["air-superiority-power"]) * (2.0 * b.air_degree - 1.0))
     return np.exp(log_r)
 
 
@@ -193,11 +201,12 @@ def combat_days(c: dict[str, float], b: Battles) -> np.ndarray:
 
 
 def log_breakpoints(c: dict[str, float], b: Battles) -> tuple[np.ndarray, np.ndarray]:
-    """Log median breakpoint of each side: ``breakpoint-attacker`` (``-defender``), divided by
-    ``air-superiority-breakpoint`` when the other side holds air superiority."""
+    """Log median breakpoint of each side: ``breakpoint-attacker`` (``-defender``) times
+    ``air-superiority-breakpoint^(g_side - 1/2)``, g_side the side's degree of air superiority."""
     k = math.log(c["air-superiority-breakpoint"])
-    return (math.log(c["breakpoint-attacker"]) - k * (b.air == -1),
-            math.log(c["breakpoint-defender"]) - k * (b.air == 1))
+    g = b.air_degree
+    return (math.log(c["breakpoint-attacker"]) + k * (g - 0.5),
+            math.log(c["breakpoint-defender"]) + k * (0.5 - g))
 
 
 @numba.njit(cache=True)

@@ -15,7 +15,15 @@ Files read (and hashed by `data_hash`):
 
 Missing-value codes follow CAA's definitions file (``CDB90DEF.csv``) field by field and become
 NaN; `COLUMNS` documents, per output column, the source field and the codes turned into NaN.
-A value outside the code book raises `FlashpointError` rather than being passed on.
+A value outside the code book, a count that is not finite or beyond `MAX_COUNT`, a distance beyond
+`MAX_KM`, raises `FlashpointError` rather than being passed on.
+
+**Inconsistent timing is not known, not an error.** The active periods (ATPBYRi ... ATPEHRi) allow
+combinations that contradict each other; the complete public release holds at least one (a
+period with a start hour and an end hour of 9999). Each such period's contradictory part is read
+as not known, and the battles are listed in ``frame.attrs["warnings"]`` (one line, see
+`TIMING_PROBLEMS`) instead of stopping the load. A field that is not a number at all is still an
+error: the file is damaged, not inconsistent.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ __all__ = [
     "data_hash",
     "default_folder",
     "load_battles",
+    "timing_warning",
 ]
 
 PATCHED_FILE = "CDB90-patched.csv"
@@ -131,6 +140,26 @@ _STRENGTH_CODE_MISSING = (0,)  # outside CDB90DEF's 1/2/3; only where the streng
 
 _KMDA_MISSING = -9999.0
 _WIDTH_MISSING = -1.0
+
+MAX_COUNT = 1e8
+"""Largest count (people, tanks, guns, sorties) a battle may record: a bound on sense, not a
+fitted value. The largest in the shipped copy is 1,250,000 (STRA); 10^8 is more than all the
+armed forces of the Second World War together. A count above it (e.g. 1e308) is refused."""
+MAX_KM = 20_000.0
+"""Largest distance (advance, width of front) in km: half the Earth's circumference."""
+
+TIMING_PROBLEMS = (
+    "a start hour known and an end hour of 9999, or the reverse (CDB90DEF note 12 codes both or neither)",
+    "a start hour of 5000 (duration known, times not) without an end hour of 5000 + HHMM, or an end "
+    "hour of 5000 + HHMM without a start hour of 5000",
+    "an hour outside 0000-2400 or minutes of 60 or more",
+    "a date that is not a calendar date (e.g. 31 June)",
+    "a period that ends before it starts",
+    "no active period at all (ATPBYR1 blank)",
+)
+"""The inconsistencies CDB90's period fields allow and `load_battles` reads as not known: the
+period's hours (active_hours NaN) for the first three, its dates (start_date, end_date,
+duration_days NaN) for the others."""
 
 
 def _build_columns() -> dict[str, str]:
@@ -252,6 +281,7 @@ def _number(path: Path, frame: pd.DataFrame, field: str) -> pd.Series:
     text = frame[field].str.strip()
     values = pd.to_numeric(text, errors="coerce").astype(float)
     _require(path, frame, field, values.notna(), "a number")
+    _require(path, frame, field, pd.Series(np.isfinite(values.to_numpy()), index=values.index), "a finite number")
     return values
 
 
@@ -268,7 +298,8 @@ def _require(path: Path, frame: pd.DataFrame, field: str, ok: pd.Series, expecte
 
 def _count(path: Path, frame: pd.DataFrame, field: str) -> pd.Series:
     values = _number(path, frame, field)
-    _require(path, frame, field, (values >= 0) | (values == -1), "a number >= 0, or -1 (not available)")
+    ok = ((values >= 0) & (values <= MAX_COUNT)) | (values == -1)
+    _require(path, frame, field, ok, f"a number from 0 to {MAX_COUNT:.0e}, or -1 (not available)")
     return values.mask(values == -1)
 
 
@@ -309,10 +340,18 @@ class _Period:
     start: date | None
     end: date | None
     minutes: float  # active minutes, NaN when the hours are unknown
+    problem: str = ""  # what was inconsistent (read as not known), "" if nothing
+
+
+def _clock_ok(v: float) -> bool:
+    return 0 <= v <= 2400 and int(v) % 100 < 60
 
 
 def _period(path: Path, row: pd.Series, i: int) -> _Period | None:
-    """Active period ``i`` of one battle, or None when CDB90 has no period ``i``."""
+    """Active period ``i`` of one battle, or None when CDB90 has no period ``i``.
+
+    A field that is not a whole number raises; contradictory fields (`TIMING_PROBLEMS`) are read
+    as not known and described in ``problem``."""
     names = {k: f"ATP{k}{i}" for k in ("BYR", "BMN", "BDA", "BHR", "EYR", "EMN", "EDA", "EHR")}
     if row[names["BYR"]].strip() == "":
         return None
@@ -325,6 +364,7 @@ def _period(path: Path, row: pd.Series, i: int) -> _Period | None:
             raise _fail_value(path, row["ISQNO"], field, row[field], "a number") from None
         if not math.isfinite(vals[key]) or vals[key] != int(vals[key]):
             raise _fail_value(path, row["ISQNO"], field, row[field], "a whole number")
+    problems: list[str] = []
 
     def day(y: str, m: str, d: str) -> date | None:
         if vals[y] == 9999 or vals[m] == 99 or vals[d] == 99:
@@ -332,65 +372,46 @@ def _period(path: Path, row: pd.Series, i: int) -> _Period | None:
         try:
             return date(int(vals[y]), int(vals[m]), int(vals[d]))
         except ValueError:
-            raise _fail_value(
-                path,
-                row["ISQNO"],
-                f"{names[y]}/{names[m]}/{names[d]}",
-                f"{int(vals[y])}-{int(vals[m])}-{int(vals[d])}",
-                "a calendar date (year 9999, month or day 99 if not known)",
-            ) from None
+            problems.append(f"{names[y]}/{names[m]}/{names[d]} {int(vals[y])}-{int(vals[m])}-{int(vals[d])} "
+                            "is not a calendar date")
+            return None
 
     start = day("BYR", "BMN", "BDA")
     end = day("EYR", "EMN", "EDA")
+    if start is not None and end is not None and end < start:
+        problems.append(f"the period ends ({end}) before it starts ({start})")
+        start = end = None
     bhr, ehr = vals["BHR"], vals["EHR"]
+    b_name, e_name = names["BHR"], names["EHR"]
     minutes = math.nan
-    if bhr == 5000:
-        if not 5000 <= ehr < 9999 or int(ehr) % 100 >= 60:
-            raise _fail_value(
-                path,
-                row["ISQNO"],
-                names["EHR"],
-                row[names["EHR"]],
-                "5000 plus the duration as HHMM when the start hour is coded 5000",
-            )
-        minutes = _hhmm_minutes(ehr - 5000)
-    elif bhr != 9999 and ehr != 9999:
-        for key in ("BHR", "EHR"):
-            v = vals[key]
-            if not 0 <= v <= 2400 or int(v) % 100 >= 60:
-                raise _fail_value(
-                    path,
-                    row["ISQNO"],
-                    names[key],
-                    row[names[key]],
-                    "a 24-hour clock time HHMM from 0000 to 2400, 9999 if not known, or 5000",
-                )
-        if start is not None and end is not None:
+    if bhr == 5000 or 5000 < ehr < 9999:
+        if bhr == 5000 and 5000 <= ehr < 9999 and int(ehr) % 100 < 60:
+            minutes = _hhmm_minutes(ehr - 5000)
+        else:
+            problems.append(f"{b_name} {int(bhr)} and {e_name} {int(ehr)}: 5000 codes a start whose end is "
+                            "5000 + the duration")
+    elif (bhr == 9999) != (ehr == 9999):
+        problems.append(f"{b_name} {int(bhr)} with {e_name} {int(ehr)}: both hours known or both 9999")
+    elif bhr != 9999:
+        bad = [f"{n} {int(v)}" for n, v in ((b_name, bhr), (e_name, ehr)) if not _clock_ok(v)]
+        if bad:
+            problems.append(f"{', '.join(bad)} is not a 24-hour clock time")
+        elif start is not None and end is not None:
             t0 = datetime.combine(start, datetime.min.time()) + timedelta(minutes=_hhmm_minutes(bhr))
             t1 = datetime.combine(end, datetime.min.time()) + timedelta(minutes=_hhmm_minutes(ehr))
             minutes = (t1 - t0).total_seconds() / 60.0
             if minutes < 0:
-                raise _fail_value(
-                    path,
-                    row["ISQNO"],
-                    names["EHR"],
-                    f"{t1:%Y-%m-%d %H:%M}",
-                    f"a time after the period's start {t0:%Y-%m-%d %H:%M}",
-                )
-    elif (bhr == 9999) != (ehr == 9999):
-        known = "EHR" if bhr == 9999 else "BHR"
-        raise _fail_value(
-            path,
-            row["ISQNO"],
-            names[known],
-            row[names[known]],
-            "9999 like the other end of the period (both hours known or both unknown)",
-        )
-    return _Period(start, end, minutes)
+                problems.append(f"the period ends ({t1:%Y-%m-%d %H:%M}) before it starts ({t0:%Y-%m-%d %H:%M})")
+                minutes = math.nan
+    return _Period(start, end, minutes, "; ".join(problems))
 
 
-def _timing(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
-    """start_date, end_date, year, duration_days, active_hours for every battle."""
+_TIMING_COLUMNS = ("start_date", "end_date", "year", "duration_days", "active_hours")
+
+
+def _timing(path: Path, frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, str]]:
+    """start_date, end_date, year, duration_days, active_hours for every battle, and the
+    battles whose period fields contradict each other (isqno -> what, read as not known)."""
     required = [
         f"ATP{k}{i}"
         for i in range(1, MAX_PERIODS + 1)
@@ -403,15 +424,21 @@ def _timing(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
             f"ATPBYR1 ... ATPEHR{MAX_PERIODS}"
         )
     rows = []
+    problems: dict[int, str] = {}
     for _, row in frame.iterrows():
         periods = [p for i in range(1, MAX_PERIODS + 1) if (p := _period(path, row, i)) is not None]
+        said = [p.problem for p in periods if p.problem]
         if not periods:
-            raise _fail_value(path, row["ISQNO"], "ATPBYR1", row["ATPBYR1"], "a year (9999 if not known)")
+            said = ["ATPBYR1 is blank: no active period"]
+        if said:
+            problems[int(float(row["ISQNO"]))] = "; ".join(said)
         starts = [p.start for p in periods]
         ends = [p.end for p in periods]
-        start = None if None in starts else min(starts)
-        end = None if None in ends else max(ends)
-        years = [float(row[f"ATPBYR{i}"]) for i in range(1, len(periods) + 1)]
+        start = None if None in starts or not periods else min(starts)
+        end = None if None in ends or not periods else max(ends)
+        if start is not None and end is not None and end < start:  # pragma: no cover - each period is checked
+            start = end = None
+        years = [float(row[f"ATPBYR{i}"]) for i in range(1, MAX_PERIODS + 1) if row[f"ATPBYR{i}"].strip()]
         years = [y for y in years if y != 9999]
         rows.append(
             {
@@ -419,13 +446,26 @@ def _timing(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
                 "end_date": pd.Timestamp(end) if end else pd.NaT,
                 "year": min(years) if years else math.nan,
                 "duration_days": (end - start).days + 1.0 if start and end else math.nan,
-                "active_hours": sum(p.minutes for p in periods) / 60.0,
+                "active_hours": sum(p.minutes for p in periods) / 60.0 if periods else math.nan,
             }
         )
-    out = pd.DataFrame(rows, index=frame.index)
+    out = pd.DataFrame(rows, index=frame.index, columns=list(_TIMING_COLUMNS))
     out["start_date"] = pd.to_datetime(out["start_date"])
     out["end_date"] = pd.to_datetime(out["end_date"])
-    return out
+    for col in ("year", "duration_days", "active_hours"):
+        out[col] = out[col].astype(float)
+    return out, problems
+
+
+def timing_warning(path: Path | str, problems: dict[int, str], shown: int = 5) -> str:
+    """One line naming every battle whose period fields contradict each other, with what was
+    wrong in the first ``shown`` of them."""
+    ids = sorted(problems)
+    detail = "; ".join(f"isqno {k}: {problems[k]}" for k in ids[:shown])
+    more = f"; and {len(ids) - shown} more" if len(ids) > shown else ""
+    return (f"{path}: the active-period fields of {len(ids)} battle{'s' if len(ids) != 1 else ''} "
+            f"(isqno {', '.join(str(k) for k in ids)}) contradict each other and are read as not known "
+            f"({detail}{more})")
 
 
 def _patched_fields() -> list[str]:
@@ -451,7 +491,9 @@ def load_battles(folder: Path | None = None) -> pd.DataFrame:
 
     ``folder`` holds the CDB90 layout (``CDB90-patched.csv`` and ``data/battles.csv``); None
     means the copy shipped in the package. Numbers are floats with NaN for each field's
-    missing-value code (CDB90DEF.csv); text columns use NaN for not available. Raises
+    missing-value code (CDB90DEF.csv); text columns use NaN for not available. Period fields
+    that contradict each other are read as not known, and ``frame.attrs["warnings"]`` holds one
+    line naming those battles (empty list if none; see `timing_warning`). Raises
     `FlashpointError` naming the file, the field and what is expected when the folder or a file
     is missing, a file is not UTF-8, a column is missing or a value is outside its code book.
     """
@@ -479,13 +521,15 @@ def load_battles(folder: Path | None = None) -> pd.DataFrame:
         init = _count(patched_path, raw, f"INTST{letter}")
         out[f"strength_init_{suffix}"] = init.fillna(out[f"strength_{suffix}"].where(code == 1))
         width = _number(patched_path, raw, f"WOF{letter}1")
-        ok = (width >= 0) | (width == _WIDTH_MISSING)
-        _require(patched_path, raw, f"WOF{letter}1", ok, "a width in km >= 0, or -1 (not known)")
+        ok = ((width >= 0) & (width <= MAX_KM)) | (width == _WIDTH_MISSING)
+        _require(patched_path, raw, f"WOF{letter}1", ok, f"a width in km from 0 to {MAX_KM:.0f}, or -1 (not known)")
         out[f"front_width_{suffix}_km"] = width.mask(width == _WIDTH_MISSING)
 
     for code in _CODES:
         out[_CODE_NAMES[code.field]] = _code(patched_path, raw, code.field, code.allowed, code.missing)
     kmda = _number(patched_path, raw, "KMDA")
+    ok = (kmda.abs() <= MAX_KM) | (kmda == _KMDA_MISSING)
+    _require(patched_path, raw, "KMDA", ok, f"a distance in km from -{MAX_KM:.0f} to {MAX_KM:.0f}, or -9999")
     out["kmda"] = kmda.mask(kmda == _KMDA_MISSING)
     out["post1"] = _postures(patched_path, raw, "POST1")
     out["post2"] = _postures(patched_path, raw, "POST2")
@@ -498,12 +542,14 @@ def load_battles(folder: Path | None = None) -> pd.DataFrame:
         out[col] = terrain1.str[pos].map(words)
 
     frame = pd.DataFrame({k: pd.Series(v).to_numpy() for k, v in out.items()}, index=index)
-    timing = _timing(patched_path, raw)
+    timing, problems = _timing(patched_path, raw)
     for col in timing.columns:
         frame[col] = timing[col].to_numpy()
 
     frame = frame.join(_tidy_columns(battles_path, tidy, index))
-    return frame[list(COLUMNS)]
+    frame = frame[list(COLUMNS)]
+    frame.attrs["warnings"] = [timing_warning(patched_path, problems)] if problems else []
+    return frame
 
 
 def _tidy_columns(path: Path, tidy: pd.DataFrame, index: pd.Index) -> pd.DataFrame:

@@ -27,15 +27,20 @@ from pathlib import Path
 from typing import Any
 
 from flashpoint.errors import FlashpointError
-from flashpoint.scenario.distributions import Normal
+from flashpoint.scenario.distributions import LogNormal, Normal
 from flashpoint.scenario.schema import Parameter
 
 __all__ = [
+    "CAMPAIGNS",
+    "ENGINE_READS",
     "FORMAT",
     "SHIPPED",
     "SOURCE_ID",
     "Calibration",
     "apply_calibration",
+    "apply_campaign_speed",
+    "parse_campaign_speed",
+    "shipped_campaign_speed",
     "read_calibration",
     "shipped_calibration",
 ]
@@ -44,6 +49,11 @@ FORMAT = "flashpoint-calibration/1"
 SHIPPED = "cdb90.json"
 SOURCE_ID = "calibration-cdb90"
 """Source id of calibrated constants (``[sources.calibration-cdb90]`` in ``parameters.toml``)."""
+
+ENGINE_READS = ("combat-days-exponent",)
+"""Constants the calibration file marks as the kernel's (``engine: false``: the kernel fits them
+on its own terms) that the engine also reads, because it applies them in the same form: the
+combat-days exponent (a battle of D days costs D^k days of full combat; engine/ground.py)."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +167,7 @@ def apply_calibration(priors: dict[str, Parameter], calibration: Calibration) ->
     out = dict(priors)
     short = calibration.data_hash[:12]
     for name, entry in calibration.constants.items():
-        if not entry["engine"] or name not in priors:
+        if not (entry["engine"] or name in ENGINE_READS) or name not in priors:
             continue
         prior = priors[name]
         lo, hi = prior.limits()
@@ -173,3 +183,60 @@ def apply_calibration(priors: dict[str, Parameter], calibration: Calibration) ->
                 f"Flashpoint {calibration.version}, seed {calibration.seed}")
         out[name] = prior.model_copy(update={"value": dist, "source": SOURCE_ID, "note": note})
     return out
+
+
+CAMPAIGNS = "campaigns.json"
+CAMPAIGN_FORMAT = "flashpoint-campaign-speed/1"
+CAMPAIGN_SOURCE_ID = "calibration-campaigns"
+"""Source id of the campaign-speed fit (``[sources.calibration-campaigns]`` in ``parameters.toml``)."""
+
+
+def parse_campaign_speed(path: str, text: str) -> tuple[float, float, dict[str, Any]]:
+    """The pooled campaign speed of a file written by ``flashpoint calibrate --campaigns``: its
+    median (km a day), geometric standard deviation and the whole document; a bad file raises
+    naming the field."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise FlashpointError(f"{path}: not JSON ({e})") from None
+    if not isinstance(doc, dict):
+        raise FlashpointError(f"{path}: expected a JSON object")
+    fmt = _field(path, doc, "format", str, f"'{CAMPAIGN_FORMAT}'")
+    if fmt != CAMPAIGN_FORMAT:
+        raise FlashpointError(f"{path}: field format is {fmt!r}; expected '{CAMPAIGN_FORMAT}'")
+    fit = _field(path, doc, "fit", dict, "an object")
+    median = _number(path, "fit.median_km_per_day", fit.get("median_km_per_day"))
+    gsd = _number(path, "fit.gsd", fit.get("gsd"))
+    if median <= 0:
+        raise FlashpointError(f"{path}: field fit.median_km_per_day is {median:g}; expected above 0")
+    if gsd <= 1:
+        raise FlashpointError(f"{path}: field fit.gsd is {gsd:g}; expected above 1")
+    return median, gsd, doc
+
+
+@lru_cache(maxsize=1)
+def shipped_campaign_speed() -> tuple[float, float, dict[str, Any]]:
+    """The campaign-speed fit the engine uses (``engine/calibration/campaigns.json``)."""
+    ref = resources.files("flashpoint.engine.calibration").joinpath(CAMPAIGNS)
+    label = f"flashpoint/engine/calibration/{CAMPAIGNS}"
+    if not ref.is_file():
+        raise FlashpointError(f"{label}: file not found; regenerate it with 'flashpoint calibrate --campaigns "
+                              f"--out src/{label}' (docs/validation.md)")
+    return parse_campaign_speed(label, ref.read_text("utf-8"))
+
+
+def apply_campaign_speed(priors: dict[str, Parameter], median: float, gsd: float,
+                         doc: dict[str, Any]) -> dict[str, Parameter]:
+    """``priors`` with ``advance-km-per-day`` drawn from the campaign-speed fit: log-normal with
+    the pooled median speed and the spread of log speed between legs (docs/model.md, "Advance
+    and capture")."""
+    if "advance-km-per-day" not in priors:
+        return dict(priors)
+    campaigns = ", ".join(doc.get("fit", {}).get("campaigns", []))
+    note = (f"fitted on dated captures ({campaigns}) by flashpoint calibrate --campaigns: median "
+            f"{median:.3g} km/day, geometric sd {gsd:.3g}; flashpoint/engine/calibration/{CAMPAIGNS}, data sha256 "
+            f"{str(doc.get('data', {}).get('hash', ''))[:12]}...")
+    prior = priors["advance-km-per-day"]
+    value = LogNormal(dist="lognormal", median=median, gsd=gsd)
+    return {**priors, "advance-km-per-day": prior.model_copy(update={"value": value, "source": CAMPAIGN_SOURCE_ID,
+                                                                    "note": note})}
