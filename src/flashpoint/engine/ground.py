@@ -89,7 +89,9 @@ def _ground_runs(gen, lo, hi, day, tb, rd, fs, board, plan, sc):
         if plan.air_lost[r]:
             superiority(r, day, tb, rd, fs, board, sc.flying, sc.hostile, sc.degree)
         else:
-            sc.degree[:, :] = plan.degree[r]
+            for a in range(sc.degree.shape[0]):         # element by element: no view, no reference count
+                for p in range(sc.degree.shape[1]):
+                    sc.degree[a, p] = plan.degree[r, a, p]
         power_of_run(r, day, tb, rd, fs, board, sc.degree, sc.power)
         _pull_outs(r, tb, rd, fs, board, plan, sc)
         _attrition(gen, r, tb, rd, fs, board, plan, sc)
