@@ -151,3 +151,11 @@ def test_a_truncation_that_leaves_nothing_is_refused():
         LogNormal(dist="lognormal", median=1.0, gsd=1.5, high=1e-6)
     with pytest.raises(ValueError, match="must be below high"):
         LogNormal(dist="lognormal", median=1.0, gsd=1.5, low=2.0, high=1.5)
+
+
+def test_an_entry_called_calibrated_is_not_a_calibrated_value(tmp_path):
+    """Tables of entries by id may hold one named "calibrated": a place, and the control of it."""
+    text = edit('[places.a]\n', '[places.calibrated]\n')
+    text = edit('\na = "redland"\n', '\ncalibrated = "redland"\n', text).replace('"a"', '"calibrated"')
+    s = load_file(write(tmp_path, text))
+    assert "calibrated" in s.places and "calibrated" in s.control

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import typing
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from typing import Any
 from pydantic import AfterValidator
 
 from flashpoint.errors import FlashpointError
-from flashpoint.scenario.diagnostics import _model_at, raise_problems
+from flashpoint.scenario.diagnostics import _model_at, _unwrap, raise_problems
 from flashpoint.scenario.schema import Scenario
 from flashpoint.scenario.schema.base import _in_range
 
@@ -154,12 +155,22 @@ def _target(loc: tuple) -> tuple[str, ...]:
     return tuple(str(k) for k in loc)
 
 
+def _is_table(loc: tuple[str, ...]) -> bool:
+    """Whether ``loc`` is a table of entries by id (``places``, ``control``, an intervention's ``set``)."""
+    if not loc:
+        return True
+    model = _model_at(Scenario, loc[:-1])
+    field = None if model is None else {f.alias or n: f for n, f in model.model_fields.items()}.get(loc[-1])
+    return field is not None and any(typing.get_origin(t) is dict for t in _unwrap(field.annotation))
+
+
 def _resolve(node: Any, loc: tuple, root: dict[str, Any], problems: list) -> Any:
     if isinstance(node, list):
         return [_resolve(v, loc + (i,), root, problems) for i, v in enumerate(node)]
     if not isinstance(node, dict):
         return node
-    if KEY not in node:
+    if KEY not in node or isinstance(node[KEY], dict) or _is_table(_target(loc)):
+        # a table of entries may have one called "calibrated" ([places.calibrated], control.calibrated)
         return {k: _resolve(v, loc + (k,), root, problems) for k, v in node.items()}
     name = node[KEY]
     if set(node) != {KEY}:
