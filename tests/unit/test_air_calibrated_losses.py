@@ -159,3 +159,10 @@ def test_an_entry_called_calibrated_is_not_a_calibrated_value(tmp_path):
     text = edit('\na = "redland"\n', '\ncalibrated = "redland"\n', text).replace('"a"', '"calibrated"')
     s = load_file(write(tmp_path, text))
     assert "calibrated" in s.places and "calibrated" in s.control
+
+
+def test_a_truncation_to_a_sliver_is_refused():
+    """Far in the tail, or a sliver at the median: under 1e-12 of the distribution left."""
+    for low, high in ((1e6, 2e6), (1.0, 1.0 + 1e-13)):
+        with pytest.raises(ValueError, match="leaves almost nothing"):
+            LogNormal(dist="lognormal", median=1.0, gsd=1.5, low=low, high=high)

@@ -117,9 +117,9 @@ class LogNormal(_Dist):
         a, b = self._standard_bounds()
         if self.low is not None and self.high is not None and self.low >= self.high:
             raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
-        if b < -8 or a > 8:
-            raise ValueError("[low, high] leaves almost nothing of the distribution (beyond its 1e-15 "
-                             "quantiles, median / gsd^8 and median x gsd^8); widen it or move the median")
+        if special.ndtr(b) - special.ndtr(a) < 1e-12:
+            raise ValueError("[low, high] leaves almost nothing of the distribution (less than 1e-12 of it "
+                             "lies inside); widen it or move the median")
         return self
 
     def _standard_bounds(self) -> tuple[float, float]:
