@@ -21,25 +21,25 @@ RUNS = 2000
 # (scenario, interventions, seed) -> sha256 of `flashpoint run ... --json`, the same at every
 # block size and worker count in SPLITS
 RUN_DIGESTS = {
-    ('idlib-2020', (), 1): '9cb61594f64e1b06ceabf9f0357e4282b2997bafcd6ebcc25ea21bdbc2de26ba',
-    ('idlib-2020', (), 7): 'd0bc73c5a1c07594d6265b4fccd58b70510690d2aaf51ff49d0b5fc838cc1258',
-    ('idlib-2020', ('coalition-air-support',), 1): 'c74ed5345fa0202b4e203bfbe34d67fdbdad40da7074abbe02d492da40c74c0a',
-    ('idlib-2020', ('coalition-air-support',), 7): 'b29b963ee61be09c83c3c7cffacc11e2ea8a09275441a30ae214b282a469e219',
-    ('idlib-2020', ('no-drones',), 1): '1dc2132b7ae7b72d9788e7076b83b9f62e295620525b953017d1598d400fdac1',
-    ('idlib-2020', ('no-drones',), 7): '3f36cca7f54afa928fcf99628cb6686743367a7a6c0ad82134a9c03146bd3b5e',
-    ('idlib-2019-offensive', (), 1): '3af3723008e465ad8b207b267429d9788c49384117522b8bd20fc9a200e06f4d',
-    ('idlib-2019-offensive', (), 7): 'de306e829097ce43f8d1ce60228a354c11a77b6baf05939af3e5263ed5645b4c',
+    ('idlib-2020', (), 1): '914cb8d9497c17d56d7133f1a87f6744f09ff05ad97686779f6df153b20b27f1',
+    ('idlib-2020', (), 7): '4e0097117f55f07d88fb3c5cd7e77a51e6142517181c7a2794cd9be51ed82820',
+    ('idlib-2020', ('coalition-air-support',), 1): '21f6bcf7f3bd5632e4e54aa5daa5f3bd43011b08757b71d571bd5b9f11395f73',
+    ('idlib-2020', ('coalition-air-support',), 7): '0959704add6e80c959c3ba47722dc852b08edb7989d1aa8ba5eb3563c6eec2ee',
+    ('idlib-2020', ('no-drones',), 1): 'b871049ffb6085002867fa7f9fd7b9cb1ad0efc654dfd7941b51d907c162d549',
+    ('idlib-2020', ('no-drones',), 7): '4d05ca034d3dd03d849c3c6ee671f10982a931115b56b47f684c485726e27e1b',
+    ('idlib-2019-offensive', (), 1): 'dd5326ff5bd743f442180f1a09ab5eae17c0ce3fae6d65f564539fa95df7dd5c',
+    ('idlib-2019-offensive', (), 7): '83fd1a75e44e3f904eef4f27652d7a5c65522d45eb22eea7c4532bf8bf626b4d',
     ('idlib-2019-offensive', ('russia-stands-aside',), 1):
-        '9591e503baa018647637232c0fbc3d2b861a48a24c6805982eaf17bccfaf8fa5',
+        'f11ea3df5831100ed886951a939a4f96b13e091af11dfb51dc43136b07adb290',
     ('idlib-2019-offensive', ('russia-stands-aside',), 7):
-        '9532ab360dc16687ee170c8815e82863daabc8251235742b5daecfcd82c2658e',
+        '9b1e12a9e43a283b02a3285932078a3c5ac8a6248335ad692a243b3f009bee54',
 }
 SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 BACKTEST = ("backtest", "idlib-2019-offensive", "--json")
 COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--json")
 OTHER_DIGESTS = {
-    BACKTEST: '43bb68112eb01ef2acb586e0fd1edfd5a8ad696c4ec83f4cdc1c46d921b8f686',
-    COMPARE: '28930befbc925d1d3306df9b079cfbdc90327d152e17e4a627f06af88b50c6c2',
+    BACKTEST: '97b540765e58e34b93a41f3127daa64ee6547fc04de56fa4e5a2efa56a46ecee',
+    COMPARE: '761a7a18d0262686eac20b00ae35c46aee38b434404f0f08ddf623a0eeaed7a8',
 }
 
 
