@@ -75,14 +75,16 @@ def test_an_objective_is_pursued_from_its_first_day():
     assert np.all(targets[0] == d) and np.all(targets[1] == d) and np.all(targets[2] == b)
 
 
-def test_places_off_the_plan_are_attacked_only_when_no_place_of_it_is_in_reach():
-    th = theatre(star(red={**red_plan(), "opportunism": 0.5}))
+def test_places_off_the_plan_are_not_attacked_by_those_who_follow_it():
+    th = theatre(star(red={**red_plan(), "opportunism": 0.99}))
     plan = plan_attacks(start(th))
     assert np.all(plan.target[:, th.places.index("a")] == th.places.index("b"))
-    data = star(red={"actor": "redland", "opportunism": 0.5,
-                     "axes": {"far": {"places": ["c", "e"], "source": "made-up"}}})
-    plan = plan_attacks(start(theatre(data)))
-    assert np.all(plan.target[:, th.places.index("a")] == th.places.index("d"))   # value x ratio
+    far = {"actor": "redland", "opportunism": 0.99, "axes": {"far": {"places": ["c", "e"], "source": "made-up"}}}
+    plan = plan_attacks(start(theatre(star(red=far))))
+    assert np.all(plan.target == -1) and not plan.engaged.any()
+    # B can be attacked only at a ratio below attack-min-ratio: Red holds rather than go for D
+    plan = plan_attacks(start(theatre(star(red=red_plan()), **{"attack-min-ratio": RED_POWER / BLUE_DEFENCE + 0.01})))
+    assert np.all(plan.target == -1)
 
 
 # ---------------------------------------------------------------------------- pauses

@@ -277,9 +277,9 @@ def plan_weight(a, v, day, plans):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _choose_target(r, u, day, tb, rd, board, plan):
     """The neighbour of place u its attackers go for in run r, if any (written into ``plan``):
-    the best value x ratio, or, when they follow actor a's plan, the best
-    weight^(1 - o) x (value x ratio)^o, o a's opportunism (ties, and places off the plan when no
-    place of it is in reach, by value x ratio)."""
+    the best value x ratio, or, when they follow actor a's plan, the place of the plan with the
+    best weight^(1 - o) x (value x ratio)^o, o a's opportunism (ties by value x ratio; a place off
+    the plan is not attacked)."""
     fo, control, nbr_edge, dst, value = board.fires_on, board.control, tb.map.nbr_edge, tb.legs.dst, tb.map.value
     defence, attack, target, edge, against = plan.defence, plan.attack, plan.target, plan.edge, plan.against
     min_ratio, a = rd.power.attack_min_ratio[r], plan.planner[r, u]
@@ -299,8 +299,11 @@ def _choose_target(r, u, day, tb, rd, board, plan):
         if a < 0:
             score = value[v] * ratio + TINY
         else:
+            w = plan_weight(a, v, day, tb.plans)
+            if w <= 0.0:
+                continue  # off the plan: not attacked
             gain = value[v] * ratio
-            score = plan_weight(a, v, day, tb.plans) ** (1.0 - o) * gain ** o + TINY * (1.0 + gain)
+            score = w ** (1.0 - o) * gain ** o + TINY * gain
         if score > best:
             best = score
             target[r, u] = v
