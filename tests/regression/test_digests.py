@@ -21,25 +21,25 @@ RUNS = 2000
 # (scenario, interventions, seed) -> sha256 of `flashpoint run ... --json`, the same at every
 # block size and worker count in SPLITS
 RUN_DIGESTS = {
-    ('idlib-2020', (), 1): '9cb61594f64e1b06ceabf9f0357e4282b2997bafcd6ebcc25ea21bdbc2de26ba',
-    ('idlib-2020', (), 7): 'd0bc73c5a1c07594d6265b4fccd58b70510690d2aaf51ff49d0b5fc838cc1258',
-    ('idlib-2020', ('coalition-air-support',), 1): 'c74ed5345fa0202b4e203bfbe34d67fdbdad40da7074abbe02d492da40c74c0a',
-    ('idlib-2020', ('coalition-air-support',), 7): 'b29b963ee61be09c83c3c7cffacc11e2ea8a09275441a30ae214b282a469e219',
-    ('idlib-2020', ('no-drones',), 1): '1dc2132b7ae7b72d9788e7076b83b9f62e295620525b953017d1598d400fdac1',
-    ('idlib-2020', ('no-drones',), 7): '3f36cca7f54afa928fcf99628cb6686743367a7a6c0ad82134a9c03146bd3b5e',
-    ('idlib-2019-offensive', (), 1): '3af3723008e465ad8b207b267429d9788c49384117522b8bd20fc9a200e06f4d',
-    ('idlib-2019-offensive', (), 7): 'de306e829097ce43f8d1ce60228a354c11a77b6baf05939af3e5263ed5645b4c',
+    ('idlib-2020', (), 1): '80b09812f6f3a9da583a5531459480b054064b18a66d0b4a4769338699aa4d54',
+    ('idlib-2020', (), 7): '4b9e0e95d378e7d1a93415ee6c1719792c8b04feaab992b04154cf5bc2846410',
+    ('idlib-2020', ('coalition-air-support',), 1): 'f7ee9b724f3ca30620f08a5617c47a4d910f1cfb180f35795167157c38f23873',
+    ('idlib-2020', ('coalition-air-support',), 7): '9ae8b4d23c9ad6c7262f1cebe8eeaa0e42d1841529b027f15d7873e0f4ab91b1',
+    ('idlib-2020', ('no-drones',), 1): '846548e2d5404f4eaaa424b775c87aa89d9ae1130daaf90b60777474b45054aa',
+    ('idlib-2020', ('no-drones',), 7): '9f13efae296e0e72a5b86c4f1c0f646b8188b75f7a9bbba0a25c9e815c9c6162',
+    ('idlib-2019-offensive', (), 1): 'aeab77acfc2a39f2bd3c3383f5fa8e92a30e2a08214da8b11b6f24827e009789',
+    ('idlib-2019-offensive', (), 7): '4a03b0d5ceed0716c05533df4a122aed1f50dec5134e3f43d948273ca555101e',
     ('idlib-2019-offensive', ('russia-stands-aside',), 1):
-        '9591e503baa018647637232c0fbc3d2b861a48a24c6805982eaf17bccfaf8fa5',
+        '50462ad6791870e4236ce033acc2b63b5f1c4b45a4f4dc82cc85df1e50bb2220',
     ('idlib-2019-offensive', ('russia-stands-aside',), 7):
-        '9532ab360dc16687ee170c8815e82863daabc8251235742b5daecfcd82c2658e',
+        'fa13aa371046dd78b89635a8be7eb8fb098f3c9241be460c114cf1b5b151d272',
 }
 SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 BACKTEST = ("backtest", "idlib-2019-offensive", "--json")
 COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--json")
 OTHER_DIGESTS = {
-    BACKTEST: '43bb68112eb01ef2acb586e0fd1edfd5a8ad696c4ec83f4cdc1c46d921b8f686',
-    COMPARE: '28930befbc925d1d3306df9b079cfbdc90327d152e17e4a627f06af88b50c6c2',
+    BACKTEST: '20dc4dba165636d8b7464497d288b3e9def63bc583961712bff0861148e9bb4e',
+    COMPARE: 'ce87f452d060321af78aa794290a72d0bf32139cf822f47fd30cfa85a9650b98',
 }
 
 
