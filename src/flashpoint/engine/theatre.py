@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from flashpoint.engine.tables import Batteries, DroneUnits, Formations, Legs, Places, Tables, Wings, wing_groups
+from flashpoint.engine.tables import Batteries, DroneUnits, Formations, Legs, Places, Plans, Tables, Wings, wing_groups
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.distributions import is_uncertain
 from flashpoint.scenario.schema import Parameter, Scenario, Source
@@ -93,6 +93,7 @@ class CompiledTheatre:
     drone_units: DroneUnits
     batteries: Batteries
     routes: dict[str, np.ndarray]   # route id -> place indices
+    plans: Plans
     parameters: dict[str, Parameter]
     rung_ids: list[str]
     uncertain: dict[str, Any] = field(default_factory=dict)   # path -> distribution drawn per run
@@ -111,7 +112,7 @@ class CompiledTheatre:
     def tables(self) -> Tables:
         """The tables as one tuple, as the kernels take them."""
         return Tables(self.map, self.legs, self.formations, self.wings, self.drone_units, self.batteries,
-                      self.actor_camp)
+                      self.actor_camp, self.plans)
 
 
 def _fires_on(s: Scenario, actors: list[str], camps: list[str]) -> np.ndarray:
@@ -159,6 +160,44 @@ def _edges(s: Scenario, places: list[str]):
     return src, dst, km, reverse, nbr, nbr_edge
 
 
+def _plans(s: Scenario, actors: list[str], places: list[str], formations: list[str]) -> Plans:
+    """The scenario's plans as index arrays (docs/model.md, "Plans")."""
+    a_idx, p_idx = {a: i for i, a in enumerate(actors)}, {p: i for i, p in enumerate(places)}
+    has_plan = np.zeros(len(actors), dtype=bool)
+    axis_weight = np.zeros((len(actors), len(places)))
+    objectives, axes, reserves = [], [], []
+    for plan in s.plans.values():
+        a = a_idx[plan.actor]
+        has_plan[a] = True
+        top = max([x.priority for x in plan.axes.values()] + [o.priority for o in plan.objectives.values()])
+        axis_ids = list(plan.axes)
+        for axis in plan.axes.values():
+            axes.append((a, [p_idx[p] for p in axis.places]))
+            for p in axis.places:
+                axis_weight[a, p_idx[p]] = max(axis_weight[a, p_idx[p]], axis.priority / top)
+        objectives += [(a, p_idx[o.place], o.priority / top, o.pause_days, o.first_day)
+                       for o in plan.objectives.values()]
+        reserves += [(formations.index(fid), -1 if r.place is None else p_idx[r.place],
+                      -1 if r.axis is None else len(axes) - len(axis_ids) + axis_ids.index(r.axis),
+                      r.day, POSTURES.index(r.posture)) for fid, r in plan.reserves.items()]
+    width = max([len(x[1]) for x in axes], default=1)
+    axis_places = np.full((len(axes), width), -1, dtype=np.int64)
+    for x, (_, idx) in enumerate(axes):
+        axis_places[x, :len(idx)] = idx
+
+    def col(rows, j, dtype):
+        return np.array([row[j] for row in rows], dtype=dtype)
+
+    return Plans(has_plan=has_plan, axis_weight=axis_weight,
+                 obj_actor=col(objectives, 0, np.int64), obj_place=col(objectives, 1, np.int64),
+                 obj_weight=col(objectives, 2, float), obj_pause=col(objectives, 3, np.int64),
+                 obj_first=col(objectives, 4, np.int64),
+                 axis_actor=np.array([x[0] for x in axes], dtype=np.int64), axis_places=axis_places,
+                 res_formation=col(reserves, 0, np.int64), res_place=col(reserves, 1, np.int64),
+                 res_axis=col(reserves, 2, np.int64), res_day=col(reserves, 3, np.int64),
+                 res_posture=col(reserves, 4, np.int64))
+
+
 def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> CompiledTheatre:
     """The scenario as arrays, with engine defaults merged under the scenario's parameters and
     ``overrides`` (from ``--set``) on top."""
@@ -198,6 +237,9 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
     for name, param in params.items():
         if is_uncertain(param.value):
             uncertain[f"parameters.{name}"] = param.value
+    for pid, plan in s.plans.items():
+        if is_uncertain(plan.opportunism):
+            uncertain[f"plans.{pid}.opportunism"] = plan.opportunism
 
     f_owner = np.array([a_idx[f.owner] for f in g.values()], dtype=np.int64)
     w_owner = np.array([a_idx[x.owner] for x in w.values()], dtype=np.int64)
@@ -239,6 +281,7 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
                             arrives=np.array([x.arrives_day for x in b.values()], dtype=np.int64),
                             cover=dist[b_place] <= b_range[:, None]),
         routes={rid: np.array([p_idx[p] for p in r.places]) for rid, r in s.routes.items()},
+        plans=_plans(s, actors, places, list(g)),
         parameters=params,
         rung_ids=[r.id for r in s.escalation.rungs],
         uncertain=uncertain,

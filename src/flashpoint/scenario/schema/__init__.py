@@ -3,9 +3,10 @@
 Field-level rules (types, ranges, allowed words) live here, one module per part of the file:
 :mod:`.base` (identifiers, quantities within limits, the strict base model, ``[parameters]``),
 :mod:`.setting` (meta, sources, camps, actors, theatres, places, routes, posts), :mod:`.forces`,
-:mod:`.decisions` (interventions, decisions, escalation, issues, bargaining) and :mod:`.outcomes`
-(outcomes, claims, backtest). Rules that relate one part of the file to another (an actor named by a
-force must exist, a route must join known places, ...) live in :mod:`flashpoint.scenario.references`.
+:mod:`.plans` (operational plans), :mod:`.decisions` (interventions, decisions, escalation, issues,
+bargaining) and :mod:`.outcomes` (outcomes, claims, backtest). Rules that relate one part of the
+file to another (an actor named by a force must exist, a route must join known places, ...) live in
+:mod:`flashpoint.scenario.references`.
 ``docs/scenario-format.md`` is the reference for users.
 """
 
@@ -60,6 +61,7 @@ from flashpoint.scenario.schema.outcomes import (
     Predicate,
     RouteHeldSpec,
 )
+from flashpoint.scenario.schema.plans import Axis, Objective, Plan, Reserve
 from flashpoint.scenario.schema.setting import (
     Actor,
     Camp,
@@ -74,13 +76,13 @@ from flashpoint.scenario.schema.setting import (
 )
 
 __all__ = [
-    "ID_PATTERN", "LOSS_KINDS", "MAX_DAY", "Actor", "AirDefenceBattery", "AirWing", "Backtest", "BacktestEvent",
-    "BacktestLoss", "Bargaining", "BattlefieldLine", "Camp", "Claim", "ClaimCompare", "CostTolerance", "Count",
-    "Date", "Day", "DecisionSpec", "DroneUnit", "Effects", "Escalation", "Faction", "Forces", "GroundFormation",
-    "HoldsSpec", "Id", "Intervention", "Issue", "LossKind", "Meta", "MetricSpec", "Model", "Option", "Outcome",
-    "Parameter", "Place", "Post", "Predicate", "Probability", "Projection", "Q", "Route", "RouteHeldSpec", "Rung",
-    "RungTrigger", "Scenario", "Share", "Source", "SourceRef", "Sourced", "Theatre", "TriggerAircraftDown",
-    "TriggerDay", "TriggerLosses", "TriggerPlaceLost",
+    "ID_PATTERN", "LOSS_KINDS", "MAX_DAY", "Actor", "AirDefenceBattery", "AirWing", "Axis", "Backtest",
+    "BacktestEvent", "BacktestLoss", "Bargaining", "BattlefieldLine", "Camp", "Claim", "ClaimCompare",
+    "CostTolerance", "Count", "Date", "Day", "DecisionSpec", "DroneUnit", "Effects", "Escalation", "Faction",
+    "Forces", "GroundFormation", "HoldsSpec", "Id", "Intervention", "Issue", "LossKind", "Meta", "MetricSpec",
+    "Model", "Objective", "Option", "Outcome", "Parameter", "Place", "Plan", "Post", "Predicate", "Probability",
+    "Projection", "Q", "Reserve", "Route", "RouteHeldSpec", "Rung", "RungTrigger", "Scenario", "Share", "Source",
+    "SourceRef", "Sourced", "Theatre", "TriggerAircraftDown", "TriggerDay", "TriggerLosses", "TriggerPlaceLost",
 ]
 
 
@@ -99,6 +101,7 @@ class Scenario(Model):
     posts: dict[Id, Post] = Field(default_factory=dict)
     forces: Forces = Field(default_factory=Forces)
     parameters: dict[Id, Parameter] = Field(default_factory=dict)
+    plans: dict[Id, Plan] = Field(default_factory=dict, description="each side's operational plan")
     interventions: dict[Id, Intervention] = Field(default_factory=dict)
     decisions: dict[Id, DecisionSpec] = Field(default_factory=dict)
     escalation: Escalation = Field(default_factory=Escalation)
