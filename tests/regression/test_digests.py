@@ -21,25 +21,25 @@ RUNS = 2000
 # (scenario, interventions, seed) -> sha256 of `flashpoint run ... --json`, the same at every
 # block size and worker count in SPLITS
 RUN_DIGESTS = {
-    ('idlib-2020', (), 1): '914cb8d9497c17d56d7133f1a87f6744f09ff05ad97686779f6df153b20b27f1',
-    ('idlib-2020', (), 7): '4e0097117f55f07d88fb3c5cd7e77a51e6142517181c7a2794cd9be51ed82820',
-    ('idlib-2020', ('coalition-air-support',), 1): '21f6bcf7f3bd5632e4e54aa5daa5f3bd43011b08757b71d571bd5b9f11395f73',
-    ('idlib-2020', ('coalition-air-support',), 7): '0959704add6e80c959c3ba47722dc852b08edb7989d1aa8ba5eb3563c6eec2ee',
-    ('idlib-2020', ('no-drones',), 1): 'b871049ffb6085002867fa7f9fd7b9cb1ad0efc654dfd7941b51d907c162d549',
-    ('idlib-2020', ('no-drones',), 7): '4d05ca034d3dd03d849c3c6ee671f10982a931115b56b47f684c485726e27e1b',
-    ('idlib-2019-offensive', (), 1): 'dd5326ff5bd743f442180f1a09ab5eae17c0ce3fae6d65f564539fa95df7dd5c',
-    ('idlib-2019-offensive', (), 7): '83fd1a75e44e3f904eef4f27652d7a5c65522d45eb22eea7c4532bf8bf626b4d',
+    ('idlib-2020', (), 1): '35aacb81589516727f482a4797270224de65113ee6e06c12525dc22f2516b3df',
+    ('idlib-2020', (), 7): '118aead89b84a59c5713d3dcdf7ba20036ce4cbcd4a2017ca3e77287f8e70a24',
+    ('idlib-2020', ('coalition-air-support',), 1): 'd2b83fd626d8b50f1963c5909a3bec857ff8b6bced7136facbbc1a5388064ba8',
+    ('idlib-2020', ('coalition-air-support',), 7): 'e2faea2c0beac6de949cd40b7359556eebb43d4780326965aafe4c78bc850e49',
+    ('idlib-2020', ('no-drones',), 1): '84493e6f34e22d9926ea84468bc02c5ba72e8226348457cfc442efc1d0e34b3b',
+    ('idlib-2020', ('no-drones',), 7): 'd22530d4501366df86e766c33bc3b71bdfc4dadf8cfdaf4000b65c2f13c0fcdc',
+    ('idlib-2019-offensive', (), 1): '6b9e0fedf56dd44fb580f482265489e55a75eb7d263733cfe0d423f2e27a939e',
+    ('idlib-2019-offensive', (), 7): 'dddbecff5edbadc9371ad47c118dd0f9f038e05e8ea53038645bcbcc81aeeb52',
     ('idlib-2019-offensive', ('russia-stands-aside',), 1):
-        'f11ea3df5831100ed886951a939a4f96b13e091af11dfb51dc43136b07adb290',
+        'c0a7cf3d82bfafe9cae9336780d583168fa1c3d715844dc0aa5c3524b322e9a4',
     ('idlib-2019-offensive', ('russia-stands-aside',), 7):
-        '9b1e12a9e43a283b02a3285932078a3c5ac8a6248335ad692a243b3f009bee54',
+        '2eb5cc69eab767920a218d4a1a2a085cd6b9f3527eed8f65eb3dcab7986814d6',
 }
 SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 BACKTEST = ("backtest", "idlib-2019-offensive", "--json")
 COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--json")
 OTHER_DIGESTS = {
-    BACKTEST: '97b540765e58e34b93a41f3127daa64ee6547fc04de56fa4e5a2efa56a46ecee',
-    COMPARE: '761a7a18d0262686eac20b00ae35c46aee38b434404f0f08ddf623a0eeaed7a8',
+    BACKTEST: '0f3e0f24b298c92a209c5b0066c1f7245f2c5fd92e6791fbcd9a893cb5e2790e',
+    COMPARE: '743cec173f916532d4b8b9bb3a6df86aeab311761e974d2d0d4451f86c2d3980',
 }
 
 
