@@ -203,7 +203,7 @@ def calibrate_air_command(
     """Fit the air and drone loss and kill rates to the documented campaigns; predict each from the others."""
     import datetime as dt
 
-    from flashpoint.analysis.calibrate.air import calibrate_air
+    from flashpoint.analysis.calibrate.air_document import calibrate_air
     from flashpoint.analysis.calibrate.pipeline import write_json
 
     if date is None:
