@@ -84,14 +84,8 @@ class CompiledTheatre:
     wing_ids: list[str]
     drone_ids: list[str]
     battery_ids: list[str]
-    actor_camp: np.ndarray          # (A,) camp index
     fires_on: np.ndarray            # (A, A) bool: actor a engages actor b at the start
-    map: Places
-    legs: Legs
-    formations: Formations
-    wings: Wings
-    drone_units: DroneUnits
-    batteries: Batteries
+    tables: Tables                  # one table per kind, as the kernels take them
     routes: dict[str, np.ndarray]   # route id -> place indices
     parameters: dict[str, Parameter]
     rung_ids: list[str]
@@ -108,10 +102,14 @@ class CompiledTheatre:
     def actor_index(self, aid: str) -> int:
         return self.actors.index(aid)
 
-    def tables(self) -> Tables:
-        """The tables as one tuple, as the kernels take them."""
-        return Tables(self.map, self.legs, self.formations, self.wings, self.drone_units, self.batteries,
-                      self.actor_camp)
+    # each table read by name, ``th.formations`` for ``th.tables.formations``
+    map = property(lambda self: self.tables.map, doc="The places (:class:`.tables.Places`).")
+    legs = property(lambda self: self.tables.legs, doc="The directed road legs (:class:`.tables.Legs`).")
+    formations = property(lambda self: self.tables.formations, doc="Ground formations (:class:`.tables.Formations`).")
+    wings = property(lambda self: self.tables.wings, doc="Air wings (:class:`.tables.Wings`).")
+    drone_units = property(lambda self: self.tables.drone_units, doc="Drone units (:class:`.tables.DroneUnits`).")
+    batteries = property(lambda self: self.tables.batteries, doc="Air-defence batteries (:class:`.tables.Batteries`).")
+    actor_camp = property(lambda self: self.tables.actor_camp, doc="(A,) int: camp of each actor.")
 
 
 def _fires_on(s: Scenario, actors: list[str], camps: list[str]) -> np.ndarray:
@@ -210,11 +208,7 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
     dist = great_circle_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
     wing_reach = dist[w_base] <= w_range[:, None]
     group, group_owner, group_reach = wing_groups(w_owner, wing_reach)
-    return CompiledTheatre(
-        scenario=s, actors=actors, camps=camps, places=places,
-        formation_ids=list(g), wing_ids=list(w), drone_ids=list(d), battery_ids=list(b),
-        actor_camp=np.array([camps.index(s.actors[a].camp) for a in actors]),
-        fires_on=_fires_on(s, actors, camps),
+    tables = Tables(
         map=Places(value=np.array([s.places[p].value for p in places]),
                    terrain=np.array([TERRAINS.index(s.places[p].terrain) for p in places]),
                    control0=np.array([a_idx[s.control[p]] for p in places]),
@@ -238,6 +232,12 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
                             place=b_place, range_km=b_range,
                             arrives=np.array([x.arrives_day for x in b.values()], dtype=np.int64),
                             cover=dist[b_place] <= b_range[:, None]),
+        actor_camp=np.array([camps.index(s.actors[a].camp) for a in actors]))
+    return CompiledTheatre(
+        scenario=s, actors=actors, camps=camps, places=places,
+        formation_ids=list(g), wing_ids=list(w), drone_ids=list(d), battery_ids=list(b),
+        fires_on=_fires_on(s, actors, camps),
+        tables=tables,
         routes={rid: np.array([p_idx[p] for p in r.places]) for rid, r in s.routes.items()},
         parameters=params,
         rung_ids=[r.id for r in s.escalation.rungs],
