@@ -16,6 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from flashpoint.engine.calibration import (
+    apply_calibration,
+    apply_campaign_speed,
+    shipped_calibration,
+    shipped_campaign_speed,
+)
 from flashpoint.engine.tables import Batteries, DroneUnits, Formations, Legs, Places, Tables, Wings, wing_groups
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.distributions import is_uncertain
@@ -51,13 +57,6 @@ def default_parameters() -> dict[str, Parameter]:
     """The engine's model constants with their sources: ``engine/parameters.toml`` with the combat
     constants fitted to CDB90 (``engine/calibration/cdb90.json``, checked against the shipped data)
     in place of their priors, as distributions that carry the fit's standard errors."""
-    from flashpoint.engine.calibration import (
-        apply_calibration,
-        apply_campaign_speed,
-        shipped_calibration,
-        shipped_campaign_speed,
-    )
-
     return apply_campaign_speed(apply_calibration(prior_parameters(), shipped_calibration()),
                                 *shipped_campaign_speed())
 
