@@ -6,12 +6,17 @@ interventions, with decisions (idlib-2020) or without (idlib-2019-offensive), at
 worker count, fails here. When a change of the model is meant to move numbers, run this file as a
 script (``python tests/regression/test_digests.py``) to print the new digests, and say why in the
 commit.
+
+Every distinct command runs once per session (``run_outputs`` here, ``command_output`` in
+conftest.py): a `run` gives both the digest of what it prints and that of the ``summary.json`` it
+writes, and the comparison is shared with test_seam_digests.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
@@ -35,8 +40,16 @@ RUN_DIGESTS = {
         '9532ab360dc16687ee170c8815e82863daabc8251235742b5daecfcd82c2658e',
 }
 SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
+# (scenario, interventions, seed) -> sha256 of the summary.json that `flashpoint run` writes, the
+# same at every layout in LAYOUTS (json.dumps(summary, indent=2): the document with nothing left out)
+SUMMARY_DIGESTS = {
+    ("idlib-2020", ("coalition-air-support",), 1): "9c66093025a1e60dc3a568b17896a492b56cc5575ae206a64ef9adb19789c0d6",
+    ("idlib-2019-offensive", (), 1): "ec56b1c22e83ecfc644b121d69dd696aabcd6993a611d7138855c7ff61becf8b",
+}
+LAYOUTS = ((250, 1), (1000, 1), (250, 2), (1000, 2))      # SPLITS and two more
 BACKTEST = ("backtest", "idlib-2019-offensive", "--json")
-COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--json")
+# the same command as test_seam_digests.py's "compare", so that it runs once
+COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--workers", 2, "--json")
 OTHER_DIGESTS = {
     BACKTEST: '43bb68112eb01ef2acb586e0fd1edfd5a8ad696c4ec83f4cdc1c46d921b8f686',
     COMPARE: '28930befbc925d1d3306df9b079cfbdc90327d152e17e4a627f06af88b50c6c2',
@@ -63,16 +76,47 @@ def _output(cli, args) -> str:
     return result.output
 
 
-@pytest.mark.parametrize("key", list(RUN_DIGESTS), ids=lambda k: "-".join(map(str, (k[0], *k[1], k[2]))))
+def run_once(cli, out: Path, key: tuple, layout: tuple[int, int]) -> tuple[str, str]:
+    """What `flashpoint run` prints and the text of the summary.json it writes into ``out``."""
+    out.mkdir(exist_ok=True)
+    printed = _output(cli, run_args(*key, *layout, out))
+    (folder,) = out.iterdir()
+    return printed, (folder / "summary.json").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def run_outputs(cli, tmp_path_factory):
+    """``run_outputs(key, layout)``: `run_once`, once per session for each key and layout."""
+    done: dict[tuple, tuple[str, str]] = {}
+
+    def get(key: tuple, layout: tuple[int, int]) -> tuple[str, str]:
+        if (key, layout) not in done:
+            done[key, layout] = run_once(cli, tmp_path_factory.mktemp("run"), key, layout)
+        return done[key, layout]
+
+    return get
+
+
+def _key_id(key: tuple) -> str:
+    return "-".join(map(str, (key[0], *key[1], key[2])))
+
+
+@pytest.mark.parametrize("key", list(RUN_DIGESTS), ids=_key_id)
 @pytest.mark.parametrize("split", SPLITS, ids=lambda s: f"block{s[0]}-workers{s[1]}")
-def test_run_summary_unchanged(cli, tmp_path, key, split):
-    scenario, interventions, seed = key
-    assert digest(_output(cli, run_args(scenario, interventions, seed, *split, tmp_path))) == RUN_DIGESTS[key]
+def test_run_summary_unchanged(run_outputs, key, split):
+    assert digest(run_outputs(key, split)[0]) == RUN_DIGESTS[key]
+
+
+@pytest.mark.parametrize("key", list(SUMMARY_DIGESTS), ids=_key_id)
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda s: f"block{s[0]}-workers{s[1]}")
+def test_summary_json_is_unchanged_at_every_block_size_and_worker_count(run_outputs, key, layout):
+    text = run_outputs(key, layout)[1]
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == SUMMARY_DIGESTS[key]
 
 
 @pytest.mark.parametrize("args", list(OTHER_DIGESTS), ids=lambda a: a[0])
-def test_backtest_and_compare_unchanged(cli, args):
-    assert digest(_output(cli, args)) == OTHER_DIGESTS[args]
+def test_backtest_and_compare_unchanged(command_output, args):
+    assert digest(command_output(*args)) == OTHER_DIGESTS[args]
 
 
 if __name__ == "__main__":      # print the digests of the present code, in this file's layout
@@ -98,6 +142,12 @@ if __name__ == "__main__":      # print the digests of the present code, in this
             found = {digest(_output(cli, run_args(*key, *split, tempfile.mkdtemp(dir=tmp)))) for split in SPLITS}
             assert len(found) == 1, (key, found)
             print(f"    {key!r}: {found.pop()!r},")
+        print("}")
+        print("SUMMARY_DIGESTS = {")
+        for key in SUMMARY_DIGESTS:
+            texts = {run_once(cli, Path(tempfile.mkdtemp(dir=tmp)) / "out", key, layout)[1] for layout in LAYOUTS}
+            assert len(texts) == 1, key
+            print(f"    {key!r}: {hashlib.sha256(texts.pop().encode('utf-8')).hexdigest()!r},")
         print("}")
         print("OTHER_DIGESTS = {")
         for args in (BACKTEST, COMPARE):
