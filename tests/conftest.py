@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.fixtures import MINIMAL
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +20,6 @@ def cli():
     return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
-MINIMAL = Path(__file__).parent / "fixtures" / "minimal.toml"
 
 
 @pytest.fixture(scope="session")
