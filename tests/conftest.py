@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.fixtures import MINIMAL
+from tests.fixtures import MINIMAL, minimal_data
 
 
 @pytest.fixture(scope="session")
@@ -46,8 +46,6 @@ def scenario_builder(tmp_path):
     ``scenario_builder.text(extra, replace)`` is that text, unwritten; ``scenario_builder.data()``
     the minimal scenario as a fresh dict to edit, and ``scenario_builder.from_data(data)`` that dict
     checked as a scenario (no file: errors name "test-scenario")."""
-    import tomllib
-
     from flashpoint.scenario import load_file
     from flashpoint.scenario.loader import validate_data
 
@@ -57,6 +55,6 @@ def scenario_builder(tmp_path):
         return load_file(path)
 
     build.text = minimal_text
-    build.data = lambda: tomllib.loads(MINIMAL.read_text(encoding="utf-8"))
+    build.data = minimal_data
     build.from_data = lambda data: validate_data(data, "test-scenario")
     return build

@@ -17,12 +17,8 @@ MODULE_LINES = 500
 KERNEL_LINES = 80
 KERNEL_ARGS = 12
 
-# module (relative to src/flashpoint) -> why it may be longer for now
-LONG_MODULES = {
-    # the scenario schema is being split into one module per part of the file (forces, escalation,
-    # decisions, ...) on its own; remove this entry with that change
-    "scenario/schema.py": "split in progress",
-}
+# module (relative to src/flashpoint) -> why it may be longer for now (none today)
+LONG_MODULES: dict[str, str] = {}
 # (module, kernel) -> why it may take more arguments for now
 WIDE_KERNELS = {
     # the calibration's battle kernel: the calibration file records a digest of kernel.py's bytes

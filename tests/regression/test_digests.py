@@ -26,33 +26,33 @@ RUNS = 2000
 # (scenario, interventions, seed) -> sha256 of `flashpoint run ... --json`, the same at every
 # block size and worker count in SPLITS
 RUN_DIGESTS = {
-    ('idlib-2020', (), 1): '9cb61594f64e1b06ceabf9f0357e4282b2997bafcd6ebcc25ea21bdbc2de26ba',
-    ('idlib-2020', (), 7): 'd0bc73c5a1c07594d6265b4fccd58b70510690d2aaf51ff49d0b5fc838cc1258',
-    ('idlib-2020', ('coalition-air-support',), 1): 'c74ed5345fa0202b4e203bfbe34d67fdbdad40da7074abbe02d492da40c74c0a',
-    ('idlib-2020', ('coalition-air-support',), 7): 'b29b963ee61be09c83c3c7cffacc11e2ea8a09275441a30ae214b282a469e219',
-    ('idlib-2020', ('no-drones',), 1): '1dc2132b7ae7b72d9788e7076b83b9f62e295620525b953017d1598d400fdac1',
-    ('idlib-2020', ('no-drones',), 7): '3f36cca7f54afa928fcf99628cb6686743367a7a6c0ad82134a9c03146bd3b5e',
-    ('idlib-2019-offensive', (), 1): '3af3723008e465ad8b207b267429d9788c49384117522b8bd20fc9a200e06f4d',
-    ('idlib-2019-offensive', (), 7): 'de306e829097ce43f8d1ce60228a354c11a77b6baf05939af3e5263ed5645b4c',
+    ('idlib-2020', (), 1): '35aacb81589516727f482a4797270224de65113ee6e06c12525dc22f2516b3df',
+    ('idlib-2020', (), 7): '118aead89b84a59c5713d3dcdf7ba20036ce4cbcd4a2017ca3e77287f8e70a24',
+    ('idlib-2020', ('coalition-air-support',), 1): 'd2b83fd626d8b50f1963c5909a3bec857ff8b6bced7136facbbc1a5388064ba8',
+    ('idlib-2020', ('coalition-air-support',), 7): 'e2faea2c0beac6de949cd40b7359556eebb43d4780326965aafe4c78bc850e49',
+    ('idlib-2020', ('no-drones',), 1): '84493e6f34e22d9926ea84468bc02c5ba72e8226348457cfc442efc1d0e34b3b',
+    ('idlib-2020', ('no-drones',), 7): 'd22530d4501366df86e766c33bc3b71bdfc4dadf8cfdaf4000b65c2f13c0fcdc',
+    ('idlib-2019-offensive', (), 1): '6b9e0fedf56dd44fb580f482265489e55a75eb7d263733cfe0d423f2e27a939e',
+    ('idlib-2019-offensive', (), 7): 'dddbecff5edbadc9371ad47c118dd0f9f038e05e8ea53038645bcbcc81aeeb52',
     ('idlib-2019-offensive', ('russia-stands-aside',), 1):
-        '9591e503baa018647637232c0fbc3d2b861a48a24c6805982eaf17bccfaf8fa5',
+        'c0a7cf3d82bfafe9cae9336780d583168fa1c3d715844dc0aa5c3524b322e9a4',
     ('idlib-2019-offensive', ('russia-stands-aside',), 7):
-        '9532ab360dc16687ee170c8815e82863daabc8251235742b5daecfcd82c2658e',
+        '2eb5cc69eab767920a218d4a1a2a085cd6b9f3527eed8f65eb3dcab7986814d6',
 }
 SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 # (scenario, interventions, seed) -> sha256 of the summary.json that `flashpoint run` writes, the
 # same at every layout in LAYOUTS (json.dumps(summary, indent=2): the document with nothing left out)
 SUMMARY_DIGESTS = {
-    ("idlib-2020", ("coalition-air-support",), 1): "9c66093025a1e60dc3a568b17896a492b56cc5575ae206a64ef9adb19789c0d6",
-    ("idlib-2019-offensive", (), 1): "ec56b1c22e83ecfc644b121d69dd696aabcd6993a611d7138855c7ff61becf8b",
+    ("idlib-2020", ("coalition-air-support",), 1): "d1ff981d8f3e4f587a70668eaf1e0d8eac418f7c2bce3e488fd0d5b24ace194b",
+    ("idlib-2019-offensive", (), 1): "da0a30e4d86429987c14b47e565cae3c2327d64a513fc3bbcdfce8abb1f87fd5",
 }
 LAYOUTS = ((250, 1), (1000, 1), (250, 2), (1000, 2))      # SPLITS and two more
 BACKTEST = ("backtest", "idlib-2019-offensive", "--json")
 # the same command as test_seam_digests.py's "compare", so that it runs once
 COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--workers", 2, "--json")
 OTHER_DIGESTS = {
-    BACKTEST: '43bb68112eb01ef2acb586e0fd1edfd5a8ad696c4ec83f4cdc1c46d921b8f686',
-    COMPARE: '28930befbc925d1d3306df9b079cfbdc90327d152e17e4a627f06af88b50c6c2',
+    BACKTEST: '0f3e0f24b298c92a209c5b0066c1f7245f2c5fd92e6791fbcd9a893cb5e2790e',
+    COMPARE: '743cec173f916532d4b8b9bb3a6df86aeab311761e974d2d0d4451f86c2d3980',
 }
 
 

@@ -31,11 +31,11 @@ COMMANDS = {
     "claims": ["claims", "idlib-2020", "--runs", "500", "--days", "20", "--workers", "2", "--json"],
 }
 COMMAND_DIGESTS = {
-    "backtest": "a5fd7e27f05c9339545878501b0afb7fc75255567b8c62c6d4866ac25c842a0a",
-    "compare": "c24d7477699da5a15ed5f4b9e3dcc97414655010e7724d5fed2e77193f36ec70",
-    "compare-serial": "c24d7477699da5a15ed5f4b9e3dcc97414655010e7724d5fed2e77193f36ec70",
-    "sensitivity": "5b1b684ce7c12791318774da2f1866f327671aef17a66b298b233f3f4b1f9fc0",
-    "claims": "a4ba9577d13e6ed2eec85c43e85ce4913392bc3f5ee60e40fa588dff76162c64",
+    "backtest": "dfbdf8aded76cad1ecccbe2467b11561b47a80b68912ba840a113ee2fef036fe",
+    "compare": "d9324281012532ba460baf03b27fc24e37ded77b2f595e20cb3e217db44dacda",
+    "compare-serial": "d9324281012532ba460baf03b27fc24e37ded77b2f595e20cb3e217db44dacda",
+    "sensitivity": "0663906628e4edc307c8a533fdfa739c100c2f766737522d4d8c9e3a6abc1437",
+    "claims": "749b176f57088297585e3b74ccbf8b9ab0de42799b44f3d48c2d76dc3ba1538d",
 }
 CALIBRATION_DIGEST = "d1882cac47aee6d701cca9f3456c8906b830b5b478acf2f1480cbef821c200e5"
 TIMINGS = ("seconds",)

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+from tests.fixtures import minimal_data
 
 from flashpoint.engine.ground import daily_loss_shares
 from flashpoint.engine.rng import Streams
@@ -40,16 +41,21 @@ BLUE_POWER = 3100 * 1.4                     # 4,340
 BLUE_DEFENCE = 1.5 * 1.2 * BLUE_POWER       # 7,812
 
 
-@pytest.fixture
-def data(scenario_builder) -> dict:
+def scenario_data() -> dict:
     """The fixture as data, with fixed forces and its air units grounded."""
-    data = scenario_builder.data()
+    data = minimal_data()
     data.pop("interventions")
     data["forces"]["air"]["red-air"]["commitment"] = 0.0
     data["forces"].pop("air_defence")
     red = data["forces"]["ground"]["red-1"]
     red.update(personnel=4000, ifvs=30, quality=1.5, morale=0.9, commitment=0.8)
     return data
+
+
+@pytest.fixture
+def data() -> dict:
+    """`scenario_data`, fresh for each test."""
+    return scenario_data()
 
 
 def theatre(data: dict, **overrides: float) -> CompiledTheatre:

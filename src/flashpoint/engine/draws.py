@@ -127,6 +127,12 @@ class LegDraws(NamedTuple):
     length_km: np.ndarray      # sourced, or great-circle distance x road-factor
 
 
+class PlanDraws(NamedTuple):
+    """(R, A) per run and actor."""
+
+    opportunism: np.ndarray    # o of the actor's plan (docs/model.md, "Plans"); 1 without a plan
+
+
 class PowerRules(NamedTuple):
     """(R,) parameters of combat power, defence and the choice of targets (docs/model.md,
     "Ground": "Combat power", "Defence", "Fronts and attacks")."""
@@ -175,9 +181,18 @@ class RunDraws(NamedTuple):
     drone_units: DroneDraws
     batteries: BatteryDraws
     legs: LegDraws
+    plans: PlanDraws
     power: PowerRules
     ground: GroundRules
     air: AirRules
+
+
+def _opportunism(th: CompiledTheatre, draws: Draws) -> np.ndarray:
+    """(R, A) each actor's opportunism weight, drawn from its plan's (1 for an actor without a plan)."""
+    out = np.ones((draws.n, th.n_actors))
+    for pid, plan in th.scenario.plans.items():
+        out[:, th.actor_index(plan.actor)] = draws.value(f"plans.{pid}.opportunism", plan.opportunism)
+    return out
 
 
 def draw_run(th: CompiledTheatre, draws: Draws) -> RunDraws:
@@ -213,6 +228,7 @@ def draw_run(th: CompiledTheatre, draws: Draws) -> RunDraws:
         batteries=BatteryDraws(engagement_prob=b("engagement_prob"), kill_prob=b("kill_prob"),
                                reload_per_day=b("reload_per_day"), missiles0=np.round(b("missiles"))),
         legs=LegDraws(length_km=length),
+        plans=PlanDraws(opportunism=_opportunism(th, draws)),
         power=PowerRules(
             tank_weight=p["tank-weight"], ifv_weight=p["ifv-weight"], artillery_weight=p["artillery-weight"],
             morale_weight=p["morale-weight"], broken_power=p["broken-power"],

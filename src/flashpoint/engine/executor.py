@@ -236,10 +236,16 @@ def stop_workers(pool: cf.ProcessPoolExecutor, pending: set[cf.Future]) -> None:
     for fut in pending:
         fut.cancel()
     processes = list((getattr(pool, "_processes", None) or {}).values())   # shutdown forgets them
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
         if proc.is_alive():
             proc.terminate()
+    # Let the pool's manager thread see its workers end and close its wake-up pipe now: left running,
+    # it may close that pipe while the interpreter's exit handler writes to it, which prints an
+    # "OSError: Bad file descriptor" traceback after the command's own message (Python 3.11).
+    if manager is not None and manager.is_alive():
+        manager.join(timeout=2.0)
 
 
 def local_executor(workers: int) -> Executor:

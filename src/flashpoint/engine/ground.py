@@ -18,6 +18,9 @@ import numpy as np
 from flashpoint.engine.losses import take_ground_losses
 from flashpoint.engine.plan import MAX_RATIO, TINY, n_camps, posture_factor, power_of_run, superiority
 from flashpoint.engine.rng import gamma_poisson
+from flashpoint.engine.theatre import TERRAINS
+
+OPEN = TERRAINS.index("open")
 
 
 def daily_loss_shares(ratio: np.ndarray, rate: np.ndarray, exponent: np.ndarray,
@@ -95,9 +98,9 @@ def _ground_runs(gen, lo, hi, day, tb, rd, fs, board, plan, sc):
         power_of_run(r, day, tb, rd, fs, board, sc.degree, sc.power)
         _pull_outs(r, tb, rd, fs, board, plan, sc)
         _attrition(gen, r, tb, rd, fs, board, plan, sc)
-        _advance(r, tb, rd, fs, board, plan, sc)
+        _advance(r, day, tb, rd, fs, board, plan, sc)
         _retreats(r, day, tb, fs, board, losses)
-        _breakpoints(r, tb, rd, fs, sc)
+        _breakpoints(r, tb, rd, fs, board, sc)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -114,6 +117,33 @@ def _retreat_to(r, f, loc, control, actor_camp, camp_of_f, nbr, avoid):
         if score > best_score:
             best, best_score = q, score
     return best
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _fall_back_to(r, f, tb, fs, board):
+    """Where a defender falls back along the axis of a hostile plan through its place
+    (docs/model.md, "Plans"): the next place of that axis, past its own, that its camp holds and
+    whose terrain is not open, without crossing a place its camp does not hold; -1 if none."""
+    axis_places, axis_actor, terrain, camp = tb.plans.axis_places, tb.plans.axis_actor, tb.map.terrain, \
+        tb.actor_camp
+    loc, owner, control, fo = fs.formations.place, tb.formations.owner, board.control, board.fires_on
+    c, here = camp[owner[f]], loc[r, f]
+    for x in range(axis_actor.shape[0]):
+        if camp[axis_actor[x]] == c or not fo[r, axis_actor[x], owner[f]]:
+            continue
+        passed = False
+        for k in range(axis_places.shape[1]):
+            q = axis_places[x, k]
+            if q < 0:
+                break
+            if q == here:
+                passed = True
+            elif passed:
+                if camp[control[r, q]] != c:
+                    break
+                if terrain[q] != OPEN:
+                    return q
+    return -1
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -215,9 +245,10 @@ def _attrition(gen, r, tb, rd, fs, board, plan, sc):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _advance(r, tb, rd, fs, board, plan, sc):
-    """Who fought whom, progress along the legs attacked, capture, and the captors moving in
-    (docs/model.md, "Advance and capture")."""
+def _advance(r, day, tb, rd, fs, board, plan, sc):
+    """Who fought whom, progress along the legs attacked, capture, the captors moving in
+    (docs/model.md, "Advance and capture"), and the pause of a plan whose objective was taken
+    ("Plans")."""
     control, fo, fired, progress, days = board.control, board.fires_on, board.fired, board.progress, \
         board.combat_days
     target, edge, length = plan.target, plan.edge, rd.legs.length_km
@@ -249,6 +280,7 @@ def _advance(r, tb, rd, fs, board, plan, sc):
             control[r, v] = holder[u]
             captured_from[v] = u
             days[r, v] = 0        # the battle for v is over; a counter-attack is a new one
+            _pause(r, day, v, camp[holder[u]], tb.plans, camp, board.pause_until)
     for v in range(n_p):
         if captured_from[v] < 0:
             continue
@@ -263,16 +295,29 @@ def _advance(r, tb, rd, fs, board, plan, sc):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def _pause(r, day, v, captor_camp, plans, camp, pause_until):
+    """Each actor of the captor's camp with an objective at v already pursued makes no new attack
+    for the objective's pause_days after today."""
+    for o in range(plans.obj_actor.shape[0]):
+        a = plans.obj_actor[o]
+        if plans.obj_place[o] == v and day >= plans.obj_first[o] and camp[a] == captor_camp:
+            pause_until[r, a] = max(pause_until[r, a], day + 1 + plans.obj_pause[o])
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def _retreats(r, day, tb, fs, board, losses):
-    """Formations left on a place their camp lost retreat, or are destroyed if they cannot;
-    formations not yet arrived retreat, if they must, on the day they arrive."""
+    """Formations left on a place their camp lost fall back along a hostile axis through it (see
+    :func:`_fall_back_to`), else retreat to a neighbouring friendly place, or are destroyed if they
+    cannot; formations not yet arrived retreat, if they must, on the day they arrive."""
     form, control, camp, owner, arrives, nbr = fs.formations, board.control, tb.actor_camp, tb.formations.owner, \
         tb.formations.arrives, tb.map.nbr
     loc, pers = form.place, form.personnel
     for f in range(loc.shape[1]):
         if pers[r, f] <= 0 or day < arrives[f] or camp[control[r, loc[r, f]]] == camp[owner[f]]:
             continue
-        dest = _retreat_to(r, f, loc, control, camp, camp[owner[f]], nbr, None)
+        dest = _fall_back_to(r, f, tb, fs, board)
+        if dest < 0:
+            dest = _retreat_to(r, f, loc, control, camp, camp[owner[f]], nbr, None)
         if dest >= 0:
             loc[r, f] = dest
         else:
@@ -281,10 +326,11 @@ def _retreats(r, day, tb, fs, board, losses):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _breakpoints(r, tb, rd, fs, sc):
+def _breakpoints(r, tb, rd, fs, board, sc):
     """A formation breaks when its losses reach its breakpoint share, multiplied by
     air-superiority-breakpoint^(g - 1/2), g its owner's degree of air superiority over its place
-    (the form fitted on CDB90, analysis/calibrate/kernel.py)."""
+    (the form fitted on CDB90, analysis/calibrate/kernel.py). A defender attacked today that
+    breaks falls back along a hostile axis through its place, if there is one (:func:`_fall_back_to`)."""
     pers, broken, owner, degree, loc = fs.formations.personnel, fs.formations.broken, tb.formations.owner, \
         sc.degree, fs.formations.place
     breakpoint, pers0, log_bp = rd.formations.breakpoint, rd.formations.personnel0, \
@@ -293,4 +339,8 @@ def _breakpoints(r, tb, rd, fs, sc):
         bp = breakpoint[r, f] * math.exp(log_bp * (degree[owner[f], loc[r, f]] - 0.5))
         p0 = pers0[r, f]
         if p0 > 0 and 1 - pers[r, f] / max(p0, TINY) >= bp:
+            if not broken[r, f] and not sc.attacking[f] and sc.against[loc[r, f]] > 0:
+                dest = _fall_back_to(r, f, tb, fs, board)
+                if dest >= 0:
+                    loc[r, f] = dest
             broken[r, f] = True

@@ -50,6 +50,7 @@ class Plan(NamedTuple):
     degree: np.ndarray       # (R, A, P) each actor's degree of air superiority over each place when the
                              # plan was made, 0 (the enemy owns the air) .. 1/2 (even) .. 1 (see superiority)
     air_lost: np.ndarray     # (R,) bool: the day's air war cost the run aircraft or drones
+    planner: np.ndarray      # (R, P) actor whose plan the attackers at each place follow, -1: none
 
 
 def new_plan(n: int, n_places: int, n_formations: int, n_actors: int) -> Plan:
@@ -58,7 +59,8 @@ def new_plan(n: int, n_places: int, n_formations: int, n_actors: int) -> Plan:
     n_p, n_f, n_a = n_places, n_formations, n_actors
     return Plan(np.zeros((n, n_f)), np.zeros((n, n_f), dtype=np.bool_), np.zeros((n, n_p)), np.zeros((n, n_p)),
                 np.full((n, n_p), -1, dtype=np.int64), np.full((n, n_p), -1, dtype=np.int64), np.zeros((n, n_p)),
-                np.zeros((n, n_f), dtype=np.bool_), np.full((n, n_a, n_p), 0.5), np.zeros(n, dtype=np.bool_))
+                np.zeros((n, n_f), dtype=np.bool_), np.full((n, n_a, n_p), 0.5), np.zeros(n, dtype=np.bool_),
+                np.full((n, n_p), -1, dtype=np.int64))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -75,6 +77,7 @@ def reset_plan(lo, hi, plan):
         plan.against[r] = 0.0
         plan.engaged[r] = False
         plan.air_lost[r] = False
+        plan.planner[r] = -1
 
 
 @numba.njit(cache=True, nogil=True)
@@ -200,40 +203,87 @@ def _power_runs(lo, hi, day, tb, rd, fs, board, plan, flying, hostile):
 
 
 @numba.njit(cache=True, nogil=True, _nrt=False)
-def plan_kernel(lo, hi, tb, rd, fs, board, plan):
-    """Each place's attackers go for the neighbour with the best value x force ratio
-    (docs/model.md, "Fronts and attacks"). Attackers: formations in attack posture, not broken,
-    with power, in runs still fighting. Compiled without reference counting (nothing allocates)."""
+def plan_kernel(lo, hi, day, tb, rd, fs, board, plan):
+    """Reserves committed where their plan says (docs/model.md, "Plans"); then each place's
+    attackers go for the neighbour with the best score (docs/model.md, "Fronts and attacks").
+    Attackers: formations in attack posture, not broken, with power, in runs still fighting, whose
+    owner is not pausing. Compiled without reference counting (nothing allocates)."""
     power, attacker, defence, attack, engaged = plan.power, plan.attacker, plan.defence, plan.attack, plan.engaged
-    target, against = plan.target, plan.against
+    target, against, planner = plan.target, plan.against, plan.planner
     loc, posture, broken, ceasefire_day = fs.formations.place, fs.formations.posture, fs.formations.broken, \
         board.ceasefire_day
     defend, hold, by_terrain, terrain = rd.power.posture_defend, rd.power.posture_hold, rd.power.by_terrain, \
         tb.map.terrain
+    owner, has_plan, pause_until = tb.formations.owner, tb.plans.has_plan, board.pause_until
     for r in range(lo, hi):
+        _commit_reserves(r, day, tb, fs, board)
         for f in range(power.shape[1]):
             attacker[r, f] = posture[r, f] == ATTACK and not broken[r, f] and power[r, f] > 0 \
-                and ceasefire_day[r] < 0
+                and ceasefire_day[r] < 0 and day >= pause_until[r, owner[f]]
         for f in range(power.shape[1]):
             defence[r, loc[r, f]] += power[r, f] * posture_factor(posture[r, f], defend[r], hold[r])
             if attacker[r, f]:
                 attack[r, loc[r, f]] += power[r, f]
+                if planner[r, loc[r, f]] < 0 and has_plan[owner[f]]:
+                    planner[r, loc[r, f]] = owner[f]
         for p in range(terrain.shape[0]):
             defence[r, p] *= by_terrain[r, terrain[p]]
         for u in range(terrain.shape[0]):
             if attack[r, u] > 0:
-                _choose_target(r, u, tb, rd, board, plan)
+                _choose_target(r, u, day, tb, rd, board, plan)
         for f in range(power.shape[1]):
             home = loc[r, f]
             engaged[r, f] = (attacker[r, f] and target[r, home] >= 0) or (against[r, home] > 0 and power[r, f] > 0)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _choose_target(r, u, tb, rd, board, plan):
-    """The neighbour of place u its attackers go for in run r, if any (written into ``plan``)."""
+def _commit_reserves(r, day, tb, fs, board):
+    """Reserves still in posture reserve, from their day on, move to their place, or to the front end
+    of their axis (the last place of it their camp holds before the first it does not), once their
+    camp holds it, and take their posture there."""
+    res_f, res_place, res_axis, res_day, res_posture = tb.plans.res_formation, tb.plans.res_place, \
+        tb.plans.res_axis, tb.plans.res_day, tb.plans.res_posture
+    axis_places, camp, owner, arrives = tb.plans.axis_places, tb.actor_camp, tb.formations.owner, \
+        tb.formations.arrives
+    loc, posture, pers, control = fs.formations.place, fs.formations.posture, fs.formations.personnel, board.control
+    for i in range(res_f.shape[0]):
+        f = res_f[i]
+        if posture[r, f] != RESERVE or day < res_day[i] or day < arrives[f] or pers[r, f] <= 0:
+            continue
+        c, dest = camp[owner[f]], res_place[i]
+        if dest < 0:
+            x = res_axis[i]
+            for k in range(axis_places.shape[1]):
+                q = axis_places[x, k]
+                if q < 0 or camp[control[r, q]] != c:
+                    break
+                dest = q
+        if dest >= 0 and camp[control[r, dest]] == c:
+            loc[r, f] = dest
+            posture[r, f] = res_posture[i]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def plan_weight(a, v, day, plans):
+    """Weight of place v in actor a's plan on ``day``: the largest priority of an axis through it
+    or an objective there already pursued, over the plan's largest priority (0 off the plan)."""
+    w = plans.axis_weight[a, v]
+    for o in range(plans.obj_actor.shape[0]):
+        if plans.obj_actor[o] == a and plans.obj_place[o] == v and day >= plans.obj_first[o]:
+            w = max(w, plans.obj_weight[o])
+    return w
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _choose_target(r, u, day, tb, rd, board, plan):
+    """The neighbour of place u its attackers go for in run r, if any (written into ``plan``):
+    the best value x ratio, or, when they follow actor a's plan, the place of the plan with the
+    best weight^(1 - o) x (value x ratio)^o, o a's opportunism (ties by value x ratio; a place off
+    the plan is not attacked)."""
     fo, control, nbr_edge, dst, value = board.fires_on, board.control, tb.map.nbr_edge, tb.legs.dst, tb.map.value
     defence, attack, target, edge, against = plan.defence, plan.attack, plan.target, plan.edge, plan.against
-    min_ratio = rd.power.attack_min_ratio[r]
+    min_ratio, a = rd.power.attack_min_ratio[r], plan.planner[r, u]
+    o = rd.plans.opportunism[r, a] if a >= 0 else 1.0
     best = -1.0
     for k in range(nbr_edge.shape[1]):
         e = nbr_edge[u, k]
@@ -246,7 +296,14 @@ def _choose_target(r, u, tb, rd, board, plan):
         ratio = min(attack[r, u] / d, MAX_RATIO) if d > TINY else MAX_RATIO
         if ratio < min_ratio:
             continue
-        score = value[v] * ratio + TINY
+        if a < 0:
+            score = value[v] * ratio + TINY
+        else:
+            w = plan_weight(a, v, day, tb.plans)
+            if w <= 0.0:
+                continue  # off the plan: not attacked
+            gain = value[v] * ratio
+            score = w ** (1.0 - o) * gain ** o + TINY * gain
         if score > best:
             best = score
             target[r, u] = v

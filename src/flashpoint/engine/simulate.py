@@ -145,7 +145,7 @@ def _days_kernel(gen, lo, hi, first, last, tb, rd, fs, board, plan, rungs, recor
     for day in range(first, last):
         reset_plan(lo, hi, plan)
         power_kernel(lo, hi, day, tb, rd, fs, board, plan)
-        plan_kernel(lo, hi, tb, rd, fs, board, plan)
+        plan_kernel(lo, hi, day, tb, rd, fs, board, plan)
         air_kernel(gen, lo, hi, day, tb, rd, fs, board, plan)
         ground_kernel(gen, lo, hi, day, tb, rd, fs, board, plan)
         triggers_kernel(lo, hi, day, rungs.rules, rungs.reached)

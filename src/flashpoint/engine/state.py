@@ -84,6 +84,7 @@ class Board(NamedTuple):
     downed: np.ndarray
     losses: Losses
     combat_days: np.ndarray
+    pause_until: np.ndarray
 
 
 class Forces(NamedTuple):
@@ -115,6 +116,7 @@ class State:
     downed: np.ndarray           # (R, A, A) bool: a has downed an aircraft or drone of b
     losses: Losses
     combat_days: np.ndarray      # (R, P) int: consecutive days of combat at each defended place
+    pause_until: np.ndarray      # (R, A) int: first day the actor attacks again after taking an objective
     chosen: np.ndarray | None = None   # (R, A, O) bool: options chosen (strategy layer)
     # escalation ladder (strategy/escalation.py): first day each rung was reached (-1: never), and how
     reached_day: np.ndarray | None = None   # (R, K)
@@ -134,7 +136,8 @@ class State:
     def board(self) -> Board:
         """The rest of the dynamic arrays as one tuple (built on each call, like :meth:`forces`)."""
         return Board(self.control, self.progress, self.fires_on, self.air_commitment, self.ground_commitment,
-                     self.ceasefire_day, self.fired, self.downed, self.losses, self.combat_days)
+                     self.ceasefire_day, self.fired, self.downed, self.losses, self.combat_days,
+                     self.pause_until)
 
 
 def initial_state(th: CompiledTheatre, run: RunDraws, draws: Draws) -> State:
@@ -170,4 +173,5 @@ def initial_state(th: CompiledTheatre, run: RunDraws, draws: Draws) -> State:
         fired=np.zeros((n, A, A), dtype=bool), downed=np.zeros((n, A, A), dtype=bool),
         losses=Losses(*(np.zeros((n, A)) for _ in Losses._fields)),
         combat_days=np.zeros((n, th.n_places), dtype=np.int64),
+        pause_until=np.zeros((n, A), dtype=np.int64),
     )

@@ -57,7 +57,7 @@ def plan_attacks(b: Day0) -> Plan:
     plan = empty_plan(b.th, b.st)
     fs, board = b.st.forces(), b.st.board()
     power_kernel(0, b.st.n, b.st.day, b.tables, b.run, fs, board, plan)
-    plan_kernel(0, b.st.n, b.tables, b.run, fs, board, plan)
+    plan_kernel(0, b.st.n, b.st.day, b.tables, b.run, fs, board, plan)
     return plan
 
 

@@ -80,6 +80,26 @@ class Batteries(NamedTuple):
     cover: np.ndarray          # (B, P) bool: place inside its engagement range
 
 
+class Plans(NamedTuple):
+    """Operational plans (docs/model.md, "Plans"): O objectives, X axes of at most L places, V
+    reserves. Weights are priorities over the largest priority of the actor's plan."""
+
+    has_plan: np.ndarray       # (A,) bool
+    axis_weight: np.ndarray    # (A, P) float: weight of the place on the actor's axes, 0 off them
+    obj_actor: np.ndarray      # (O,) int
+    obj_place: np.ndarray      # (O,) int
+    obj_weight: np.ndarray     # (O,) float
+    obj_pause: np.ndarray      # (O,) int: days without new attacks after taking it
+    obj_first: np.ndarray      # (O,) int: first day it is pursued
+    axis_actor: np.ndarray     # (X,) int
+    axis_places: np.ndarray    # (X, L) int: the axis's places in order, -1 past the last
+    res_formation: np.ndarray  # (V,) int
+    res_place: np.ndarray      # (V,) int: where it is committed, -1 when to an axis
+    res_axis: np.ndarray       # (V,) int: the axis to whose front end it is committed, -1 when to a place
+    res_day: np.ndarray        # (V,) int: first day it is committed
+    res_posture: np.ndarray    # (V,) int: index into theatre.POSTURES once committed
+
+
 class Tables(NamedTuple):
     """Every table of a compiled theatre, as one argument of the kernels."""
 
@@ -90,6 +110,7 @@ class Tables(NamedTuple):
     drone_units: DroneUnits
     batteries: Batteries
     actor_camp: np.ndarray     # (A,) int: camp of each actor
+    plans: Plans
 
 
 def wing_groups(owner: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -22,7 +22,7 @@ from flashpoint.engine.calibration import (
     shipped_calibration,
     shipped_campaign_speed,
 )
-from flashpoint.engine.tables import Batteries, DroneUnits, Formations, Legs, Places, Tables, Wings, wing_groups
+from flashpoint.engine.tables import Batteries, DroneUnits, Formations, Legs, Places, Plans, Tables, Wings, wing_groups
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.distributions import is_uncertain
 from flashpoint.scenario.schema import Parameter, Scenario, Source
@@ -109,6 +109,7 @@ class CompiledTheatre:
     drone_units = property(lambda self: self.tables.drone_units, doc="Drone units (:class:`.tables.DroneUnits`).")
     batteries = property(lambda self: self.tables.batteries, doc="Air-defence batteries (:class:`.tables.Batteries`).")
     actor_camp = property(lambda self: self.tables.actor_camp, doc="(A,) int: camp of each actor.")
+    plans = property(lambda self: self.tables.plans, doc="The actors' operational plans (:class:`.tables.Plans`).")
 
 
 def _fires_on(s: Scenario, actors: list[str], camps: list[str]) -> np.ndarray:
@@ -156,6 +157,44 @@ def _edges(s: Scenario, places: list[str]):
     return src, dst, km, reverse, nbr, nbr_edge
 
 
+def _plans(s: Scenario, actors: list[str], places: list[str], formations: list[str]) -> Plans:
+    """The scenario's plans as index arrays (docs/model.md, "Plans")."""
+    a_idx, p_idx = {a: i for i, a in enumerate(actors)}, {p: i for i, p in enumerate(places)}
+    has_plan = np.zeros(len(actors), dtype=bool)
+    axis_weight = np.zeros((len(actors), len(places)))
+    objectives, axes, reserves = [], [], []
+    for plan in s.plans.values():
+        a = a_idx[plan.actor]
+        has_plan[a] = True
+        top = max([x.priority for x in plan.axes.values()] + [o.priority for o in plan.objectives.values()])
+        axis_ids = list(plan.axes)
+        for axis in plan.axes.values():
+            axes.append((a, [p_idx[p] for p in axis.places]))
+            for p in axis.places:
+                axis_weight[a, p_idx[p]] = max(axis_weight[a, p_idx[p]], axis.priority / top)
+        objectives += [(a, p_idx[o.place], o.priority / top, o.pause_days, o.first_day)
+                       for o in plan.objectives.values()]
+        reserves += [(formations.index(fid), -1 if r.place is None else p_idx[r.place],
+                      -1 if r.axis is None else len(axes) - len(axis_ids) + axis_ids.index(r.axis),
+                      r.day, POSTURES.index(r.posture)) for fid, r in plan.reserves.items()]
+    width = max([len(x[1]) for x in axes], default=1)
+    axis_places = np.full((len(axes), width), -1, dtype=np.int64)
+    for x, (_, idx) in enumerate(axes):
+        axis_places[x, :len(idx)] = idx
+
+    def col(rows, j, dtype):
+        return np.array([row[j] for row in rows], dtype=dtype)
+
+    return Plans(has_plan=has_plan, axis_weight=axis_weight,
+                 obj_actor=col(objectives, 0, np.int64), obj_place=col(objectives, 1, np.int64),
+                 obj_weight=col(objectives, 2, float), obj_pause=col(objectives, 3, np.int64),
+                 obj_first=col(objectives, 4, np.int64),
+                 axis_actor=np.array([x[0] for x in axes], dtype=np.int64), axis_places=axis_places,
+                 res_formation=col(reserves, 0, np.int64), res_place=col(reserves, 1, np.int64),
+                 res_axis=col(reserves, 2, np.int64), res_day=col(reserves, 3, np.int64),
+                 res_posture=col(reserves, 4, np.int64))
+
+
 def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> CompiledTheatre:
     """The scenario as arrays, with engine defaults merged under the scenario's parameters and
     ``overrides`` (from ``--set``) on top."""
@@ -195,6 +234,9 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
     for name, param in params.items():
         if is_uncertain(param.value):
             uncertain[f"parameters.{name}"] = param.value
+    for pid, plan in s.plans.items():
+        if is_uncertain(plan.opportunism):
+            uncertain[f"plans.{pid}.opportunism"] = plan.opportunism
 
     f_owner = np.array([a_idx[f.owner] for f in g.values()], dtype=np.int64)
     w_owner = np.array([a_idx[x.owner] for x in w.values()], dtype=np.int64)
@@ -231,7 +273,8 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
                             place=b_place, range_km=b_range,
                             arrives=np.array([x.arrives_day for x in b.values()], dtype=np.int64),
                             cover=dist[b_place] <= b_range[:, None]),
-        actor_camp=np.array([camps.index(s.actors[a].camp) for a in actors]))
+        actor_camp=np.array([camps.index(s.actors[a].camp) for a in actors]),
+        plans=_plans(s, actors, places, list(g)))
     return CompiledTheatre(
         scenario=s, actors=actors, camps=camps, places=places,
         formation_ids=list(g), wing_ids=list(w), drone_ids=list(d), battery_ids=list(b),

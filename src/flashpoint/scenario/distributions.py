@@ -102,24 +102,57 @@ class Normal(_Dist):
 
 
 class LogNormal(_Dist):
-    """Log-normal with the given median and geometric standard deviation (gsd > 1)."""
+    """Log-normal with the given median and geometric standard deviation (gsd > 1), optionally
+    truncated to [low, high] (a probability drawn from a log-normal fit stays at most 1): the
+    distribution of a log-normal value given that it lies in that range. ``median`` and ``gsd`` are
+    those of the distribution before truncation."""
 
     dist: Literal["lognormal"]
     median: float = Field(gt=0)
     gsd: float = Field(gt=1)
+    low: float | None = Field(None, gt=0)
+    high: float | None = Field(None, gt=0)
+
+    def _check(self) -> LogNormal:
+        a, b = self._standard_bounds()
+        if self.low is not None and self.high is not None and self.low >= self.high:
+            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+        if special.ndtr(b) - special.ndtr(a) < 1e-12:
+            raise ValueError("[low, high] leaves almost nothing of the distribution (less than 1e-12 of it "
+                             "lies inside); widen it or move the median")
+        return self
+
+    def _standard_bounds(self) -> tuple[float, float]:
+        """low and high on the standard normal scale (-inf, +inf when not given)."""
+        s, m = math.log(self.gsd), math.log(self.median)
+        a = -math.inf if self.low is None else (math.log(self.low) - m) / s
+        b = math.inf if self.high is None else (math.log(self.high) - m) / s
+        return a, b
 
     def sample(self, rng, size):
         return self.ppf(rng.random(size))
 
     def ppf(self, q):
-        """``median x gsd^(Phi^-1(q))``."""
-        return self.median * np.exp(math.log(self.gsd) * special.ndtri(np.asarray(q, dtype=float)))
+        """``median x gsd^z``, z the truncated standard normal's quantile as for :class:`Normal`."""
+        a, b = self._standard_bounds()
+        q = np.asarray(q, dtype=float)
+        pa, pb = special.ndtr(a), special.ndtr(b)
+        lower = pa + q * (pb - pa)                       # Phi(z)
+        upper = special.ndtr(-b) + (1 - q) * (pb - pa)   # 1 - Phi(z), exact in the upper tail
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = np.where(lower < 0.5, special.ndtri(lower), -special.ndtri(upper))
+        return self.median * np.exp(math.log(self.gsd) * np.clip(z, a, b))
 
     def bounds(self):
-        return 0.0, math.inf
+        return (0.0 if self.low is None else float(self.low)), (math.inf if self.high is None else float(self.high))
 
     def mean(self):
-        return self.median * math.exp(math.log(self.gsd) ** 2 / 2)
+        """``median exp(s^2/2) (Phi(b - s) - Phi(a - s)) / (Phi(b) - Phi(a))``, s = ln gsd, a and b the
+        standardised bounds: the mean of the values kept."""
+        s = math.log(self.gsd)
+        a, b = self._standard_bounds()
+        kept = special.ndtr(b - s) - special.ndtr(a - s)
+        return float(self.median * math.exp(s * s / 2) * kept / (special.ndtr(b) - special.ndtr(a)))
 
 
 class Triangular(_Dist):

@@ -15,6 +15,7 @@ import tomli_w
 from pydantic import ValidationError
 
 from flashpoint.errors import FlashpointError
+from flashpoint.scenario.calibrated import resolve_calibrated
 from flashpoint.scenario.diagnostics import raise_problems, validation_messages
 from flashpoint.scenario.references import check_references
 from flashpoint.scenario.schema import Scenario
@@ -126,7 +127,9 @@ def parse_toml(text: str, file: str) -> dict[str, Any]:
 
 def validate_data(data: dict[str, Any], file: str, text: str | None = None,
                   heading: str = "") -> Scenario:
-    """A scenario from parsed TOML data, with every problem reported at once."""
+    """A scenario from parsed TOML data, with every problem reported at once. Calibrated values
+    (``{ calibrated = "air:..." }``, :mod:`.calibrated`) are replaced by their distributions first."""
+    data = resolve_calibrated(data, file, text, heading)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

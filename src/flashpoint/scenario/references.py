@@ -1,7 +1,7 @@
 """Checks that relate one part of a scenario to another.
 
 Field types and ranges are checked by the schema; here we check that every id a scenario uses is
-defined (actors, camps, places, routes, sources, rungs, outcomes), that nothing is defined twice
+defined (actors, camps, places, routes, sources, rungs, outcomes, plans), that nothing is defined twice
 in ways TOML cannot catch, and that each number can be traced to a source.
 """
 
@@ -150,6 +150,54 @@ def _issues(s: Scenario) -> Iterator[Problem]:
                           "(percent of attention)")
         if s.issues and total <= 0.0:
             yield Problem(("issues",), 0, f"actor '{aid}': every salience is 0; give at least one positive")
+
+
+def _legs(s: Scenario) -> set[frozenset[str]]:
+    """The pairs of places next to each other on some route."""
+    return {frozenset(pair) for r in s.routes.values() for pair in zip(r.places[:-1], r.places[1:], strict=True)}
+
+
+def _plans(s: Scenario) -> Iterator[Problem]:
+    """Plans name a known actor (one plan each), known places along routes and its own formations."""
+    legs, planned = _legs(s), {}
+    for pid, plan in s.plans.items():
+        loc = ("plans", pid)
+        yield from _sources(plan, s, loc)
+        yield from _known("actor", plan.actor, s.actors, loc + ("actor",))
+        if plan.actor in planned:
+            yield Problem(loc + ("actor",), plan.actor, f"actor already has a plan ([plans.{planned[plan.actor]}]); "
+                          "give each actor one plan")
+        planned.setdefault(plan.actor, pid)
+        for xid, axis in plan.axes.items():
+            xloc = loc + ("axes", xid)
+            yield from _sources(axis, s, xloc)
+            for i, place in enumerate(axis.places):
+                yield from _known("place", place, s.places, xloc + ("places", i))
+            if len(set(axis.places)) != len(axis.places):
+                yield Problem(xloc + ("places",), axis.places, "an axis may not visit a place twice")
+            for i, (u, v) in enumerate(zip(axis.places[:-1], axis.places[1:], strict=True)):
+                if u in s.places and v in s.places and frozenset((u, v)) not in legs:
+                    yield Problem(xloc + ("places", i + 1), v,
+                                  f"'{u}' and '{v}' are not next to each other on any route; an axis runs "
+                                  "along routes: list every place in between, or add the road to [routes]")
+        for oid, obj in plan.objectives.items():
+            yield from _sources(obj, s, loc + ("objectives", oid))
+            yield from _known("place", obj.place, s.places, loc + ("objectives", oid, "place"))
+        for fid, res in plan.reserves.items():
+            rloc = loc + ("reserves", fid)
+            yield from _sources(res, s, rloc)
+            formation = s.forces.ground.get(fid)
+            if formation is None:
+                yield from _known("ground formation", fid, s.forces.ground, rloc)
+            elif formation.owner != plan.actor:
+                yield Problem(rloc, fid, f"formation of '{formation.owner}', not of the plan's actor '{plan.actor}'")
+            elif formation.posture != "reserve":
+                yield Problem(rloc, fid, f"formation in posture '{formation.posture}'; a reserve starts in "
+                              "posture 'reserve'")
+            if res.place is not None:
+                yield from _known("place", res.place, s.places, rloc + ("place",))
+            if res.axis is not None:
+                yield from _known("axis of this plan", res.axis, plan.axes, rloc + ("axis",))
 
 
 def _backtest(s: Scenario) -> Iterator[Problem]:
@@ -335,6 +383,7 @@ def check_references(s: Scenario) -> list[Problem]:
         add(_predicate(outcome.when, s, ("outcomes", oid, "when")))
 
     add(_claims(s))
+    add(_plans(s))
     add(_backtest(s))
 
     for iid, intervention in s.interventions.items():

@@ -1,0 +1,86 @@
+"""The forces: ground formations, air wings, drone units and air-defence batteries."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    Field,
+)
+
+from flashpoint.scenario.schema.base import Count, Day, Id, Model, Probability, Q, Share, Sourced
+
+# ------------------------------------------------------------------------------------- forces
+Posture = Literal["attack", "defend", "hold", "reserve"]
+Mission = Literal["counter-air", "sead", "cas", "interdiction", "strike"]
+
+
+class GroundFormation(Sourced):
+    name: str
+    owner: Id
+    place: Id
+    personnel: Count
+    tanks: Count = 0.0
+    ifvs: Count = 0.0
+    artillery: Count = 0.0
+    quality: Q(0.1, 5.0) = 1.0
+    morale: Share = 0.7
+    posture: Posture = "defend"
+    breakpoint: Share = Field(0.3, description="share of strength lost at which it breaks")
+    commitment: Share = Field(1.0, description="share of the formation that fights")
+    pulls_out: bool = Field(False, description="withdraws rather than fight a superior attack")
+    arrives_day: Day = 0
+
+
+class AirWing(Sourced):
+    name: str
+    owner: Id
+    base: Id
+    aircraft_type: str
+    aircraft: Count
+    sortie_rate: Q(0.0, 10.0) = Field(description="sorties per available aircraft per day")
+    missions: dict[Mission, Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    range_km: float = Field(gt=0)
+    air_to_air: Probability = Field(0.0, description="kill probability per counter-air engagement")
+    strike_kills: Count = Field(0.0, description="ground kills (personnel) per CAS/strike sortie")
+    sead_kills: Probability = Field(0.0, description="probability a SEAD sortie kills a battery")
+    commitment: Share = 1.0
+    arrives_day: Day = 0
+
+
+class DroneUnit(Sourced):
+    name: str
+    owner: Id
+    base: Id
+    drone_type: str
+    count: Count
+    sorties_per_day: Q(0.0, 10.0) = 1.0
+    endurance_h: float = Field(gt=0)
+    strike_kills: Count = Field(0.0, description="ground kills (personnel) per drone sortie")
+    armour_kills: Count = Field(0.0, description="tanks, IFVs or guns destroyed per sortie")
+    sead_kills: Probability = Field(0.0, description="probability a sortie kills a battery")
+    range_km: float = Field(gt=0)
+    commitment: Share = 1.0
+    arrives_day: Day = 0
+
+
+class AirDefenceBattery(Sourced):
+    name: str
+    owner: Id
+    place: Id
+    system: str
+    range_km: float = Field(gt=0)
+    engagement_prob: Probability
+    kill_prob: Probability
+    missiles: Count
+    reload_per_day: Count = 0.0
+    arrives_day: Day = 0
+
+
+class Forces(Model):
+    ground: dict[Id, GroundFormation] = Field(default_factory=dict)
+    air: dict[Id, AirWing] = Field(default_factory=dict)
+    drones: dict[Id, DroneUnit] = Field(default_factory=dict)
+    air_defence: dict[Id, AirDefenceBattery] = Field(default_factory=dict)
+
+

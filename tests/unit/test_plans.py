@@ -1,0 +1,208 @@
+"""Operational plans (docs/model.md, "Plans"): the choice of target, pauses, reserves, the fall-back
+of broken defenders, and the errors of a bad [plans] table.
+
+The map is the two-camp fixture of test_ground_rules (Red at A attacks along A - B - C) with two
+more places: D, next to A, undefended and held by Blue (the easiest target), and E, next to C.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from test_ground_rules import BLUE_DEFENCE, RED_POWER, play, scenario_data, start, theatre
+
+from flashpoint.engine.rng import Streams
+from flashpoint.engine.stepwise import air_phase, ground_phase, plan_attacks
+from flashpoint.errors import FlashpointError
+from flashpoint.scenario.loader import validate_data
+
+
+def star(**plans) -> dict:
+    """The fixture with D (next to A, undefended) and E (rough, next to C), and the given plans."""
+    data = scenario_data()
+    data["places"]["d"] = {"name": "D", "lat": 34.9, "lon": 35.9, "kind": "town", "source": "made-up"}
+    data["places"]["e"] = {"name": "E", "lat": 35.3, "lon": 36.3, "kind": "town", "terrain": "rough",
+                           "source": "made-up"}
+    data["routes"]["r2"] = {"name": "Road 2", "road": "R2", "places": ["a", "d"], "source": "made-up"}
+    data["routes"]["r3"] = {"name": "Road 3", "road": "R3", "places": ["c", "e"], "source": "made-up"}
+    data["control"].update(d="blueland", e="blueland")
+    data["plans"] = {pid: {"source": "made-up", **plan} for pid, plan in plans.items()}
+    return data
+
+
+def red_plan(**extra) -> dict:
+    return {"actor": "redland", "axes": {"road": {"places": ["a", "b", "c"], "source": "made-up"}}, **extra}
+
+
+# ------------------------------------------------------------------------ choice of target
+def test_without_a_plan_the_undefended_place_is_the_easiest_target():
+    th = theatre(star())
+    plan = plan_attacks(start(th))
+    assert np.all(plan.target[:, th.places.index("a")] == th.places.index("d"))
+
+
+def test_the_score_is_weight_to_the_one_minus_o_times_value_ratio_to_the_o():
+    """B is an objective of priority 4, D on an axis of priority 1: weights 1 and 1/4. B (value 2,
+    ratio r) beats D (value 1, ratio 10) exactly when o ln(2r) > (1 - o) ln(1/4) + o ln 10."""
+    plans = {"red": {"actor": "redland", "opportunism": {"dist": "uniform", "low": 0, "high": 1},
+                     "axes": {"flank": {"places": ["a", "d"], "source": "made-up"}},
+                     "objectives": {"b": {"place": "b", "priority": 4, "source": "made-up"}}}}
+    th = theatre(star(**plans))
+    b0 = start(th, 2000)
+    plan = plan_attacks(b0)
+    o = b0.run.plans.opportunism[:, th.actor_index("redland")]
+    r = RED_POWER / BLUE_DEFENCE
+    threshold = math.log(4) / (math.log(4) + math.log(10) - math.log(2 * r))     # 0.5077
+    goes_b = plan.target[:, th.places.index("a")] == th.places.index("b")
+    clear = np.abs(o - threshold) > 1e-9
+    assert np.array_equal(goes_b[clear], (o < threshold)[clear])
+    assert 0.4 < goes_b.mean() < 0.6                   # both choices happen: the draw matters
+
+
+def test_an_objective_is_pursued_from_its_first_day():
+    plans = {"red": {"actor": "redland", "opportunism": 0.0,
+                     "axes": {"flank": {"places": ["a", "d"], "priority": 1, "source": "made-up"}},
+                     "objectives": {"b": {"place": "b", "priority": 2, "first_day": 3, "source": "made-up"}}}}
+    th = theatre(star(**plans))
+    b0 = start(th, 50)
+    a, b, d = (th.places.index(p) for p in "abd")
+    targets = []
+    for day in (1, 2, 3):
+        b0.st.day = day
+        targets.append(plan_attacks(b0).target[:, a])
+    assert np.all(targets[0] == d) and np.all(targets[1] == d) and np.all(targets[2] == b)
+
+
+def test_places_off_the_plan_are_not_attacked_by_those_who_follow_it():
+    th = theatre(star(red={**red_plan(), "opportunism": 0.99}))
+    plan = plan_attacks(start(th))
+    assert np.all(plan.target[:, th.places.index("a")] == th.places.index("b"))
+    far = {"actor": "redland", "opportunism": 0.99, "axes": {"far": {"places": ["c", "e"], "source": "made-up"}}}
+    plan = plan_attacks(start(theatre(star(red=far))))
+    assert np.all(plan.target == -1) and not plan.engaged.any()
+    # B can be attacked only at a ratio below attack-min-ratio: Red holds rather than go for D
+    plan = plan_attacks(start(theatre(star(red=red_plan()), **{"attack-min-ratio": RED_POWER / BLUE_DEFENCE + 0.01})))
+    assert np.all(plan.target == -1)
+
+
+# ---------------------------------------------------------------------------- pauses
+def days_of_attacks(th, days: int):
+    b0, rng = start(th, 100), Streams(7, 0, 100)
+    attacking = []
+    for day in range(1, days + 1):
+        b0.st.day = day
+        plan = plan_attacks(b0)
+        attacking.append(plan.attacker.any(axis=1))
+        air_phase(b0, rng, plan)
+        ground_phase(b0, rng, plan)
+    return b0.st, np.array(attacking)
+
+
+@pytest.mark.parametrize("pause", [0, 3])
+def test_an_actor_pauses_after_taking_an_objective(pause):
+    """D (1 km away, undefended, 50 km a day) falls on day 1; Red then makes no attack for
+    pause_days days."""
+    data = star(red={"actor": "redland", "opportunism": 0.0,
+                     "objectives": {"d": {"place": "d", "priority": 2, "pause_days": pause, "source": "made-up"}},
+                     "axes": {"road": {"places": ["a", "b", "c"], "source": "made-up"}}})
+    data["routes"]["r2"]["lengths_km"] = [1.0]
+    th = theatre(data, **{"advance-km-per-day": 50.0})
+    st, attacking = days_of_attacks(th, 6)
+    assert np.all(st.control[:, th.places.index("d")] == th.actor_index("redland"))
+    assert np.all(st.pause_until[:, th.actor_index("redland")] == 2 + pause)
+    assert np.all(attacking[0])
+    assert not attacking[1:1 + pause].any()
+    assert np.all(attacking[1 + pause:])
+
+
+# --------------------------------------------------------------------------- reserves
+@pytest.mark.parametrize("where", [{"place": "b"}, {"axis": "back"}])
+def test_a_reserve_is_committed_where_and_when_its_plan_says(where):
+    data = star(blue={"actor": "blueland",
+                      "axes": {"back": {"places": ["c", "b", "a"], "source": "made-up"}},
+                      "reserves": {"blue-2": {**where, "day": 2, "posture": "defend", "source": "made-up"}}})
+    data["forces"]["ground"]["blue-2"] = {"name": "Blue 2nd", "owner": "blueland", "place": "e",
+                                          "personnel": 1000, "posture": "reserve", "source": "made-up"}
+    th = theatre(data, **{"attack-min-ratio": 10.0})           # nobody attacks: the map stays as it is
+    st = play(th, 50, days=1)
+    f = th.formation_ids.index("blue-2")
+    assert np.all(st.formations.place[:, f] == th.places.index("e"))
+    assert np.all(st.formations.posture[:, f] == 3)              # still in reserve on day 1
+    st = play(th, 50, days=2)
+    assert np.all(st.formations.place[:, f] == th.places.index("b"))   # B: the front end of C - B - A
+    assert np.all(st.formations.posture[:, f] == 1)              # defend
+
+
+# --------------------------------------------------------------------------- fall-back
+def overrun(axis: list[str] | None, **blue) -> dict:
+    """A weak Blue at B, overrun on day 1 (1 km legs, 50 km a day, capture-ratio 1.5); C is open."""
+    data = star(**({"red": {"actor": "redland", "opportunism": 0.0,
+                            "axes": {"road": {"places": axis, "source": "made-up"}}}} if axis else {}))
+    data["forces"]["ground"]["blue-1"].update(personnel=100, tanks=10, **blue)
+    data["routes"]["r1"]["lengths_km"] = [1.0, 1.0]
+    data["places"]["c"]["terrain"] = "open"
+    return data
+
+
+@pytest.mark.parametrize("axis, to", [(None, "c"), (["a", "b", "c", "e"], "e"), (["a", "b", "c"], "c")])
+def test_an_overrun_defender_falls_back_to_the_next_defensible_place_of_the_hostile_axis(axis, to):
+    th = theatre(overrun(axis), **{"capture-ratio": 1.5, "advance-km-per-day": 50.0})
+    st = play(th, 100, days=1)
+    assert np.all(st.control[:, th.places.index("b")] == th.actor_index("redland"))
+    assert np.all(st.formations.place[:, th.formation_ids.index("blue-1")] == th.places.index(to))
+
+
+@pytest.mark.parametrize("axis, to", [(None, "b"), (["a", "b", "c", "e"], "e")])
+def test_a_defender_that_breaks_falls_back_along_the_hostile_axis(axis, to):
+    data = overrun(axis, breakpoint=0.01)
+    data["routes"]["r1"]["lengths_km"] = [100.0, 1.0]              # B does not fall
+    th = theatre(data, **{"capture-ratio": 1.5})
+    st = play(th, 100, days=1)
+    f = th.formation_ids.index("blue-1")
+    assert np.all(st.control[:, th.places.index("b")] == th.actor_index("blueland"))
+    assert np.all(st.formations.broken[:, f])
+    assert np.all(st.formations.place[:, f] == th.places.index(to))
+
+
+# ----------------------------------------------------------------------------- errors
+def problems(data: dict) -> str:
+    with pytest.raises(FlashpointError) as err:
+        validate_data(data, "plans.toml")
+    return str(err.value)
+
+
+@pytest.mark.parametrize("plan, expected", [
+    (red_plan(axes={"x": {"places": ["a", "c"], "source": "made-up"}}),
+     "plans.toml: plans.red.axes.x.places[1]: 'a' and 'c' are not next to each other on any route"),
+    (red_plan(objectives={"x": {"place": "nowhere", "source": "made-up"}}),
+     "plans.red.objectives.x.place: unknown place 'nowhere'"),
+    ({**red_plan(), "actor": "greenland"}, "plans.red.actor: unknown actor 'greenland'"),
+    (red_plan(reserves={"red-1": {"place": "a", "source": "made-up"}}),
+     "plans.red.reserves.red-1: formation in posture 'attack'; a reserve starts in posture 'reserve'"),
+    (red_plan(reserves={"blue-1": {"place": "a", "source": "made-up"}}),
+     "plans.red.reserves.blue-1: formation of 'blueland', not of the plan's actor 'redland'"),
+    (red_plan(reserves={"red-9": {"place": "a", "source": "made-up"}}),
+     "plans.red.reserves.red-9: unknown ground formation 'red-9'"),
+    (red_plan(reserves={"red-1": {"place": "a", "axis": "road", "source": "made-up"}}),
+     "plans.red.reserves.red-1: give exactly one of place or axis"),
+    (red_plan(opportunism=1.5), "plans.red.opportunism: must be between 0 and 1"),
+    ({"actor": "redland"}, "plans.red: give at least one axis or objective"),
+    (red_plan(axes={"x": {"places": ["a", "b"], "source": "nobody"}}),
+     "plans.red.axes.x.source: unknown source 'nobody'"),
+])
+def test_a_bad_plan_is_refused_with_a_clear_message(plan, expected):
+    assert expected in problems(star(red=plan))
+
+
+def test_an_actor_has_one_plan():
+    assert "plans.two.actor: actor already has a plan ([plans.one])" in problems(star(one=red_plan(), two=red_plan()))
+
+
+def test_the_plan_s_opportunism_is_an_input_drawn_per_run():
+    th = theatre(star(red={**red_plan(), "opportunism": {"dist": "uniform", "low": 0.2, "high": 0.4}}))
+    assert "plans.red.opportunism" in th.uncertain
+    o = start(th, 500).run.plans.opportunism
+    assert 0.2 <= o[:, th.actor_index("redland")].min() < o[:, th.actor_index("redland")].max() <= 0.4
+    assert np.all(o[:, th.actor_index("blueland")] == 1.0)
