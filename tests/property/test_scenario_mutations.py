@@ -17,14 +17,14 @@ import pytest
 import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.fixtures import MINIMAL
 
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario import Scenario, load_file
 from flashpoint.scenario.distributions import DIST_NAMES
 from flashpoint.scenario.loader import validate_data
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
-RAW = FIXTURE.read_bytes()
+RAW = MINIMAL.read_bytes()
 DATA = tomllib.loads(RAW.decode("utf-8"))
 
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True, database=None)

@@ -6,12 +6,17 @@ interventions, with decisions (idlib-2020) or without (idlib-2019-offensive), at
 worker count, fails here. When a change of the model is meant to move numbers, run this file as a
 script (``python tests/regression/test_digests.py``) to print the new digests, and say why in the
 commit.
+
+Every distinct command runs once per session (``run_outputs`` here, ``command_output`` in
+conftest.py): a `run` gives both the digest of what it prints and that of the ``summary.json`` it
+writes, and the comparison is shared with test_seam_digests.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
@@ -35,8 +40,16 @@ RUN_DIGESTS = {
         '2eb5cc69eab767920a218d4a1a2a085cd6b9f3527eed8f65eb3dcab7986814d6',
 }
 SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
+# (scenario, interventions, seed) -> sha256 of the summary.json that `flashpoint run` writes, the
+# same at every layout in LAYOUTS (json.dumps(summary, indent=2): the document with nothing left out)
+SUMMARY_DIGESTS = {
+    ("idlib-2020", ("coalition-air-support",), 1): "d1ff981d8f3e4f587a70668eaf1e0d8eac418f7c2bce3e488fd0d5b24ace194b",
+    ("idlib-2019-offensive", (), 1): "da0a30e4d86429987c14b47e565cae3c2327d64a513fc3bbcdfce8abb1f87fd5",
+}
+LAYOUTS = ((250, 1), (1000, 1), (250, 2), (1000, 2))      # SPLITS and two more
 BACKTEST = ("backtest", "idlib-2019-offensive", "--json")
-COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--json")
+# the same command as test_seam_digests.py's "compare", so that it runs once
+COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--workers", 2, "--json")
 OTHER_DIGESTS = {
     BACKTEST: '0f3e0f24b298c92a209c5b0066c1f7245f2c5fd92e6791fbcd9a893cb5e2790e',
     COMPARE: '743cec173f916532d4b8b9bb3a6df86aeab311761e974d2d0d4451f86c2d3980',
@@ -63,16 +76,47 @@ def _output(cli, args) -> str:
     return result.output
 
 
-@pytest.mark.parametrize("key", list(RUN_DIGESTS), ids=lambda k: "-".join(map(str, (k[0], *k[1], k[2]))))
+def run_once(cli, out: Path, key: tuple, layout: tuple[int, int]) -> tuple[str, str]:
+    """What `flashpoint run` prints and the text of the summary.json it writes into ``out``."""
+    out.mkdir(exist_ok=True)
+    printed = _output(cli, run_args(*key, *layout, out))
+    (folder,) = out.iterdir()
+    return printed, (folder / "summary.json").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def run_outputs(cli, tmp_path_factory):
+    """``run_outputs(key, layout)``: `run_once`, once per session for each key and layout."""
+    done: dict[tuple, tuple[str, str]] = {}
+
+    def get(key: tuple, layout: tuple[int, int]) -> tuple[str, str]:
+        if (key, layout) not in done:
+            done[key, layout] = run_once(cli, tmp_path_factory.mktemp("run"), key, layout)
+        return done[key, layout]
+
+    return get
+
+
+def _key_id(key: tuple) -> str:
+    return "-".join(map(str, (key[0], *key[1], key[2])))
+
+
+@pytest.mark.parametrize("key", list(RUN_DIGESTS), ids=_key_id)
 @pytest.mark.parametrize("split", SPLITS, ids=lambda s: f"block{s[0]}-workers{s[1]}")
-def test_run_summary_unchanged(cli, tmp_path, key, split):
-    scenario, interventions, seed = key
-    assert digest(_output(cli, run_args(scenario, interventions, seed, *split, tmp_path))) == RUN_DIGESTS[key]
+def test_run_summary_unchanged(run_outputs, key, split):
+    assert digest(run_outputs(key, split)[0]) == RUN_DIGESTS[key]
+
+
+@pytest.mark.parametrize("key", list(SUMMARY_DIGESTS), ids=_key_id)
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda s: f"block{s[0]}-workers{s[1]}")
+def test_summary_json_is_unchanged_at_every_block_size_and_worker_count(run_outputs, key, layout):
+    text = run_outputs(key, layout)[1]
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == SUMMARY_DIGESTS[key]
 
 
 @pytest.mark.parametrize("args", list(OTHER_DIGESTS), ids=lambda a: a[0])
-def test_backtest_and_compare_unchanged(cli, args):
-    assert digest(_output(cli, args)) == OTHER_DIGESTS[args]
+def test_backtest_and_compare_unchanged(command_output, args):
+    assert digest(command_output(*args)) == OTHER_DIGESTS[args]
 
 
 if __name__ == "__main__":      # print the digests of the present code, in this file's layout
@@ -98,6 +142,12 @@ if __name__ == "__main__":      # print the digests of the present code, in this
             found = {digest(_output(cli, run_args(*key, *split, tempfile.mkdtemp(dir=tmp)))) for split in SPLITS}
             assert len(found) == 1, (key, found)
             print(f"    {key!r}: {found.pop()!r},")
+        print("}")
+        print("SUMMARY_DIGESTS = {")
+        for key in SUMMARY_DIGESTS:
+            texts = {run_once(cli, Path(tempfile.mkdtemp(dir=tmp)) / "out", key, layout)[1] for layout in LAYOUTS}
+            assert len(texts) == 1, key
+            print(f"    {key!r}: {hashlib.sha256(texts.pop().encode('utf-8')).hexdigest()!r},")
         print("}")
         print("OTHER_DIGESTS = {")
         for args in (BACKTEST, COMPARE):

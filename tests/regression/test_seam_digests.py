@@ -3,9 +3,11 @@ package must not move a single number.
 
 Each digest is the sha256 of a document exactly as the command writes it (``summary.json`` is
 ``json.dumps(summary, indent=2)``), less the wall-clock timings, which are the only content that
-changes from one run to the next. Summaries are checked at several block sizes and worker counts:
-one digest holds for all of them. ``FLASHPOINT_RECORD_DIGESTS=1 pytest -s`` prints the digests
-instead of checking them (for a deliberate change of results, to be explained in its commit).
+changes from one run to the next. The summary.json of `flashpoint run` is checked at several block
+sizes and worker counts in test_digests.py, with the runs it shares with that file's other
+digests; each command here runs once per session (``command_output``, conftest.py), the comparison
+shared with test_digests.py. ``FLASHPOINT_RECORD_DIGESTS=1 pytest -s`` prints the digests instead of
+checking them (for a deliberate change of results, to be explained in its commit).
 """
 
 from __future__ import annotations
@@ -16,19 +18,7 @@ import os
 
 import pytest
 
-import flashpoint
-from flashpoint.api import run
-
 RECORD = os.environ.get("FLASHPOINT_RECORD_DIGESTS") == "1"
-RUNS = 2000
-
-# (scenario, interventions, seed) -> sha256 of summary.json
-SUMMARIES = {      # the others are held by test_digests.py (two layouts each); these two at four layouts
-    ("idlib-2020", ("coalition-air-support",), 1): "d1ff981d8f3e4f587a70668eaf1e0d8eac418f7c2bce3e488fd0d5b24ace194b",
-    ("idlib-2019-offensive", (), 1): "da0a30e4d86429987c14b47e565cae3c2327d64a513fc3bbcdfce8abb1f87fd5",
-}
-# (block size, workers): every one gives the same summary
-LAYOUTS = [(250, 1), (1000, 1), (250, 2), (1000, 2)]
 
 COMMANDS = {
     "backtest": ["backtest", "idlib-2019-offensive", "--runs", "500", "--workers", "1", "--json"],
@@ -62,22 +52,6 @@ def _check(key, got: str, want: str) -> None:
     assert got == want, f"{key}: the document changed (sha256 {got}, was {want})"
 
 
-def _layouts(seed: int) -> list[tuple[int, int]]:
-    """All layouts for seed 1; for other seeds one serial and one parallel (the test's time)."""
-    return LAYOUTS if seed == 1 else [LAYOUTS[0], LAYOUTS[3]]
-
-
-@pytest.mark.parametrize(("scenario", "interventions", "seed"), list(SUMMARIES))
-def test_summary_json_is_unchanged_at_every_block_size_and_worker_count(scenario, interventions, seed):
-    s = flashpoint.load(scenario)
-    if interventions:
-        s = s.apply(*interventions)
-    for block_size, workers in _layouts(seed):
-        results = run(s, runs=RUNS, seed=seed, block_size=block_size, workers=workers)
-        got = _sha(json.dumps(results.summary(), indent=2))
-        _check((scenario, interventions, seed, block_size, workers), got, SUMMARIES[(scenario, interventions, seed)])
-
-
 def _without_timings(doc):
     if isinstance(doc, dict):
         return {k: _without_timings(v) for k, v in doc.items() if k not in TIMINGS}
@@ -87,10 +61,8 @@ def _without_timings(doc):
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
-def test_command_json_is_unchanged(cli, name):
-    result = cli(*COMMANDS[name])
-    assert result.exit_code == 0, result.output
-    doc = _without_timings(json.loads(result.stdout))
+def test_command_json_is_unchanged(command_output, name):
+    doc = _without_timings(json.loads(command_output(*COMMANDS[name])))
     _check(name, _sha(json.dumps(doc, indent=2)), COMMAND_DIGESTS[name])
 
 

@@ -130,7 +130,7 @@ def test_the_shipped_file_is_what_the_command_regenerates(regenerated):
 
 
 def test_sortie_rates_are_the_ratio_of_two_log_normal_ranges():
-    from flashpoint.analysis.calibrate.air import sortie_rate
+    from flashpoint.analysis.calibrate.air_document import sortie_rate
     from flashpoint.analysis.history.air_war import SortieRate
 
     # 100 sorties a day from exactly 50 aircraft: 2; a range 80-90 over 50-70 is log-normal with

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).parents[2] / "src/flashpoint/engine/strategy/bargaining/data"
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 HEADER = "Actor,Capability,Position,Salience\n"
 
 
@@ -78,11 +77,11 @@ def test_bdm_on_the_shipped_ktab_table_gives_no_warning(cli, recwarn):
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
-def test_sensitivity_seed_must_be_in_range(cli):
-    refused(cli("sensitivity", FIXTURE, "-o", "blue-holds-b", "--seed", -1), "--seed -1: must be a whole number")
+def test_sensitivity_seed_must_be_in_range(cli, minimal_toml):
+    refused(cli("sensitivity", minimal_toml, "-o", "blue-holds-b", "--seed", -1), "--seed -1: must be a whole number")
 
 
-def test_sensitivity_samples_beyond_the_limit_are_refused(cli):
-    message = refused(cli("sensitivity", FIXTURE, "-o", "blue-holds-b", "--samples", 1099511627776),
+def test_sensitivity_samples_beyond_the_limit_are_refused(cli, minimal_toml):
+    message = refused(cli("sensitivity", minimal_toml, "-o", "blue-holds-b", "--samples", 1099511627776),
                       "--samples 1099511627776", "--max-runs")
     assert "runs" in message

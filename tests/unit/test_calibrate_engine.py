@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +29,7 @@ from flashpoint.engine.stepwise import air_superiority, combat_power, ground_pha
 from flashpoint.engine.theatre import compile_theatre, default_parameters, prior_parameters
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.distributions import Normal
-from flashpoint.scenario.loader import validate_data
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 SHIPPED = Path(__file__).parents[2] / "src" / "flashpoint" / "engine" / "calibration" / "cdb90.json"
 
 
@@ -123,33 +120,33 @@ def test_a_missing_or_garbled_file_is_refused(tmp_path):
 
 
 # -------------------------------------------------------------------- air superiority in the engine
-def _theatre(red_air_commitment: float = 1.0, red_posture: str = "attack", **overrides: float):
-    data = tomllib.loads(FIXTURE.read_text(encoding="utf-8"))
+def _theatre(scenario_builder, red_air_commitment: float = 1.0, red_posture: str = "attack", **overrides: float):
+    data = scenario_builder.data()
     data["forces"]["air"]["red-air"]["commitment"] = red_air_commitment
     data["forces"]["ground"]["red-1"]["posture"] = red_posture
     data["forces"]["ground"]["red-1"]["personnel"] = 4000
     fixed = {"air-superiority-power": 2.0, "air-superiority-breakpoint": 1.5, "tank-weight": 10.0,
              "artillery-weight": 10.0, **overrides}
-    th = compile_theatre(validate_data(data, "test-scenario"), overrides=fixed)
+    th = compile_theatre(scenario_builder.from_data(data), overrides=fixed)
     return th, start(th, 7, 250)
 
 
-def test_the_side_that_alone_flies_holds_air_superiority():
-    th, b = _theatre()
+def test_the_side_that_alone_flies_holds_air_superiority(scenario_builder):
+    th, b = _theatre(scenario_builder)
     degree = air_superiority(b)
     red, blue = th.actor_index("redland"), th.actor_index("blueland")
     reach = b.tables.wings.group_reach[b.tables.wings.group[0]]
     assert reach.any()
     assert (degree[:, red][:, reach] == 1.0).all() and (degree[:, blue][:, reach] == 0.0).all()
     assert (degree[:, :, ~reach] == 0.5).all()                # out of reach: even
-    th0, b0 = _theatre(red_air_commitment=0.0)
+    th0, b0 = _theatre(scenario_builder, red_air_commitment=0.0)
     assert (air_superiority(b0) == 0.5).all()
 
 
-def test_the_degree_is_the_share_of_effective_sorties():
+def test_the_degree_is_the_share_of_effective_sorties(scenario_builder):
     """Blue gets a wing like Red's: each side flies the same sorties over the places both reach,
     so the air is even there; with half Red's aircraft Blue has a third of the sorties."""
-    data = tomllib.loads(FIXTURE.read_text(encoding="utf-8"))
+    data = scenario_builder.data()
     red_air = data["forces"]["air"]["red-air"]
     blue_base = next(k for k, v in data["forces"]["ground"].items() if v["owner"] == "blueland")
     for share, expected in ((1.0, 0.5), (0.5, 1 / 3)):
@@ -158,7 +155,7 @@ def test_the_degree_is_the_share_of_effective_sorties():
         data["forces"]["air"]["red-air"]["range_km"] = 5000.0
         data["forces"]["air"]["blue-air"] = blue_air
         fixed = {"air-superiority-power": 2.0, "air-superiority-breakpoint": 1.5}
-        th = compile_theatre(validate_data(data, "test-scenario"), overrides=fixed)
+        th = compile_theatre(scenario_builder.from_data(data), overrides=fixed)
         b = start(th, 7, 50)
         aircraft = b.st.wings.aircraft
         red_w, blue_w = th.wing_ids.index("red-air"), th.wing_ids.index("blue-air")
@@ -175,13 +172,13 @@ def test_the_degree_is_the_share_of_effective_sorties():
             assert degree[:, blue, :] == pytest.approx(expected)
 
 
-def test_an_actor_whose_camp_flies_holds_air_superiority_without_aircraft_of_its_own():
+def test_an_actor_whose_camp_flies_holds_air_superiority_without_aircraft_of_its_own(scenario_builder):
     """Redland flies but fires on nobody; its ally, with no aircraft, fires on Blueland: Blueland is
     under the air superiority of the ally."""
-    data = tomllib.loads(FIXTURE.read_text(encoding="utf-8"))
+    data = scenario_builder.data()
     data["actors"]["redland"]["fires_on"] = []
     data["actors"]["redally"] = {"name": "Red ally", "camp": "red", "source": "made-up"}
-    th = compile_theatre(validate_data(data, "test-scenario"))
+    th = compile_theatre(scenario_builder.from_data(data))
     b = start(th, 7, 250)
     degree = air_superiority(b)
     reach = b.tables.wings.group_reach[b.tables.wings.group[0]]
@@ -190,9 +187,9 @@ def test_an_actor_whose_camp_flies_holds_air_superiority_without_aircraft_of_its
     assert (degree[:, blue][:, reach] == 0.0).all()
 
 
-def test_air_superiority_multiplies_combat_power():
-    th, b = _theatre()
-    th1, b1 = _theatre(**{"air-superiority-power": 1.0})
+def test_air_superiority_multiplies_combat_power(scenario_builder):
+    th, b = _theatre(scenario_builder)
+    th1, b1 = _theatre(scenario_builder, **{"air-superiority-power": 1.0})
     red_f = th.formation_ids.index("red-1")
     blue_f = th.formation_ids.index("blue-1")
     with_air, without = combat_power(b), combat_power(b1)
@@ -202,11 +199,11 @@ def test_air_superiority_multiplies_combat_power():
 
 
 @pytest.mark.parametrize("air_lost", [False, True])
-def test_the_ground_phase_recomputes_air_superiority_after_air_losses(air_lost):
+def test_the_ground_phase_recomputes_air_superiority_after_air_losses(air_lost, scenario_builder):
     """Red holds the air when the plan is made. If the day's air war then costs it its aircraft
     (marked in the plan by the air phase), Blue is no longer under Red's air superiority and its
     breakpoint is not lowered; without losses the plan's superiority stands."""
-    th, b = _theatre(red_posture="defend", **{"air-superiority-breakpoint": 1.5})
+    th, b = _theatre(scenario_builder, red_posture="defend", **{"air-superiority-breakpoint": 1.5})
     st = b.st
     blue_f = th.formation_ids.index("blue-1")
     # broken under Red's air (0.3 / sqrt(1.5) = 0.245), not without (0.3)
@@ -224,8 +221,8 @@ def test_the_ground_phase_recomputes_air_superiority_after_air_losses(air_lost):
 
 
 @pytest.mark.parametrize(("factor", "broken"), [(1.0, False), (1.5, True)])
-def test_air_superiority_lowers_the_breakpoint_of_the_side_under_it(factor, broken):
-    th, b = _theatre(red_posture="defend", **{"air-superiority-breakpoint": factor})
+def test_air_superiority_lowers_the_breakpoint_of_the_side_under_it(factor, broken, scenario_builder):
+    th, b = _theatre(scenario_builder, red_posture="defend", **{"air-superiority-breakpoint": factor})
     st = b.st
     blue_f = th.formation_ids.index("blue-1")
     # lost 25%: breakpoint 0.3, or 0.3 / sqrt(1.5) = 0.245 under air
@@ -239,10 +236,10 @@ def test_air_superiority_lowers_the_breakpoint_of_the_side_under_it(factor, brok
 
 
 # ------------------------------------------------------------------------ combat days in the engine
-def _daily_losses(k: float) -> tuple[list[float], np.ndarray]:
+def _daily_losses(scenario_builder, k: float) -> tuple[list[float], np.ndarray]:
     """Mean personnel killed on each of three days of the same fight (an advance too slow to take
     the place), and the count of consecutive combat days at each place at the end."""
-    th, b = _theatre(**{"combat-days-exponent": k, "capture-ratio": 10.0, "advance-km-per-day": 0.1})
+    th, b = _theatre(scenario_builder, **{"combat-days-exponent": k, "capture-ratio": 10.0, "advance-km-per-day": 0.1})
     out = []
     for day in range(3):
         b.st.day = day
@@ -252,9 +249,9 @@ def _daily_losses(k: float) -> tuple[list[float], np.ndarray]:
     return out, b.st.combat_days
 
 
-def test_the_dth_day_of_a_battle_costs_d_to_the_k_minus_d_minus_1_to_the_k():
-    full, days = _daily_losses(1.0)
-    fitted, days_k = _daily_losses(0.5)
+def test_the_dth_day_of_a_battle_costs_d_to_the_k_minus_d_minus_1_to_the_k(scenario_builder):
+    full, days = _daily_losses(scenario_builder, 1.0)
+    fitted, days_k = _daily_losses(scenario_builder, 0.5)
     assert (days == days_k).all() and set(np.unique(days)) == {0, 3}   # fought three days, or never
     assert fitted[0] == pytest.approx(full[0])                          # day 1 is a full day
     # same draws of who fights; the losses are random, hence the tolerance

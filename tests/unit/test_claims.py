@@ -6,20 +6,14 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import flashpoint
 from flashpoint.analysis.claims import ClaimResult, claim_variants, evaluate_claims, verdict, wilson
 from flashpoint.analysis.compare import compare_runs
-from flashpoint.cli import app
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario import load_file
-
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
-runner = CliRunner()
 
 CLAIMS = '''
 [claims.fewer-red-aircraft]
@@ -216,8 +210,8 @@ def test_idlib_carries_the_articles_claims_and_they_survive_a_round_trip(tmp_pat
     assert set(claim_variants(s)) == {(), ("coalition-air-support",), ("russia-stands-aside",), ("hts-resists",)}
 
 
-def test_claims_command_json_on_idlib():
-    res = runner.invoke(app, ["claims", "idlib-2020", "--runs", "250", "--days", "5", "--json"])
+def test_claims_command_json_on_idlib(cli):
+    res = cli("claims", "idlib-2020", "--runs", "250", "--days", "5", "--json")
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert {c["id"] for c in doc["claims"]} == ARTICLE
@@ -229,10 +223,10 @@ def test_claims_command_json_on_idlib():
     assert turkey["baseline"] == "coalition-air-support" and turkey["intervention"] == "baseline"
 
 
-def test_claims_command_table(tmp_path):
+def test_claims_command_table(tmp_path, cli, scenario_builder):
     s_path = tmp_path / "with-claims.toml"
-    s_path.write_text(FIXTURE.read_text(encoding="utf-8") + CLAIMS, encoding="utf-8")
-    res = runner.invoke(app, ["claims", str(s_path), "--runs", "250"])
+    s_path.write_text(scenario_builder.text(CLAIMS), encoding="utf-8")
+    res = cli("claims", s_path, "--runs", "250")
     assert res.exit_code == 0, res.output
     for cid in EXPECTED:
         assert cid in res.stdout
@@ -244,7 +238,7 @@ def test_claims_command_table(tmp_path):
     (["idlib-2020", "--runs", "0"], "--runs 0"),
     (["no-such-scenario"], "no-such-scenario"),
 ])
-def test_claims_command_bad_input(args, message):
-    res = runner.invoke(app, ["claims", *args])
+def test_claims_command_bad_input(args, message, cli):
+    res = cli("claims", *args)
     assert res.exit_code == 2
     assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 import typer.main
+from tests.fixtures import MINIMAL
 
 from flashpoint.cli import app
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario import builtin_names, load, load_file
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
-TEXT = FIXTURE.read_text(encoding="utf-8")
+TEXT = MINIMAL.read_text(encoding="utf-8")
 COMMANDS = typer.main.get_command(app).commands
 
 
@@ -154,20 +154,20 @@ def test_show_toml_loads_back(cli, tmp_path):
 
 
 def test_show_a_file_by_path(cli):
-    result = cli("show", str(FIXTURE))
+    result = cli("show", str(MINIMAL))
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(load_file(FIXTURE).meta.title)
+    assert result.stdout.startswith(load_file(MINIMAL).meta.title)
 
 
 # --------------------------------------------------------------------------- validate
 def test_validate_a_good_file(cli):
-    scenario = load_file(FIXTURE)
-    result = cli("validate", str(FIXTURE))
+    scenario = load_file(MINIMAL)
+    result = cli("validate", str(MINIMAL))
     assert result.exit_code == 0, result.output
     forces = sum(len(t) for t in (scenario.forces.ground, scenario.forces.air, scenario.forces.drones,
                                   scenario.forces.air_defence))
     assert result.stdout.strip() == (
-        f"ok: {FIXTURE}: scenario '{scenario.meta.id}', {len(scenario.actors)} actors, "
+        f"ok: {MINIMAL}: scenario '{scenario.meta.id}', {len(scenario.actors)} actors, "
         f"{len(scenario.places)} places, {forces} forces, {len(scenario.interventions)} interventions, "
         f"{len(scenario.outcomes)} outcomes")
 

@@ -9,15 +9,12 @@ from functools import cache
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 import flashpoint
 from flashpoint.analysis.compare import Z95, binary_difference, compare_runs, metric_difference
-from flashpoint.cli import app
 from flashpoint.errors import FlashpointError
 
 RUNS, DAYS, SEED = 500, 8, 2
-runner = CliRunner()
 
 
 @cache
@@ -152,19 +149,18 @@ def test_comparing_needs_the_runs_and_two_different_variants():
 
 
 # ------------------------------------------------------------------------------- CLI
-def test_compare_command_json():
-    res = runner.invoke(app, ["compare", "idlib-2020", "--with", "coalition-air-support", "--runs", "250",
-                              "--days", "5", "--json"])
+def test_compare_command_json(cli):
+    res = cli("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", "250", "--days", "5", "--json")
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert doc["baseline"] == "baseline" and doc["intervention"] == "coalition-air-support"
     assert doc["runs"] == {"baseline": 250, "intervention": 250}
 
 
-def test_compare_command_against_another_intervention_and_tables(tmp_path):
+def test_compare_command_against_another_intervention_and_tables(tmp_path, cli):
     out = tmp_path / "cmp.json"
-    res = runner.invoke(app, ["compare", "idlib-2020", "--with", "coalition-air-support", "--against",
-                              "patriots-deployed", "--runs", "250", "--days", "5", "--out", str(out)])
+    res = cli("compare", "idlib-2020", "--with", "coalition-air-support", "--against", "patriots-deployed",
+              "--runs", "250", "--days", "5", "--out", out)
     assert res.exit_code == 0, res.output
     assert "coalition-air-support against patriots-deployed" in res.stdout
     assert "m5-held-by-regime" in res.stdout and "risk ratio" in res.stdout
@@ -180,22 +176,21 @@ def test_compare_command_against_another_intervention_and_tables(tmp_path):
     (["--with", "no-drones", "--runs", "-5"], "--runs -5"),
     ([], "--with: name the intervention"),
 ])
-def test_compare_command_bad_input(args, message):
-    res = runner.invoke(app, ["compare", "idlib-2020", *args])
+def test_compare_command_bad_input(args, message, cli):
+    res = cli("compare", "idlib-2020", *args)
     assert res.exit_code == 2
     assert message in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     assert "Traceback" not in res.output
 
 
-def test_compare_command_unwritable_out_leaves_nothing(tmp_path):
+def test_compare_command_unwritable_out_leaves_nothing(tmp_path, cli):
     (tmp_path / "a-file").write_text("not a folder")
     targets = {tmp_path / "a-file" / "cmp.json": "is not a folder",
                tmp_path / "missing" / "cmp.json": "does not exist",
                tmp_path: "is a folder"}
     for target, message in targets.items():
-        res = runner.invoke(app, ["compare", "idlib-2020", "--with", "no-drones", "--runs", "250",
-                                  "--days", "3", "--out", str(target)])
+        res = cli("compare", "idlib-2020", "--with", "no-drones", "--runs", "250", "--days", "3", "--out", target)
         assert res.exit_code == 2, (target, res.output)
         assert f"--out {target}" in res.stderr and message in res.stderr
         assert len(res.stderr.strip().splitlines()) == 1

@@ -4,7 +4,6 @@ that do not matter, says it in plain words, and refuses inputs it cannot work wi
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,8 +11,6 @@ import pytest
 
 from flashpoint.analysis.discovery import Box, discover, prim
 from flashpoint.errors import FlashpointError
-
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 
 
 def planted(n: int = 4000, d: int = 12, seed: int = 0, inside_rate: float = 0.9, outside_rate: float = 0.05):
@@ -133,14 +130,14 @@ def test_bad_inputs_are_clear_errors():
         discover(frame, "hit", inputs=["nope"])
 
 
-def test_cli_discover(cli):
-    out = cli("discover", str(FIXTURE), "--outcome", "blue-holds-b", "--runs", "500", "--days", "20", "--json")
+def test_cli_discover(cli, minimal_toml):
+    out = cli("discover", str(minimal_toml), "--outcome", "blue-holds-b", "--runs", "500", "--days", "20", "--json")
     assert out.exit_code == 0, out.output
     doc = json.loads(out.output)
     assert doc["runs"] == 500 and doc["outcome"] == "blue-holds-b"
     for b in doc["boxes"]:
         assert 0 < b["coverage"] <= 1 and b["density"] > b["base_rate"] and b["description"]
-    out = cli("discover", str(FIXTURE), "--outcome", "blue-holds-b", "--runs", "500", "--days", "20")
+    out = cli("discover", str(minimal_toml), "--outcome", "blue-holds-b", "--runs", "500", "--days", "20")
     assert out.exit_code == 0, out.output
     assert "density" in out.output and "coverage" in out.output
 
@@ -151,7 +148,7 @@ def test_cli_discover(cli):
     (("--outcome", "blue-holds-b", "--runs", "0"), "--runs 0"),
     (("--outcome", "blue-holds-b", "--boxes", "0"), "--boxes 0"),
 ])
-def test_cli_discover_bad_input_exits_2(cli, args, message):
-    out = cli("discover", str(FIXTURE), "--days", "5", *args)
+def test_cli_discover_bad_input_exits_2(cli, args, message, minimal_toml):
+    out = cli("discover", str(minimal_toml), "--days", "5", *args)
     assert out.exit_code == 2, out.output
     assert message in out.output and "Traceback" not in out.output

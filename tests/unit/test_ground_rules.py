@@ -9,11 +9,10 @@ ground phase acts, and every model constant the checks use is fixed with
 from __future__ import annotations
 
 import math
-import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.fixtures import minimal_data
 
 from flashpoint.engine.ground import daily_loss_shares
 from flashpoint.engine.rng import Streams
@@ -24,7 +23,6 @@ from flashpoint.engine.stepwise import start as start_block
 from flashpoint.engine.theatre import CompiledTheatre, compile_theatre
 from flashpoint.scenario.loader import validate_data
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 SEED = 7
 
 # the fixed constants (hand calculations below use these numbers)
@@ -45,13 +43,19 @@ BLUE_DEFENCE = 1.5 * 1.2 * BLUE_POWER       # 7,812
 
 def scenario_data() -> dict:
     """The fixture as data, with fixed forces and its air units grounded."""
-    data = tomllib.loads(FIXTURE.read_text(encoding="utf-8"))
+    data = minimal_data()
     data.pop("interventions")
     data["forces"]["air"]["red-air"]["commitment"] = 0.0
     data["forces"].pop("air_defence")
     red = data["forces"]["ground"]["red-1"]
     red.update(personnel=4000, ifvs=30, quality=1.5, morale=0.9, commitment=0.8)
     return data
+
+
+@pytest.fixture
+def data() -> dict:
+    """`scenario_data`, fresh for each test."""
+    return scenario_data()
 
 
 def theatre(data: dict, **overrides: float) -> CompiledTheatre:
@@ -102,8 +106,8 @@ def test_daily_loss_shares_of_a_zero_ratio_are_capped_not_infinite():
 
 
 # ----------------------------------------------------------------------- combat power
-def test_combat_power_is_the_documented_formula():
-    th = theatre(scenario_data())
+def test_combat_power_is_the_documented_formula(data):
+    th = theatre(data)
     b = start(th)
     power = combat_power(b)
     red, blue = th.formation_ids.index("red-1"), th.formation_ids.index("blue-1")
@@ -111,8 +115,8 @@ def test_combat_power_is_the_documented_formula():
     np.testing.assert_allclose(power[:, blue], BLUE_POWER, rtol=1e-12)
 
 
-def test_combat_power_of_broken_uncommitted_and_absent_formations():
-    th = theatre(scenario_data())
+def test_combat_power_of_broken_uncommitted_and_absent_formations(data):
+    th = theatre(data)
     b = start(th)
     st = b.st
     red, blue = th.formation_ids.index("red-1"), th.formation_ids.index("blue-1")
@@ -125,8 +129,7 @@ def test_combat_power_of_broken_uncommitted_and_absent_formations():
     assert np.all(combat_power(b)[:, blue] == 0)
 
 
-def test_a_formation_has_no_power_before_it_arrives():
-    data = scenario_data()
+def test_a_formation_has_no_power_before_it_arrives(data):
     data["forces"]["ground"]["blue-1"]["arrives_day"] = 3
     th = theatre(data)
     b = start(th)
@@ -138,9 +141,8 @@ def test_a_formation_has_no_power_before_it_arrives():
 
 
 @pytest.mark.parametrize("posture, factor", [("defend", 1.2), ("hold", 1.6), ("reserve", 1.0)])
-def test_defence_and_the_choice_of_attack(posture, factor):
+def test_defence_and_the_choice_of_attack(posture, factor, data):
     """D_B = terrain x posture x P_Blue; Red at A attacks B at A/D >= attack-min-ratio."""
-    data = scenario_data()
     data["forces"]["ground"]["blue-1"]["posture"] = posture
     th = theatre(data)
     plan = plan_attacks(start(th))
@@ -154,21 +156,21 @@ def test_defence_and_the_choice_of_attack(posture, factor):
     assert np.all(plan.engaged == attacks)
 
 
-def test_no_attack_below_the_minimum_ratio():
-    th = theatre(scenario_data(), **{"attack-min-ratio": RED_POWER / BLUE_DEFENCE + 0.01})
+def test_no_attack_below_the_minimum_ratio(data):
+    th = theatre(data, **{"attack-min-ratio": RED_POWER / BLUE_DEFENCE + 0.01})
     plan = plan_attacks(start(th))
     assert np.all(plan.target == -1)
     assert not plan.engaged.any()
 
 
-def test_first_day_losses_follow_the_square_law_on_average():
+def test_first_day_losses_follow_the_square_law_on_average(data):
     """Mean first-day losses over 4,000 runs equal strength x daily share, within 5 standard errors.
 
     r = 10,195.2 / 7,812 = 1.3051: Red loses 4,000 x 0.02 / r = 61.30 a day, Blue 3,000 x 0.02 x r
     = 78.30; losses are gamma-Poisson with shape 10, so the variance of one run's loss is m + m^2/10
     and the standard error of the mean over n runs is sqrt(that / n) (about 0.33 and 0.41).
     """
-    th = theatre(scenario_data())
+    th = theatre(data)
     n = 4000
     block = simulate_block(th, SEED, 0, n, days=1)
     r = RED_POWER / BLUE_DEFENCE
@@ -181,8 +183,7 @@ def test_first_day_losses_follow_the_square_law_on_average():
 
 # ----------------------------------------------------------------- advance and capture
 @pytest.mark.parametrize("length, advance", [(10.0, 3.0), (10.0, 2.5), (7.0, 7.0), (9.0, 1.25), (4.0, 5.0)])
-def test_an_undefended_place_falls_after_length_over_advance_days(length, advance):
-    data = scenario_data()
+def test_an_undefended_place_falls_after_length_over_advance_days(length, advance, data):
     del data["forces"]["ground"]["blue-1"]
     data["routes"]["r1"]["lengths_km"] = [length, 40.0]
     th = theatre(data, **{"advance-km-per-day": advance})
@@ -196,9 +197,9 @@ def test_an_undefended_place_falls_after_length_over_advance_days(length, advanc
     assert np.all(control[:, :, c] == blue)     # 40 km further: not before day days + 14
 
 
-def test_a_defended_place_is_approached_at_the_rate_of_the_force_ratio():
+def test_a_defended_place_is_approached_at_the_rate_of_the_force_ratio(data):
     """Progress = advance x clip((r - 1) / (capture-ratio - 1), 0, 1) = 3 x 0.3051 / 2 = 0.458 km."""
-    th = theatre(scenario_data())
+    th = theatre(data)
     st = play(th, 250, days=1)
     r = RED_POWER / BLUE_DEFENCE
     # Blue's losses on day 1 do not change r: the plan and the attrition use the day's start strengths
@@ -207,8 +208,7 @@ def test_a_defended_place_is_approached_at_the_rate_of_the_force_ratio():
 
 
 # ---------------------------------------------------------------------- pull-out
-def test_a_formation_that_pulls_out_leaves_before_the_fight():
-    data = scenario_data()
+def test_a_formation_that_pulls_out_leaves_before_the_fight(data):
     data["forces"]["ground"]["blue-1"]["pulls_out"] = True
     th = theatre(data)                         # attacked at r = 1.305 >= pull-out-ratio 1.2
     st = play(th, 250, days=1)
@@ -219,8 +219,7 @@ def test_a_formation_that_pulls_out_leaves_before_the_fight():
     np.testing.assert_allclose(st.progress[:, edge(th, "a", "b")], 3.0)       # B empty: full rate
 
 
-def test_a_formation_that_pulls_out_stays_below_its_ratio():
-    data = scenario_data()
+def test_a_formation_that_pulls_out_stays_below_its_ratio(data):
     data["forces"]["ground"]["blue-1"]["pulls_out"] = True
     th = theatre(data, **{"pull-out-ratio": 2.0})
     st = play(th, 250, days=1)
@@ -230,17 +229,16 @@ def test_a_formation_that_pulls_out_stays_below_its_ratio():
 
 
 # -------------------------------------------------------------- stranded and retreat
-def overrun_data(c_holder: str) -> dict:
+def overrun_data(data: dict, c_holder: str) -> dict:
     """A weak Blue at B, overrun on day 1: capture-ratio 1.5, a 1 km leg, 50 km a day."""
-    data = scenario_data()
     data["forces"]["ground"]["blue-1"].update(personnel=100, tanks=10)
     data["routes"]["r1"]["lengths_km"] = [1.0, 1.0]
     data["control"]["c"] = c_holder
     return data
 
 
-def test_a_stranded_formation_with_no_friendly_neighbour_is_destroyed():
-    th = theatre(overrun_data("redland"), **{"capture-ratio": 1.5, "advance-km-per-day": 50.0})
+def test_a_stranded_formation_with_no_friendly_neighbour_is_destroyed(data):
+    th = theatre(overrun_data(data, "redland"), **{"capture-ratio": 1.5, "advance-km-per-day": 50.0})
     st = play(th, 250, days=1)
     blue_f, red_f = th.formation_ids.index("blue-1"), th.formation_ids.index("red-1")
     blue, b = th.actor_index("blueland"), th.places.index("b")
@@ -252,8 +250,8 @@ def test_a_stranded_formation_with_no_friendly_neighbour_is_destroyed():
     assert np.all(st.losses.tanks_lost[:, blue] == 10)
 
 
-def test_an_overrun_formation_with_a_friendly_neighbour_retreats():
-    th = theatre(overrun_data("blueland"), **{"capture-ratio": 1.5, "advance-km-per-day": 50.0})
+def test_an_overrun_formation_with_a_friendly_neighbour_retreats(data):
+    th = theatre(overrun_data(data, "blueland"), **{"capture-ratio": 1.5, "advance-km-per-day": 50.0})
     st = play(th, 250, days=1)
     blue_f, blue = th.formation_ids.index("blue-1"), th.actor_index("blueland")
     assert np.all(st.control[:, th.places.index("b")] == th.actor_index("redland"))
@@ -266,8 +264,7 @@ def test_an_overrun_formation_with_a_friendly_neighbour_retreats():
 
 
 # ---------------------------------------------------------------- a war without aircraft
-def test_a_scenario_without_air_units_can_be_simulated():
-    data = scenario_data()
+def test_a_scenario_without_air_units_can_be_simulated(data):
     data["forces"].pop("air")
     th = theatre(data)
     block = simulate_block(th, SEED, 0, 250, days=2)
@@ -280,17 +277,16 @@ def fire_record(th: CompiledTheatre, days: int) -> np.ndarray:
     return st.fired
 
 
-def test_an_attack_is_recorded_as_fire_both_ways_between_hostile_actors():
-    th = theatre(scenario_data())
+def test_an_attack_is_recorded_as_fire_both_ways_between_hostile_actors(data):
+    th = theatre(data)
     fired = fire_record(th, 1)
     red, blue = th.actor_index("redland"), th.actor_index("blueland")
     assert fired[:, red, blue].all() and fired[:, blue, red].all()
 
 
-def test_an_actor_that_holds_its_fire_is_neither_attacked_on_the_ground_nor_recorded_as_firing():
+def test_an_actor_that_holds_its_fire_is_neither_attacked_on_the_ground_nor_recorded_as_firing(data):
     """Fronts lie only between holders that fire on each other (docs/model.md, "Fronts and
     attacks"): with Blue's fires_on = [], Red's attack-posture brigade has no front to attack."""
-    data = scenario_data()
     data["actors"]["blueland"]["fires_on"] = []
     th = theatre(data)
     red, blue = th.actor_index("redland"), th.actor_index("blueland")

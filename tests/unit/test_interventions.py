@@ -9,8 +9,6 @@ import pytest
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario import Scenario, builtin_names, load, load_file
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
-
 # Interventions added to the fixture for these tests; each one alone leaves a valid scenario.
 EXTRA = """
 [interventions.more-tanks]
@@ -69,11 +67,9 @@ source = "made-up"
 """
 
 
-@pytest.fixture(scope="module")
-def scenario(tmp_path_factory) -> Scenario:
-    path = tmp_path_factory.mktemp("interventions") / "extended.toml"
-    path.write_text(FIXTURE.read_text(encoding="utf-8") + EXTRA, encoding="utf-8")
-    return load_file(path)
+@pytest.fixture
+def scenario(scenario_builder) -> Scenario:
+    return scenario_builder(EXTRA, name="extended.toml")
 
 
 def test_fixture_loads_with_the_extra_interventions(scenario):
@@ -206,10 +202,10 @@ def test_combination_that_is_invalid_names_the_interventions(scenario):
                     "in forces.ground; force ids must be unique across all force kinds (got 'blue-2')"]
 
 
-def test_an_intervention_that_makes_the_file_invalid_is_named_with_its_line(tmp_path):
+def test_an_intervention_that_makes_the_file_invalid_is_named_with_its_line(tmp_path, scenario_builder):
     bad = ('\n[interventions.blue-in-the-sea]\ndescription = "Blue moves to a place that does not exist"\n'
            'set = { "forces.ground.blue-1.place" = "sea" }\n')
-    text = FIXTURE.read_text(encoding="utf-8") + bad
+    text = scenario_builder.text(bad)
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(FlashpointError) as info:
@@ -228,8 +224,8 @@ def round_trip(scenario: Scenario, tmp_path: Path) -> Scenario:
     return load_file(path)
 
 
-def test_fixture_round_trips(tmp_path):
-    original = load_file(FIXTURE)
+def test_fixture_round_trips(tmp_path, minimal_toml):
+    original = load_file(minimal_toml)
     again = round_trip(original, tmp_path)
     assert again == original
     assert again.to_toml() == original.to_toml()

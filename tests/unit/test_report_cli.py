@@ -8,13 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import flashpoint
 from flashpoint.api import report
-from flashpoint.cli import app
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 ARGS = ["--runs", "200", "--days", "10", "--seed", "3"]
 
 
@@ -26,16 +23,16 @@ def page_data(path: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory) -> Path:
+def written(tmp_path_factory, cli, minimal_toml) -> Path:
     out = tmp_path_factory.mktemp("report") / "r.html"
-    result = CliRunner().invoke(app, ["report", str(FIXTURE), "--with", "blue-reinforced", *ARGS, "--out", str(out)])
+    result = cli("report", minimal_toml, "--with", "blue-reinforced", *ARGS, "--out", out)
     assert result.exit_code == 0, result.output
     assert f"written: {out}" in result.output
     return out
 
 
-def test_report_shows_the_runs_it_made(written):
-    s = flashpoint.load(str(FIXTURE))
+def test_report_shows_the_runs_it_made(written, minimal_toml):
+    s = flashpoint.load(str(minimal_toml))
     base = s.run(runs=200, seed=3, days=10).summary()
     inter = s.apply("blue-reinforced").run(runs=200, seed=3, days=10).summary()
     data = page_data(written)
@@ -60,28 +57,28 @@ def test_report_has_every_section_and_figure(written):
 
 
 @pytest.mark.parametrize("bad", ["file/report.html", "missing/report.html", "."])
-def test_unwritable_out_exits_2_and_leaves_nothing(tmp_path, bad):
+def test_unwritable_out_exits_2_and_leaves_nothing(tmp_path, bad, cli, minimal_toml):
     (tmp_path / "file").write_text("not a folder")
     before = sorted(p.name for p in tmp_path.rglob("*"))
     out = tmp_path / bad
-    result = CliRunner().invoke(app, ["report", str(FIXTURE), "--with", "blue-reinforced", *ARGS, "--out", str(out)])
+    result = cli("report", minimal_toml, "--with", "blue-reinforced", *ARGS, "--out", out)
     assert result.exit_code == 2, result.output
     assert "--out" in result.output and "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
 
 
-def test_report_needs_an_intervention(tmp_path):
-    result = CliRunner().invoke(app, ["report", str(FIXTURE), *ARGS, "--out", str(tmp_path / "r.html")])
+def test_report_needs_an_intervention(tmp_path, cli, minimal_toml):
+    result = cli("report", minimal_toml, *ARGS, "--out", tmp_path / "r.html")
     assert result.exit_code == 2
     assert "--with" in result.output and "blue-reinforced" in result.output
     assert not list(tmp_path.iterdir())
 
 
-def test_a_failure_while_building_leaves_nothing(tmp_path, monkeypatch):
+def test_a_failure_while_building_leaves_nothing(tmp_path, monkeypatch, minimal_toml):
     def boom(*_args, **_kwargs):
         raise RuntimeError("while rendering")
 
     monkeypatch.setattr("flashpoint.report.build.render", boom)
     with pytest.raises(RuntimeError):
-        report(str(FIXTURE), with_=["blue-reinforced"], runs=200, days=5, out=str(tmp_path / "r.html"))
+        report(str(minimal_toml), with_=["blue-reinforced"], runs=200, days=5, out=str(tmp_path / "r.html"))
     assert not list(tmp_path.iterdir())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +14,6 @@ from flashpoint.report import html as H
 from flashpoint.report.build import check_out, headline_outcome, write_atomic
 from flashpoint.report.map import circle, default_camp, theatre_map
 from flashpoint.scenario import load
-
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 
 
 def summary(p_road: float, p_b: float, killed_q50: float) -> dict:
@@ -92,8 +89,8 @@ def test_circle_points_are_at_the_range():
     assert (lats[0], lons[0]) == pytest.approx((lats[-1], lons[-1]))
 
 
-def test_map_colours_places_by_the_probability_of_control():
-    s = load(str(FIXTURE))
+def test_map_colours_places_by_the_probability_of_control(minimal_toml):
+    s = load(str(minimal_toml))
     s_int = s.apply("blue-reinforced")
     fig = theatre_map(s, s_int, BASE["control"], INTER["control"])
     places = [t for t in fig.data if t.name == "places"]
@@ -134,8 +131,8 @@ def test_claims_and_discovery_tables():
     assert "When x is at least 2" in boxes and "(open)" in boxes
 
 
-def test_assumption_rows_cover_every_sourced_item():
-    s = load(str(FIXTURE)).apply("blue-reinforced")
+def test_assumption_rows_cover_every_sourced_item(minimal_toml):
+    s = load(str(minimal_toml)).apply("blue-reinforced")
     rows = H.assumption_rows(s)
     where = {r[0] for r in rows}
     expected = ({f"actors.{a}" for a in s.actors} | {f"places.{p}" for p in s.places}
@@ -146,9 +143,9 @@ def test_assumption_rows_cover_every_sourced_item():
     assert "personnel 3,000-5,000" in red[2] and "tanks 40" in red[2] and red[3] == "made-up"
 
 
-def test_page_loads_nothing_from_elsewhere():
+def test_page_loads_nothing_from_elsewhere(minimal_toml):
     figs = H.Figures()
-    s = load(str(FIXTURE))
+    s = load(str(minimal_toml))
     body = [H.header_section("T", "Q?", ["answer"], ["facts"]),
             H.map_section(figs, theatre_map(s, s, BASE["control"], INTER["control"]), []),
             H.assumptions_section(s, {}, {"x": s.sources["made-up"].model_copy(update={"url": "https://example.org/a"})})]

@@ -23,7 +23,6 @@ from flashpoint.engine.runner import RunSpec, run_scenario
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import PARTIAL, RunFolder, remove_stale_partials, short_name
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 FILES = {"summary.json", "scenario.toml", "manifest.json"}
 
 
@@ -38,9 +37,9 @@ def dead_pid() -> int:
     return child.pid
 
 
-def test_three_concurrent_runs_into_one_folder_give_three_complete_folders(tmp_path):
+def test_three_concurrent_runs_into_one_folder_give_three_complete_folders(tmp_path, minimal_toml):
     out = tmp_path / "same"
-    command = [str(Path(sys.executable).with_name("flashpoint")), "run", str(FIXTURE), "--runs", "2000",
+    command = [str(Path(sys.executable).with_name("flashpoint")), "run", str(minimal_toml), "--runs", "2000",
                "--workers", "1", "--out", str(out)]
     procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
     for proc in procs:
@@ -76,18 +75,18 @@ def test_partial_folders_of_dead_processes_are_removed_by_the_next_run(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, "notes"])
 
 
-def test_a_run_removes_a_stale_partial_folder(cli, tmp_path):
+def test_a_run_removes_a_stale_partial_folder(cli, tmp_path, minimal_toml):
     stale = tmp_path / f"{PARTIAL}{dead_pid()}-xyz"
     stale.mkdir()
     (stale / "scenario.toml").write_text("half", encoding="utf-8")
-    result = cli("run", FIXTURE, "--runs", 250, "--workers", 1, "--out", tmp_path)
+    result = cli("run", minimal_toml, "--runs", 250, "--workers", 1, "--out", tmp_path)
     assert result.exit_code == 0, result.output
     assert not stale.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-def test_run_folders_have_normal_permissions(cli, tmp_path):
-    result = cli("run", FIXTURE, "--runs", 250, "--workers", 1, "--out", tmp_path)
+def test_run_folders_have_normal_permissions(cli, tmp_path, minimal_toml):
+    result = cli("run", minimal_toml, "--runs", 250, "--workers", 1, "--out", tmp_path)
     assert result.exit_code == 0, result.output
     (folder,) = run_dirs(tmp_path)
     umask = os.umask(0)
@@ -106,44 +105,44 @@ def test_long_intervention_names_are_shortened_with_a_hash():
     assert short_name(long) != short_name(long + "y")
 
 
-def test_a_run_with_long_intervention_names_is_written(tmp_path):
-    s = flashpoint.load(str(FIXTURE))
+def test_a_run_with_long_intervention_names_is_written(tmp_path, minimal_toml):
+    s = flashpoint.load(str(minimal_toml))
     res = s.run(runs=250, days=3)
     res.interventions = [f"intervention-with-a-very-long-descriptive-name-number-{i}" for i in range(8)]
     folder = write_run_dir(res, tmp_path, s.to_toml(), ["flashpoint"])
     assert {p.name for p in folder.iterdir()} == FILES
 
 
-def test_out_that_is_a_file_is_named_as_such(cli, tmp_path):
+def test_out_that_is_a_file_is_named_as_such(cli, tmp_path, minimal_toml):
     afile = tmp_path / "afile"
     afile.write_text("x", encoding="utf-8")
-    result = cli("run", FIXTURE, "--runs", 250, "--out", afile)
+    result = cli("run", minimal_toml, "--runs", 250, "--out", afile)
     assert result.exit_code == 2
     assert f"--out {afile}: is a file, not a folder" in result.stderr
     assert "File exists" not in result.output
 
 
-def test_too_little_free_space_refuses_before_simulating(cli, tmp_path, monkeypatch):
+def test_too_little_free_space_refuses_before_simulating(cli, tmp_path, monkeypatch, minimal_toml):
     simulated = []
     monkeypatch.setattr("flashpoint.engine.runner.run_scenario", lambda *a, **k: simulated.append(1))
     monkeypatch.setattr(outputs.shutil, "disk_usage", lambda path: type("Usage", (), {"free": 1000})())
-    result = cli("run", FIXTURE, "--runs", 250, "--out", tmp_path)
+    result = cli("run", minimal_toml, "--runs", 250, "--out", tmp_path)
     assert result.exit_code == 2
     assert "free on its disk" in result.stderr and "Nothing was simulated" in result.stderr
     assert not simulated
 
 
-def test_trajectories_need_their_size_on_disk(cli, tmp_path, monkeypatch):
+def test_trajectories_need_their_size_on_disk(cli, tmp_path, monkeypatch, minimal_toml):
     """With --save-trajectories the estimate grows with the runs: 10^6 runs need gigabytes."""
     free = 10 * 2**30
     monkeypatch.setattr(outputs.shutil, "disk_usage", lambda path: type("Usage", (), {"free": free})())
-    result = cli("run", FIXTURE, "--runs", 100_000_000, "--save-trajectories", "--out", tmp_path)
+    result = cli("run", minimal_toml, "--runs", 100_000_000, "--save-trajectories", "--out", tmp_path)
     assert result.exit_code == 2, result.output
     assert "free on its disk" in result.stderr
     assert not any(tmp_path.iterdir())
 
 
-def test_a_full_disk_while_writing_leaves_nothing(cli, tmp_path, monkeypatch):
+def test_a_full_disk_while_writing_leaves_nothing(cli, tmp_path, monkeypatch, minimal_toml):
     real = Path.write_text
 
     def full(self, text, *args, **kwargs):
@@ -153,14 +152,14 @@ def test_a_full_disk_while_writing_leaves_nothing(cli, tmp_path, monkeypatch):
         return real(self, text, *args, **kwargs)
 
     monkeypatch.setattr(Path, "write_text", full)
-    result = cli("run", FIXTURE, "--runs", 250, "--workers", 1, "--out", tmp_path)
+    result = cli("run", minimal_toml, "--runs", 250, "--workers", 1, "--out", tmp_path)
     assert result.exit_code == 2
     assert f"--out {tmp_path}: the disk is full" in result.stderr
     assert "Traceback" not in result.output
     assert not any(tmp_path.iterdir())
 
 
-def test_out_removed_during_the_run_is_named(cli, tmp_path, monkeypatch):
+def test_out_removed_during_the_run_is_named(cli, tmp_path, monkeypatch, minimal_toml):
     out = tmp_path / "runs"
     real = run_scenario
 
@@ -170,14 +169,14 @@ def test_out_removed_during_the_run_is_named(cli, tmp_path, monkeypatch):
         return outcome
 
     monkeypatch.setattr("flashpoint.analysis.results.run_scenario", run_then_remove)
-    result = cli("run", FIXTURE, "--runs", 250, "--workers", 1, "--out", out)
+    result = cli("run", minimal_toml, "--runs", 250, "--workers", 1, "--out", out)
     assert result.exit_code == 2, result.output
     assert f"--out {out}: the folder was removed while the command ran" in result.stderr
     assert "Traceback" not in result.output
 
 
-def test_streamed_trajectories_equal_the_ones_kept_in_memory(tmp_path):
-    s = flashpoint.load(str(FIXTURE))
+def test_streamed_trajectories_equal_the_ones_kept_in_memory(tmp_path, minimal_toml):
+    s = flashpoint.load(str(minimal_toml))
     spec = RunSpec(runs=750, days=6, seed=3, block_size=250, workers=2, trajectories=True)
     writer = TrajectoryWriter(tmp_path / "t.nc", s, spec.days)
     streamed = run_scenario(s, spec, on_block=writer.append)
@@ -194,8 +193,8 @@ def test_streamed_trajectories_equal_the_ones_kept_in_memory(tmp_path):
             np.testing.assert_array_equal(ds[coord].values, kept[coord].values)
 
 
-def test_a_disk_error_while_streaming_is_a_message(tmp_path, monkeypatch):
-    s = flashpoint.load(str(FIXTURE))
+def test_a_disk_error_while_streaming_is_a_message(tmp_path, monkeypatch, minimal_toml):
+    s = flashpoint.load(str(minimal_toml))
     writer = TrajectoryWriter(tmp_path / "t.nc", s, 3)
 
     def hdf_error(block):

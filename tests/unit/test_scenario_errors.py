@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.fixtures import MINIMAL
 
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario import builtin_names, load, load_file
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
-TEXT = FIXTURE.read_text(encoding="utf-8")
+TEXT = MINIMAL.read_text(encoding="utf-8")
 NO_VALUE = object()
 
 
@@ -468,7 +468,7 @@ def test_many_problems_are_capped_with_a_count(tmp_path):
 
 # --------------------------------------------------------------------------- interventions by name
 def test_unknown_intervention_name_lists_the_known_ones():
-    scenario = load_file(FIXTURE)
+    scenario = load_file(MINIMAL)
     with pytest.raises(FlashpointError) as info:
         scenario.apply("blue-reinforced", "no-such-thing")
     assert str(info.value) == ("unknown intervention 'no-such-thing' for scenario 'minimal'; "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from test_scenario_errors import TEXT, Bad, cases, edit, error_of, line_of, write
+from tests.fixtures import MINIMAL
 
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario import diagnostics, load_file
@@ -153,7 +154,7 @@ def test_an_unknown_parameter_is_reported_by_validate(tmp_path):
 
 @pytest.mark.parametrize("value", ["inf", "-inf", "nan"])
 def test_set_refuses_a_value_that_is_not_finite(cli, value):
-    result = cli("run", "tests/fixtures/minimal.toml", "--runs", 10, "--set", f"rationality={value}")
+    result = cli("run", MINIMAL, "--runs", 10, "--set", f"rationality={value}")
     assert result.exit_code == 2
     assert "VALUE must be a finite number" in result.output
     assert "Traceback" not in result.output

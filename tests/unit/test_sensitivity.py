@@ -4,10 +4,10 @@ design through the engine, a scenario where one input plainly dominates, and bad
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.fixtures import MINIMAL
 
 import flashpoint
 from flashpoint.analysis.sensitivity import (
@@ -22,8 +22,6 @@ from flashpoint.analysis.sensitivity import (
     sensitivity,
 )
 from flashpoint.errors import FlashpointError
-
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 
 
 def ishigami(levels: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
@@ -80,7 +78,7 @@ def test_scenario_inputs_include_the_strategy_layer_and_read_back():
 
 def test_design_levels_fix_the_inputs_run_by_run():
     """The values the engine used are the inputs' quantiles at the design's levels."""
-    s = flashpoint.load(str(FIXTURE))
+    s = flashpoint.load(str(MINIMAL))
     levels = np.linspace(0.01, 0.99, 20)
     res = s.run(runs=20, seed=2, keep_runs=True, days=5,
                 quantiles={"forces.ground.red-1.personnel": levels, "parameters.attrition-rate": levels[::-1]})
@@ -89,7 +87,7 @@ def test_design_levels_fix_the_inputs_run_by_run():
     assert frame["input:parameters.attrition-rate"].iloc[0] == pytest.approx(0.005 + 0.015 * 0.99)
 
 
-WIDE = FIXTURE.read_text(encoding="utf-8").replace(
+WIDE = MINIMAL.read_text(encoding="utf-8").replace(
     'personnel = { dist = "triangular", low = 3000, mode = 4000, high = 5000 }',
     'personnel = { dist = "uniform", low = 100, high = 12000 }')
 # ... with the speed of advance fixed: the campaign fit's spread, drawn per run and not among the
@@ -205,6 +203,6 @@ def test_cli_sensitivity_table_and_json(cli, tmp_path):
     (("--outcome", "blue-holds-b", "--days", "99", "--samples", "16"), "--days 99"),
 ])
 def test_cli_sensitivity_bad_input_exits_2(cli, args, message):
-    out = cli("sensitivity", str(FIXTURE), *args)
+    out = cli("sensitivity", str(MINIMAL), *args)
     assert out.exit_code == 2, out.output
     assert message in out.output and "Traceback" not in out.output

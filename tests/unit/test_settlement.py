@@ -3,8 +3,6 @@ model on the scenario's issue table, and the checks of that table."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -22,9 +20,7 @@ from flashpoint.engine.strategy.settlement import (
 )
 from flashpoint.engine.theatre import compile_theatre
 from flashpoint.errors import FlashpointError
-from flashpoint.scenario import load_file
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 SOCHI = ["morek", "khan-shaykhun", "maarat-al-numan", "kafr-nabl", "saraqib", "al-eis", "tell-touqan",
          "khan-al-assal", "urum-al-kubra"]
 
@@ -151,14 +147,8 @@ source = "made-up"
 """
 
 
-def _load(tmp_path, text):
-    path = tmp_path / "issues.toml"
-    path.write_text(FIXTURE.read_text(encoding="utf-8") + text, encoding="utf-8")
-    return load_file(path)
-
-
-def test_a_complete_issue_table_loads(tmp_path):
-    s = _load(tmp_path, ISSUES)
+def test_a_complete_issue_table_loads(scenario_builder):
+    s = scenario_builder(name="issues.toml", extra=ISSUES)
     assert list(s.issues) == ["the-line", "trade"] and s.bargaining.model == "smp"
 
 
@@ -180,26 +170,26 @@ def test_a_complete_issue_table_loads(tmp_path):
     (("capability = { redland = 10, blueland = 5 }", "capability = { redland = 10, usa = 5 }"),
      "issues.the-line.positions.blueland", "has no capability in [bargaining]"),
 ])
-def test_a_bad_issue_table_is_refused_with_its_place(tmp_path, change, where, what):
+def test_a_bad_issue_table_is_refused_with_its_place(change, where, what, scenario_builder):
     text = ISSUES.replace(*change)
     with pytest.raises(FlashpointError) as info:
-        _load(tmp_path, text)
+        scenario_builder(name="issues.toml", extra=text)
     message = str(info.value)
     assert where in message and what in message, message
 
 
-def test_an_unknown_bargaining_model_is_refused(tmp_path):
+def test_an_unknown_bargaining_model_is_refused(scenario_builder):
     with pytest.raises(FlashpointError, match="bargaining.model"):
-        _load(tmp_path, ISSUES.replace("[bargaining]\n", '[bargaining]\nmodel = "ktab"\n'))
+        scenario_builder(name="issues.toml", extra=ISSUES.replace("[bargaining]\n", '[bargaining]\nmodel = "ktab"\n'))
 
 
-def test_issues_need_the_bargaining_capabilities(tmp_path):
+def test_issues_need_the_bargaining_capabilities(scenario_builder):
     start = ISSUES.index("[issues.the-line]")
     with pytest.raises(FlashpointError, match=r"issues: .*needs a \[bargaining\] section"):
-        _load(tmp_path, ISSUES[start:])
+        scenario_builder(name="issues.toml", extra=ISSUES[start:])
 
 
-def test_a_scenario_with_issues_runs_the_bargain_at_the_ceasefire(tmp_path):
+def test_a_scenario_with_issues_runs_the_bargain_at_the_ceasefire(scenario_builder):
     text = ISSUES + """
 [decisions.redland]
 every_days = 4
@@ -210,7 +200,7 @@ every_days = 4
 [decisions.blueland.options.stop]
 effects = { ceasefire = true }
 """
-    s = _load(tmp_path, text)
+    s = scenario_builder(name="issues.toml", extra=text)
     doc = run(s, runs=250, seed=1, days=10).summary()
     assert doc["ceasefire_day"] == {"share_none": 0.0, "q05": 4.0, "q25": 4.0, "q50": 4.0, "q75": 4.0, "q95": 4.0}
     settled = doc["settlement"]

@@ -11,7 +11,6 @@ import pytest
 
 from flashpoint.outputs import finite_json, json_text
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 BDM_TABLE = (Path(__file__).parents[2] / "src/flashpoint/engine/strategy/bargaining/data/bdm"
              / "eu_emissions_scholz_jmckib.csv")
 
@@ -37,8 +36,8 @@ def test_a_value_json_cannot_hold_is_an_error_not_a_bad_document():
         json_text({"x": object()})
 
 
-def test_run_json_summary_and_manifest_are_strict(cli, tmp_path):
-    result = cli("run", FIXTURE, "--runs", 250, "--workers", 1, "--out", tmp_path, "--json")
+def test_run_json_summary_and_manifest_are_strict(cli, tmp_path, minimal_toml):
+    result = cli("run", minimal_toml, "--runs", 250, "--workers", 1, "--out", tmp_path, "--json")
     assert result.exit_code == 0, result.output
     strict_loads(result.stdout)
     (folder,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]

@@ -19,12 +19,10 @@ from flashpoint.analysis.sweep_read import open_sweep, to_ema
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario import load
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
-
 
 @pytest.fixture(scope="module")
-def minimal():
-    return load(FIXTURE)
+def minimal(minimal_toml):
+    return load(minimal_toml)
 
 
 def small_plan(minimal, **kw):
@@ -135,17 +133,17 @@ def test_ema_workbench_analyses_run_on_the_pair(minimal, tmp_path):
 
 
 # ------------------------------------------------------------------------------ resume
-def _sweep_cmd(out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-c", "from flashpoint.cli import app; app()", "sweep", str(FIXTURE),
+def _sweep_cmd(scenario: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-c", "from flashpoint.cli import app; app()", "sweep", str(scenario),
             "--param", "attrition-rate=0.005:0.03", "--with-sets", "-;no-sam", "--design", "lhs",
             "--points", "30", "--runs", "1000", "--days", "20", "--seed", "3", "--workers", "1",
             "--out", str(out), *extra]
 
 
-def test_a_killed_sweep_resumes_to_the_dataset_of_an_uninterrupted_one(tmp_path):
+def test_a_killed_sweep_resumes_to_the_dataset_of_an_uninterrupted_one(tmp_path, minimal_toml):
     whole, cut = tmp_path / "whole.nc", tmp_path / "cut.nc"
     folder = parts_folder(cut)
-    proc = subprocess.Popen(_sweep_cmd(cut), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    proc = subprocess.Popen(_sweep_cmd(minimal_toml, cut), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     try:
         deadline = time.time() + 240
@@ -159,11 +157,11 @@ def test_a_killed_sweep_resumes_to_the_dataset_of_an_uninterrupted_one(tmp_path)
     kept = sorted(p.name for p in folder.glob("experiment-*.json"))
     assert 3 <= len(kept) < 60, f"kill came too late to test a resume ({len(kept)} of 60 finished)"
     assert not cut.exists()
-    again = subprocess.run(_sweep_cmd(cut), capture_output=True, text=True, timeout=300)
+    again = subprocess.run(_sweep_cmd(minimal_toml, cut), capture_output=True, text=True, timeout=300)
     assert again.returncode == 2 and "--resume" in again.stderr
-    resumed = subprocess.run(_sweep_cmd(cut, "--resume"), capture_output=True, text=True, timeout=600)
+    resumed = subprocess.run(_sweep_cmd(minimal_toml, cut, "--resume"), capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
-    done = subprocess.run(_sweep_cmd(whole), capture_output=True, text=True, timeout=600)
+    done = subprocess.run(_sweep_cmd(minimal_toml, whole), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert cut.read_bytes() == whole.read_bytes()
     assert not folder.exists()
@@ -203,17 +201,17 @@ def test_bad_options_are_clear_errors(minimal, kw, message):
     assert message in str(err.value)
 
 
-def test_cli_sweep_and_its_errors(cli, tmp_path):
+def test_cli_sweep_and_its_errors(cli, tmp_path, minimal_toml):
     out = tmp_path / "s.nc"
-    res = cli("sweep", FIXTURE, "--param", "attrition-rate=0.005:0.03", "--points", "2", "--design", "grid",
+    res = cli("sweep", minimal_toml, "--param", "attrition-rate=0.005:0.03", "--points", "2", "--design", "grid",
               "--with-sets", "-;no-sam", "--runs", "100", "--days", "5", "--out", out, "--workers", "1")
     assert res.exit_code == 0, res.output
     assert "4 experiments x 100 runs" in res.output and "blue-holds-b" in res.output and out.exists()
-    res = cli("sweep", FIXTURE, "--out", out, "--runs", "100", "--days", "5")
+    res = cli("sweep", minimal_toml, "--out", out, "--runs", "100", "--days", "5")
     assert res.exit_code == 2 and "the file exists" in res.output
-    res = cli("sweep", FIXTURE, "--out", tmp_path / "s.zarr", "--runs", "100", "--days", "5")
+    res = cli("sweep", minimal_toml, "--out", tmp_path / "s.zarr", "--runs", "100", "--days", "5")
     assert res.exit_code == 2 and "give a file name ending in .nc" in res.output
-    res = cli("sweep", FIXTURE, "--param", "attrition-rate=0.01:9", "--points", "2")
+    res = cli("sweep", minimal_toml, "--param", "attrition-rate=0.01:9", "--points", "2")
     assert res.exit_code == 2 and "outside the range allowed" in res.output and "Traceback" not in res.output
     bad = tmp_path / "not-a-sweep.nc"
     __import__("xarray").Dataset({"a": ("x", [1.0])}).to_netcdf(bad)
@@ -235,17 +233,17 @@ def sweeps(minimal, tmp_path_factory):
     return {"sobol": sobol, "lhs": lhs}
 
 
-def test_sensitivity_reads_a_sobol_sweep(cli, sweeps):
+def test_sensitivity_reads_a_sobol_sweep(cli, sweeps, minimal_toml):
     import json
 
-    res = cli("sensitivity", FIXTURE, "--outcome", "blue-holds-b", "--from-sweep", sweeps["sobol"], "--json")
+    res = cli("sensitivity", minimal_toml, "--outcome", "blue-holds-b", "--from-sweep", sweeps["sobol"], "--json")
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert {r["input"] for r in doc["indices"]} == {"parameters.attrition-rate", "parameters.helmbold-exponent"}
     assert doc["runs"] == 8 * 5 * 200 and doc["samples"] == 8 and doc["method"] == "sobol"
     ds = open_sweep(sweeps["sobol"])
     assert doc["mean"] == pytest.approx(float(ds["outcome_p"].sel(outcome="blue-holds-b").mean()))
-    res = cli("sensitivity", FIXTURE, "--outcome", "blue-holds-b", "--from-sweep", sweeps["sobol"])
+    res = cli("sensitivity", minimal_toml, "--outcome", "blue-holds-b", "--from-sweep", sweeps["sobol"])
     assert res.exit_code == 0 and "experiment of the sweep" in res.output
 
 
@@ -255,20 +253,20 @@ def test_sensitivity_reads_a_sobol_sweep(cli, sweeps):
     (("--from-sweep", "SOBOL", "--with", "no-sam"), "--with no-sam: not an intervention set of this sweep"),
     (("--from-sweep", "nowhere.nc"), "--from-sweep nowhere.nc: no such file"),
 ])
-def test_sensitivity_from_an_unfit_sweep_says_why(cli, sweeps, args, message):
+def test_sensitivity_from_an_unfit_sweep_says_why(cli, sweeps, args, message, minimal_toml):
     args = [{"LHS": sweeps["lhs"], "SOBOL": sweeps["sobol"]}.get(a, a) for a in args]
-    res = cli("sensitivity", FIXTURE, "--outcome", "blue-holds-b", *args)
+    res = cli("sensitivity", minimal_toml, "--outcome", "blue-holds-b", *args)
     assert res.exit_code == 2, res.output
     assert message in res.output and "Traceback" not in res.output
 
 
-def test_discover_reads_a_sweep(cli, sweeps):
+def test_discover_reads_a_sweep(cli, sweeps, minimal_toml):
     import json
 
     ds = open_sweep(sweeps["lhs"])
     p = ds["outcome_p"].sel(outcome="blue-holds-b").values
     threshold = float(np.quantile(p, 0.75))
-    res = cli("discover", FIXTURE, "--outcome", "blue-holds-b", "--from-sweep", sweeps["lhs"],
+    res = cli("discover", minimal_toml, "--outcome", "blue-holds-b", "--from-sweep", sweeps["lhs"],
               "--threshold", threshold, "--json")
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
@@ -282,24 +280,24 @@ def test_discover_reads_a_sweep(cli, sweeps):
         assert "with no-sam is" not in b["description"]       # an intervention reads "with X" or "without X"
     res = cli("discover", "idlib-2020", "--outcome", "m4-open", "--from-sweep", sweeps["lhs"])
     assert res.exit_code == 2 and "a sweep of scenario 'minimal', not 'idlib-2020'" in res.output
-    res = cli("discover", FIXTURE, "--outcome", "blue-holds-b", "--from-sweep", sweeps["lhs"], "--threshold", 1.5)
+    res = cli("discover", minimal_toml, "--outcome", "blue-holds-b", "--from-sweep", sweeps["lhs"], "--threshold", 1.5)
     assert res.exit_code == 2 and "--threshold 1.5" in res.output
 
 
-def test_cli_sweep_json(cli, tmp_path):
+def test_cli_sweep_json(cli, tmp_path, minimal_toml):
     import json
 
-    res = cli("sweep", FIXTURE, "--with-sets", "-;no-sam", "--runs", "50", "--days", "5", "--out", tmp_path / "s.nc",
-              "--json")
+    res = cli("sweep", minimal_toml, "--with-sets", "-;no-sam", "--runs", "50", "--days", "5",
+              "--out", tmp_path / "s.nc", "--json")
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["experiments"] == 2 and doc["with_sets"] == "-;no-sam" and doc["runs"] == 50
 
 
-def test_ctrl_c_keeps_the_finished_experiments_and_says_how_to_resume(tmp_path):
+def test_ctrl_c_keeps_the_finished_experiments_and_says_how_to_resume(tmp_path, minimal_toml):
     out = tmp_path / "s.nc"
     folder = parts_folder(out)
-    cmd = [sys.executable, "-c", "from flashpoint.cli import app; app()", "sweep", str(FIXTURE), "--param",
+    cmd = [sys.executable, "-c", "from flashpoint.cli import app; app()", "sweep", str(minimal_toml), "--param",
            "attrition-rate=0.005:0.03", "--points", "300", "--runs", "2000", "--days", "20", "--out", str(out),
            "--workers", "2"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import netCDF4
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -209,8 +210,6 @@ class TrajectoryWriter:
     what :meth:`Results.trajectories` gives, with ``run`` an unlimited dimension."""
 
     def __init__(self, path: Path, scenario: Scenario, days: int, option: str = "--out"):
-        import netCDF4
-
         self.path, self.option, self.scenario = Path(path), option, scenario
         self.metric_keys = _metric_keys(scenario)
         self.places, self.actors, self.camps = list(scenario.places), list(scenario.actors), list(scenario.camps)

@@ -48,10 +48,13 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from SALib.sample import sobol
+from scipy.stats import qmc
 
 from flashpoint.analysis.results import Results
 from flashpoint.engine.executor import Executor, local_executor
 from flashpoint.engine.runner import JobResult, RunSpec, run_jobs, run_scenario
+from flashpoint.engine.theatre import default_parameters
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import json_text
 from flashpoint.version import __version__
@@ -117,8 +120,6 @@ def set_label(names: tuple[str, ...]) -> str:
 
 def model_parameters(scenario) -> dict:
     """The model parameters as ``--set`` knows them: the engine's defaults under the scenario's."""
-    from flashpoint.engine.theatre import default_parameters
-
     params = default_parameters()
     params.update(scenario.parameters)
     return params
@@ -175,10 +176,7 @@ def design_levels(design: str, points: int | None, n_params: int, seed: int) -> 
         axis = np.linspace(0.0, 1.0, points)
         return np.array(list(itertools.product(axis, repeat=n_params)), dtype=float)
     if design == "lhs":
-        from scipy.stats import qmc
-
         return qmc.LatinHypercube(d=n_params, rng=np.random.default_rng(seed)).random(points)
-    from SALib.sample import sobol
 
     names = [f"x{i}" for i in range(n_params + 1)]
     prob = {"num_vars": n_params + 1, "names": names, "bounds": [[0.0, 1.0]] * (n_params + 1)}

@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from flashpoint.analysis.sensitivity import DUMMY as SA_DUMMY
+from flashpoint.analysis.sensitivity import SensitivityResult, analyse, input_label, problem
 from flashpoint.analysis.sweep import NONE, set_label
 from flashpoint.errors import FlashpointError
 
@@ -84,9 +86,6 @@ def sweep_sensitivity(ds: xr.Dataset, target: str, interventions: list[str] | No
     ``actor.quantity``: its mean) over a sweep's parameters, from a sweep whose design is ``sobol``
     (Saltelli's, with the dummy). ``interventions`` picks the intervention set when the sweep has
     several. A :class:`~flashpoint.analysis.sensitivity.SensitivityResult`."""
-    from flashpoint.analysis.sensitivity import DUMMY as SA_DUMMY
-    from flashpoint.analysis.sensitivity import SensitivityResult, analyse, input_label, problem
-
     if ds.attrs.get("design") != "sobol" or not ds.attrs.get("sobol_dummy"):
         raise FlashpointError(
             f"--from-sweep: this sweep's design is {ds.attrs.get('design')}"

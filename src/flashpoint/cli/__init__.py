@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from flashpoint.errors import FlashpointError, FlashpointWarning
@@ -76,9 +77,6 @@ def progress_bar(total: int | None, quiet: bool) -> Iterator[Callable[..., None]
     """A Rich progress bar on standard error, shown while the ``with`` block runs; yields the
     callback that advances it, ``tick(n, total=None)`` (the total may be set late, by the first
     report), or None when ``quiet``."""
-    # deferred: only commands that simulate draw a progress bar
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     if quiet:
         yield None
         return

@@ -25,7 +25,7 @@ def report_command(
                                                   "(needs Chromium)")] = None,
 ) -> None:
     """Write an HTML report (map, charts, tables; works offline) comparing a scenario without and with interventions."""
-    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
+    # lazy: every command module loads with the CLI; this would add 810 modules to --help, list and validate
     from flashpoint.report.build import report
 
     def say(step: str) -> None:

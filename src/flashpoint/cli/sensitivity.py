@@ -31,6 +31,7 @@ FromSweepOpt = Annotated[Path | None, typer.Option(
 
 def _sweep_of(scenario: str, path: Path):
     """The sweep at ``path``, checked to be of ``scenario``."""
+    # lazy: every command module loads with the CLI; this would add 718 modules to --help, list and validate
     from flashpoint.analysis.sweep_read import open_sweep
 
     ds = open_sweep(path)
@@ -70,10 +71,11 @@ def sensitivity_command(
         help="refuse a design that needs more runs (default 1,000,000)", show_default=False)] = None,
 ) -> None:
     """Global sensitivity of an outcome or a loss to the scenario's uncertain inputs (SALib)."""
-    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
+    # lazy: every command module loads with the CLI; this would add 718 modules to --help, list and validate
     from flashpoint.analysis.sensitivity import sensitivity
 
     if from_sweep is not None:
+        # lazy: every command module loads with the CLI; this would add 718 modules to --help, list and validate
         from flashpoint.analysis.sweep_read import sweep_sensitivity
 
         ds = _sweep_of(scenario, from_sweep)
@@ -147,7 +149,7 @@ def discover_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the boxes as JSON")] = False,
 ) -> None:
     """Scenario discovery: which combinations of input values lead to an outcome (PRIM boxes)."""
-    # deferred: the engine and analysis imports take seconds that --help, list and validate skip
+    # lazy: every command module loads with the CLI; this would add 716 modules to --help, list and validate
     from flashpoint.analysis.discovery import discover, outcome_column
     from flashpoint.analysis.results import run
 
@@ -181,6 +183,7 @@ def discover_command(
 
 def _discover_sweep(s, ds, outcome: str, threshold: float, boxes: int, max_dims: int, as_json: bool) -> None:
     """``discover --from-sweep``: PRIM over the sweep's experiments."""
+    # lazy: every command module loads with the CLI; this would add 718 modules to --help, list and validate
     from flashpoint.analysis.discovery import discover
     from flashpoint.analysis.sweep_read import sweep_frame
 

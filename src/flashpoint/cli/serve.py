@@ -29,6 +29,7 @@ def serve_command(
     queue: Annotated[int, typer.Option(help="most jobs queued or running at once (more are answered 429)")] = 16,
 ) -> None:
     """Serve the workbench: scenarios, runs, comparisons and the editor in a browser."""
+    # lazy: uvicorn and the server's settings (80 modules) only for `flashpoint serve`, not every command
     import uvicorn
 
     from flashpoint.serve import Settings, create_app

@@ -46,6 +46,7 @@ def sweep_command(
     as_json: Annotated[bool, typer.Option("--json", help="print what was written as JSON")] = False,
 ) -> None:
     """Run experiments from a design over parameters and intervention sets; write one dataset."""
+    # lazy: every command module loads with the CLI; this would add 717 modules to --help, list and validate
     from flashpoint.analysis.sweep import SweepPlan, parts_folder, run_sweep
 
     s = _load(scenario, None)

@@ -93,7 +93,7 @@ def simulate_block(th: CompiledTheatre, seed: int, start: int, stop: int, days: 
     draws, run, st, strategy, parameters = start_block(th, seed, start, stop, quantiles, strategy)
     rng = Streams(seed, start, stop)
     ladder = ladder_rules(th)
-    tables = th.tables()
+    tables = th.tables
     n = st.n
 
     held = np.zeros((n, days + 1, len(th.camps)), dtype=np.int16)

@@ -44,7 +44,7 @@ class Day0(NamedTuple):
 def start(th: CompiledTheatre, seed: int, runs: int) -> Day0:
     """Day 0 of runs [0, runs) of a job seeded ``seed``."""
     block = start_block(th, seed, 0, runs)
-    return Day0(th, th.tables(), block.draws, block.run, block.state)
+    return Day0(th, th.tables, block.draws, block.run, block.state)
 
 
 def empty_plan(th: CompiledTheatre, st: State) -> Plan:

@@ -16,6 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from flashpoint.engine.calibration import (
+    apply_calibration,
+    apply_campaign_speed,
+    shipped_calibration,
+    shipped_campaign_speed,
+)
 from flashpoint.engine.tables import Batteries, DroneUnits, Formations, Legs, Places, Plans, Tables, Wings, wing_groups
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.distributions import is_uncertain
@@ -51,13 +57,6 @@ def default_parameters() -> dict[str, Parameter]:
     """The engine's model constants with their sources: ``engine/parameters.toml`` with the combat
     constants fitted to CDB90 (``engine/calibration/cdb90.json``, checked against the shipped data)
     in place of their priors, as distributions that carry the fit's standard errors."""
-    from flashpoint.engine.calibration import (
-        apply_calibration,
-        apply_campaign_speed,
-        shipped_calibration,
-        shipped_campaign_speed,
-    )
-
     return apply_campaign_speed(apply_calibration(prior_parameters(), shipped_calibration()),
                                 *shipped_campaign_speed())
 
@@ -84,16 +83,9 @@ class CompiledTheatre:
     wing_ids: list[str]
     drone_ids: list[str]
     battery_ids: list[str]
-    actor_camp: np.ndarray          # (A,) camp index
     fires_on: np.ndarray            # (A, A) bool: actor a engages actor b at the start
-    map: Places
-    legs: Legs
-    formations: Formations
-    wings: Wings
-    drone_units: DroneUnits
-    batteries: Batteries
+    tables: Tables                  # one table per kind, as the kernels take them
     routes: dict[str, np.ndarray]   # route id -> place indices
-    plans: Plans
     parameters: dict[str, Parameter]
     rung_ids: list[str]
     uncertain: dict[str, Any] = field(default_factory=dict)   # path -> distribution drawn per run
@@ -109,10 +101,15 @@ class CompiledTheatre:
     def actor_index(self, aid: str) -> int:
         return self.actors.index(aid)
 
-    def tables(self) -> Tables:
-        """The tables as one tuple, as the kernels take them."""
-        return Tables(self.map, self.legs, self.formations, self.wings, self.drone_units, self.batteries,
-                      self.actor_camp, self.plans)
+    # each table read by name, ``th.formations`` for ``th.tables.formations``
+    map = property(lambda self: self.tables.map, doc="The places (:class:`.tables.Places`).")
+    legs = property(lambda self: self.tables.legs, doc="The directed road legs (:class:`.tables.Legs`).")
+    formations = property(lambda self: self.tables.formations, doc="Ground formations (:class:`.tables.Formations`).")
+    wings = property(lambda self: self.tables.wings, doc="Air wings (:class:`.tables.Wings`).")
+    drone_units = property(lambda self: self.tables.drone_units, doc="Drone units (:class:`.tables.DroneUnits`).")
+    batteries = property(lambda self: self.tables.batteries, doc="Air-defence batteries (:class:`.tables.Batteries`).")
+    actor_camp = property(lambda self: self.tables.actor_camp, doc="(A,) int: camp of each actor.")
+    plans = property(lambda self: self.tables.plans, doc="The actors' operational plans (:class:`.tables.Plans`).")
 
 
 def _fires_on(s: Scenario, actors: list[str], camps: list[str]) -> np.ndarray:
@@ -252,11 +249,7 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
     dist = great_circle_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
     wing_reach = dist[w_base] <= w_range[:, None]
     group, group_owner, group_reach = wing_groups(w_owner, wing_reach)
-    return CompiledTheatre(
-        scenario=s, actors=actors, camps=camps, places=places,
-        formation_ids=list(g), wing_ids=list(w), drone_ids=list(d), battery_ids=list(b),
-        actor_camp=np.array([camps.index(s.actors[a].camp) for a in actors]),
-        fires_on=_fires_on(s, actors, camps),
+    tables = Tables(
         map=Places(value=np.array([s.places[p].value for p in places]),
                    terrain=np.array([TERRAINS.index(s.places[p].terrain) for p in places]),
                    control0=np.array([a_idx[s.control[p]] for p in places]),
@@ -280,8 +273,14 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
                             place=b_place, range_km=b_range,
                             arrives=np.array([x.arrives_day for x in b.values()], dtype=np.int64),
                             cover=dist[b_place] <= b_range[:, None]),
+        actor_camp=np.array([camps.index(s.actors[a].camp) for a in actors]),
+        plans=_plans(s, actors, places, list(g)))
+    return CompiledTheatre(
+        scenario=s, actors=actors, camps=camps, places=places,
+        formation_ids=list(g), wing_ids=list(w), drone_ids=list(d), battery_ids=list(b),
+        fires_on=_fires_on(s, actors, camps),
+        tables=tables,
         routes={rid: np.array([p_idx[p] for p in r.places]) for rid, r in s.routes.items()},
-        plans=_plans(s, actors, places, list(g)),
         parameters=params,
         rung_ids=[r.id for r in s.escalation.rungs],
         uncertain=uncertain,

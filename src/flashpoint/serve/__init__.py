@@ -6,6 +6,7 @@ from flashpoint.serve.settings import Settings
 
 def create_app(settings: Settings | None = None):
     """The FastAPI application for ``settings`` (see :mod:`flashpoint.serve.app`)."""
+    # lazy: FastAPI, SQLAlchemy and the app (454 modules) only when an app is made, not for Settings
     from flashpoint.serve.app import create_app as _create_app
 
     return _create_app(settings)

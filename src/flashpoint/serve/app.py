@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import anyio
+import numpy
 from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -33,6 +34,7 @@ from flashpoint.serve.context import (
     utc,
 )
 from flashpoint.serve.jobs import QueueFull
+from flashpoint.serve.pages import add_pages
 from flashpoint.serve.security import Guard
 from flashpoint.serve.settings import Settings
 from flashpoint.serve.storage import FINISHED, ComparisonRow, RunRow, cache_key, now
@@ -48,8 +50,6 @@ SLUG = re.compile(r"[^a-z0-9-]+")
 
 
 def manifest(row: RunRow) -> dict[str, Any]:
-    import numpy
-
     return {"id": row.id, "version": row.version, "scenario": row.scenario_id, "scenario_hash": row.scenario_hash,
             "interventions": row.interventions, "parameters_set": row.parameters, "seed": int(row.seed),
             "runs": row.runs, "days": row.days, "block_size": bridge.BLOCK, "workers": 1,
@@ -112,7 +112,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return HTMLResponse((Path(str(resources.files("flashpoint.serve") / "templates")) / "docs.html").read_text())
 
     add_api(app)
-    from flashpoint.serve.pages import add_pages
 
     add_pages(app)
     app.add_middleware(Guard, token=settings.token, max_body=settings.max_body)

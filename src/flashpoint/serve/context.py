@@ -11,6 +11,7 @@ from fastapi import HTTPException, Request
 
 from flashpoint.errors import FlashpointError
 from flashpoint.serve import engine_bridge as bridge
+from flashpoint.serve.basemap import warm
 from flashpoint.serve.jobs import Jobs
 from flashpoint.serve.settings import Settings
 from flashpoint.serve.storage import ComparisonRow, RunRow, ScenarioRow, Store
@@ -29,7 +30,6 @@ class State:
         texts = bridge.builtin_scenarios()
         self.store.sync_builtins(texts, {k: bridge.scenario_from_text(t).meta.title for k, t in texts.items()})
         self.jobs = Jobs(self.store, settings.workers, settings.max_queue)
-        from flashpoint.serve.basemap import warm
 
         threading.Thread(target=warm, name="flashpoint-basemap", daemon=True).start()   # read once, early
         self.submit_lock = threading.Lock()

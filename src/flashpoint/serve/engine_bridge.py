@@ -16,7 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from flashpoint.errors import FlashpointError
+from flashpoint.scenario.distributions import quantity_mean
+from flashpoint.scenario.loader import builtin_names, builtin_path, parse_toml, read_text, validate_data
 from flashpoint.version import __version__
 
 VERSION = __version__
@@ -31,15 +35,11 @@ def text_hash(text: str) -> str:
 # ---------------------------------------------------------------------------------- scenarios
 def builtin_scenarios() -> dict[str, str]:
     """The TOML text of every built-in scenario, by id."""
-    from flashpoint.scenario.loader import builtin_names, builtin_path, read_text
-
     return {name: read_text(builtin_path(name)) for name in builtin_names()}
 
 
 @functools.lru_cache(maxsize=32)
 def _parse(digest: str, text: str):
-    from flashpoint.scenario.loader import parse_toml, validate_data
-
     return validate_data(parse_toml(text, SCENARIO_FILE), SCENARIO_FILE, text)
 
 
@@ -90,8 +90,6 @@ def validate_text(text: str) -> list[dict[str, Any]]:
 
 
 def _number(q: Any) -> float:
-    from flashpoint.scenario.distributions import quantity_mean
-
     return float(quantity_mean(q))
 
 
@@ -103,6 +101,7 @@ def _citations(ref: Any, sources: dict) -> list[str]:
 def describe(scenario) -> dict[str, Any]:
     """What the library and the scenario page show: title, question, actors, interventions,
     outcomes, and the model parameters a client may set, with their ranges and sources."""
+    # lazy: the web server's process starts without the engine (615 modules); its job workers load it
     from flashpoint.describe import fmt_quantity
     from flashpoint.engine.theatre import default_parameters, parameter_sources
 
@@ -134,6 +133,7 @@ def check_request(scenario, interventions: list[str], runs: int, days: int | Non
                   overrides: dict[str, float]) -> int:
     """Refuse, before queueing, what the engine would refuse: unknown or conflicting interventions,
     days beyond the horizon, a parameter unknown or out of range. Returns the number of days."""
+    # lazy: the web server's process starts without the engine (646 modules); its job workers load it
     from flashpoint.engine.runner import RunSpec
     from flashpoint.engine.theatre import compile_theatre
 
@@ -154,6 +154,7 @@ def run_job(text: str, interventions: list[str], runs: int, days: int, seed: int
             progress: Callable[[int, int], None], trajectories: Path | None = None) -> dict[str, Any]:
     """Simulate the variant (and, when it applies interventions, the scenario as written, with the
     same seed so that the runs are paired); returns the summary and what the answer page shows."""
+    # lazy: the web server's process starts without the engine and analysis (1218 modules)
     from flashpoint.analysis.claims import claim_variants, evaluate_claim
     from flashpoint.api import run
     from flashpoint.report.build import loss_quantiles_over_time
@@ -198,6 +199,7 @@ def compare_job(text: str, with_: list[str], against: list[str], runs: int, days
                 overrides: dict[str, float], progress: Callable[[int, int], None]) -> dict[str, Any]:
     """The paired comparison of the scenario with ``with_`` against it with ``against`` (or as
     written): the document of ``flashpoint compare --json``."""
+    # lazy: the web server's process starts without the engine and analysis (974 modules)
     from flashpoint.analysis.compare import compare_runs
 
     s = scenario_from_text(text)
@@ -217,8 +219,6 @@ def compare_job(text: str, with_: list[str], against: list[str], runs: int, days
 def control_by_day(results, scenario) -> dict[str, Any]:
     """For each day, place and camp, the share of runs in which the camp holds the place (from the
     runs' trajectories): the map's front line by day."""
-    import numpy as np
-
     traj = results.trajectories()
     camps = list(scenario.camps)
     camp_of = np.array([camps.index(scenario.actors[str(a)].camp) for a in traj["actor"].values])
@@ -230,6 +230,7 @@ def control_by_day(results, scenario) -> dict[str, Any]:
 def theatre(text: str, interventions: list[str]) -> dict[str, Any]:
     """What the workbench's map draws: the places with their names, the air-defence batteries with
     their range rings, the camps' colours, and the Natural Earth coastlines and borders around them."""
+    # lazy: the map's figure code (695 modules) only when a map is drawn
     from flashpoint.report.charts import camp_colours
     from flashpoint.report.map import circle
     from flashpoint.serve.basemap import basemap
@@ -254,6 +255,7 @@ def theatre(text: str, interventions: list[str]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------- the answer
 def _report_data(text: str, interventions: list[str], summary: dict, details: dict):
+    # lazy: the report builder (1217 modules) only when a report is made
     from flashpoint.report.build import ReportData, headline_outcome
 
     s = scenario_from_text(text)
@@ -277,6 +279,7 @@ def _names(interventions: list[str]) -> tuple[str, str]:
 
 def headline(text: str, interventions: list[str], summary: dict, details: dict) -> list[str]:
     """The answer in plain words (the report's headline sentences)."""
+    # lazy: the report builder (1217 modules) only when a report is made
     from flashpoint.report.build import headline as _headline
 
     return _headline(_report_data(text, interventions, summary, details), *_names(interventions))
@@ -285,6 +288,7 @@ def headline(text: str, interventions: list[str], summary: dict, details: dict) 
 def report_html(text: str, interventions: list[str], summary: dict, details: dict) -> str:
     """The report page of a stored run (the same page as ``flashpoint report``, from the stored
     numbers: nothing is simulated again)."""
+    # lazy: the report builder (1217 modules) only when a report is made
     from flashpoint.report.build import render
 
     html, _figures = render(_report_data(text, interventions, summary, details), *_names(interventions))
@@ -293,6 +297,7 @@ def report_html(text: str, interventions: list[str], summary: dict, details: dic
 
 def plotly_js_path() -> Path:
     """plotly.min.js of the installed plotly package."""
+    # lazy: plotly (68 modules) only when a report page is served
     import plotly
 
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"

@@ -11,7 +11,8 @@ import queue
 import threading
 from typing import Any
 
-from flashpoint.serve.storage import Store, now
+from flashpoint.serve import worker
+from flashpoint.serve.storage import RESTART_ERROR, Store, now
 
 log = logging.getLogger("flashpoint.serve")
 
@@ -22,8 +23,6 @@ class QueueFull(Exception):
 
 class Jobs:
     def __init__(self, store: Store, workers: int = 1, max_queue: int = 16):
-        from flashpoint.serve import worker
-
         self.store = store
         self.max_queue = max_queue
         # spawned, not forked: the server runs threads (the event loop's thread pool, this
@@ -51,8 +50,6 @@ class Jobs:
             raise QueueFull(f"{self.max_queue} jobs are queued or running; try again when one has finished")
 
     def submit(self, kind: str, job_id: str, payload: dict[str, Any]) -> None:
-        from flashpoint.serve import worker
-
         with self._lock:
             fut = self.pool.submit(worker.execute, kind, job_id, payload, self.messages, self.cancelled)
             self.futures[job_id] = (kind, fut)
@@ -121,8 +118,6 @@ class Jobs:
     def close(self) -> None:
         """Stop: queued jobs are dropped and running ones ended (the store marks them failed at the
         next start if this process dies before it can)."""
-        from flashpoint.serve.storage import RESTART_ERROR
-
         self._stop.set()
         with self._lock:
             pending = dict(self.futures)

@@ -6,6 +6,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from platformdirs import user_data_dir
+
+from flashpoint.errors import FlashpointError
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 MAX_BODY = 1_000_000
 """Largest request body accepted, in bytes (a scenario file is about 60 kB)."""
@@ -13,8 +17,6 @@ MAX_BODY = 1_000_000
 
 def default_data_dir() -> Path:
     """The user's data folder for Flashpoint (platformdirs: ~/.local/share/flashpoint on Linux)."""
-    from platformdirs import user_data_dir
-
     return Path(user_data_dir("flashpoint", appauthor=False))
 
 
@@ -46,8 +48,6 @@ class Settings:
 
     def check(self) -> None:
         """Refuse settings that would expose the server: any host but the loopback needs a token."""
-        from flashpoint.errors import FlashpointError
-
         if self.host not in LOCAL_HOSTS and not self.token:
             raise FlashpointError(f"--host {self.host}: serving beyond this machine needs a token; give --token "
                                   "or set FLASHPOINT_TOKEN (clients then send 'Authorization: Bearer TOKEN')")

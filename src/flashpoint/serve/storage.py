@@ -10,6 +10,8 @@ import secrets
 from importlib import resources
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -26,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from flashpoint.serve.engine_bridge import text_hash
 
 ACTIVE = ("queued", "running")
 FINISHED = ("done", "failed", "cancelled")
@@ -115,9 +119,6 @@ def cache_key(*parts: Any) -> str:
 
 def migrate(engine: Engine) -> None:
     """Bring the database's schema to the newest migration shipped in the package (Alembic)."""
-    from alembic import command
-    from alembic.config import Config
-
     cfg = Config()
     cfg.set_main_option("script_location", str(resources.files("flashpoint.serve") / "migrations"))
     with engine.begin() as conn:
@@ -167,8 +168,6 @@ class Store:
 
     def sync_builtins(self, texts: dict[str, str], titles: dict[str, str]) -> None:
         """Store the built-in scenarios (their newest text under their own id)."""
-        from flashpoint.serve.engine_bridge import text_hash
-
         with self.sessions.begin() as db:
             for sid, text in texts.items():
                 row = db.get(ScenarioRow, sid)

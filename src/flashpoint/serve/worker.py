@@ -8,6 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from flashpoint.errors import FlashpointError
+from flashpoint.serve import engine_bridge
+
 
 class Cancelled(Exception):
     """The job was cancelled while it ran."""
@@ -23,9 +26,6 @@ def execute(kind: str, job_id: str, payload: dict[str, Any], messages, cancelled
     {"error": message} for an input the engine refused. ``messages`` (a queue) hears
     ("started", id) then ("progress", id, fraction); ``cancelled`` (a shared mapping) names the
     jobs to stop."""
-    from flashpoint.errors import FlashpointError
-    from flashpoint.serve import engine_bridge
-
     messages.put(("started", job_id))
     last = [0.0]
 

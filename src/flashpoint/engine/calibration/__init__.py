@@ -89,18 +89,24 @@ def _number(path: Path | str, where: str, value: Any) -> float:
     return float(value)
 
 
-def parse_calibration(path: Path | str, text: str, *, data_hash: str | None = None) -> Calibration:
-    """Check and read a calibration file's text (see `read_calibration`)."""
+def _document(path: Path | str, text: str, fmt: str, what: str) -> dict[str, Any]:
+    """A calibration file's text as a JSON object whose ``format`` is ``fmt``; ``what`` names the
+    kind of file expected in the error raised otherwise."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FlashpointError(f"{path}: not JSON ({exc.msg} at line {exc.lineno}); expected a calibration "
-                              "file written by 'flashpoint calibrate'") from None
+        raise FlashpointError(f"{path}: not JSON ({exc.msg} at line {exc.lineno}); expected {what}") from None
     if not isinstance(data, dict):
-        raise FlashpointError(f"{path}: expected a JSON object written by 'flashpoint calibrate'")
-    fmt = _field(path, data, "format", str, f"{FORMAT!r}")
-    if fmt != FORMAT:
-        raise FlashpointError(f"{path}: field format is {fmt!r}; expected {FORMAT!r} (a file of another layout)")
+        raise FlashpointError(f"{path}: expected a JSON object, {what}")
+    got = _field(path, data, "format", str, f"{fmt!r}")
+    if got != fmt:
+        raise FlashpointError(f"{path}: field format is {got!r}; expected {fmt!r} (a file of another layout)")
+    return data
+
+
+def parse_calibration(path: Path | str, text: str, *, data_hash: str | None = None) -> Calibration:
+    """Check and read a calibration file's text (see `read_calibration`)."""
+    data = _document(path, text, FORMAT, "a calibration file written by 'flashpoint calibrate'")
     version = _field(path, data, "version", str, "the Flashpoint version that wrote it")
     seed = _field(path, data, "seed", int, "a whole number")
     data_block = _field(path, data, "data", dict, "the description of the battle data")
@@ -195,15 +201,7 @@ def parse_campaign_speed(path: str, text: str) -> tuple[float, float, dict[str, 
     """The pooled campaign speed of a file written by ``flashpoint calibrate --campaigns``: its
     median (km a day), geometric standard deviation and the whole document; a bad file raises
     naming the field."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise FlashpointError(f"{path}: not JSON ({e})") from None
-    if not isinstance(doc, dict):
-        raise FlashpointError(f"{path}: expected a JSON object")
-    fmt = _field(path, doc, "format", str, f"'{CAMPAIGN_FORMAT}'")
-    if fmt != CAMPAIGN_FORMAT:
-        raise FlashpointError(f"{path}: field format is {fmt!r}; expected '{CAMPAIGN_FORMAT}'")
+    doc = _document(path, text, CAMPAIGN_FORMAT, "a campaign-speed file written by 'flashpoint calibrate --campaigns'")
     fit = _field(path, doc, "fit", dict, "an object")
     median = _number(path, "fit.median_km_per_day", fit.get("median_km_per_day"))
     gsd = _number(path, "fit.gsd", fit.get("gsd"))

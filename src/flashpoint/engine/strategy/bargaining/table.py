@@ -134,6 +134,7 @@ def read_issue_table(path: str | Path) -> IssueTable:
 
 def _read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """Non-blank CSV rows as (1-based line number, stripped cells without trailing empties)."""
+    # lazy: the engine does not otherwise load the scenario loader (192 modules); only reading a table does
     from flashpoint.scenario.loader import read_bytes
 
     raw = read_bytes(path, "CSV table", MAX_TABLE_BYTES)
