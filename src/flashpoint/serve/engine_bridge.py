@@ -2,8 +2,8 @@
 describing a scenario for its page, running a job, comparing two variants and rendering the report.
 
 The rest of the server never imports the engine, the analyses or the report directly, so a change of
-their internals touches this file only. Functions here are called in worker processes (``run_job``,
-``compare_job``) or in the server (the others, which are quick).
+their internals touches this file (and serve/run_parts.py, the steps of a run job) only. Functions
+here are called in worker processes (``compare_job``) or in the server (the others, which are quick).
 """
 
 from __future__ import annotations
@@ -150,50 +150,6 @@ BLOCK = 1000
 Results do not depend on the block size (engine/runner.py)."""
 
 
-def run_job(text: str, interventions: list[str], runs: int, days: int, seed: int, overrides: dict[str, float],
-            progress: Callable[[int, int], None], trajectories: Path | None = None) -> dict[str, Any]:
-    """Simulate the variant (and, when it applies interventions, the scenario as written, with the
-    same seed so that the runs are paired); returns the summary and what the answer page shows."""
-    from flashpoint.analysis.claims import claim_variants, evaluate_claim
-    from flashpoint.api import run
-    from flashpoint.report.build import loss_quantiles_over_time
-
-    s = scenario_from_text(text)
-    variant = s.apply(*interventions) if interventions else s
-    claim_keys = [k for k in claim_variants(s) if k not in ((), tuple(interventions))] if s.claims else []
-    total = runs * ((2 if interventions else 1) + len(claim_keys))
-    done = 0
-
-    def tick(n: int, _total: int | None = None) -> None:
-        nonlocal done
-        done += n
-        progress(done, total)
-
-    common = {"runs": runs, "seed": seed, "days": days, "set": overrides or None, "block_size": BLOCK}
-    r_int = run(variant, trajectories=True, progress=tick, **common)
-    r_base = run(s, trajectories=True, progress=tick, **common) if interventions else r_int
-    comparison = r_base.compare(r_int).to_json()
-    details: dict[str, Any] = {
-        "baseline": r_base.summary(), "comparison": comparison,
-        "losses_time_base": loss_quantiles_over_time(r_base), "losses_time_int": loss_quantiles_over_time(r_int),
-        "seconds": r_int.job.seconds + (r_base.job.seconds if interventions else 0.0),
-        "claims": None, "claims_error": None,
-    }
-    if s.claims:
-        try:
-            columns = {(): r_base.columns(), tuple(interventions): r_int.columns()}
-            for key in claim_keys:
-                columns[key] = run(s.apply(*key), keep_runs=True, progress=tick, **common).columns()
-            details["claims"] = [evaluate_claim(cid, claim, s, columns).to_json() for cid, claim in s.claims.items()]
-        except FlashpointError as exc:
-            details["claims_error"] = str(exc)
-    details["control_by_day"] = control_by_day(r_int, variant)
-    if trajectories is not None:
-        r_int.to_netcdf(trajectories)
-    summary = r_int.summary()
-    return {"summary": summary, "details": details}
-
-
 def compare_job(text: str, with_: list[str], against: list[str], runs: int, days: int, seed: int,
                 overrides: dict[str, float], progress: Callable[[int, int], None]) -> dict[str, Any]:
     """The paired comparison of the scenario with ``with_`` against it with ``against`` (or as
@@ -214,42 +170,16 @@ def compare_job(text: str, with_: list[str], against: list[str], runs: int, days
                         block_size=BLOCK, progress=tick).to_json()
 
 
-def control_by_day(results, scenario) -> dict[str, Any]:
-    """For each day, place and camp, the share of runs in which the camp holds the place (from the
-    runs' trajectories): the map's front line by day."""
-    import numpy as np
+def front_map(text: str, interventions: list[str], control: dict[str, Any]) -> dict[str, Any]:
+    """The run page's map (the report's front line by day, report/frontline.py) as Plotly's JSON:
+    {data, layout, frames}."""
+    import json
 
-    traj = results.trajectories()
-    camps = list(scenario.camps)
-    camp_of = np.array([camps.index(scenario.actors[str(a)].camp) for a in traj["actor"].values])
-    held = camp_of[traj["control"].to_numpy()]                       # (run, day, place): the camp
-    share = np.stack([(held == c).mean(axis=0) for c in range(len(camps))], axis=-1)
-    return {"camps": camps, "places": [str(p) for p in traj["place"].values], "share": share.round(3).tolist()}
-
-
-def theatre(text: str, interventions: list[str]) -> dict[str, Any]:
-    """What the workbench's map draws: the places with their names, the air-defence batteries with
-    their range rings, the camps' colours, and the Natural Earth coastlines and borders around them."""
-    from flashpoint.report.charts import camp_colours
-    from flashpoint.report.map import circle
-    from flashpoint.serve.basemap import basemap
+    from flashpoint.report.frontline import front_map as _front_map
 
     s = scenario_from_text(text)
     variant = s.apply(*interventions) if interventions else s
-    places = [{"id": p, "name": v.name, "lat": v.lat, "lon": v.lon} for p, v in variant.places.items()]
-    lats, lons = [p["lat"] for p in places], [p["lon"] for p in places]
-    pad = 0.25 + 0.1 * max(max(lats) - min(lats), max(lons) - min(lons))
-    box = (min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad)
-    colours = camp_colours(list(variant.camps))
-    batteries = []
-    for bid, b in variant.forces.air_defence.items():
-        where = variant.places[b.place]
-        ring_lat, ring_lon = circle(where.lat, where.lon, b.range_km)
-        batteries.append({"id": bid, "name": b.name, "owner": b.owner, "system": b.system, "range_km": b.range_km,
-                          "colour": colours[variant.actors[b.owner].camp],
-                          "ring": [[round(x, 4) for x in ring_lon], [round(y, 4) for y in ring_lat]]})
-    return {"places": places, "batteries": batteries, "box": box, "colours": colours,
-            "camp_names": {c: v.name for c, v in variant.camps.items()}, "basemap": basemap(box)}
+    return json.loads(_front_map(variant, control).to_json())
 
 
 # ---------------------------------------------------------------------------------- the answer
@@ -263,11 +193,19 @@ def _report_data(text: str, interventions: list[str], summary: dict, details: di
                       differences=comparison["outcomes"], comparison=comparison,
                       losses_time_base=details["losses_time_base"], losses_time_int=details["losses_time_int"],
                       seconds=details.get("seconds") or 0.0, claims=details.get("claims"),
-                      claims_error=details.get("claims_error"))
-    why = "not computed by the workbench: 'flashpoint report' computes it"
-    data.sensitivity_error = data.discovery_error = data.backtest_error = why
+                      claims_error=details.get("claims_error"), control_by_day=details.get("control_by_day"))
+    parts = details.get("parts") or {}
+    for part in ("sensitivity", "discovery", "backtest"):
+        setattr(data, part, details.get(part))
+        setattr(data, f"{part}_error", details.get(f"{part}_error"))
+    for part in ("claims", "sensitivity", "discovery", "backtest"):
+        if parts.get(part) == "pending":
+            setattr(data, f"{part}_error", PENDING)
     data.headline_outcome = headline_outcome(data.differences)
     return data
+
+
+PENDING = "still being computed: the run's page shows it as soon as it is done"
 
 
 def _names(interventions: list[str]) -> tuple[str, str]:
