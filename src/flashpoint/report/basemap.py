@@ -151,10 +151,12 @@ def river_lines(topo: dict) -> list[list[list[float]]]:
     return lines
 
 
-def theatre_box(scenario) -> Box:
-    """The extent of a scenario's map: its places, with a margin."""
-    lats = [p.lat for p in scenario.places.values()]
-    lons = [p.lon for p in scenario.places.values()]
+def theatre_box(scenario, kinds_left_out: tuple[str, ...] = ()) -> Box:
+    """The extent of a scenario's map: its places (but those of ``kinds_left_out``, when any other
+    is left), with a margin."""
+    places = [p for p in scenario.places.values() if p.kind not in kinds_left_out] or list(scenario.places.values())
+    lats = [p.lat for p in places]
+    lons = [p.lon for p in places]
     pad = 0.25 + 0.1 * max(max(lats) - min(lats), max(lons) - min(lons))
     return (min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad)
 

@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 
 from flashpoint.report.basemap import basemap, theatre_box
 from flashpoint.report.charts import FONT, _rgba, camp_colours
-from flashpoint.report.map import circle
+from flashpoint.report.map import REMOTE_KINDS, circle
 from flashpoint.scenario.schema import Scenario
 
 FRONT_COLOUR = "#d62728"
@@ -96,8 +96,10 @@ def _day_traces(s: Scenario, control: Mapping[str, Any], day: int, colours: Mapp
 
 def front_map(s: Scenario, control: Mapping[str, Any], title: str | None = None) -> go.Figure:
     """The figure: base map, roads, air-defence rings, then the front line and the places of the day
-    the slider chooses (one frame per day; it opens on the last day)."""
+    the slider chooses (one frame per day; it opens on the last day, framed on the places of the
+    ground war: far air bases and points at sea are drawn, a zoom out away)."""
     box = theatre_box(s)
+    view = theatre_box(s, REMOTE_KINDS)
     colours = camp_colours(list(s.camps))
     base = basemap(box)
     traces: list[go.Scatter] = [
@@ -132,7 +134,7 @@ def front_map(s: Scenario, control: Mapping[str, Any], title: str | None = None)
     steps = [dict(label=str(day), method="animate",
                   args=[[str(day)], dict(mode="immediate", frame=dict(duration=0, redraw=False),
                                          transition=dict(duration=0))]) for day in range(last + 1)]
-    mid_lat = (box[1] + box[3]) / 2
+    mid_lat = (view[1] + view[3]) / 2
     legend = [dict(xref="paper", yref="paper", x=0.01, y=0.99 - 0.05 * i, showarrow=False, xanchor="left",
                    text=f'<span style="color:{colours[c]}">●</span> {html.escape(s.camps[c].name)}',
                    bgcolor="rgba(255,255,255,0.8)") for i, c in enumerate(s.camps)]
@@ -143,8 +145,8 @@ def front_map(s: Scenario, control: Mapping[str, Any], title: str | None = None)
     fig.update_layout(
         height=680, font=FONT, margin=dict(t=40 if title else 10, l=50, r=10, b=40), showlegend=False,
         title=dict(text=title, x=0.01) if title else None, plot_bgcolor="#fbfbf8",
-        xaxis=dict(range=[box[0], box[2]], showgrid=False, zeroline=False, title="longitude"),
-        yaxis=dict(range=[box[1], box[3]], showgrid=False, zeroline=False, title="latitude", scaleanchor="x",
+        xaxis=dict(range=[view[0], view[2]], showgrid=False, zeroline=False, title="longitude"),
+        yaxis=dict(range=[view[1], view[3]], showgrid=False, zeroline=False, title="latitude", scaleanchor="x",
                    scaleratio=1 / math.cos(math.radians(mid_lat))),
         sliders=[dict(active=last, currentvalue=dict(prefix="day "), pad=dict(t=40), steps=steps)],
         annotations=legend)
