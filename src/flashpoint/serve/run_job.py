@@ -89,6 +89,7 @@ class RunJob:
             return
         self.parts_started = True
         self.summary["settlement"] = self.later["int"]["settlement"]
+        self.details["control_by_day"] = self.later["int"]["control_by_day"]
         if "base" in self.later:
             self.details["baseline"]["settlement"] = self.later["base"]["settlement"]
         else:

@@ -120,6 +120,8 @@ async function runPage() {
       `${s.status}, ${(100 * s.progress).toFixed(0)}%`;
     if (s.parts && JSON.stringify(s.parts) !== parts) {
       parts = JSON.stringify(s.parts);
+      // the map comes with the settlement, just after the answer
+      if (!data.map && s.parts.settlement === "done") { source.close(); window.location.reload(); return; }
       for (const [part, state] of Object.entries(s.parts)) {
         const el = document.querySelector(`#parts [data-part="${CSS.escape(part)}"]`);
         if (el) {
