@@ -60,7 +60,20 @@ class RunJob:
         self.jobs.progress[self.id] = overall
         self.jobs.store.set_state("run", self.id, progress=overall)
 
+    def _failed(self, exc: BaseException) -> None:
+        """A step of the server's own failed: the job ends failed, never left running."""
+        log.error("run %s failed", self.id, exc_info=exc)
+        if self.id in self.jobs.kinds:
+            self.jobs.cancelled[self.id] = True     # its other tasks stop at their next block
+            self.jobs.finish("run", self.id, "failed", error=f"{type(exc).__name__}: {exc}")
+
     def half(self, role: str, half: dict[str, Any]) -> None:
+        try:
+            self._half(role, half)
+        except Exception as exc:
+            self._failed(exc)
+
+    def _half(self, role: str, half: dict[str, Any]) -> None:
         with self.lock:
             self.halves[role] = half
             if len(self.halves) < len(self.roles) or self.details is not None:
@@ -78,9 +91,12 @@ class RunJob:
         out = self.jobs._outcome("run", self.id, fut)
         if out is None:
             return
-        with self.lock:
-            self.later[role] = out["result"]
-            self._advance()
+        try:
+            with self.lock:
+                self.later[role] = out["result"]
+                self._advance()
+        except Exception as exc:
+            self._failed(exc)
 
     # -- the parts
     def _advance(self) -> None:
