@@ -106,6 +106,8 @@ class RunJob:
         self.parts_started = True
         self.summary["settlement"] = self.later["int"]["settlement"]
         self.details["control_by_day"] = self.later["int"]["control_by_day"]
+        self.details["losses_time_int"] = self.later["int"]["losses_time"]
+        self.details["losses_time_base"] = self.later.get("base", self.later["int"])["losses_time"]
         if "base" in self.later:
             self.details["baseline"]["settlement"] = self.later["base"]["settlement"]
         else:

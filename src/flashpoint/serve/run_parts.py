@@ -38,7 +38,8 @@ def variant(text: str, interventions: list[str], runs: int, days: int, seed: int
             trajectories: Path | None = None) -> dict[str, Any]:
     """Simulate one variant (``role`` "int": the one asked for; "base": as written). ``send`` gets
     the half of the answer at once; returns what follows it: the settlement and, for "int", the
-    control of places by day (the map) and the per-run frame discovery reads."""
+    control of places by day (the map) and the per-run frame discovery reads; both, the losses
+    over time (the report's fan chart)."""
     from flashpoint.api import run
     from flashpoint.report.build import loss_quantiles_over_time
     from flashpoint.report.frontline import control_by_day
@@ -46,9 +47,8 @@ def variant(text: str, interventions: list[str], runs: int, days: int, seed: int
     _s, v = _variant_of(text, interventions)
     r = run(v, runs=runs, seed=seed, days=days, set=overrides or None, block_size=BLOCK, trajectories=True,
             progress=lambda n, _total=None: progress(n, runs))
-    send({"summary": r.summary(settlement=False), "columns": r.columns(), "seconds": r.job.seconds,
-          "losses_time": loss_quantiles_over_time(r)})
-    later: dict[str, Any] = {"settlement": r.settlement()}
+    send({"summary": r.summary(settlement=False), "columns": r.columns(), "seconds": r.job.seconds})
+    later: dict[str, Any] = {"settlement": r.settlement(), "losses_time": loss_quantiles_over_time(r)}
     if role == "int":
         later["control_by_day"] = control_by_day(r, v)      # the map's, after the answer
         later["frame"] = r.per_run()
@@ -68,7 +68,7 @@ def answer(text: str, interventions: list[str], halves: dict[str, dict[str, Any]
     comparison = Comparison(hb["columns"], hi["columns"]).to_json()
     details: dict[str, Any] = {
         "baseline": hb["summary"], "comparison": comparison,
-        "losses_time_base": hb["losses_time"], "losses_time_int": hi["losses_time"],
+        "losses_time_base": None, "losses_time_int": None,     # with the settlement
         "seconds": hi["seconds"] + (hb["seconds"] if hb is not hi else 0.0),
         "control_by_day": None, "parts": dict.fromkeys(PARTS, "pending"),
     }
