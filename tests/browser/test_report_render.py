@@ -31,7 +31,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
          "--host-resolver-rules=MAP * ~NOTFOUND", "--remote-debugging-pipe", "--window-size=1300,900"]
 FIGURES = ("fig-outcomes", "fig-map", "fig-territory", "fig-losses-time", "fig-losses", "fig-decisions",
-           "fig-escalation", "fig-ceasefire", "fig-tornado", "fig-backtest", "fig-calibration")
+           "fig-escalation", "fig-ceasefire", "fig-tornado", "fig-backtest", "fig-calibration", "fig-front")
 LOCAL = ("file:", "data:", "blob:", "about:")
 
 
@@ -138,6 +138,13 @@ DRAWN = """(() => {
 })()"""
 
 
+FRONT = """(() => {
+  const gd = document.getElementById('fig-front');
+  return JSON.stringify({frames: gd._transitionData._frames.length, steps: gd.layout.sliders[0].steps.length,
+                         coast: gd.data[0].x.filter((x) => x !== null).length});
+})()"""
+
+
 def test_report_renders_offline_in_chromium(page, tmp_path):
     html = page.read_text(encoding="utf-8")
     markup = re.sub(r"(<script\b[^>]*>).*?</script>", r"\1</script>", html, flags=re.S | re.I)
@@ -161,6 +168,8 @@ def test_report_renders_offline_in_chromium(page, tmp_path):
             time.sleep(0.5)
         errors = dt.call("Runtime.evaluate", {"expression": "document.querySelectorAll('.js-plotly-plot').length",
                                               "returnByValue": True}, session=session)["result"]["value"]
+        front = dt.call("Runtime.evaluate", {"expression": FRONT, "returnByValue": True}, session=session)
+        front = json.loads(front["result"]["value"])
     finally:
         dt.close()
 
@@ -172,3 +181,6 @@ def test_report_renders_offline_in_chromium(page, tmp_path):
         assert drawn[fig_id] is not None, f"{fig_id} is missing"
         assert drawn[fig_id]["svg"] >= 1 and drawn[fig_id]["traces"] >= 1, (fig_id, drawn[fig_id])
     assert drawn["fig-map"]["geo"] >= 10, drawn["fig-map"]       # places, roads, ranges on both maps
+    # the front line by day: a frame and a slider step for each of the 20 days and day 0, the coast drawn
+    assert front["frames"] == front["steps"] == 21, front
+    assert front["coast"] > 10, front

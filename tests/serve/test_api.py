@@ -8,7 +8,7 @@ import re
 import time
 
 import pytest
-from tests.serve.conftest import RUN, make_client, wait
+from tests.serve.conftest import RUN, TIMEOUT, make_client, wait
 
 from flashpoint.serve.security import CSP
 
@@ -37,6 +37,7 @@ def test_a_run_gives_the_engines_summary(done_run):
     assert s["outcomes"] == direct["outcomes"]
     assert s["metrics"] == direct["metrics"]
     assert done_run["progress"] == 1.0 and done_run["seconds"] > 0
+    assert s["settlement"] == direct["settlement"]       # computed after the answer, the same
 
 
 def test_the_same_question_returns_the_stored_run(client, done_run):
@@ -77,7 +78,7 @@ def test_downloads(client, done_run):
     assert client.get(f"/api/runs/{rid}/trajectories.nc").status_code == 404   # not kept by this run
     events = client.get(f"/api/runs/{rid}/events")
     assert events.headers["content-type"].startswith("text/event-stream")
-    assert json.loads(events.text.split("data: ")[1])["status"] == "done"
+    assert json.loads(events.text.split("data: ")[-1])["status"] == "done"
 
 
 def test_paired_comparison(client, done_run):
@@ -95,6 +96,46 @@ def test_paired_comparison(client, done_run):
         assert o["p_base"] == pytest.approx(base["summary"]["outcomes"][oid]["p"])
     again = client.post("/api/compare", json=body)
     assert again.status_code == 200 and again.json()["id"] == r.json()["id"]
+    # the run's answer, from its two variants simulated side by side, is the comparison job's
+    assert done_run["answer"]["outcomes"] == doc["outcomes"]
+
+
+def test_the_answer_comes_first_then_every_part(client, done_run):
+    from flashpoint.serve.run_parts import PARTS
+
+    r = client.post("/api/runs", json={**RUN, "seed": 31})
+    url, seen = r.json()["url"], []
+    end = time.monotonic() + TIMEOUT
+    while time.monotonic() < end:
+        body = client.get(url).json()
+        seen.append(body)
+        if body["status"] in ("done", "failed", "cancelled"):
+            break
+        time.sleep(0.05)
+    done = seen[-1]
+    assert done["status"] == "done", done
+    early = [b for b in seen if b["ready"] and b["status"] == "running"]
+    assert early, "the answer was never seen before the run was done"
+    assert early[0]["summary"] is None and "pending" in early[0]["parts"].values()
+    assert early[0]["answer"] == done["answer"]       # the answer does not change as the parts come in
+    assert all(not b["ready"] and b["answer"] is None for b in seen[: seen.index(early[0])])
+    assert set(done["parts"]) == set(PARTS) and set(done["parts"].values()) == {"done"}
+    assert done["answer"]["headline"] and done["summary"]["settlement"] is not None
+    # the report of the finished run: every section computed
+    report = client.get(f"/api/runs/{done['id']}/report.html").text
+    assert "not computed by the workbench" not in report and "still being computed" not in report
+    assert 'id="fig-tornado"' in report and 'id="fig-backtest"' in report and 'id="fig-front"' in report
+
+
+def test_the_events_name_the_answer(client, done_run):
+    text = client.get(f"/api/runs/{done_run['id']}/events").text
+    blocks = [b for b in text.split("\n\n") if b.strip()]
+    answered = [b for b in blocks if b.startswith("event: answered\n")]
+    assert len(answered) == 1
+    state = json.loads(answered[0].split("data: ", 1)[1])
+    assert state["ready"] and state["answer"] == done_run["answer"]
+    last = json.loads(blocks[-1].split("data: ", 1)[1])
+    assert last["status"] == "done" and set(last["parts"].values()) == {"done"}
 
 
 def _idlib_text(client) -> str:

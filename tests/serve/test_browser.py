@@ -67,16 +67,38 @@ def test_library_run_answer_and_map(page, live_server):
     page.check("input[value=coalition-air-support]")
     shot(page, "2-scenario")
     rid = run_from_scenario_page(page, live_server, ["coalition-air-support"])
-    assert page.locator("#run-state").inner_text().endswith("done")
-    assert page.locator("#headline p").count() >= 1
+    assert page.locator("#headline p").count() >= 1          # shown as soon as the answer is ready
+    page.locator("#run-state b", has_text="done").wait_for()  # then the parts that follow it
+    assert page.locator("#parts .part-done").count() == 5
     assert page.locator("#outcomes tbody tr").count() >= 1
     shot(page, "3-answer")
     theatre = page.locator("#theatre-map")
     theatre.locator(".main-svg").first.wait_for()
     assert theatre.locator(".slider-container").count() == 1            # the front line by day
-    assert theatre.locator(".scatterlayer .trace").count() >= 4          # coast, borders, rings, places
+    assert theatre.locator(".scatterlayer .trace").count() >= 6     # coast, rivers, borders, roads, rings, places
     theatre.scroll_into_view_if_needed()
     shot(page, "3a-theatre")
+    # move the slider to day 0: the places take day 0's markers (each held by its first holder in every
+    # future, so all at full size; by day 10 some are contested)
+    active = "() => document.getElementById('theatre-map').layout.sliders[0].active"
+    assert page.evaluate(active) == 10
+    rail = theatre.locator(".slider-rail-touch-rect").bounding_box()
+    page.mouse.click(rail["x"] + 2, rail["y"] + rail["height"] / 2)
+    page.wait_for_function(f"({active})() === 0")
+    page.wait_for_function("""() => {     // the animation to the frame ends
+      const gd = document.getElementById('theatre-map');
+      return JSON.stringify(gd.data[gd.data.length - 1].marker.size)
+        === JSON.stringify(gd._transitionData._frameHash['0'].data[1].marker.size);
+    }""", timeout=10_000)
+    shown = page.evaluate("""() => {
+      const gd = document.getElementById('theatre-map');
+      const frame = gd._transitionData._frameHash['0'];
+      const places = gd.data[gd.data.length - 1];
+      return {now: places.marker.size, day0: frame.data[1].marker.size,
+              last: gd._transitionData._frameHash['10'].data[1].marker.size};
+    }""")
+    assert shown["now"] == shown["day0"] != shown["last"]
+    shot(page, "3c-theatre-day-0")
     report = page.frame_locator("#report")
     report.locator("#fig-map .main-svg").first.wait_for()
     assert report.locator("#fig-map .scatterlayer .trace").count() >= 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from flashpoint.serve.basemap import basemap
+from flashpoint.report.basemap import basemap
 
 IDLIB = (35.5, 35.0, 37.5, 37.0)   # west, south, east, north
 
@@ -38,3 +38,33 @@ def test_control_by_day_shares(client, done_run):
     day0 = control["share"][0]
     assert all(max(p) == 1.0 for p in day0)        # at the start every place has one holder
     assert control["share"][-1] != day0
+
+
+def test_the_idlib_map_has_the_euphrates_at_its_east_edge():
+    # Natural Earth's 1:50m rivers inside the idlib-2020 map: the Euphrates north of Lake Assad only
+    # (the Orontes is not in that layer), so every river point drawn lies east of 37.8 E
+    from flashpoint.report.basemap import theatre_box
+    from flashpoint.scenario import load
+
+    box = theatre_box(load("idlib-2020"))
+    rivers = _points(*basemap(box)["rivers"])
+    assert rivers and all(x > 37.8 for x, _ in rivers)
+    karabakh = theatre_box(load("karabakh-2020"))
+    assert _points(*basemap(karabakh)["rivers"]) == []     # none of that layer's rivers crosses it
+
+
+def test_the_front_line_crosses_the_roads_between_camps():
+    from flashpoint.report.frontline import front_strokes
+    from flashpoint.scenario import load
+
+    s = load("idlib-2020")
+    legs = [(a, b) for r in s.routes.values() for a, b in zip(r.places, r.places[1:], strict=False)]
+    a, b = legs[0]
+    assert front_strokes(s, dict.fromkeys(s.places, 0)) == ([], [])      # one camp holds all: no front
+    xs, ys = front_strokes(s, {**dict.fromkeys(s.places, 0), b: 1})
+    assert xs and len(xs) % 3 == 0
+    # the first stroke's middle is half-way along the leg a-b
+    pa, pb = s.places[a], s.places[b]
+    middles = [((xs[i] + xs[i + 1]) / 2, (ys[i] + ys[i + 1]) / 2) for i in range(0, len(xs), 3)]
+    mid = ((pa.lon + pb.lon) / 2, (pa.lat + pb.lat) / 2)
+    assert any(abs(x - mid[0]) < 1e-3 and abs(y - mid[1]) < 1e-3 for x, y in middles)

@@ -84,7 +84,8 @@ def test_the_schema_comes_from_the_migrations(store):
     tables = set(inspect(store.engine).get_table_names())
     assert {"scenarios", "runs", "comparisons", "jobs", "alembic_version"} <= tables
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+    assert "answer" in {c["name"] for c in inspect(store.engine).get_columns("runs")}      # 0002
     Store(str(store.engine.url.render_as_string(hide_password=False))).close()   # a second start: nothing to do
 
 

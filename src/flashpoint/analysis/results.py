@@ -64,15 +64,23 @@ class Results:
     def runs(self) -> int:
         return self.job.spec.runs
 
-    def summary(self) -> dict[str, Any]:
-        """The ``summary.json`` document (schema in docs/summary-json.md)."""
-        if self._summary is None:
-            spec = self.job.spec
-            meta = {"scenario": self.scenario_id, "interventions": self.interventions,
-                    "seed": spec.seed, "version": __version__,
-                    "parameters_set": dict(spec.overrides or {})}
-            self._summary = self.job.accumulator.summary(meta)
+    def summary(self, settlement: bool = True) -> dict[str, Any]:
+        """The ``summary.json`` document (schema in docs/summary-json.md); ``settlement=False``: with
+        its ``settlement`` entry None, computed quicker (see :meth:`settlement`)."""
+        if self._summary is not None:
+            return self._summary
+        spec = self.job.spec
+        meta = {"scenario": self.scenario_id, "interventions": self.interventions,
+                "seed": spec.seed, "version": __version__,
+                "parameters_set": dict(spec.overrides or {})}
+        if not settlement:
+            return self.job.accumulator.summary(meta, settlement=False)
+        self._summary = self.job.accumulator.summary(meta)
         return self._summary
+
+    def settlement(self) -> dict[str, Any] | None:
+        """The summary's ``settlement`` entry alone."""
+        return self.job.accumulator.settlement.result()
 
     @property
     def dataset(self) -> xr.Dataset:

@@ -21,7 +21,8 @@ def serve_command(
              "(default: SQLite in the data folder)")] = None,
     token: Annotated[str | None, typer.Option(
         help="token every request must carry ('Authorization: Bearer TOKEN'; default: $FLASHPOINT_TOKEN)")] = None,
-    workers: Annotated[int, typer.Option(help="worker processes that run simulations")] = 1,
+    workers: Annotated[int, typer.Option(help="worker processes that run simulations (two: a run's two "
+                                                   "variants side by side)")] = 2,
     data_dir: Annotated[Path | None, typer.Option(
         help="folder for the database and trajectories (default: the user's data folder)")] = None,
     max_runs: Annotated[int, typer.Option(help="most runs one request may ask for")] = 100_000,

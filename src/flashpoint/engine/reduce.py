@@ -149,7 +149,9 @@ class Accumulator:
             out[f"q{round(q * 100):02d}"] = histogram_quantile(self.hist[i], q)
         return out
 
-    def summary(self, meta: dict) -> dict:
+    def summary(self, meta: dict, settlement: bool = True) -> dict:
+        """The summary.json document; ``settlement=False`` leaves its settlement entry None (the
+        bargaining model behind it takes most of the time of a summary; the workbench adds it later)."""
         th, n = self.th, self.runs
         outcomes = {}
         for oid, k in self.outcomes.items():
@@ -191,5 +193,5 @@ class Accumulator:
             "decisions": decisions,
             "escalation": escalation,
             "ceasefire_day": ceasefire,
-            "settlement": self.settlement.result(),
+            "settlement": self.settlement.result() if settlement else None,
         }

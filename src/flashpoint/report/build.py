@@ -32,6 +32,7 @@ from flashpoint.errors import FlashpointError
 from flashpoint.outputs import check_out_file, write_text_atomic
 from flashpoint.report import charts, phrases
 from flashpoint.report import html as H
+from flashpoint.report.frontline import control_by_day, front_map
 from flashpoint.report.map import default_camp, remote_places, theatre_map
 from flashpoint.report.png import check_png_dir, export_png
 from flashpoint.scenario import load
@@ -66,6 +67,7 @@ class ReportData:
     headline_outcome: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
     comparison: dict[str, Any] | None = None           # ``Comparison.to_json()``
+    control_by_day: dict[str, Any] | None = None       # the intervention's, report/frontline.py
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -224,7 +226,7 @@ def compute(base_s: Scenario, int_s: Scenario, runs: int = DEFAULT_RUNS, seed: i
     data = ReportData(base_s=base_s, int_s=int_s, base=base, inter=inter, differences=diffs, comparison=comparison,
                       losses_time_base=loss_quantiles_over_time(r_base),
                       losses_time_int=loss_quantiles_over_time(r_int),
-                      seconds=r_base.job.seconds + r_int.job.seconds)
+                      seconds=r_base.job.seconds + r_int.job.seconds, control_by_day=control_by_day(r_int, int_s))
     data.headline_outcome = headline_outcome(diffs)
     if analyses:
         t = time.perf_counter()
@@ -282,6 +284,8 @@ def render(data: ReportData, base_name: str = "baseline", int_name: str = "with 
                                   remote_places(data.base_s, s),
                                   [f"{b.name} ({b.owner}, {b.system}) at {b.place}, {b.range_km:g} km"
                                    for b in s.forces.air_defence.values()]))
+    if data.control_by_day:
+        sections.append(H.front_section(figs, front_map(s, data.control_by_day), int_name, inter["runs"]))
     camp_labels = {c: f"{c}: places held" for c in camps}
     territory = charts.fan_chart("Places held by each camp, day by day", base["territory"], inter["territory"],
                                  camp_labels, "places held", colours, base_name, int_name)

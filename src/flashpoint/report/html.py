@@ -140,6 +140,15 @@ def map_section(figs: Figures, fig: go.Figure, remote: Sequence[str], batteries:
     return '<h2 id="map">The theatre</h2>' + f'<p class="note">{esc(note)}</p>' + figs.add("fig-map", fig)
 
 
+def front_section(figs: Figures, fig: go.Figure, int_name: str, runs: int) -> str:
+    note = (f"The futures {int_name}, day by day (the slider chooses the day). Each place has the colour of the "
+            f"camp that holds it in most of the {runs:,} futures that day (its size: how many); the red strokes are "
+            "the front line, across each road between neighbouring places held by different camps; dotted "
+            "circles are the air-defence batteries' ranges. Base map: Natural Earth coastlines and borders "
+            "(1:10m) and rivers (1:50m), public domain, shipped with Flashpoint.")
+    return '<h2 id="front">The front line by day</h2>' + f'<p class="note">{esc(note)}</p>' + figs.add("fig-front", fig)
+
+
 def fans_section(figs: Figures, territory: go.Figure, losses: go.Figure | None) -> str:
     out = ('<h2 id="time">Over time</h2><p class="note">Median (line) and 5-95% band over futures, day by day; '
            "baseline grey and dashed.</p>" + figs.add("fig-territory", territory))

@@ -47,8 +47,6 @@ QUEUE = {429: {"model": M.Error, "description": "the queue is full"}}
 SLUG = re.compile(r"[^a-z0-9-]+")
 
 
-
-
 def manifest(row: RunRow) -> dict[str, Any]:
     return {"id": row.id, "version": row.version, "scenario": row.scenario_id, "scenario_hash": row.scenario_hash,
             "interventions": row.interventions, "parameters_set": row.parameters, "seed": int(row.seed),
@@ -208,7 +206,9 @@ def add_api(app: FastAPI) -> None:
     @app.get("/api/runs/{rid}/events", tags=["runs"], responses=JSON_ERRORS,
              response_class=StreamingResponse)
     async def run_events(rid: str, request: Request):
-        """Server-sent events: the run's status and progress until it ends."""
+        """Server-sent events: the run's status, progress, ``ready`` and ``parts`` (data-only messages)
+        until it ends, and one event named ``answered`` when its answer is ready (its data: the run's
+        state with the answer)."""
         return await _events(request, "run", rid)
 
     def _done(st: State, rid: str) -> RunRow:
@@ -249,10 +249,14 @@ def add_api(app: FastAPI) -> None:
 
     @app.get("/api/runs/{rid}/report.html", response_class=HTMLResponse, responses=JSON_ERRORS, tags=["downloads"])
     def report(rid: str, request: Request):
-        """The HTML report of a finished run against the scenario as written (the same page as
-        ``flashpoint report``, from the stored numbers)."""
+        """The HTML report of a run against the scenario as written (the same page as ``flashpoint
+        report``, from the stored numbers), once answered; the parts still being computed say so."""
         st = state(request)
-        row = _done(st, rid)
+        row = _get(st, "run", rid)
+        if row.status != "done" and not (row.status == "running" and row.answer is not None):
+            raise HTTPException(404, f"run '{rid}' is {row.status}: it has no results")
+        if row.status != "done":   # answered, parts still coming: not kept
+            return HTMLResponse(bridge.report_html(row.scenario_toml, row.interventions, row.summary, row.details))
         path = st.settings.data_dir / "reports" / f"{row.id}.html"   # named by the server only
         if not path.is_file():
             text = bridge.report_html(row.scenario_toml, row.interventions, row.summary, row.details)
@@ -329,16 +333,22 @@ async def _events(request: Request, kind: str, rid: str) -> Response:
     await anyio.to_thread.run_sync(_get, st, kind, rid)   # 404 before the stream starts
 
     async def stream():
-        last = None
+        last, answered = None, False
         while True:
             row = await anyio.to_thread.run_sync(st.store.get, kind, rid)
             now = {"id": rid, "status": row.status, "progress": round(st.jobs.progress.get(rid, row.progress), 4),
                    "error": row.error}
+            if kind == "run":
+                full = run_status(row)
+                now.update(ready=full["ready"], parts=full["parts"])
+                if full["ready"] and not answered:
+                    answered = True
+                    yield f"event: answered\ndata: {json.dumps({**now, 'answer': full['answer']})}\n\n"
             if now != last:
                 yield f"data: {json.dumps(now)}\n\n"
                 last = now
             if row.status in FINISHED or await request.is_disconnected():
                 return
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(0.25 if answered or kind != "run" else 0.05)   # the answer is heard quickly
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"cache-control": "no-store"})

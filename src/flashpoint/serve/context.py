@@ -11,7 +11,6 @@ from fastapi import HTTPException, Request
 
 from flashpoint.errors import FlashpointError
 from flashpoint.serve import engine_bridge as bridge
-from flashpoint.serve.basemap import warm
 from flashpoint.serve.jobs import Jobs
 from flashpoint.serve.settings import Settings
 from flashpoint.serve.storage import ComparisonRow, RunRow, ScenarioRow, Store
@@ -30,6 +29,7 @@ class State:
         texts = bridge.builtin_scenarios()
         self.store.sync_builtins(texts, {k: bridge.scenario_from_text(t).meta.title for k, t in texts.items()})
         self.jobs = Jobs(self.store, settings.workers, settings.max_queue)
+        from flashpoint.report.basemap import warm
 
         threading.Thread(target=warm, name="flashpoint-basemap", daemon=True).start()   # read once, early
         self.submit_lock = threading.Lock()
@@ -90,7 +90,10 @@ def _status(row: RunRow | ComparisonRow) -> dict[str, Any]:
 
 
 def run_status(row: RunRow) -> dict[str, Any]:
-    return {**_status(row), "interventions": row.interventions,
+    ready = row.answer is not None and row.status in ("running", "done")
+    return {**_status(row), "interventions": row.interventions, "ready": ready,
+            "answer": row.answer if ready else None,
+            "parts": ((row.details or {}).get("parts") or None) if ready else None,
             "summary": row.summary if row.status == "done" else None}
 
 

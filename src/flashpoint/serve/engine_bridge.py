@@ -2,8 +2,8 @@
 describing a scenario for its page, running a job, comparing two variants and rendering the report.
 
 The rest of the server never imports the engine, the analyses or the report directly, so a change of
-their internals touches this file only. Functions here are called in worker processes (``run_job``,
-``compare_job``) or in the server (the others, which are quick).
+their internals touches this file (and serve/run_parts.py, the steps of a run job) only. Functions
+here are called in worker processes (``compare_job``) or in the server (the others, which are quick).
 """
 
 from __future__ import annotations
@@ -16,11 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from flashpoint.errors import FlashpointError
-from flashpoint.scenario.distributions import quantity_mean
-from flashpoint.scenario.loader import builtin_names, builtin_path, parse_toml, read_text, validate_data
 from flashpoint.version import __version__
 
 VERSION = __version__
@@ -35,11 +31,15 @@ def text_hash(text: str) -> str:
 # ---------------------------------------------------------------------------------- scenarios
 def builtin_scenarios() -> dict[str, str]:
     """The TOML text of every built-in scenario, by id."""
+    from flashpoint.scenario.loader import builtin_names, builtin_path, read_text
+
     return {name: read_text(builtin_path(name)) for name in builtin_names()}
 
 
 @functools.lru_cache(maxsize=32)
 def _parse(digest: str, text: str):
+    from flashpoint.scenario.loader import parse_toml, validate_data
+
     return validate_data(parse_toml(text, SCENARIO_FILE), SCENARIO_FILE, text)
 
 
@@ -90,6 +90,8 @@ def validate_text(text: str) -> list[dict[str, Any]]:
 
 
 def _number(q: Any) -> float:
+    from flashpoint.scenario.distributions import quantity_mean
+
     return float(quantity_mean(q))
 
 
@@ -101,7 +103,6 @@ def _citations(ref: Any, sources: dict) -> list[str]:
 def describe(scenario) -> dict[str, Any]:
     """What the library and the scenario page show: title, question, actors, interventions,
     outcomes, and the model parameters a client may set, with their ranges and sources."""
-    # lazy: the web server's process starts without the engine (615 modules); its job workers load it
     from flashpoint.describe import fmt_quantity
     from flashpoint.engine.theatre import default_parameters, parameter_sources
 
@@ -133,7 +134,6 @@ def check_request(scenario, interventions: list[str], runs: int, days: int | Non
                   overrides: dict[str, float]) -> int:
     """Refuse, before queueing, what the engine would refuse: unknown or conflicting interventions,
     days beyond the horizon, a parameter unknown or out of range. Returns the number of days."""
-    # lazy: the web server's process starts without the engine (646 modules); its job workers load it
     from flashpoint.engine.runner import RunSpec
     from flashpoint.engine.theatre import compile_theatre
 
@@ -150,56 +150,10 @@ BLOCK = 1000
 Results do not depend on the block size (engine/runner.py)."""
 
 
-def run_job(text: str, interventions: list[str], runs: int, days: int, seed: int, overrides: dict[str, float],
-            progress: Callable[[int, int], None], trajectories: Path | None = None) -> dict[str, Any]:
-    """Simulate the variant (and, when it applies interventions, the scenario as written, with the
-    same seed so that the runs are paired); returns the summary and what the answer page shows."""
-    # lazy: the web server's process starts without the engine and analysis (1218 modules)
-    from flashpoint.analysis.claims import claim_variants, evaluate_claim
-    from flashpoint.api import run
-    from flashpoint.report.build import loss_quantiles_over_time
-
-    s = scenario_from_text(text)
-    variant = s.apply(*interventions) if interventions else s
-    claim_keys = [k for k in claim_variants(s) if k not in ((), tuple(interventions))] if s.claims else []
-    total = runs * ((2 if interventions else 1) + len(claim_keys))
-    done = 0
-
-    def tick(n: int, _total: int | None = None) -> None:
-        nonlocal done
-        done += n
-        progress(done, total)
-
-    common = {"runs": runs, "seed": seed, "days": days, "set": overrides or None, "block_size": BLOCK}
-    r_int = run(variant, trajectories=True, progress=tick, **common)
-    r_base = run(s, trajectories=True, progress=tick, **common) if interventions else r_int
-    comparison = r_base.compare(r_int).to_json()
-    details: dict[str, Any] = {
-        "baseline": r_base.summary(), "comparison": comparison,
-        "losses_time_base": loss_quantiles_over_time(r_base), "losses_time_int": loss_quantiles_over_time(r_int),
-        "seconds": r_int.job.seconds + (r_base.job.seconds if interventions else 0.0),
-        "claims": None, "claims_error": None,
-    }
-    if s.claims:
-        try:
-            columns = {(): r_base.columns(), tuple(interventions): r_int.columns()}
-            for key in claim_keys:
-                columns[key] = run(s.apply(*key), keep_runs=True, progress=tick, **common).columns()
-            details["claims"] = [evaluate_claim(cid, claim, s, columns).to_json() for cid, claim in s.claims.items()]
-        except FlashpointError as exc:
-            details["claims_error"] = str(exc)
-    details["control_by_day"] = control_by_day(r_int, variant)
-    if trajectories is not None:
-        r_int.to_netcdf(trajectories)
-    summary = r_int.summary()
-    return {"summary": summary, "details": details}
-
-
 def compare_job(text: str, with_: list[str], against: list[str], runs: int, days: int, seed: int,
                 overrides: dict[str, float], progress: Callable[[int, int], None]) -> dict[str, Any]:
     """The paired comparison of the scenario with ``with_`` against it with ``against`` (or as
     written): the document of ``flashpoint compare --json``."""
-    # lazy: the web server's process starts without the engine and analysis (974 modules)
     from flashpoint.analysis.compare import compare_runs
 
     s = scenario_from_text(text)
@@ -216,46 +170,20 @@ def compare_job(text: str, with_: list[str], against: list[str], runs: int, days
                         block_size=BLOCK, progress=tick).to_json()
 
 
-def control_by_day(results, scenario) -> dict[str, Any]:
-    """For each day, place and camp, the share of runs in which the camp holds the place (from the
-    runs' trajectories): the map's front line by day."""
-    traj = results.trajectories()
-    camps = list(scenario.camps)
-    camp_of = np.array([camps.index(scenario.actors[str(a)].camp) for a in traj["actor"].values])
-    held = camp_of[traj["control"].to_numpy()]                       # (run, day, place): the camp
-    share = np.stack([(held == c).mean(axis=0) for c in range(len(camps))], axis=-1)
-    return {"camps": camps, "places": [str(p) for p in traj["place"].values], "share": share.round(3).tolist()}
+def front_map(text: str, interventions: list[str], control: dict[str, Any]) -> dict[str, Any]:
+    """The run page's map (the report's front line by day, report/frontline.py) as Plotly's JSON:
+    {data, layout, frames}."""
+    import json
 
-
-def theatre(text: str, interventions: list[str]) -> dict[str, Any]:
-    """What the workbench's map draws: the places with their names, the air-defence batteries with
-    their range rings, the camps' colours, and the Natural Earth coastlines and borders around them."""
-    # lazy: the map's figure code (695 modules) only when a map is drawn
-    from flashpoint.report.charts import camp_colours
-    from flashpoint.report.map import circle
-    from flashpoint.serve.basemap import basemap
+    from flashpoint.report.frontline import front_map as _front_map
 
     s = scenario_from_text(text)
     variant = s.apply(*interventions) if interventions else s
-    places = [{"id": p, "name": v.name, "lat": v.lat, "lon": v.lon} for p, v in variant.places.items()]
-    lats, lons = [p["lat"] for p in places], [p["lon"] for p in places]
-    pad = 0.25 + 0.1 * max(max(lats) - min(lats), max(lons) - min(lons))
-    box = (min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad)
-    colours = camp_colours(list(variant.camps))
-    batteries = []
-    for bid, b in variant.forces.air_defence.items():
-        where = variant.places[b.place]
-        ring_lat, ring_lon = circle(where.lat, where.lon, b.range_km)
-        batteries.append({"id": bid, "name": b.name, "owner": b.owner, "system": b.system, "range_km": b.range_km,
-                          "colour": colours[variant.actors[b.owner].camp],
-                          "ring": [[round(x, 4) for x in ring_lon], [round(y, 4) for y in ring_lat]]})
-    return {"places": places, "batteries": batteries, "box": box, "colours": colours,
-            "camp_names": {c: v.name for c, v in variant.camps.items()}, "basemap": basemap(box)}
+    return json.loads(_front_map(variant, control).to_json())
 
 
 # ---------------------------------------------------------------------------------- the answer
 def _report_data(text: str, interventions: list[str], summary: dict, details: dict):
-    # lazy: the report builder (1217 modules) only when a report is made
     from flashpoint.report.build import ReportData, headline_outcome
 
     s = scenario_from_text(text)
@@ -265,11 +193,19 @@ def _report_data(text: str, interventions: list[str], summary: dict, details: di
                       differences=comparison["outcomes"], comparison=comparison,
                       losses_time_base=details["losses_time_base"], losses_time_int=details["losses_time_int"],
                       seconds=details.get("seconds") or 0.0, claims=details.get("claims"),
-                      claims_error=details.get("claims_error"))
-    why = "not computed by the workbench: 'flashpoint report' computes it"
-    data.sensitivity_error = data.discovery_error = data.backtest_error = why
+                      claims_error=details.get("claims_error"), control_by_day=details.get("control_by_day"))
+    parts = details.get("parts") or {}
+    for part in ("sensitivity", "discovery", "backtest"):
+        setattr(data, part, details.get(part))
+        setattr(data, f"{part}_error", details.get(f"{part}_error"))
+    for part in ("claims", "sensitivity", "discovery", "backtest"):
+        if parts.get(part) == "pending":
+            setattr(data, f"{part}_error", PENDING)
     data.headline_outcome = headline_outcome(data.differences)
     return data
+
+
+PENDING = "still being computed: the run's page shows it as soon as it is done"
 
 
 def _names(interventions: list[str]) -> tuple[str, str]:
@@ -279,7 +215,6 @@ def _names(interventions: list[str]) -> tuple[str, str]:
 
 def headline(text: str, interventions: list[str], summary: dict, details: dict) -> list[str]:
     """The answer in plain words (the report's headline sentences)."""
-    # lazy: the report builder (1217 modules) only when a report is made
     from flashpoint.report.build import headline as _headline
 
     return _headline(_report_data(text, interventions, summary, details), *_names(interventions))
@@ -288,7 +223,6 @@ def headline(text: str, interventions: list[str], summary: dict, details: dict) 
 def report_html(text: str, interventions: list[str], summary: dict, details: dict) -> str:
     """The report page of a stored run (the same page as ``flashpoint report``, from the stored
     numbers: nothing is simulated again)."""
-    # lazy: the report builder (1217 modules) only when a report is made
     from flashpoint.report.build import render
 
     html, _figures = render(_report_data(text, interventions, summary, details), *_names(interventions))
@@ -297,7 +231,6 @@ def report_html(text: str, interventions: list[str], summary: dict, details: dic
 
 def plotly_js_path() -> Path:
     """plotly.min.js of the installed plotly package."""
-    # lazy: plotly (68 modules) only when a report page is served
     import plotly
 
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"

@@ -1,18 +1,27 @@
 """The job queue: a bounded number of jobs queued or running, simulations in worker processes
 (never in the server's event loop), progress heard from the workers, cancel, and the state of each
-job kept in the database."""
+job kept in the database.
+
+A comparison is one task. A run is several (serve/run_job.py): its two variants first, then the
+parts that follow its answer. Tasks wait in a queue of their own, by priority (a job's headline
+before any part of an earlier job, then first come first served), and go to the process pool only
+when a worker is free, so that a new question is not kept behind the analyses of the last one.
+"""
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import heapq
+import itertools
 import logging
 import multiprocessing as mp
 import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from flashpoint.serve import worker
-from flashpoint.serve.storage import RESTART_ERROR, Store, now
+from flashpoint.serve.run_job import HEADLINE, RunJob
+from flashpoint.serve.storage import Store, now
 
 log = logging.getLogger("flashpoint.serve")
 
@@ -22,9 +31,12 @@ class QueueFull(Exception):
 
 
 class Jobs:
-    def __init__(self, store: Store, workers: int = 1, max_queue: int = 16):
+    def __init__(self, store: Store, workers: int = 2, max_queue: int = 16):
+        from flashpoint.serve import worker
+
         self.store = store
         self.max_queue = max_queue
+        self.workers = workers
         # spawned, not forked: the server runs threads (the event loop's thread pool, this
         # module's listener), which a fork must not copy
         ctx = mp.get_context("spawn")
@@ -32,17 +44,24 @@ class Jobs:
         self.messages = self._manager.Queue()
         self.cancelled = self._manager.dict()
         self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker.init)
-        self.futures: dict[str, tuple[str, cf.Future]] = {}
+        self.kinds: dict[str, str] = {}                     # active job -> run | compare
+        self.runs: dict[str, Any] = {}                      # active run job -> its RunJob
         self.progress: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self.backtests: dict[tuple, dict] = {}              # (scenario, seed) -> backtest (same for every run)
+        self._lock = threading.RLock()
+        self._pending: list[tuple] = []
+        self._seq = itertools.count()
+        self._running: dict[tuple[str, str], cf.Future] = {}
         self._stop = threading.Event()
         self._listener = threading.Thread(target=self._listen, name="flashpoint-progress", daemon=True)
         self._listener.start()
+        for _ in range(workers):     # start every worker and load the engine's kernels in it now
+            self.pool.submit(worker.warm)
 
     # -- queue
     def active(self) -> int:
         with self._lock:
-            return len(self.futures)
+            return len(self.kinds)
 
     def reserve(self) -> None:
         """Raise QueueFull when no job can be added now."""
@@ -50,21 +69,78 @@ class Jobs:
             raise QueueFull(f"{self.max_queue} jobs are queued or running; try again when one has finished")
 
     def submit(self, kind: str, job_id: str, payload: dict[str, Any]) -> None:
+        from flashpoint.serve import worker
+
         with self._lock:
-            fut = self.pool.submit(worker.execute, kind, job_id, payload, self.messages, self.cancelled)
-            self.futures[job_id] = (kind, fut)
-        fut.add_done_callback(lambda f, kind=kind, job_id=job_id: self._finished(kind, job_id, f))
+            self.kinds[job_id] = kind
+        if kind == "run":
+            job = RunJob(self, job_id, payload)
+            with self._lock:
+                self.runs[job_id] = job
+            job.start()
+        else:
+            self.enqueue(HEADLINE, job_id, "compare", worker.execute,
+                         (kind, job_id, payload, self.messages, self.cancelled),
+                         lambda f: self._compared(job_id, f))
+
+    def enqueue(self, priority: int, job_id: str, label: str, fn: Callable, args: tuple,
+                on_done: Callable[[cf.Future], None]) -> None:
+        """Queue one task of a job; ``on_done(future)`` is called when it ends."""
+        with self._lock:
+            heapq.heappush(self._pending, (priority, next(self._seq), job_id, label, fn, args, on_done))
+        self._pump()
+
+    def task(self, priority: int, job_id: str, name: str, label: str, kwargs: dict[str, Any],
+             on_done: Callable[[cf.Future], None]) -> None:
+        """Queue a function of serve/run_parts.py for a run job (worker.task)."""
+        from flashpoint.serve import worker
+
+        self.enqueue(priority, job_id, label, worker.task, (job_id, name, kwargs, self.messages, self.cancelled),
+                     on_done)
+
+    def _pump(self) -> None:
+        with self._lock:
+            while self._pending and len(self._running) < self.workers and not self._stop.is_set():
+                _p, _n, job_id, label, fn, args, on_done = heapq.heappop(self._pending)
+                fut = self.pool.submit(fn, *args)
+                self._running[(job_id, label)] = fut
+                fut.add_done_callback(lambda f, k=(job_id, label), cb=on_done: self._task_done(k, cb, f))
+
+    def _task_done(self, key: tuple[str, str], on_done: Callable, fut: cf.Future) -> None:
+        with self._lock:
+            self._running.pop(key, None)
+        try:
+            on_done(fut)
+        except Exception:
+            log.exception("could not record the end of task %s of job %s", key[1], key[0])
+        with self._lock:
+            if key[0] not in self.kinds and not any(k[0] == key[0] for k in self._running):
+                self.cancelled.pop(key[0], None)
+        self._pump()
 
     def cancel(self, kind: str, job_id: str) -> bool:
         """Cancel a queued or running job; False when it is not active here."""
         with self._lock:
-            entry = self.futures.get(job_id)
-        if entry is None:
-            return False
-        if entry[1].cancel():       # not started: it never will be
-            return True
-        self.cancelled[job_id] = True   # running: the worker stops at its next block
+            if job_id not in self.kinds:
+                return False
+            self._pending = [t for t in self._pending if t[2] != job_id]
+            heapq.heapify(self._pending)
+            self.cancelled[job_id] = True   # a running task stops at its next block
+        self.finish(kind, job_id, "cancelled")
         return True
+
+    def finish(self, kind: str, job_id: str, status: str, **values: Any) -> None:
+        """Record the end of a job and forget it."""
+        try:
+            self.store.set_state(kind, job_id, status, finished=now(), **values)
+        finally:
+            with self._lock:
+                self.kinds.pop(job_id, None)
+                self.runs.pop(job_id, None)
+                running = any(k[0] == job_id for k in self._running)
+            self.progress.pop(job_id, None)
+            if not running:
+                self.cancelled.pop(job_id, None)
 
     # -- what the workers say
     def _listen(self) -> None:
@@ -75,53 +151,66 @@ class Jobs:
                 continue
             except (EOFError, OSError, BrokenPipeError):
                 return
-            kind = self.futures.get(msg[1], ("run",))[0]
             try:
-                if msg[0] == "started":
-                    self.store.set_state(kind, msg[1], "running", started=now())
-                elif msg[0] == "progress":
-                    self.progress[msg[1]] = msg[2]
-                    self.store.set_state(kind, msg[1], progress=msg[2])
+                self._heard(msg)
             except Exception:   # the database is away for a moment: the next message updates it
-                log.exception("could not record the progress of job %s", msg[1])
+                log.exception("could not record a message of job %s", msg[1])
 
-    def _finished(self, kind: str, job_id: str, fut: cf.Future) -> None:
-        try:
-            if fut.cancelled():
-                self.store.set_state(kind, job_id, "cancelled", finished=now())
-                return
-            exc = fut.exception()
-            if exc is not None:
-                log.error("job %s failed", job_id, exc_info=exc)
-                self.store.set_state(kind, job_id, "failed", error=f"{type(exc).__name__}: {exc}", finished=now())
-                return
-            out = fut.result()
-            if out.get("cancelled"):
-                self.store.set_state(kind, job_id, "cancelled", finished=now())
-            elif "error" in out:
-                self.store.set_state(kind, job_id, "failed", error=out["error"], finished=now())
-            elif kind == "run":
-                res = out["result"]
-                self.store.set_state(kind, job_id, "done", summary=res["summary"], details=res["details"],
-                                     progress=1.0, seconds=out["seconds"], finished=now())
-            else:
-                self.store.set_state(kind, job_id, "done", document=out["result"], progress=1.0,
-                                     seconds=out["seconds"], finished=now())
-        except Exception:
-            log.exception("could not record the end of job %s", job_id)
-        finally:
-            with self._lock:
-                self.futures.pop(job_id, None)
-            self.progress.pop(job_id, None)
-            self.cancelled.pop(job_id, None)
+    def _heard(self, msg: tuple) -> None:
+        job_id = msg[1]
+        kind = self.kinds.get(job_id)
+        if kind is None:
+            return
+        job = self.runs.get(job_id)
+        if msg[0] == "started":
+            if job is None or not job.started:
+                self.store.set_state(kind, job_id, "running", started=now())
+            if job is not None:
+                job.started = True
+        elif msg[0] == "progress" and job is None:
+            self.progress[job_id] = msg[2]
+            self.store.set_state(kind, job_id, progress=msg[2])
+        elif msg[0] == "progress":
+            job.heard_progress(msg[2], msg[3])
+        elif msg[0] == "half" and job is not None:
+            job.half(msg[2], msg[3])
+
+    def _compared(self, job_id: str, fut: cf.Future) -> None:
+        out = self._outcome("compare", job_id, fut)
+        if out is not None:
+            self.finish("compare", job_id, "done", document=out["result"], progress=1.0, seconds=out["seconds"])
+
+    def _outcome(self, kind: str, job_id: str, fut: cf.Future) -> dict[str, Any] | None:
+        """A task's result, or None after recording that its job was cancelled or failed."""
+        if job_id not in self.kinds:
+            return None      # the job already ended (cancelled, or another of its tasks failed)
+        if fut.cancelled():
+            self.finish(kind, job_id, "cancelled")
+            return None
+        exc = fut.exception()
+        if exc is not None:
+            log.error("job %s failed", job_id, exc_info=exc)
+            self.finish(kind, job_id, "failed", error=f"{type(exc).__name__}: {exc}")
+            return None
+        out = fut.result()
+        if out.get("cancelled"):
+            self.finish(kind, job_id, "cancelled")
+            return None
+        if "error" in out:
+            self.finish(kind, job_id, "failed", error=out["error"])
+            return None
+        return out
 
     def close(self) -> None:
         """Stop: queued jobs are dropped and running ones ended (the store marks them failed at the
         next start if this process dies before it can)."""
+        from flashpoint.serve.storage import RESTART_ERROR
+
         self._stop.set()
         with self._lock:
-            pending = dict(self.futures)
-        for job_id, (kind, _fut) in pending.items():
+            pending = dict(self.kinds)
+            self._pending.clear()
+        for job_id, kind in pending.items():
             self.cancelled[job_id] = True
             self.store.set_state(kind, job_id, "failed", error=RESTART_ERROR, finished=now())
         processes = list((getattr(self.pool, "_processes", None) or {}).values())

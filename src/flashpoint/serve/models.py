@@ -142,8 +142,27 @@ class _Status(BaseModel):
     error: str | None
 
 
+PartState = Literal["pending", "done", "failed"]
+
+
+class Answer(BaseModel):
+    """The answer to the question, stored as soon as both variants are simulated (before the parts
+    that follow it)."""
+
+    headline: list[str] = Field(description="the answer in plain words (the report's headline sentences)")
+    outcomes: dict[str, dict[str, Any]] = Field(
+        description="per outcome, the paired difference against the scenario as written: p_base, p_int, diff, "
+                    "ci95 (the outcomes of the comparison document, docs/summary-json.md)")
+
+
 class RunStatus(_Status):
     interventions: list[str]
+    ready: bool = Field(description="the answer is ready (it comes before the run is done: the settlement, "
+                                    "claims, sensitivity, discovery and backtest follow it)")
+    answer: Answer | None = Field(description="the answer, once ready")
+    parts: dict[str, PartState] | None = Field(
+        description="what follows the answer (settlement, claims, sensitivity, discovery, backtest) and the "
+                    "state of each, once ready")
     summary: dict[str, Any] | None = Field(description="summary.json (docs/summary-json.md), when done")
 
 

@@ -64,11 +64,11 @@ def add_pages(app: FastAPI) -> None:
         st = state(request)
         row = _get(st, "run", rid)
         status = run_status(row)
-        headline, rows, data = [], [], {"run": rid, "status": row.status}
-        if row.status == "done":
+        headline, rows, data = [], [], {"run": rid, "status": row.status, "ready": status["ready"],
+                                        "parts": status["parts"]}
+        if row.status == "done" or status["ready"]:
             if (row.details or {}).get("control_by_day"):
-                data["map"] = {**bridge.theatre(row.scenario_toml, row.interventions),
-                               "control": row.details["control_by_day"]}
+                data["map"] = bridge.front_map(row.scenario_toml, row.interventions, row.details["control_by_day"])
             headline = bridge.headline(row.scenario_toml, row.interventions, row.summary, row.details)
             d = bridge.describe(bridge.scenario_from_text(row.scenario_toml))
             rows = _outcome_rows(row.summary, row.details, {o["id"]: o["description"] for o in d["outcomes"]})

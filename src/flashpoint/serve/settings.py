@@ -27,7 +27,7 @@ class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     database: str | None = None          # a SQLAlchemy URL; default: SQLite in data_dir
     token: str | None = None
-    workers: int = 1                     # worker processes that run simulations
+    workers: int = 2                     # worker processes: a run's two variants side by side
     max_runs: int = 100_000              # per request
     max_days: int = 365                  # per request
     max_queue: int = 16                  # jobs queued or running at once; more get 429

@@ -87,6 +87,7 @@ class RunRow(_Request, Base):
     trajectories: Mapped[bool] = mapped_column(Boolean, default=False)
     summary: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     details: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    answer: Mapped[dict | None] = mapped_column(JSON, nullable=True)   # {headline, outcomes} once answered
 
 
 class ComparisonRow(_Request, Base):

@@ -24,13 +24,17 @@ function showError(el, message) {
   el.hidden = !message;
 }
 
-// Follow a job's server-sent events; resolves with its last state.
-function follow(url, box) {
+// Follow a job's server-sent events; resolves with its last state (or, with untilAnswered, as soon
+// as a run's answer is ready).
+function follow(url, box, untilAnswered = false) {
   box.hidden = false;
   const bar = $("progress", box);
   const text = $(".status", box);
   return new Promise((resolve) => {
     const source = new EventSource(url);
+    if (untilAnswered) {
+      source.addEventListener("answered", (ev) => { source.close(); resolve({ ...JSON.parse(ev.data), status: "done" }); });
+    }
     source.onmessage = (ev) => {
       const s = JSON.parse(ev.data);
       bar.value = s.progress;
@@ -77,7 +81,7 @@ function scenarioPage() {
       current = job.id;
       if (job.status !== "done") {
         $("#cancel-button").hidden = false;
-        const end = await follow(`/api/runs/${job.id}/events`, $("#run-progress"));
+        const end = await follow(`/api/runs/${job.id}/events`, $("#run-progress"), true);
         $("#cancel-button").hidden = true;
         if (end.status !== "done") throw new Error(`the run ${end.status}${end.error ? ": " + end.error : ""}`);
       }
@@ -90,69 +94,51 @@ function scenarioPage() {
   });
 }
 
-// Plotly reads a few HTML tags in its texts: names from a scenario are shown as written.
-const plain = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-
-// The theatre: Natural Earth coastlines and borders, places coloured by who holds them on the
-// slider's day, air-defence rings.
-function theatreMap(map) {
+// The theatre by day (report/frontline.py builds the figure on the server, names already escaped
+// for Plotly): the base map, the front line and the places of the day the slider chooses.
+function theatreMap(fig) {
   const el = $("#theatre-map");
   if (!el || !window.Plotly) return;
-  const { camps, share, places: order } = map.control;
-  const byId = Object.fromEntries(map.places.map((p) => [p.id, p]));
-  const places = order.map((id) => byId[id]).filter(Boolean);
-  const index = Object.fromEntries(order.map((id, i) => [id, i]));
-  const mix = (day) => places.map((p) => {
-    const s = share[day][index[p.id]];
-    let best = 0;
-    s.forEach((v, c) => { if (v > s[best]) best = c; });
-    return map.colours[camps[best]];
-  });
-  const hover = (day) => places.map((p) => `${plain(p.name)}, day ${day}<br>` +
-    camps.map((c, i) => `${plain(map.camp_names[c] || c)}: ${(100 * share[day][index[p.id]][i]).toFixed(0)}%`)
-      .join("<br>"));
-  const size = (day) => places.map((p) => {
-    const s = share[day][index[p.id]];
-    return 7 + 9 * Math.max(...s);
-  });
-  const traces = [
-    { x: map.basemap.coast[0], y: map.basemap.coast[1], mode: "lines", name: "coast",
-      line: { color: "#5b8db8", width: 1.2 }, hoverinfo: "skip" },
-    { x: map.basemap.borders[0], y: map.basemap.borders[1], mode: "lines", name: "borders",
-      line: { color: "#777", width: 1.2, dash: "dash" }, hoverinfo: "skip" },
-    ...map.batteries.map((b) => ({ x: b.ring[0], y: b.ring[1], mode: "lines", name: plain(`${b.name} (${b.system}), ${b.range_km} km`),
-      line: { color: b.colour, width: 1 }, opacity: 0.55,
-      hoverinfo: "name", showlegend: false })),
-  ];
-  const last = share.length - 1;
-  traces.push({ x: places.map((p) => p.lon), y: places.map((p) => p.lat), mode: "markers+text", name: "places",
-    text: places.map((p) => plain(p.name)), textposition: "top center", textfont: { size: 9 },
-    hovertext: hover(last), hoverinfo: "text",
-    marker: { color: mix(last), size: size(last), line: { color: "#333", width: 0.5 } } });
-  const placeTrace = traces.length - 1;
-  const midLat = (map.box[1] + map.box[3]) / 2;
-  const layout = {
-    height: 640, margin: { t: 10, l: 40, r: 10, b: 40 }, showlegend: false, plot_bgcolor: "#fbfbf8",
-    xaxis: { range: [map.box[0], map.box[2]], showgrid: false, zeroline: false, title: "longitude" },
-    yaxis: { range: [map.box[1], map.box[3]], showgrid: false, zeroline: false, title: "latitude",
-      scaleanchor: "x", scaleratio: 1 / Math.cos((midLat * Math.PI) / 180) },
-    sliders: [{ active: last, currentvalue: { prefix: "day " }, pad: { t: 40 },
-      steps: share.map((_, day) => ({ label: String(day), method: "restyle",
-        args: [{ "marker.color": [mix(day)], "marker.size": [size(day)], hovertext: [hover(day)] }, [placeTrace]] })) }],
-    annotations: camps.map((c, i) => ({ xref: "paper", yref: "paper", x: 0.01, y: 0.99 - 0.05 * i, showarrow: false,
-      xanchor: "left", text: `<span style="color:${map.colours[c]}">●</span> ${plain(map.camp_names[c] || c)}`,
-      bgcolor: "rgba(255,255,255,0.8)" })),
-  };
-  window.Plotly.newPlot(el, traces, layout, { displaylogo: false, responsive: true });
+  window.Plotly.newPlot(el, { data: fig.data, layout: fig.layout, frames: fig.frames || [],
+    config: { displaylogo: false, responsive: true } });
 }
 
+// A run still coming: its answer appears (the page is loaded again) as soon as it is ready, then
+// each part that follows it is marked, and the report below is loaded again, when it ends.
 async function runPage() {
   if (data.map) theatreMap(data.map);
   const box = $("#run-progress");
   if (!box) return;
   $("#cancel-button").addEventListener("click", () => api("POST", `/api/runs/${data.run}/cancel`));
-  await follow(`/api/runs/${data.run}/events`, box);
-  window.location.reload();
+  const source = new EventSource(`/api/runs/${data.run}/events`);
+  let parts = JSON.stringify(data.parts || null);
+  source.addEventListener("answered", () => { if (!data.ready) { source.close(); window.location.reload(); } });
+  source.onmessage = (ev) => {
+    const s = JSON.parse(ev.data);
+    $("progress", box).value = s.progress;
+    $(".status", box).textContent = s.ready ? "answered; the rest is being computed" :
+      `${s.status}, ${(100 * s.progress).toFixed(0)}%`;
+    if (s.parts && JSON.stringify(s.parts) !== parts) {
+      parts = JSON.stringify(s.parts);
+      // the map comes with the settlement, just after the answer
+      if (!data.map && s.parts.settlement === "done") { source.close(); window.location.reload(); return; }
+      for (const [part, state] of Object.entries(s.parts)) {
+        const el = document.querySelector(`#parts [data-part="${CSS.escape(part)}"]`);
+        if (el) {
+          el.className = `part part-${state}`;
+          $("b", el).textContent = state === "pending" ? "computing" : state;
+        }
+      }
+      const frame = $("#report");
+      if (frame) frame.src = `/api/runs/${data.run}/report.html?parts=${encodeURIComponent(parts)}`;
+    }
+    if (["done", "failed", "cancelled"].includes(s.status)) {
+      source.close();
+      if (s.status !== "done" || !data.ready) window.location.reload();
+      else { $("#run-state b").textContent = "done"; box.hidden = true; }
+    }
+  };
+  source.onerror = () => { source.close(); };
 }
 
 function comparePage() {
