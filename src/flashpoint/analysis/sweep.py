@@ -50,7 +50,7 @@ import numpy as np
 import xarray as xr
 
 from flashpoint.analysis.results import Results
-from flashpoint.engine.executor import Executor, local_executor
+from flashpoint.engine.executor import Executor, as_executor, local_executor
 from flashpoint.engine.runner import JobResult, RunSpec, run_jobs, run_scenario
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import json_text
@@ -287,15 +287,17 @@ def run_experiment(spec: ExperimentSpec, executor: Executor | None = None) -> di
     return _summary(spec, scenario, run_scenario(scenario, run, executor=executor))
 
 
-def _map_experiments(specs: list[ExperimentSpec], workers: int, take: Callable[[dict], None]) -> None:
+def _map_experiments(specs: list[ExperimentSpec], workers: int, take: Callable[[dict], None],
+                     executor: Executor | None = None) -> None:
     """Run every experiment and ``take`` each summary when its group of ``2 x workers``
-    experiments is done. The numbers do not depend on the grouping or the workers."""
-    group = max(1, 2 * workers)
+    experiments is done (the executor's workers, when one is given: a cluster's). The numbers do
+    not depend on the grouping or the workers."""
+    group = max(1, 2 * (workers if executor is None else executor.workers))
     for lo in range(0, len(specs), group):
         chunk = [dataclasses.replace(spec, workers=workers) for spec in specs[lo:lo + group]]
         jobs = [_job(spec) for spec in chunk]
-        executor = local_executor(min(workers, sum(run.n_blocks for _, run in jobs)))
-        for spec, (scenario, _), job in zip(chunk, jobs, run_jobs(jobs, executor), strict=True):
+        chosen = executor or local_executor(min(workers, sum(run.n_blocks for _, run in jobs)))
+        for spec, (scenario, _), job in zip(chunk, jobs, run_jobs(jobs, chosen), strict=True):
             take(_summary(spec, scenario, job))
 
 
@@ -325,13 +327,14 @@ def _read_parts(folder: Path, n: int) -> dict[int, dict]:
 
 
 def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 1, resume: bool = False,
-              progress: Callable[..., None] | None = None) -> xr.Dataset:
+              progress: Callable[..., None] | None = None, executor: Executor | None = None) -> xr.Dataset:
     """Run the plan's experiments and write the dataset to ``out`` (NetCDF); return it.
 
     Finished experiments are kept in ``<out>.parts/`` until the dataset is written, so that an
     interrupted sweep can be finished with ``resume=True`` (the plan must be the same). ``progress(n,
-    total)`` is told after each finished experiment."""
-    out = Path(out)
+    total)`` is told after each finished experiment. ``executor``: where the runs are simulated
+    (default: ``workers`` local processes)."""
+    out, executor = Path(out), as_executor(executor)
     if out.suffix != ".nc":
         raise FlashpointError(f"--out {out}: the sweep is written as NetCDF; give a file name ending in .nc")
     if not out.parent.is_dir():
@@ -368,7 +371,7 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 1, resume: bool =
         if progress:
             progress(1)
 
-    _map_experiments(todo, workers, take)
+    _map_experiments(todo, workers, take, executor)
     # no timing or date in the file: the same command gives the same bytes
     ds = to_dataset(plan, [done[i] for i in range(len(specs))])
     tmp = out.with_name(f".{out.name}.tmp")
