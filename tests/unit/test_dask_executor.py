@@ -189,6 +189,49 @@ def test_killing_a_worker_during_the_job_loses_nothing(idlib, cluster, local_sum
     assert _text(results) == local_summary
 
 
+def _cli(out: Path, scheduler: str, runs: int = 40_000) -> subprocess.Popen:
+    cmd = [sys.executable, "-c", "from flashpoint.cli import app; app()", "run", "idlib-2020", "--runs", str(runs),
+           "--days", "30", "--block-size", "500", "--executor", "dask", "--out", str(out)]
+    env = {**os.environ, "FLASHPOINT_SCHEDULER": scheduler}            # the address from the environment
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def test_a_scheduler_that_goes_away_ends_the_command_clearly_with_nothing_written(tmp_path, cluster):
+    out = tmp_path / "runs"
+    out.mkdir()
+    proc = _cli(out, cluster.address)
+    try:
+        _wait(cluster.busy, 60, "the cluster works on the command's blocks")
+        os.killpg(cluster.scheduler.pid, signal.SIGKILL)
+        err = proc.communicate(timeout=60)[1]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 2, err
+    assert f"the Dask scheduler at {cluster.address} went away" in err and "nothing was written" in err
+    assert "Traceback" not in err
+    assert list(out.iterdir()) == []
+
+
+def test_ctrl_c_cancels_the_commands_tasks(tmp_path, shared_cluster):
+    out = tmp_path / "runs"
+    out.mkdir()
+    proc = _cli(out, shared_cluster.address)
+    try:
+        _wait(shared_cluster.busy, 60, "the cluster works on the command's blocks")
+        os.killpg(proc.pid, signal.SIGINT)
+        err = proc.communicate(timeout=30)[1]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err
+    assert "interrupted: nothing was written" in err and "Traceback" not in err
+    assert list(out.iterdir()) == []
+    _wait(lambda: shared_cluster.tasks() == 0, 20, "the scheduler holds none of the command's tasks")
+
+
 def test_leaving_a_job_cancels_its_futures_while_the_client_stays(idlib, shared_cluster):
     spec = RunSpec.for_scenario(idlib, 40_000, SEED, days=30, block_size=500)
     partials = DaskExecutor(shared_cluster.client).map([Variant(idlib)], spec.blocks())
@@ -203,3 +246,24 @@ def test_a_scheduler_that_cannot_be_reached_is_named():
     address = f"tcp://127.0.0.1:{_free_port()}"
     with pytest.raises(FlashpointError, match=f"--scheduler {address}: cannot reach a Dask scheduler"):
         connect(address, timeout=1)
+
+
+HEAVY = ("run", "compare", "claims", "sensitivity", "discover", "report", "backtest", "calibrate", "sweep")
+
+
+@pytest.mark.parametrize("name", HEAVY)
+def test_every_heavy_command_takes_the_executor_and_the_scheduler(name):
+    import typer.main
+
+    from flashpoint.cli import app
+
+    options = {opt for p in typer.main.get_command(app).commands[name].params for opt in p.opts}
+    assert {"--executor", "--scheduler"} <= options
+
+
+def test_dask_without_a_scheduler_says_how_to_give_one(cli, monkeypatch, tmp_path):
+    monkeypatch.delenv("FLASHPOINT_SCHEDULER", raising=False)
+    result = cli("run", "idlib-2020", "--runs", 250, "--executor", "dask", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert "--executor dask: give the scheduler's address with --scheduler ADDRESS" in result.output
+    assert list(tmp_path.iterdir()) == []
