@@ -290,10 +290,20 @@ def run_experiment(spec: ExperimentSpec, executor: Executor | None = None) -> di
 def _map_experiments(specs: list[ExperimentSpec], workers: int, take: Callable[[dict], None],
                      executor: Executor | None = None) -> None:
     """Run every experiment and ``take`` each summary when its group of ``2 x workers``
-    experiments is done (the executor's workers, when one is given: a cluster's). The numbers do
-    not depend on the grouping or the workers."""
+    experiments is done: on ``workers`` local processes (one pool per group, whose workers take
+    whichever experiment's blocks are left), or with ``executor`` (a cluster's) each experiment
+    as one call of :meth:`~flashpoint.engine.executor.Executor.map_calls`. The numbers do not
+    depend on the grouping, the executor or the workers."""
     group = max(1, 2 * (workers if executor is None else executor.workers))
     for lo in range(0, len(specs), group):
+        if executor is not None:
+            # on a cluster, an experiment is one task, run whole where it lands (its blocks one after
+            # another) and summarised there: the summary (the bargaining model's settlement included,
+            # about a second of CPU) is computed on the workers and only its few KiB travel back
+            chunk = [dataclasses.replace(spec, workers=1) for spec in specs[lo:lo + group]]
+            for part in executor.map_calls(run_experiment, [(spec,) for spec in chunk]):
+                take(part)
+            continue
         chunk = [dataclasses.replace(spec, workers=workers) for spec in specs[lo:lo + group]]
         jobs = [_job(spec) for spec in chunk]
         chosen = executor or local_executor(min(workers, sum(run.n_blocks for _, run in jobs)))
