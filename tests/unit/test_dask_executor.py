@@ -123,6 +123,9 @@ def test_two_worker_processes_give_the_local_summary_byte_for_byte(idlib, shared
     assert _text(results) == local_summary
     assert results.job.workers == 2
     assert ticks == [BLOCK] * (RUNS // BLOCK)         # progress follows the blocks' futures
+    ticks.clear()
+    run(idlib, runs=BLOCK, seed=SEED, days=DAYS, executor=shared_cluster.client, progress=ticks.append)
+    assert ticks == [BLOCK]                            # one block, nothing to merge: counted once
 
 
 def test_groups_of_blocks_as_tasks_and_kept_runs_give_the_same_numbers(idlib, shared_cluster, local_summary):

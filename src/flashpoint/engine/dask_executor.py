@@ -156,7 +156,9 @@ class DaskExecutor(Executor):
                     reduce(variant, fut)
                 submit()
             for _variant, fut in sorted(waiting.items()):
-                yield self._result(fut)
+                merged = self._result(fut)
+                merged.reported = True            # its blocks were reported as they finished
+                yield merged
         except BaseException:
             with contextlib.suppress(Exception):
                 client.cancel([*kind, *waiting.values(), held], force=True)
