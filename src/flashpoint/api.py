@@ -8,12 +8,13 @@ functions below take either.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flashpoint.analysis.results import Results
 from flashpoint.analysis.results import run as _run
 from flashpoint.analysis.sensitivity import SensitivityResult
 from flashpoint.analysis.sensitivity import sensitivity as _sensitivity
-from flashpoint.engine.executor import Executor
+from flashpoint.engine.executor import Executor, as_executor
 from flashpoint.report.build import report as _report
 from flashpoint.scenario import Scenario, builtin_names
 from flashpoint.scenario import load as _load
@@ -52,20 +53,23 @@ def load(name_or_path: str) -> Study:
 def run(scenario: Scenario, runs: int = 10_000, seed: int = 1, days: int | None = None,
         block_size: int | None = None, workers: int = 1, set: dict[str, float] | None = None,  # noqa: A002
         trajectories: bool = False, keep_runs: bool = False, quantiles: dict | None = None,
-        progress: Callable[[int], None] | None = None, executor: Executor | None = None) -> Results:
+        progress: Callable[[int], None] | None = None, executor: Executor | Any | None = None) -> Results:
     """Simulate ``runs`` futures of the scenario and return :class:`~flashpoint.analysis.results.Results`
-    (``workers`` local processes, or any ``executor``)."""
+    (``workers`` local processes, or any ``executor``: an :class:`~flashpoint.engine.executor.Executor`
+    or a ``dask.distributed.Client``, whose cluster then runs the blocks)."""
     return _run(scenario, runs=runs, seed=seed, days=days, block_size=block_size, workers=workers, set=set,
                 trajectories=trajectories, keep_runs=keep_runs, quantiles=quantiles, progress=progress,
                 executor=executor)
 
 
 def report(scenario: str | Scenario, with_: list[str] | tuple[str, ...] = (), runs: int = 3000, seed: int = 1,
-           out: str = "report.html", days: int | None = None, workers: int = 1, png: str | None = None):
+           out: str = "report.html", days: int | None = None, workers: int = 1, png: str | None = None,
+           executor: Executor | Any | None = None):
     """Write the self-contained HTML report comparing ``scenario`` without and with the interventions
     ``with_`` (a built-in id, a file, or a loaded scenario) and return its path; ``png`` also writes
-    each figure as a PNG into that folder (needs Chromium). See docs/report.md."""
-    return _report(scenario, with_=list(with_), runs=runs, seed=seed, out=out, days=days, workers=workers, png=png)
+    each figure as a PNG into that folder (needs Chromium); ``executor`` as for :func:`run`. See docs/report.md."""
+    return _report(scenario, with_=list(with_), runs=runs, seed=seed, out=out, days=days, workers=workers, png=png,
+                   executor=as_executor(executor))
 
 
 __all__ = ["Scenario", "Study", "builtin_names", "load", "report", "run"]

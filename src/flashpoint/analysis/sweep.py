@@ -52,7 +52,7 @@ from SALib.sample import sobol
 from scipy.stats import qmc
 
 from flashpoint.analysis.results import Results
-from flashpoint.engine.executor import Executor, local_executor
+from flashpoint.engine.executor import Executor, as_executor, local_executor
 from flashpoint.engine.runner import JobResult, RunSpec, run_jobs, run_scenario
 from flashpoint.engine.theatre import default_parameters
 from flashpoint.errors import FlashpointError
@@ -285,15 +285,27 @@ def run_experiment(spec: ExperimentSpec, executor: Executor | None = None) -> di
     return _summary(spec, scenario, run_scenario(scenario, run, executor=executor))
 
 
-def _map_experiments(specs: list[ExperimentSpec], workers: int, take: Callable[[dict], None]) -> None:
+def _map_experiments(specs: list[ExperimentSpec], workers: int, take: Callable[[dict], None],
+                     executor: Executor | None = None) -> None:
     """Run every experiment and ``take`` each summary when its group of ``2 x workers``
-    experiments is done. The numbers do not depend on the grouping or the workers."""
-    group = max(1, 2 * workers)
+    experiments is done: on ``workers`` local processes (one pool per group, whose workers take
+    whichever experiment's blocks are left), or with ``executor`` (a cluster's) each experiment
+    as one call of :meth:`~flashpoint.engine.executor.Executor.map_calls`. The numbers do not
+    depend on the grouping, the executor or the workers."""
+    group = max(1, 2 * (workers if executor is None else executor.workers))
     for lo in range(0, len(specs), group):
+        if executor is not None:
+            # on a cluster, an experiment is one task, run whole where it lands (its blocks one after
+            # another) and summarised there: the summary (the bargaining model's settlement included,
+            # about a second of CPU) is computed on the workers and only its few KiB travel back
+            chunk = [dataclasses.replace(spec, workers=1) for spec in specs[lo:lo + group]]
+            for part in executor.map_calls(run_experiment, [(spec,) for spec in chunk]):
+                take(part)
+            continue
         chunk = [dataclasses.replace(spec, workers=workers) for spec in specs[lo:lo + group]]
         jobs = [_job(spec) for spec in chunk]
-        executor = local_executor(min(workers, sum(run.n_blocks for _, run in jobs)))
-        for spec, (scenario, _), job in zip(chunk, jobs, run_jobs(jobs, executor), strict=True):
+        chosen = executor or local_executor(min(workers, sum(run.n_blocks for _, run in jobs)))
+        for spec, (scenario, _), job in zip(chunk, jobs, run_jobs(jobs, chosen), strict=True):
             take(_summary(spec, scenario, job))
 
 
@@ -323,13 +335,14 @@ def _read_parts(folder: Path, n: int) -> dict[int, dict]:
 
 
 def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 1, resume: bool = False,
-              progress: Callable[..., None] | None = None) -> xr.Dataset:
+              progress: Callable[..., None] | None = None, executor: Executor | None = None) -> xr.Dataset:
     """Run the plan's experiments and write the dataset to ``out`` (NetCDF); return it.
 
     Finished experiments are kept in ``<out>.parts/`` until the dataset is written, so that an
     interrupted sweep can be finished with ``resume=True`` (the plan must be the same). ``progress(n,
-    total)`` is told after each finished experiment."""
-    out = Path(out)
+    total)`` is told after each finished experiment. ``executor``: where the runs are simulated
+    (default: ``workers`` local processes)."""
+    out, executor = Path(out), as_executor(executor)
     if out.suffix != ".nc":
         raise FlashpointError(f"--out {out}: the sweep is written as NetCDF; give a file name ending in .nc")
     if not out.parent.is_dir():
@@ -366,7 +379,7 @@ def run_sweep(plan: SweepPlan, out: str | Path, workers: int = 1, resume: bool =
         if progress:
             progress(1)
 
-    _map_experiments(todo, workers, take)
+    _map_experiments(todo, workers, take, executor)
     # no timing or date in the file: the same command gives the same bytes
     ds = to_dataset(plan, [done[i] for i in range(len(specs))])
     tmp = out.with_name(f".{out.name}.tmp")

@@ -12,7 +12,8 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -22,6 +23,9 @@ from rich.text import Text
 from flashpoint.errors import FlashpointError, FlashpointWarning
 from flashpoint.scenario import Scenario, load
 from flashpoint.version import __version__
+
+if TYPE_CHECKING:
+    from flashpoint.engine.executor import Executor
 
 app = typer.Typer(
     help="Flashpoint: simulate 'what happens if...?' questions about armed crises.",
@@ -53,6 +57,39 @@ SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a mode
 BlockSizeOpt = Annotated[int | None, typer.Option(
     help="runs per block, rounded up to a multiple of 250 (default: an equal share per worker, at most 5,000)",
     show_default=False)]
+
+
+
+class ExecutorKind(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+# where the runs are simulated, shared by every command that simulates
+ExecutorOpt = Annotated[ExecutorKind, typer.Option(
+    "--executor", help="where the runs are simulated: local (worker processes of this machine) or dask (the "
+    "workers of a Dask cluster, see --scheduler and docs/cluster.md; --workers then only sizes the default "
+    "block). The numbers are the same")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", envvar="FLASHPOINT_SCHEDULER", show_default=False,
+    help="with --executor dask: the Dask scheduler's address, e.g. tcp://10.0.0.5:8786")]
+
+
+@contextlib.contextmanager
+def chosen_executor(kind: ExecutorKind, scheduler: str | None) -> Iterator[Executor | None]:
+    """The executor of ``--executor`` for the ``with`` block: None for local (each command starts
+    its own pool of ``--workers``), or a client of the Dask scheduler, closed after the block."""
+    if kind is not ExecutorKind.dask:
+        yield None
+        return
+    if not scheduler:
+        raise FlashpointError("--executor dask: give the scheduler's address with --scheduler ADDRESS (or the "
+                              "FLASHPOINT_SCHEDULER environment variable), e.g. tcp://10.0.0.5:8786")
+    # deferred: Dask is imported only when it is chosen
+    from flashpoint.engine.dask_executor import dask_executor
+
+    with dask_executor(scheduler) as executor:
+        yield executor
 
 
 def user_errors(func: Callable) -> Callable:

@@ -12,10 +12,14 @@ import typer
 from flashpoint.cli import (
     DEFAULT_WORKERS,
     BlockSizeOpt,
+    ExecutorKind,
+    ExecutorOpt,
     ScenarioArg,
+    SchedulerOpt,
     SetOpt,
     WorkersOpt,
     app,
+    chosen_executor,
     console,
     progress_bar,
     user_errors,
@@ -72,6 +76,8 @@ def compare_command(
     set_: SetOpt = None,
     block_size: BlockSizeOpt = None,
     workers: WorkersOpt = DEFAULT_WORKERS,
+    executor: ExecutorOpt = ExecutorKind.local,
+    scheduler: SchedulerOpt = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -87,9 +93,9 @@ def compare_command(
         RunSpec.for_scenario(v, runs, seed, days=days, block_size=block_size, workers=workers, overrides=overrides)
     check_out_file(out)
     t0 = time.perf_counter()
-    with progress_bar(2 * runs, quiet=as_json) as tick:
+    with chosen_executor(executor, scheduler) as ex, progress_bar(2 * runs, quiet=as_json) as tick:
         comparison = compare_runs(base, variant, runs=runs, seed=seed, days=days, workers=workers,
-                                  block_size=block_size, set=overrides, progress=tick)
+                                  block_size=block_size, set=overrides, progress=tick, executor=ex)
     seconds = time.perf_counter() - t0
     doc = comparison.to_json()
     if out is not None:
@@ -110,6 +116,8 @@ def claims_command(
     days: DaysOpt = None,
     seed: SeedOpt = 1,
     workers: WorkersOpt = DEFAULT_WORKERS,
+    executor: ExecutorOpt = ExecutorKind.local,
+    scheduler: SchedulerOpt = None,
     out: OutOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -125,8 +133,9 @@ def claims_command(
     n_days = RunSpec.for_scenario(s, runs, seed, days=days, workers=workers).days
     check_out_file(out)
     t0 = time.perf_counter()
-    with progress_bar(runs * len(claim_variants(s)), quiet=as_json) as tick:
-        results = evaluate_claims(s, runs=runs, seed=seed, days=n_days, workers=workers, progress=tick)
+    with chosen_executor(executor, scheduler) as ex, progress_bar(runs * len(claim_variants(s)), quiet=as_json) as tick:
+        results = evaluate_claims(s, runs=runs, seed=seed, days=n_days, workers=workers, progress=tick,
+                                  executor=ex)
     seconds = time.perf_counter() - t0
     doc = claims_json(s, results, runs, seed, n_days)
     if out is not None:

@@ -11,7 +11,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flashpoint.cli import DEFAULT_WORKERS, ScenarioArg, WorkersOpt, app, console, err_console, user_errors
+from flashpoint.cli import (
+    DEFAULT_WORKERS,
+    ExecutorKind,
+    ExecutorOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    WorkersOpt,
+    app,
+    chosen_executor,
+    console,
+    err_console,
+    user_errors,
+)
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import check_out_file, json_text
 
@@ -104,6 +116,8 @@ def calibrate_command(
     legs: Annotated[Path | None, typer.Option(
         "--legs", help="with --campaigns: CSV of legs of advance (default: the copy shipped in the package)")]
         = None,
+    executor: ExecutorOpt = ExecutorKind.local,
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Fit the engine's ground-combat constants to CDB90 and score them out of sample."""
     # lazy: every command module loads with the CLI; this would add 980 modules to --help, list and validate
@@ -121,8 +135,8 @@ def calibrate_command(
     if legs is not None:
         raise FlashpointError("--legs is read with --campaigns only")
     status = nullcontext() if as_json else err_console.status("fitting and cross-validating the battle kernel")
-    with status:
-        doc = calibrate(battles, seed=seed, folds=folds)
+    with chosen_executor(executor, scheduler) as ex, status:
+        doc = calibrate(battles, seed=seed, folds=folds, executor=ex)
     _print_warnings(doc["warnings"])
     write_json(out, doc)
     if as_json:
@@ -258,6 +272,8 @@ def backtest_command(
     runs: Annotated[int, typer.Option("--runs", "-n", help="number of futures to simulate")] = 1000,
     seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same numbers")] = 1,
     workers: WorkersOpt = DEFAULT_WORKERS,
+    executor: ExecutorOpt = ExecutorKind.local,
+    scheduler: SchedulerOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
     """Run a scenario from its start and compare its dated changes of control and loss counts with history."""
@@ -266,8 +282,9 @@ def backtest_command(
 
     if workers < 1:
         raise FlashpointError(f"--workers {workers}: must be at least 1")
-    with nullcontext() if as_json else err_console.status(f"simulating {runs} runs"):
-        result = backtest(scenario, runs=runs, seed=seed, workers=workers)
+    with chosen_executor(executor, scheduler) as ex, \
+            nullcontext() if as_json else err_console.status(f"simulating {runs} runs"):
+        result = backtest(scenario, runs=runs, seed=seed, workers=workers, executor=ex)
     if as_json:
         print(json_text(result))
         return

@@ -7,7 +7,20 @@ from typing import Annotated
 
 import typer
 
-from flashpoint.cli import DEFAULT_WORKERS, ScenarioArg, WithOpt, WorkersOpt, app, console, err_console, user_errors
+from flashpoint.cli import (
+    DEFAULT_WORKERS,
+    ExecutorKind,
+    ExecutorOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    WithOpt,
+    WorkersOpt,
+    app,
+    chosen_executor,
+    console,
+    err_console,
+    user_errors,
+)
 
 
 @app.command("report")
@@ -21,6 +34,8 @@ def report_command(
     seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same numbers")] = 1,
     out: Annotated[Path, typer.Option(help="the HTML file to write")] = Path("report.html"),
     workers: WorkersOpt = DEFAULT_WORKERS,
+    executor: ExecutorOpt = ExecutorKind.local,
+    scheduler: SchedulerOpt = None,
     png: Annotated[Path | None, typer.Option(help="also write each figure as a PNG into this folder "
                                                   "(needs Chromium)")] = None,
 ) -> None:
@@ -31,8 +46,9 @@ def report_command(
     def say(step: str) -> None:
         err_console.print(f"{step}...")
 
-    path = report(scenario, with_=with_ or [], runs=runs, seed=seed, out=out, days=days, workers=workers, png=png,
-                  progress=say)
+    with chosen_executor(executor, scheduler) as ex:
+        path = report(scenario, with_=with_ or [], runs=runs, seed=seed, out=out, days=days, workers=workers,
+                      png=png, progress=say, executor=ex)
     console.print(f"written: {path}")
     if png is not None:
         console.print(f"figures: {png}")

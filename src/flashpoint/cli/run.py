@@ -12,12 +12,16 @@ import typer
 from flashpoint.cli import (
     DEFAULT_WORKERS,
     BlockSizeOpt,
+    ExecutorKind,
+    ExecutorOpt,
     ScenarioArg,
+    SchedulerOpt,
     SetOpt,
     WithOpt,
     WorkersOpt,
     _load,
     app,
+    chosen_executor,
     console,
     progress_bar,
     user_errors,
@@ -55,6 +59,8 @@ def run_command(
     out: Annotated[Path, typer.Option(help="folder for the run directory")] = Path("runs"),
     block_size: BlockSizeOpt = None,
     workers: WorkersOpt = DEFAULT_WORKERS,
+    executor: ExecutorOpt = ExecutorKind.local,
+    scheduler: SchedulerOpt = None,
     save_trajectories: Annotated[bool, typer.Option(help="also write every run, day by day, as NetCDF")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print summary.json to standard output")] = False,
 ) -> None:
@@ -76,8 +82,8 @@ def run_command(
     with RunFolder(out) as target:
         # trajectories go to disk block by block, as the runs complete: memory does not grow with runs
         writer = TrajectoryWriter(target.path / "trajectories.nc", s, spec.days) if save_trajectories else None
-        with progress_bar(runs, quiet=as_json) as tick:
-            results = run_spec(s, spec, tick, on_block=writer.append if writer else None)
+        with chosen_executor(executor, scheduler) as ex, progress_bar(runs, quiet=as_json) as tick:
+            results = run_spec(s, spec, tick, executor=ex, on_block=writer.append if writer else None)
         if writer:
             writer.close()
         folder = write_run_dir(results, out, s.to_toml(), ["flashpoint", *sys.argv[1:]], run_folder=target)

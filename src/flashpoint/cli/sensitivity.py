@@ -11,11 +11,15 @@ from rich.table import Table
 
 from flashpoint.cli import (
     DEFAULT_WORKERS,
+    ExecutorKind,
+    ExecutorOpt,
     ScenarioArg,
+    SchedulerOpt,
     WithOpt,
     WorkersOpt,
     _load,
     app,
+    chosen_executor,
     console,
     load,
     progress_bar,
@@ -64,6 +68,8 @@ def sensitivity_command(
     seed: Annotated[int, typer.Option(help="random seed of the design and of the runs")] = 1,
     days: Annotated[int | None, typer.Option(help="days to simulate (default: the scenario's horizon)")] = None,
     workers: WorkersOpt = DEFAULT_WORKERS,
+    executor: ExecutorOpt = ExecutorKind.local,
+    scheduler: SchedulerOpt = None,
     top: Annotated[int, typer.Option(help="inputs to list (the most influential first)")] = 15,
     from_sweep: FromSweepOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
@@ -86,9 +92,9 @@ def sensitivity_command(
         s = _load(scenario, None if result.interventions == [] else result.interventions)
     else:
         s = _load(scenario, with_)
-        with progress_bar(None, quiet=as_json) as tick:
+        with chosen_executor(executor, scheduler) as ex, progress_bar(None, quiet=as_json) as tick:
             result = sensitivity(s, outcome, method=method, base_samples=samples, seed=seed, days=days,
-                                 workers=workers, inputs=input_, replicates=replicates, progress=tick,
+                                 workers=workers, inputs=input_, replicates=replicates, progress=tick, executor=ex,
                                  **({} if max_runs is None else {"max_runs": max_runs}))
     if as_json:
         print(json_text(result.to_json()))
@@ -141,6 +147,8 @@ def discover_command(
     seed: Annotated[int, typer.Option(help="random seed")] = 1,
     days: Annotated[int | None, typer.Option(help="days to simulate (default: the scenario's horizon)")] = None,
     workers: WorkersOpt = DEFAULT_WORKERS,
+    executor: ExecutorOpt = ExecutorKind.local,
+    scheduler: SchedulerOpt = None,
     boxes: Annotated[int, typer.Option(help="most boxes to look for")] = 2,
     max_dims: Annotated[int, typer.Option(help="most inputs a box may restrict")] = 3,
     from_sweep: FromSweepOpt = None,
@@ -162,8 +170,9 @@ def discover_command(
     if from_sweep is not None:
         _discover_sweep(s, _sweep_of(scenario, from_sweep), outcome, threshold, boxes, max_dims, as_json)
         return
-    with progress_bar(runs, quiet=as_json) as tick:
-        results = run(s, runs=runs, seed=seed, days=days, workers=workers, keep_runs=True, progress=tick)
+    with chosen_executor(executor, scheduler) as ex, progress_bar(runs, quiet=as_json) as tick:
+        results = run(s, runs=runs, seed=seed, days=days, workers=workers, keep_runs=True, progress=tick,
+                      executor=ex)
     frame = results.per_run()
     outcome_column(frame, outcome)
     found = discover(frame, outcome, max_boxes=boxes, max_dims=max_dims,

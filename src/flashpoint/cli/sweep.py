@@ -11,10 +11,14 @@ from rich.table import Table
 
 from flashpoint.cli import (
     DEFAULT_WORKERS,
+    ExecutorKind,
+    ExecutorOpt,
     ScenarioArg,
+    SchedulerOpt,
     WorkersOpt,
     _load,
     app,
+    chosen_executor,
     console,
     err_console,
     progress_bar,
@@ -43,6 +47,8 @@ def sweep_command(
     resume: Annotated[bool, typer.Option(help="finish an interrupted sweep (same options), keeping what finished")]
     = False,
     workers: WorkersOpt = DEFAULT_WORKERS,
+    executor: ExecutorOpt = ExecutorKind.local,
+    scheduler: SchedulerOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print what was written as JSON")] = False,
 ) -> None:
     """Run experiments from a design over parameters and intervention sets; write one dataset."""
@@ -55,8 +61,8 @@ def sweep_command(
     n = len(plan.experiments())
     t0 = time.perf_counter()
     try:
-        with progress_bar(n, quiet=as_json) as tick:
-            ds = run_sweep(plan, out, workers=workers, resume=resume, progress=tick)
+        with chosen_executor(executor, scheduler) as ex, progress_bar(n, quiet=as_json) as tick:
+            ds = run_sweep(plan, out, workers=workers, resume=resume, progress=tick, executor=ex)
     except KeyboardInterrupt:
         folder = parts_folder(out)
         kept = len(list(folder.glob("experiment-*.json"))) if folder.is_dir() else 0

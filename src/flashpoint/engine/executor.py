@@ -31,8 +31,9 @@ import signal
 import sys
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -41,6 +42,8 @@ from flashpoint.engine.rng import GRANULE
 from flashpoint.engine.simulate import BlockResult, simulate_block
 from flashpoint.engine.theatre import CompiledTheatre, compile_theatre
 from flashpoint.scenario.schema import Scenario
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,13 +74,18 @@ class Block:
 
 @dataclass
 class Partial:
-    """A block's runs, reduced where they were simulated."""
+    """A block's runs, reduced where they were simulated.
+
+    An executor that merges partials where they ran (a cluster's) first reports each finished
+    block by a partial without counts (``accumulator`` None: progress only), then sends the merged
+    counts in partials marked ``reported`` (their runs were counted already)."""
 
     variant: int
     start: int
     stop: int
-    accumulator: Accumulator
+    accumulator: Accumulator | None
     result: BlockResult | None     # the per-run arrays, when the block was to be kept
+    reported: bool = False
 
 
 def block_size_used(runs: int, block_size: int) -> int:
@@ -116,6 +124,13 @@ class Executor(ABC):
             theatres: Sequence[CompiledTheatre] | None = None) -> Iterator[Partial]:
         """The partials of ``blocks``, in any order. ``theatres``, the variants already compiled in
         this process, may be used instead of compiling them again."""
+
+
+    def map_calls(self, func: Callable[..., T], calls: Sequence[tuple]) -> list[T]:
+        """``[func(*args) for args in calls]``, in order: independent pieces of work other than
+        blocks of runs (calibrate's cross-validation folds). Here one after another; a cluster's
+        executor runs them as tasks. ``func`` must be a module-level function."""
+        return [func(*args) for args in calls]
 
 
 class SerialExecutor(Executor):
@@ -251,3 +266,15 @@ def stop_workers(pool: cf.ProcessPoolExecutor, pending: set[cf.Future]) -> None:
 def local_executor(workers: int) -> Executor:
     """This machine's executor for ``workers`` processes at once (1: this process)."""
     return SerialExecutor() if workers <= 1 else LocalExecutor(workers)
+
+
+def as_executor(executor: Any) -> Executor | None:
+    """An :class:`Executor` as it is; a ``dask.distributed`` ``Client`` as a Dask executor on its
+    cluster (Dask is imported only then); None as None."""
+    if executor is None or isinstance(executor, Executor):
+        return executor
+    if type(executor).__module__.startswith("distributed."):
+        from flashpoint.engine.dask_executor import DaskExecutor  # deferred: Dask only when used
+
+        return DaskExecutor(executor)
+    raise TypeError(f"executor: expected an Executor or a dask.distributed Client, got {type(executor).__name__}")

@@ -21,6 +21,7 @@ from flashpoint.engine.executor import (
     Block,
     Executor,
     Variant,
+    as_executor,
     block_bounds,
     block_size_used,
     local_executor,
@@ -131,6 +132,7 @@ def run_jobs(jobs: Sequence[tuple[Scenario, RunSpec]], executor: Executor | None
     take whichever job's blocks are left); ``progress(n)`` is told after each block of n runs, and
     ``on_block(job, block)`` is given each block of a job with trajectories, which it stores (the
     job then keeps no trajectories in memory). The numbers of each job are those of running it alone."""
+    executor = as_executor(executor)
     if executor is None:
         total = sum(spec.n_blocks for _, spec in jobs)
         executor = local_executor(min(max(spec.workers for _, spec in jobs), total))
@@ -148,12 +150,13 @@ def run_jobs(jobs: Sequence[tuple[Scenario, RunSpec]], executor: Executor | None
     partials = executor.map(variants, blocks(), theatres)
     try:
         for part in partials:
-            accs[part.variant].merge(part.accumulator)
+            if part.accumulator is not None:
+                accs[part.variant].merge(part.accumulator)
             if on_block is not None and part.result is not None and jobs[part.variant][1].trajectories:
                 on_block(part.variant, part.result)
-            if kept[part.variant] is not None:
+            if kept[part.variant] is not None and part.result is not None:
                 kept[part.variant].append(part.result)
-            if progress:
+            if progress and not part.reported:
                 progress(part.stop - part.start)
     finally:
         close = getattr(partials, "close", None)      # a generator's: stops the executor's work at once

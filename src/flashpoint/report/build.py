@@ -26,6 +26,7 @@ from flashpoint.analysis.discovery import discover
 from flashpoint.analysis.results import compare_results, run
 from flashpoint.analysis.sensitivity import sensitivity
 from flashpoint.engine.calibration import shipped_calibration
+from flashpoint.engine.executor import Executor
 from flashpoint.engine.runner import RunSpec
 from flashpoint.engine.theatre import default_parameters, parameter_sources
 from flashpoint.errors import FlashpointError
@@ -138,14 +139,14 @@ def headline(data: ReportData, base_name: str, int_name: str, most: int = 3) -> 
 
 
 # ------------------------------------------------------------------------------------ analyses
-def _sensitivity(data: ReportData, seed: int, days: int, workers: int, samples: int | None) -> None:
+def _sensitivity(data: ReportData, seed: int, days: int, where: dict[str, Any], samples: int | None) -> None:
     target = data.headline_outcome
     if target is None:
         data.sensitivity_error = "no outcome changes with the intervention, so there is no headline outcome to explain"
         return
     try:
         result = sensitivity(data.int_s, target, method="morris", base_samples=samples, seed=seed, days=days,
-                             workers=workers)
+                             **where)
     except FlashpointError as exc:
         data.sensitivity_error = str(exc)
         return
@@ -167,7 +168,7 @@ def _discovery(data: ReportData, frame) -> None:
 
 
 def _claims(data: ReportData, have: dict[tuple[str, ...], Any], runs: int, seed: int, days: int,
-            workers: int) -> None:
+            where: dict[str, Any]) -> None:
     """The scenario's claims, answered from the report's own two jobs and, for any other variant a
     claim names, a job of the same runs and seed (so every comparison stays paired)."""
     s = data.base_s
@@ -179,21 +180,20 @@ def _claims(data: ReportData, have: dict[tuple[str, ...], Any], runs: int, seed:
         for key in claim_variants(s):
             if key not in columns:
                 variant = s.apply(*key) if key else s
-                columns[key] = run(variant, runs=runs, seed=seed, days=days, workers=workers,
-                                   keep_runs=True).columns()
+                columns[key] = run(variant, runs=runs, seed=seed, days=days, keep_runs=True, **where).columns()
         data.claims = [evaluate_claim(cid, claim, s, columns).to_json() for cid, claim in s.claims.items()]
     except FlashpointError as exc:
         data.claims_error = str(exc)
 
 
-def _backtest(data: ReportData, seed: int, workers: int) -> None:
+def _backtest(data: ReportData, seed: int, where: dict[str, Any]) -> None:
     known = builtin_backtests()
     sid = data.int_s.meta.id if data.int_s.meta.id in known else next(iter(sorted(known)), None)
     if sid is None:
         data.backtest_error = "no backtest is defined"
         return
     try:
-        data.backtest = backtest(sid, runs=BACKTEST_RUNS, seed=seed, workers=workers)
+        data.backtest = backtest(sid, runs=BACKTEST_RUNS, seed=seed, **where)
     except FlashpointError as exc:
         data.backtest_error = str(exc)
 
@@ -208,16 +208,18 @@ def _calibration() -> dict[str, Any] | None:
 
 def compute(base_s: Scenario, int_s: Scenario, runs: int = DEFAULT_RUNS, seed: int = 1, days: int | None = None,
             workers: int = 1, sensitivity_samples: int | None = None, analyses: bool = True,
-            progress: Callable[[str], None] | None = None) -> ReportData:
-    """Run both scenarios and every analysis the page shows."""
+            progress: Callable[[str], None] | None = None, executor: Executor | None = None) -> ReportData:
+    """Run both scenarios and every analysis the page shows (on ``workers`` local processes, or
+    on ``executor``)."""
+    where: dict[str, Any] = {"workers": workers, "executor": executor}
     say = progress or (lambda _msg: None)
     days = RunSpec.for_scenario(base_s, runs, seed, days=days).days
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     say("baseline")
-    r_base = run(base_s, runs=runs, seed=seed, days=days, workers=workers, trajectories=True)
+    r_base = run(base_s, runs=runs, seed=seed, days=days, trajectories=True, **where)
     say("intervention")
-    r_int = run(int_s, runs=runs, seed=seed, days=days, workers=workers, trajectories=True)
+    r_int = run(int_s, runs=runs, seed=seed, days=days, trajectories=True, **where)
     timings["runs"] = time.perf_counter() - t0
     f_int = r_int.per_run()
     base, inter = r_base.summary(), r_int.summary()
@@ -232,13 +234,13 @@ def compute(base_s: Scenario, int_s: Scenario, runs: int = DEFAULT_RUNS, seed: i
         t = time.perf_counter()
         say("claims")
         added = tuple(a for a in int_s.applied if a not in base_s.applied)
-        _claims(data, {(): r_base, added: r_int}, runs, seed, days, workers)
+        _claims(data, {(): r_base, added: r_int}, runs, seed, days, where)
         timings["claims"] = time.perf_counter() - t
     del r_base, r_int
     if analyses:
         t = time.perf_counter()
         say("sensitivity")
-        _sensitivity(data, seed, days, workers, sensitivity_samples)
+        _sensitivity(data, seed, days, where, sensitivity_samples)
         timings["sensitivity"] = time.perf_counter() - t
         t = time.perf_counter()
         say("discovery")
@@ -246,7 +248,7 @@ def compute(base_s: Scenario, int_s: Scenario, runs: int = DEFAULT_RUNS, seed: i
         timings["discovery"] = time.perf_counter() - t
         t = time.perf_counter()
         say("backtest")
-        _backtest(data, seed, workers)
+        _backtest(data, seed, where)
         timings["backtest"] = time.perf_counter() - t
     else:
         data.sensitivity_error = data.discovery_error = data.claims_error = data.backtest_error = \
@@ -382,9 +384,10 @@ def _scenarios(scenario: str | Path | Scenario, with_: Sequence[str]) -> tuple[S
 def report(scenario: str | Path | Scenario, with_: Sequence[str] = (), runs: int = DEFAULT_RUNS, seed: int = 1,
            out: str | Path = "report.html", days: int | None = None, workers: int = 1,
            png: str | Path | None = None, sensitivity_samples: int | None = None, analyses: bool = True,
-           progress: Callable[[str], None] | None = None) -> Path:
+           progress: Callable[[str], None] | None = None, executor: Executor | None = None) -> Path:
     """Write the HTML report comparing ``scenario`` without and with the interventions ``with_``;
-    returns the path written. ``png`` also writes every figure as a PNG into that folder."""
+    returns the path written. ``png`` also writes every figure as a PNG into that folder.
+    ``executor``: where the runs are simulated (default: ``workers`` local processes)."""
     t0 = time.perf_counter()
     base_s, int_s = _scenarios(scenario, with_)
     spec = RunSpec.for_scenario(base_s, runs, seed, days=days, workers=workers)
@@ -393,7 +396,7 @@ def report(scenario: str | Path | Scenario, with_: Sequence[str] = (), runs: int
     if png is not None:
         png_dir = check_png_dir(Path(png))
     data = compute(base_s, int_s, runs=runs, seed=seed, days=spec.days, workers=workers,
-                   sensitivity_samples=sensitivity_samples, analyses=analyses, progress=progress)
+                   sensitivity_samples=sensitivity_samples, analyses=analyses, progress=progress, executor=executor)
     applied = ", ".join(a for a in int_s.applied if a not in base_s.applied)
     text, figures = render(data, base_name=f"without {applied}", int_name=f"with {applied}",
                            elapsed=time.perf_counter() - t0)

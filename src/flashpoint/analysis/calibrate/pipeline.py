@@ -28,6 +28,7 @@ from flashpoint.analysis.calibrate.scores import cross_validate, fold_ids, score
 from flashpoint.analysis.history.cdb90 import FILES_READ, PATCHED_FILE, data_hash, default_folder, load_battles
 from flashpoint.analysis.provenance import formula_digest
 from flashpoint.engine.calibration import FORMAT, Calibration, read_calibration
+from flashpoint.engine.executor import Executor
 from flashpoint.engine.theatre import prior_parameters
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import write_text_atomic
@@ -66,9 +67,11 @@ def _round(x: Any, digits: int = 6) -> Any:
     return float(f"{x:.{digits}g}")
 
 
-def calibrate(folder: Path | None = None, *, seed: int = 1, folds: int = 10) -> dict[str, Any]:
+def calibrate(folder: Path | None = None, *, seed: int = 1, folds: int = 10,
+              executor: Executor | None = None) -> dict[str, Any]:
     """Fit, cross-validate and check the kernel on the battles in ``folder`` (None: the shipped
-    CDB90 copy); the calibration document, ready to write as JSON."""
+    CDB90 copy); the calibration document, ready to write as JSON. The cross-validation's folds
+    are fitted on ``executor`` (default: one after another, here)."""
     if folds < 2:
         raise FlashpointError(f"--folds {folds}: expected at least 2 groups for cross-validation")
     if not 0 <= seed < 2**63:
@@ -93,7 +96,7 @@ def calibrate(folder: Path | None = None, *, seed: int = 1, folds: int = 10) -> 
     if at_limit:
         warnings.append(at_limit_warning(at_limit, fitted.values))
     constants = {**fitted.values, **fixed}
-    preds = cross_validate(battles, fixed, folds=folds, seed=seed)
+    preds = cross_validate(battles, fixed, folds=folds, seed=seed, executor=executor)
     scores = score(battles, preds)
     duration = fit_duration(battles)
     duration_scores = cross_validate_duration(battles, fold_ids(battles, folds, seed))

@@ -33,6 +33,7 @@ import numpy as np
 from flashpoint.analysis.calibrate.data import Battles
 from flashpoint.analysis.calibrate.fitting import fit
 from flashpoint.analysis.calibrate.kernel import predict
+from flashpoint.engine.executor import Executor, SerialExecutor, as_executor
 
 __all__ = ["Predictions", "brier", "calibration_curve", "cross_validate", "fold_ids", "log_loss", "score"]
 
@@ -102,20 +103,26 @@ def baseline_predictions(train: Battles, test: Battles) -> dict[str, tuple[np.nd
     return out
 
 
-def cross_validate(b: Battles, fixed: dict[str, float], *, folds: int = 10, seed: int = 1) -> Predictions:
-    """Out-of-sample predictions of the kernel and the baselines for every battle (module doc)."""
+def _fold(b: Battles, fixed: dict[str, float], test: np.ndarray) -> dict[str, tuple]:
+    """One fold: fit on the other battles, predict the held-out ones (a task of an executor)."""
+    train_b, test_b = b.take(~test), b.take(test)
+    fitted = fit(train_b, fixed=fixed, standard_errors=False)
+    pred = predict({**fitted.values, **fixed}, test_b)
+    return {"model": (pred.p_win, pred.frac_a, pred.frac_d), **baseline_predictions(train_b, test_b)}
+
+
+def cross_validate(b: Battles, fixed: dict[str, float], *, folds: int = 10, seed: int = 1,
+                   executor: Executor | None = None) -> Predictions:
+    """Out-of-sample predictions of the kernel and the baselines for every battle (module doc);
+    the folds are fitted on ``executor`` (default: here, one after another). Each fold's fit
+    depends on its battles only, so the predictions do not depend on the executor."""
     ids = fold_ids(b, folds, seed)
     preds = Predictions({m: np.full(len(b), np.nan) for m in MODELS},
                         {m: np.full(len(b), np.nan) for m in MODELS},
                         {m: np.full(len(b), np.nan) for m in MODELS})
-    for k in range(folds):
-        test = ids == k
-        if not test.any():
-            continue
-        train_b, test_b = b.take(~test), b.take(test)
-        fitted = fit(train_b, fixed=fixed, standard_errors=False)
-        pred = predict({**fitted.values, **fixed}, test_b)
-        rows = {"model": (pred.p_win, pred.frac_a, pred.frac_d), **baseline_predictions(train_b, test_b)}
+    tests = [ids == k for k in range(folds) if (ids == k).any()]
+    fitted = (as_executor(executor) or SerialExecutor()).map_calls(_fold, [(b, fixed, test) for test in tests])
+    for test, rows in zip(tests, fitted, strict=True):
         for m, (p, fa, fd) in rows.items():
             preds.p_win[m][test] = p
             preds.frac_a[m][test] = fa
