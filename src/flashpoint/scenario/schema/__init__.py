@@ -47,7 +47,15 @@ from flashpoint.scenario.schema.decisions import (
     TriggerLosses,
     TriggerPlaceLost,
 )
-from flashpoint.scenario.schema.forces import AirDefenceBattery, AirWing, DroneUnit, Forces, GroundFormation
+from flashpoint.scenario.schema.forces import (
+    Adaptation,
+    AirDefenceBattery,
+    AirWing,
+    DroneUnit,
+    Forces,
+    GroundFormation,
+    Jammer,
+)
 from flashpoint.scenario.schema.outcomes import (
     Backtest,
     BacktestEvent,
@@ -74,13 +82,13 @@ from flashpoint.scenario.schema.setting import (
 )
 
 __all__ = [
-    "ID_PATTERN", "LOSS_KINDS", "MAX_DAY", "Actor", "AirDefenceBattery", "AirWing", "Backtest", "BacktestEvent",
-    "BacktestLoss", "Bargaining", "BattlefieldLine", "Camp", "Claim", "ClaimCompare", "CostTolerance", "Count",
-    "Date", "Day", "DecisionSpec", "DroneUnit", "Effects", "Escalation", "Faction", "Forces", "GroundFormation",
-    "HoldsSpec", "Id", "Intervention", "Issue", "LossKind", "Meta", "MetricSpec", "Model", "Option", "Outcome",
-    "Parameter", "Place", "Post", "Predicate", "Probability", "Projection", "Q", "Route", "RouteHeldSpec", "Rung",
-    "RungTrigger", "Scenario", "Share", "Source", "SourceRef", "Sourced", "Theatre", "TriggerAircraftDown",
-    "TriggerDay", "TriggerLosses", "TriggerPlaceLost",
+    "ID_PATTERN", "LOSS_KINDS", "MAX_DAY", "Actor", "Adaptation", "AirDefenceBattery", "AirWing", "Backtest",
+    "BacktestEvent", "BacktestLoss", "Bargaining", "BattlefieldLine", "Camp", "Claim", "ClaimCompare",
+    "CostTolerance", "Count", "Date", "Day", "DecisionSpec", "DroneUnit", "Effects", "Escalation", "Faction",
+    "Forces", "GroundFormation", "HoldsSpec", "Id", "Intervention", "Issue", "Jammer", "LossKind", "Meta",
+    "MetricSpec", "Model", "Option", "Outcome", "Parameter", "Place", "Post", "Predicate", "Probability",
+    "Projection", "Q", "Route", "RouteHeldSpec", "Rung", "RungTrigger", "Scenario", "Share", "Source", "SourceRef",
+    "Sourced", "Theatre", "TriggerAircraftDown", "TriggerDay", "TriggerLosses", "TriggerPlaceLost",
 ]
 
 
