@@ -68,6 +68,8 @@ class DroneUnits(NamedTuple):
     arrives: np.ndarray        # (Dn,) int: first day it flies
     reach: np.ndarray          # (Dn, P) bool: place within range of its base
     battery_reach: np.ndarray  # (Dn, B) bool: battery within range of its base
+    standoff_km: np.ndarray    # (Dn,) float: strikes from this far (0: from overhead)
+    has_stock: np.ndarray      # (Dn,) bool: loitering munitions, used up when launched
 
 
 class Batteries(NamedTuple):
@@ -80,6 +82,16 @@ class Batteries(NamedTuple):
     cover: np.ndarray          # (B, P) bool: place inside its engagement range
 
 
+class Jammers(NamedTuple):
+    """Jammers (J): electronic warfare against enemy batteries and drones within reach."""
+
+    owner: np.ndarray          # (J,) int: actor
+    cover: np.ndarray          # (J, P) bool: place within its reach
+    battery_cover: np.ndarray  # (J, B) bool: battery within its reach
+    from_day: np.ndarray       # (J,) int: first day it operates
+    until_day: np.ndarray      # (J,) int: last day it operates
+
+
 class Tables(NamedTuple):
     """Every table of a compiled theatre, as one argument of the kernels."""
 
@@ -89,7 +101,9 @@ class Tables(NamedTuple):
     wings: Wings
     drone_units: DroneUnits
     batteries: Batteries
+    jammers: Jammers
     actor_camp: np.ndarray     # (A,) int: camp of each actor
+    tally: bool                # losses by cause and munitions used are counted (an air mechanism is used)
 
 
 def wing_groups(owner: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

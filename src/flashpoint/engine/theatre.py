@@ -16,10 +16,20 @@ from typing import Any
 
 import numpy as np
 
-from flashpoint.engine.tables import Batteries, DroneUnits, Formations, Legs, Places, Tables, Wings, wing_groups
+from flashpoint.engine.tables import (
+    Batteries,
+    DroneUnits,
+    Formations,
+    Jammers,
+    Legs,
+    Places,
+    Tables,
+    Wings,
+    wing_groups,
+)
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.distributions import is_uncertain
-from flashpoint.scenario.schema import Parameter, Scenario, Source
+from flashpoint.scenario.schema import MAX_DAY, Parameter, Scenario, Source
 
 MISSIONS = ("counter-air", "sead", "cas", "interdiction", "strike")
 POSTURES = ("attack", "defend", "hold", "reserve")
@@ -92,10 +102,20 @@ class CompiledTheatre:
     wings: Wings
     drone_units: DroneUnits
     batteries: Batteries
+    jammers: Jammers
     routes: dict[str, np.ndarray]   # route id -> place indices
     parameters: dict[str, Parameter]
     rung_ids: list[str]
     uncertain: dict[str, Any] = field(default_factory=dict)   # path -> distribution drawn per run
+    jammer_ids: list[str] = field(default_factory=list)
+
+    @property
+    def tally(self) -> bool:
+        """Whether the scenario uses an air mechanism of docs/model.md, "Air", 8-10 (stock, stand-off,
+        jammers, adaptation): only then are losses by cause and munitions used counted and reported."""
+        f = self.scenario.forces
+        return bool(f.jammers or f.adaptation or any(d.stock is not None or d.standoff_km > 0
+                                                     for d in f.drones.values()))
 
     @property
     def n_actors(self) -> int:
@@ -111,7 +131,7 @@ class CompiledTheatre:
     def tables(self) -> Tables:
         """The tables as one tuple, as the kernels take them."""
         return Tables(self.map, self.legs, self.formations, self.wings, self.drone_units, self.batteries,
-                      self.actor_camp)
+                      self.jammers, self.actor_camp, self.tally)
 
 
 def _fires_on(s: Scenario, actors: list[str], camps: list[str]) -> np.ndarray:
@@ -190,7 +210,7 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
     missions = np.divide(missions, total, out=np.zeros_like(missions), where=total > 0)
 
     uncertain: dict[str, Any] = {}
-    for kind in ("ground", "air", "drones", "air_defence"):
+    for kind in ("ground", "air", "drones", "air_defence", "jammers", "adaptation"):
         for fid, force in getattr(s.forces, kind).items():
             for name, value in force:
                 if is_uncertain(value):
@@ -208,6 +228,9 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
     b_place = np.array([p_idx[x.place] for x in b.values()], dtype=np.int64)
     b_range = np.array([x.range_km for x in b.values()], dtype=float)
     dist = great_circle_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    j = s.forces.jammers
+    j_place = np.array([p_idx[x.place] for x in j.values()], dtype=np.int64)
+    j_cover = dist[j_place] <= np.array([x.reach_km for x in j.values()], dtype=float)[:, None]
     wing_reach = dist[w_base] <= w_range[:, None]
     group, group_owner, group_reach = wing_groups(w_owner, wing_reach)
     return CompiledTheatre(
@@ -233,11 +256,20 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
                                base=d_base, range_km=d_range,
                                arrives=np.array([x.arrives_day for x in d.values()], dtype=np.int64),
                                reach=dist[d_base] <= d_range[:, None],
-                               battery_reach=dist[d_base][:, b_place] <= d_range[:, None]),
+                               battery_reach=dist[d_base][:, b_place] <= d_range[:, None],
+                               standoff_km=np.array([x.standoff_km for x in d.values()], dtype=float),
+                               has_stock=np.array([x.stock is not None for x in d.values()], dtype=bool)),
         batteries=Batteries(owner=np.array([a_idx[x.owner] for x in b.values()], dtype=np.int64),
                             place=b_place, range_km=b_range,
                             arrives=np.array([x.arrives_day for x in b.values()], dtype=np.int64),
                             cover=dist[b_place] <= b_range[:, None]),
+        jammers=Jammers(owner=np.array([a_idx[x.owner] for x in j.values()], dtype=np.int64),
+                        cover=j_cover.reshape(len(j), len(places)),
+                        battery_cover=j_cover.reshape(len(j), len(places))[:, b_place],
+                        from_day=np.array([x.from_day for x in j.values()], dtype=np.int64),
+                        until_day=np.array([MAX_DAY if x.until_day is None else x.until_day for x in j.values()],
+                                           dtype=np.int64)),
+        jammer_ids=list(j),
         routes={rid: np.array([p_idx[p] for p in r.places]) for rid, r in s.routes.items()},
         parameters=params,
         rung_ids=[r.id for r in s.escalation.rungs],
