@@ -278,3 +278,18 @@ def test_the_tally_is_reported_only_by_a_scenario_that_uses_a_mechanism(make):
 def test_bad_mechanism_inputs_are_refused_with_where_and_why(make, change, says):
     with pytest.raises(FlashpointError, match=says):
         make(change)
+
+
+def test_air_superiority_counts_loitering_munitions_only_while_the_stock_lasts(make):
+    from flashpoint.engine.stepwise import air_superiority
+
+    def no_air(d):
+        d["forces"]["air"] = {}
+
+    def degree(change):
+        block = start(make(change), SEED, 10)
+        block.st.day = 1
+        return air_superiority(block)
+
+    assert np.array_equal(degree(red_drones(stock=0)), degree(no_air))
+    assert not np.array_equal(degree(red_drones(stock=100)), degree(no_air))
