@@ -293,3 +293,33 @@ def test_air_superiority_counts_loitering_munitions_only_while_the_stock_lasts(m
 
     assert np.array_equal(degree(red_drones(stock=0)), degree(no_air))
     assert not np.array_equal(degree(red_drones(stock=100)), degree(no_air))
+
+
+def test_a_wing_striking_from_standoff_is_engaged_only_by_batteries_reaching_as_far(make):
+    """Red's strike wing from 8 km: the 5 km battery neither downs nor fires at it; the 50 km
+    battery downs its sorties at e pk = 0.2 as in test_air_rules.py."""
+
+    def short_battery(d):
+        d["forces"]["air_defence"]["blue-sam"]["range_km"] = 5
+
+    def standoff_wing(d):
+        d["forces"]["air"]["red-strike"].update(standoff_km=8.0)
+
+    before, after = on_day(make(both(standoff_wing, short_battery)))
+    assert np.all(after.wings.aircraft == before.wings.aircraft)
+    assert np.all(after.batteries.missiles == before.batteries.missiles)
+    before, after = on_day(make(standoff_wing))
+    assert_binomial_mean((before.wings.aircraft - after.wings.aircraft)[:, 0], 20, 0.2)
+
+
+def test_a_standoff_wing_kills_standoff_kills_times_as_many(make):
+    """Without air defence, 20 strike sorties of 1 kill each: Poisson(20 x standoff_kills)."""
+    for scale, standoff in ((0.5, 8.0), (0.5, 0.0)):
+        def change(d, scale=scale, standoff=standoff):
+            no_battery(d)
+            d["forces"]["air"]["red-strike"].update(strike_kills=1.0, standoff_km=standoff, standoff_kills=scale)
+            learning()(d)
+
+        th = make(change)
+        _, after = on_day(th)
+        assert_poisson_mean(killed(after, th), 20 * (scale if standoff else 1.0))

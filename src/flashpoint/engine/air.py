@@ -24,13 +24,7 @@ import math
 
 import numba
 
-from flashpoint.engine.air_effects import (
-    air_conditions,
-    book_by_cause,
-    book_dead,
-    expend_stock,
-    standoff_log_survival,
-)
+from flashpoint.engine.air_effects import air_conditions, book_by_cause, book_dead, expend_stock, standoff_log_survival
 from flashpoint.engine.air_scratch import air_scratch
 from flashpoint.engine.losses import flier_losses, take_ground_losses
 from flashpoint.engine.rng import poisson
@@ -234,6 +228,7 @@ def _wing_ground_attack(r, tb, rd, fs, board, plan, sc):
     missions, group, group_owner, group_reach = tb.wings.missions, tb.wings.group, tb.wings.group_owner, \
         tb.wings.group_reach
     sorties, strike_kills, armour_share = sc.sorties, rd.wings.strike_kills, rd.air.cas_armour_share[r]
+    so_on, so_kills, g_so, shot = tb.wings.standoff_kills_on, rd.wings.standoff_kills, tb.wings.group_standoff, sc.shot
     g_deep, g_cas, g_deep_k, g_cas_k, q_deep, q_cas = sc.g_deep, sc.g_cas, sc.g_deep_k, sc.g_cas_k, sc.q_deep, \
         sc.q_cas
     log_surv, kill_mean, armour_mean, over = sc.log_surv, sc.kill_mean, sc.armour_mean, sc.over
@@ -249,8 +244,9 @@ def _wing_ground_attack(r, tb, rd, fs, board, plan, sc):
         cas = sorties[w] * missions[w, CAS]
         g_deep[g] += deep
         g_cas[g] += cas
-        g_deep_k[g] += deep * strike_kills[r, w]
-        g_cas_k[g] += cas * strike_kills[r, w]
+        k = strike_kills[r, w] * (so_kills[r, w] if so_on[w] else 1.0)     # docs/model.md, "Air", 9
+        g_deep_k[g] += deep * k
+        g_cas_k[g] += cas * k
     for g in range(group_owner.shape[0]):
         q_deep[g] = 0.0
         q_cas[g] = 0.0
@@ -269,13 +265,15 @@ def _wing_ground_attack(r, tb, rd, fs, board, plan, sc):
                 x_deep = pers[f] / tot_all                     # shares of the pooled sorties
                 x_cas = pers[f] / tot_eng if engaged[r, f] else 0.0
                 to = g_deep[g] * x_deep + g_cas[g] * x_cas
-                q = -math.expm1(log_surv[a, f])
+                far = g_so[g] > 0           # from stand-off only batteries reaching as far fire (air_effects)
+                q = -math.expm1(standoff_log_survival(r, a, loc[r, f], g_so[g], to, shot, tb, board, sc) if far
+                                else log_surv[a, f])
                 q_deep[g] += x_deep * q
                 q_cas[g] += x_cas * q
                 kills = (1.0 - q) * (g_deep_k[g] * x_deep + g_cas_k[g] * x_cas)
                 kill_mean[f] += kills
                 armour_mean[f] += kills * armour_share
-                over[a, f] += to
+                over[a, f] += 0.0 if far else to
                 if to > 0:
                     fired[r, a, owner[f]] = True
 
@@ -318,7 +316,7 @@ def _drone_ground_attack(r, tb, rd, fs, board, sc):
         rd.drone_units.standoff_kills
     drone_sorties, log_surv_d, d_expected, kill_mean, armour_mean, over = sc.drone_sorties, sc.log_surv_d, \
         sc.d_expected, sc.kill_mean, sc.armour_mean, sc.over
-    exposure, drone_jam = rd.air.drone_exposure[r], sc.drone_jam
+    exposure, drone_jam, shot_d = rd.air.drone_exposure[r], sc.drone_jam, sc.shot_d
     d_expected[...] = 0.0
     for d in range(d_owner.shape[0]):
         if drone_sorties[d] <= 0:
@@ -334,7 +332,7 @@ def _drone_ground_attack(r, tb, rd, fs, board, sc):
             if pers[f] > 0 and fo[r, a, owner[f]] and reach[d, loc[r, f]]:
                 to = drone_sorties[d] * pers[f] / tot
                 p, far = loc[r, f], standoff[d] > 0     # from stand-off: only batteries reaching as far fire
-                ls = standoff_log_survival(r, a, p, standoff[d], to * exposure, tb, board, sc) if far else \
+                ls = standoff_log_survival(r, a, p, standoff[d], to * exposure, shot_d, tb, board, sc) if far else \
                     log_surv_d[a, f]
                 q = -math.expm1(ls)
                 d_expected[d] += to * q

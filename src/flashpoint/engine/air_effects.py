@@ -54,16 +54,17 @@ def air_conditions(r, day, tb, rd, board, sc):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def standoff_log_survival(r, a, p, standoff, to, tb, board, sc):
+def standoff_log_survival(r, a, p, standoff, to, shot, tb, board, sc):
     """The log survival of a stand-off sortie of actor ``a`` over place ``p``: only ready batteries
-    covering p whose reach is at least ``standoff`` fire on it; its ``to`` sorties there are booked
-    to those batteries' engagements (``so_over[b, a]``)."""
+    covering p whose reach is at least ``standoff`` fire on it (``shot``: each battery's log
+    survival, of an aircraft or of a drone); its ``to`` sorties there are booked to those
+    batteries' engagements (``so_over[b, a]``)."""
     fo, b_owner, b_range, cover = board.fires_on, tb.batteries.owner, tb.batteries.range_km, tb.batteries.cover
-    ready, shot_d, so_over = sc.ready, sc.shot_d, sc.so_over
+    ready, so_over = sc.ready, sc.so_over
     ls = 0.0
     for b in range(b_owner.shape[0]):
         if ready[b] and cover[b, p] and b_range[b] >= standoff and fo[r, b_owner[b], a]:
-            ls += shot_d[b]
+            ls += shot[b]
             so_over[b, a] += to
     return ls
 

@@ -101,6 +101,7 @@ class WingDraws(NamedTuple):
     air_to_air: np.ndarray     # kills per counter-air sortie
     strike_kills: np.ndarray   # personnel killed per ground-attack sortie
     sead_kills: np.ndarray     # chance a SEAD sortie destroys its battery
+    standoff_kills: np.ndarray  # kills per stand-off sortie, as a multiple of strike_kills
 
 
 class DroneDraws(NamedTuple):
@@ -229,7 +230,7 @@ def draw_run(th: CompiledTheatre, draws: Draws) -> RunDraws:
         formations=FormationDraws(quality=g("quality"), morale=g("morale"), breakpoint=g("breakpoint"),
                                   personnel0=np.round(g("personnel"))),
         wings=WingDraws(sortie_rate=w("sortie_rate"), air_to_air=w("air_to_air"), strike_kills=w("strike_kills"),
-                        sead_kills=w("sead_kills")),
+                        sead_kills=w("sead_kills"), standoff_kills=w("standoff_kills")),
         drone_units=DroneDraws(sorties_per_day=d("sorties_per_day"), strike_kills=d("strike_kills"),
                                armour_kills=d("armour_kills"), sead_kills=d("sead_kills"),
                                standoff_kills=d("standoff_kills")),

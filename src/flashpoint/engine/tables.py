@@ -57,6 +57,8 @@ class Wings(NamedTuple):
     group: np.ndarray          # (W,) int: its group
     group_owner: np.ndarray    # (G,) int: actor
     group_reach: np.ndarray    # (G, P) bool: place within range of the group's wings
+    standoff_kills_on: np.ndarray  # (W,) bool: strikes from stand-off (its kills scaled by standoff_kills)
+    group_standoff: np.ndarray     # (G,) float: the group's stand-off (0: strikes from overhead)
 
 
 class DroneUnits(NamedTuple):
@@ -106,11 +108,13 @@ class Tables(NamedTuple):
     tally: bool                # losses by cause and munitions used are counted (an air mechanism is used)
 
 
-def wing_groups(owner: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each wing's group (wings of one owner with the same reach share one), and each group's owner
-    and reach (those of its first wing)."""
+def wing_groups(owner: np.ndarray, reach: np.ndarray,
+                standoff: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each wing's group (wings of one owner with the same reach and stand-off share one), and each
+    group's owner, reach and stand-off (those of its first wing)."""
     keys: dict[tuple, int] = {}
-    group = np.array([keys.setdefault((int(owner[w]), reach[w].tobytes()), len(keys)) for w in range(len(owner))],
-                     dtype=np.int64)
+    group = np.array([keys.setdefault((int(owner[w]), reach[w].tobytes(), float(standoff[w])), len(keys))
+                      for w in range(len(owner))], dtype=np.int64)
     first = [int(np.flatnonzero(group == g)[0]) for g in range(len(keys))]
-    return group, np.asarray(owner, dtype=np.int64)[first], reach[first].reshape(len(first), reach.shape[1])
+    return group, np.asarray(owner, dtype=np.int64)[first], reach[first].reshape(len(first), reach.shape[1]), \
+        np.asarray(standoff, dtype=float)[first]

@@ -115,7 +115,8 @@ class CompiledTheatre:
         jammers, adaptation): only then are losses by cause and munitions used counted and reported."""
         f = self.scenario.forces
         return bool(f.jammers or f.adaptation or any(d.stock is not None or d.standoff_km > 0
-                                                     for d in f.drones.values()))
+                                                     for d in f.drones.values())
+                    or any(w.standoff_km > 0 for w in f.air.values()))
 
     @property
     def n_actors(self) -> int:
@@ -232,7 +233,8 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
     j_place = np.array([p_idx[x.place] for x in j.values()], dtype=np.int64)
     j_cover = dist[j_place] <= np.array([x.reach_km for x in j.values()], dtype=float)[:, None]
     wing_reach = dist[w_base] <= w_range[:, None]
-    group, group_owner, group_reach = wing_groups(w_owner, wing_reach)
+    w_standoff = np.array([x.standoff_km for x in w.values()], dtype=float)
+    group, group_owner, group_reach, group_standoff = wing_groups(w_owner, wing_reach, w_standoff)
     return CompiledTheatre(
         scenario=s, actors=actors, camps=camps, places=places,
         formation_ids=list(g), wing_ids=list(w), drone_ids=list(d), battery_ids=list(b),
@@ -251,7 +253,8 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
         wings=Wings(owner=w_owner, base=w_base, range_km=w_range, missions=missions,
                     arrives=np.array([x.arrives_day for x in w.values()], dtype=np.int64),
                     battery_reach=dist[w_base][:, b_place] <= w_range[:, None],
-                    group=group, group_owner=group_owner, group_reach=group_reach),
+                    group=group, group_owner=group_owner, group_reach=group_reach,
+                    standoff_kills_on=w_standoff > 0, group_standoff=group_standoff),
         drone_units=DroneUnits(owner=np.array([a_idx[x.owner] for x in d.values()], dtype=np.int64),
                                base=d_base, range_km=d_range,
                                arrives=np.array([x.arrives_day for x in d.values()], dtype=np.int64),

@@ -189,10 +189,11 @@ def _air_mechanisms(s: Scenario) -> Iterator[Problem]:
             yield Problem(loc + ("owner",), ad.owner,
                           f"already adapts under forces.adaptation.{owners[ad.owner]}; one entry per actor")
         owners.setdefault(ad.owner, aid)
-    for did, d in s.forces.drones.items():
-        if d.standoff_km >= d.range_km:
-            yield Problem(("forces", "drones", did, "standoff_km"), d.standoff_km,
-                          f"must be shorter than the unit's range_km ({d.range_km:g})")
+    for kind, table in (("air", s.forces.air), ("drones", s.forces.drones)):
+        for fid, f in table.items():
+            if f.standoff_km >= f.range_km:
+                yield Problem(("forces", kind, fid, "standoff_km"), f.standoff_km,
+                              f"must be shorter than the unit's range_km ({f.range_km:g})")
 
 
 @functools.cache

@@ -46,6 +46,9 @@ class AirWing(Sourced):
     sead_kills: Probability = Field(0.0, description="probability a SEAD sortie kills a battery")
     commitment: Share = 1.0
     arrives_day: Day = 0
+    standoff_km: float = Field(0.0, ge=0, description="strikes from this far: batteries of shorter reach do not "
+                               "engage its CAS, strike and interdiction sorties")
+    standoff_kills: Q(0.0, 10.0) = Field(1.0, description="kills per stand-off sortie, as a multiple of strike_kills")
 
 
 class DroneUnit(Sourced):
