@@ -24,6 +24,7 @@ import math
 
 import numba
 
+from flashpoint.engine.air_effects import air_conditions, book_by_cause, book_dead, expend_stock, standoff_log_survival
 from flashpoint.engine.air_scratch import air_scratch
 from flashpoint.engine.losses import flier_losses, take_ground_losses
 from flashpoint.engine.rng import poisson
@@ -56,6 +57,7 @@ def _air_runs(gen, lo, hi, day, tb, rd, fs, board, plan, sc):
     losses = board.losses
     for r in range(lo, hi):
         _sorties(gen, r, day, tb, rd, fs, board, sc)
+        air_conditions(r, day, tb, rd, board, sc)
         _sead(r, day, tb, rd, fs, board, sc)
         _battery_readiness(gen, r, day, tb, rd, fs, board, sc)
         _air_defence_threat(r, tb, fs, board, sc)
@@ -66,6 +68,7 @@ def _air_runs(gen, lo, hi, day, tb, rd, fs, board, plan, sc):
         _counter_air(r, tb, rd, board, sc)
         _air_losses(gen, r, tb, rd, fs, board, losses, plan, sc)
         _strikes(gen, r, tb, fs, losses, sc)
+        expend_stock(r, tb, fs, board, sc)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -84,8 +87,8 @@ def _sorties(gen, r, day, tb, rd, fs, board, sc):
     fighting = board.ceasefire_day[r] < 0
     w_owner, w_arrives, aircraft, rate, w_commit = tb.wings.owner, tb.wings.arrives, fs.wings.aircraft, \
         rd.wings.sortie_rate, fs.wings.commitment
-    d_owner, d_arrives, drones, d_rate, d_commit = tb.drone_units.owner, tb.drone_units.arrives, \
-        fs.drone_units.drones, rd.drone_units.sorties_per_day, fs.drone_units.commitment
+    d_owner, d_arrives, drones, d_rate, d_commit, stock = tb.drone_units.owner, tb.drone_units.arrives, \
+        fs.drone_units.drones, rd.drone_units.sorties_per_day, fs.drone_units.commitment, fs.drone_units.stock
     commit, sorties, drone_sorties = board.air_commitment, sc.sorties, sc.drone_sorties
     pers, f_pers, f_arrives = sc.personnel, fs.formations.personnel, tb.formations.arrives
     for w in range(w_owner.shape[0]):
@@ -93,7 +96,8 @@ def _sorties(gen, r, day, tb, rd, fs, board, sc):
         sorties[w] = _stochastic_round(gen, x) if fighting and day >= w_arrives[w] else 0.0
     for d in range(d_owner.shape[0]):
         x = drones[r, d] * d_rate[r, d] * d_commit[r, d] * commit[r, d_owner[d]]
-        drone_sorties[d] = _stochastic_round(gen, x) if fighting and day >= d_arrives[d] else 0.0
+        launched = _stochastic_round(gen, x) if fighting and day >= d_arrives[d] else 0.0
+        drone_sorties[d] = min(launched, stock[r, d])          # a loitering munition's stock runs out
     for f in range(pers.shape[0]):
         pers[f] = f_pers[r, f] if day >= f_arrives[f] else 0.0
     sc.lethal[...] = 0.0
@@ -113,7 +117,7 @@ def _spread_sead(r, day, owner, sorties, reach, kills, tb, fs, board, sc, row):
     ``reach``; a wing's are also recorded in ``sc.sead_wb[row]`` (row -1: a drone unit's)."""
     b_owner, b_arrives, alive, fo, fired = tb.batteries.owner, tb.batteries.arrives, fs.batteries.alive, \
         board.fires_on, board.fired
-    sead_wb, sead_on, log_spare = sc.sead_wb, sc.sead_on, sc.log_spare
+    sead_wb, sead_on, log_spare, log_spare_d = sc.sead_wb, sc.sead_on, sc.log_spare, sc.log_spare_d
     cnt = 0
     for b in range(b_owner.shape[0]):
         if _sead_target(r, day, owner, b, reach, fo, b_owner, b_arrives, alive):
@@ -127,6 +131,8 @@ def _spread_sead(r, day, owner, sorties, reach, kills, tb, fs, board, sc, row):
                 sead_wb[row, b] = per
                 sead_on[b] += per
             log_spare[b] += per * math.log1p(-min(kills, ALMOST_ONE))
+            if row < 0:
+                log_spare_d[b] += per * math.log1p(-min(kills, ALMOST_ONE))
             fired[r, owner, b_owner[b]] = True
 
 
@@ -135,6 +141,8 @@ def _sead(r, day, tb, rd, fs, board, sc):
     """SEAD/DEAD: each wing's SEAD sorties, and each drone unit's sorties when it has SEAD kills."""
     sc.sead_on[...] = 0.0
     sc.log_spare[...] = 0.0
+    sc.log_spare_d[...] = 0.0
+    sc.so_over[...] = 0.0
     sc.sead_wb[...] = 0.0
     w_owner, missions, w_reach, w_kills, sorties = tb.wings.owner, tb.wings.missions, tb.wings.battery_reach, \
         rd.wings.sead_kills, sc.sorties
@@ -158,7 +166,8 @@ def _battery_readiness(gen, r, day, tb, rd, fs, board, sc):
         rd.batteries.engagement_prob, rd.batteries.kill_prob
     e_eff, shot, shot_d, ready, destroyed, log_spare, sead_on = sc.e_eff, sc.shot, sc.shot_d, sc.ready, \
         sc.destroyed, sc.log_spare, sc.sead_on
-    supp, exposure = rd.air.sead_suppression[r], rd.air.drone_exposure[r]
+    supp, exposure, b_owner, ad_jam, crew = rd.air.sead_suppression[r], rd.air.drone_exposure[r], \
+        tb.batteries.owner, sc.ad_jam, sc.crew
     e_eff[...] = 0.0
     shot[...] = 0.0
     shot_d[...] = 0.0
@@ -167,7 +176,7 @@ def _battery_readiness(gen, r, day, tb, rd, fs, board, sc):
         on = alive[r, b] and day >= b_arrives[b]
         u = gen.random()
         destroyed[b] = on and u < -math.expm1(log_spare[b])
-        e = pe[r, b] * (1.0 - supp * (1.0 if sead_on[b] > 0 else 0.0))
+        e = min(pe[r, b] * (1.0 - supp * (1.0 if sead_on[b] > 0 else 0.0)) * ad_jam[b] * crew[b_owner[b]], 1.0)
         e_eff[b] = e
         ready[b] = on and not destroyed[b] and missiles[r, b] >= 1
         if ready[b]:
@@ -219,6 +228,7 @@ def _wing_ground_attack(r, tb, rd, fs, board, plan, sc):
     missions, group, group_owner, group_reach = tb.wings.missions, tb.wings.group, tb.wings.group_owner, \
         tb.wings.group_reach
     sorties, strike_kills, armour_share = sc.sorties, rd.wings.strike_kills, rd.air.cas_armour_share[r]
+    so_on, so_kills, g_so, shot = tb.wings.standoff_kills_on, rd.wings.standoff_kills, tb.wings.group_standoff, sc.shot
     g_deep, g_cas, g_deep_k, g_cas_k, q_deep, q_cas = sc.g_deep, sc.g_cas, sc.g_deep_k, sc.g_cas_k, sc.q_deep, \
         sc.q_cas
     log_surv, kill_mean, armour_mean, over = sc.log_surv, sc.kill_mean, sc.armour_mean, sc.over
@@ -234,8 +244,9 @@ def _wing_ground_attack(r, tb, rd, fs, board, plan, sc):
         cas = sorties[w] * missions[w, CAS]
         g_deep[g] += deep
         g_cas[g] += cas
-        g_deep_k[g] += deep * strike_kills[r, w]
-        g_cas_k[g] += cas * strike_kills[r, w]
+        k = strike_kills[r, w] * (so_kills[r, w] if so_on[w] else 1.0)     # docs/model.md, "Air", 9
+        g_deep_k[g] += deep * k
+        g_cas_k[g] += cas * k
     for g in range(group_owner.shape[0]):
         q_deep[g] = 0.0
         q_cas[g] = 0.0
@@ -254,13 +265,15 @@ def _wing_ground_attack(r, tb, rd, fs, board, plan, sc):
                 x_deep = pers[f] / tot_all                     # shares of the pooled sorties
                 x_cas = pers[f] / tot_eng if engaged[r, f] else 0.0
                 to = g_deep[g] * x_deep + g_cas[g] * x_cas
-                q = -math.expm1(log_surv[a, f])
+                far = g_so[g] > 0           # from stand-off only batteries reaching as far fire (air_effects)
+                q = -math.expm1(standoff_log_survival(r, a, loc[r, f], g_so[g], to, shot, tb, board, sc) if far
+                                else log_surv[a, f])
                 q_deep[g] += x_deep * q
                 q_cas[g] += x_cas * q
                 kills = (1.0 - q) * (g_deep_k[g] * x_deep + g_cas_k[g] * x_cas)
                 kill_mean[f] += kills
                 armour_mean[f] += kills * armour_share
-                over[a, f] += to
+                over[a, f] += 0.0 if far else to
                 if to > 0:
                     fired[r, a, owner[f]] = True
 
@@ -298,11 +311,12 @@ def _drone_ground_attack(r, tb, rd, fs, board, sc):
     """Drone sorties over enemy formations in reach, in proportion to their strength."""
     fo, fired, loc, pers, owner = board.fires_on, board.fired, fs.formations.place, sc.personnel, \
         tb.formations.owner
-    d_owner, reach, strike_kills, armour_kills = tb.drone_units.owner, tb.drone_units.reach, \
-        rd.drone_units.strike_kills, rd.drone_units.armour_kills
+    d_owner, reach, strike_kills, armour_kills, standoff, so_kills = tb.drone_units.owner, tb.drone_units.reach, \
+        rd.drone_units.strike_kills, rd.drone_units.armour_kills, tb.drone_units.standoff_km, \
+        rd.drone_units.standoff_kills
     drone_sorties, log_surv_d, d_expected, kill_mean, armour_mean, over = sc.drone_sorties, sc.log_surv_d, \
         sc.d_expected, sc.kill_mean, sc.armour_mean, sc.over
-    exposure = rd.air.drone_exposure[r]
+    exposure, drone_jam, shot_d = rd.air.drone_exposure[r], sc.drone_jam, sc.shot_d
     d_expected[...] = 0.0
     for d in range(d_owner.shape[0]):
         if drone_sorties[d] <= 0:
@@ -317,13 +331,17 @@ def _drone_ground_attack(r, tb, rd, fs, board, sc):
         for f in range(pers.shape[0]):
             if pers[f] > 0 and fo[r, a, owner[f]] and reach[d, loc[r, f]]:
                 to = drone_sorties[d] * pers[f] / tot
-                q = -math.expm1(log_surv_d[a, f])
+                p, far = loc[r, f], standoff[d] > 0     # from stand-off: only batteries reaching as far fire
+                ls = standoff_log_survival(r, a, p, standoff[d], to * exposure, shot_d, tb, board, sc) if far else \
+                    log_surv_d[a, f]
+                q = -math.expm1(ls)
                 d_expected[d] += to * q
-                surviving = to * (1.0 - q)
+                surviving = to * (1.0 - q) * drone_jam[a, p] * (so_kills[r, d] if far else 1.0)
                 kill_mean[f] += surviving * strike_kills[r, d]
                 armour_mean[f] += surviving * armour_kills[r, d]
                 fired[r, a, owner[f]] = True
-                over[a, f] += to * exposure
+                if not far:
+                    over[a, f] += to * exposure
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -335,7 +353,10 @@ def _engagements(gen, r, tb, rd, fs, board, losses, sc):
     pk, reload, missiles0, ad_lost = rd.batteries.kill_prob, rd.batteries.reload_per_day, rd.batteries.missiles0, \
         losses.air_defence_lost
     ready, targets, n_targets, covered, n_covered = sc.ready, sc.targets, sc.n_targets, sc.covered, sc.n_covered
-    over, sead_over, e_eff, lethal, destroyed = sc.over, sc.sead_over, sc.e_eff, sc.lethal, sc.destroyed
+    over, sead_over, e_eff, lethal, destroyed, so_over = sc.over, sc.sead_over, sc.e_eff, sc.lethal, sc.destroyed, \
+        sc.so_over
+    by_cause, log_spare, log_spare_d, dead_by_drones = tb.tally, sc.log_spare, sc.log_spare_d, \
+        board.tally.air_defence_lost_to_drones
     for b in range(b_owner.shape[0]):
         shots = 0.0
         if ready[b]:
@@ -345,7 +366,7 @@ def _engagements(gen, r, tb, rd, fs, board, losses, sc):
                 on_a = 0.0
                 for j in range(n_covered[b]):
                     on_a += over[a, covered[b, j]]
-                on_a += sead_over[b, a]
+                on_a += sead_over[b, a] + so_over[b, a]
                 if on_a > 0:
                     if on_a * e_eff[b] > 0:
                         fired[r, b_owner[b], a] = True
@@ -357,6 +378,8 @@ def _engagements(gen, r, tb, rd, fs, board, losses, sc):
         if destroyed[b]:
             alive[r, b] = False
             ad_lost[r, b_owner[b]] += 1.0
+            if by_cause:
+                book_dead(gen, r, b, b_owner[b], log_spare[b], log_spare_d[b], dead_by_drones)
         refill = reload[r, b] if alive[r, b] else 0.0
         missiles[r, b] = min(missiles[r, b] + refill, missiles0[r, b])
 
@@ -397,8 +420,9 @@ def _counter_air(r, tb, rd, board, sc):
 def _air_losses(gen, r, tb, rd, fs, board, losses, plan, sc):
     """Aircraft and drones lost (binomial over the sorties flown); the run is marked in
     ``plan.air_lost`` and the kill credited in ``downed`` to every actor whose fire was lethal."""
-    w_owner, d_owner, aircraft, drones = tb.wings.owner, tb.drone_units.owner, fs.wings.aircraft, \
-        fs.drone_units.drones
+    w_owner, d_owner, aircraft, drones, stock, has_stock = tb.wings.owner, tb.drone_units.owner, \
+        fs.wings.aircraft, fs.drone_units.drones, fs.drone_units.stock, tb.drone_units.has_stock
+    tally, by_cause, drone_lost = board.tally, tb.tally, sc.drone_lost
     aircraft_lost, uav_lost, downed, exposure = losses.aircraft_lost, losses.uav_lost, board.downed, \
         rd.air.drone_exposure[r]
     sorties, drone_sorties, ad_expected, d_expected, hazard, lost_by_actor, lethal = sc.sorties, \
@@ -408,13 +432,22 @@ def _air_losses(gen, r, tb, rd, fs, board, losses, plan, sc):
     for w in range(w_owner.shape[0]):
         if sorties[w] > 0:
             a = w_owner[w]
-            lost_by_actor[a] += flier_losses(gen, r, w, sorties[w], ad_expected[w], hazard[a], aircraft,
-                                             aircraft_lost, a)
+            lost = flier_losses(gen, r, w, sorties[w], ad_expected[w], hazard[a], aircraft, aircraft_lost, a)
+            lost_by_actor[a] += lost
+            if by_cause:
+                book_by_cause(gen, r, a, lost, sorties[w], ad_expected[w], hazard[a],
+                              tally.aircraft_lost_to_air_defence, tally.aircraft_lost_to_fighters)
     for d in range(d_owner.shape[0]):
+        drone_lost[d] = 0.0
         if drone_sorties[d] > 0:
             a = d_owner[d]
-            lost_by_actor[a] += flier_losses(gen, r, d, drone_sorties[d], d_expected[d], hazard[a] * exposure,
-                                             drones, uav_lost, a)
+            units = stock if has_stock[d] else drones        # a loitering munition shot down leaves the stock
+            lost = flier_losses(gen, r, d, drone_sorties[d], d_expected[d], hazard[a] * exposure, units, uav_lost, a)
+            lost_by_actor[a] += lost
+            drone_lost[d] = lost
+            if by_cause:
+                book_by_cause(gen, r, a, lost, drone_sorties[d], d_expected[d], hazard[a] * exposure,
+                              tally.uav_lost_to_air_defence, tally.uav_lost_to_fighters)
     for a in range(n_a):
         if lost_by_actor[a] > 0:
             plan.air_lost[r] = True
@@ -429,17 +462,20 @@ def _air_losses(gen, r, tb, rd, fs, board, losses, plan, sc):
 def _strikes(gen, r, tb, fs, losses, sc):
     """Personnel killed (Poisson), and pieces destroyed: a Poisson number split over tanks, IFVs and
     guns by their shares of the formation's heavy equipment (multinomially, which makes each kind's
-    count Poisson with its share of the mean: Poisson thinning)."""
-    form, owner, kill_mean, armour_mean = fs.formations, tb.formations.owner, sc.kill_mean, sc.armour_mean
+    count Poisson with its share of the mean: Poisson thinning). Both means are scaled by the
+    defender's dispersal (``sc.disperse``, docs/model.md, "Air", 10)."""
+    form, owner, disperse, kill_means, armour_means = fs.formations, tb.formations.owner, sc.disperse, \
+        sc.kill_mean, sc.armour_mean
     f_tanks, f_ifvs, f_art = form.tanks, form.ifvs, form.artillery
-    for f in range(kill_mean.shape[0]):
-        if kill_mean[f] <= 0 and armour_mean[f] <= 0:
+    for f in range(kill_means.shape[0]):
+        kill_mean, armour_mean = kill_means[f] * disperse[owner[f]], armour_means[f] * disperse[owner[f]]
+        if kill_mean <= 0 and armour_mean <= 0:
             continue
         tanks, ifvs, art = f_tanks[r, f], f_ifvs[r, f], f_art[r, f]
         heavy = tanks + ifvs + art
         pt = pi = pg = 0.0
-        if heavy > 0 and armour_mean[f] > 0:
-            pieces = poisson(gen, armour_mean[f])
+        if heavy > 0 and armour_mean > 0:
+            pieces = poisson(gen, armour_mean)
             share_t, share_i = tanks / heavy, ifvs / heavy
             if 0 < pieces <= FEW:
                 for _ in range(pieces):      # each piece's kind drawn on its own: the same multinomial
@@ -455,5 +491,5 @@ def _strikes(gen, r, tb, fs, losses, sc):
                 rest = ifvs + art
                 pi = float(gen.binomial(pieces - int(pt), min(ifvs / rest, 1.0))) if rest > 0 else 0.0
                 pg = float(pieces) - pt - pi
-        k = float(poisson(gen, kill_mean[f]))
+        k = float(poisson(gen, kill_mean))
         take_ground_losses(r, f, k, pt, pi, pg, form, owner, losses)

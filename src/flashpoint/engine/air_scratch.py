@@ -48,6 +48,14 @@ class AirScratch(NamedTuple):
     armour_mean: np.ndarray      # (F,) expected pieces destroyed
     lost_by_actor: np.ndarray    # (A,) aircraft and drones lost today
     fliers: np.ndarray           # int: actors with aircraft or drones
+    # the air mechanisms (docs/model.md, "Air", 8-10; :mod:`.air_effects`): ones and zeros unless used
+    ad_jam: np.ndarray           # (B,) multiplier of the battery's engagement odds by enemy jamming
+    drone_jam: np.ndarray        # (A, P) multiplier of a's drone kills over place p by enemy jamming
+    crew: np.ndarray             # (A,) multiplier of a's batteries' engagement odds as crews learn
+    disperse: np.ndarray         # (A,) multiplier of air kills on a's formations as they disperse
+    so_over: np.ndarray          # (B, A) a's stand-off sorties within battery b's reach
+    log_spare_d: np.ndarray      # (B,) the drones' part of log_spare
+    drone_lost: np.ndarray       # (Dn,) drones (or munitions) lost today
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -55,6 +63,7 @@ def air_scratch(tb, n_a):
     """Scratch arrays for the air phase of theatre tables ``tb`` with ``n_a`` actors."""
     n_w, n_g = tb.wings.owner.shape[0], tb.wings.group_owner.shape[0]
     n_d, n_b, n_f = tb.drone_units.owner.shape[0], tb.batteries.owner.shape[0], tb.formations.owner.shape[0]
+    n_p = tb.map.value.shape[0]
     flies = np.zeros(n_a, dtype=np.bool_)  # only actors with aircraft or drones can be engaged in the air
     for w in range(n_w):
         flies[tb.wings.owner[w]] = True
@@ -67,4 +76,6 @@ def air_scratch(tb, n_a):
         np.zeros(n_d), np.zeros(n_a), np.zeros(n_a), np.zeros(n_a), np.zeros((n_a, n_a)),
         np.zeros((n_b, n_a), dtype=np.int64), np.zeros(n_b, dtype=np.int64), np.zeros((n_b, n_f), dtype=np.int64),
         np.zeros(n_b, dtype=np.int64), np.zeros(n_g), np.zeros(n_g), np.zeros(n_g), np.zeros(n_g), np.zeros(n_g),
-        np.zeros(n_g), np.zeros(n_f), np.zeros(n_f), np.zeros(n_a), np.flatnonzero(flies))
+        np.zeros(n_g), np.zeros(n_f), np.zeros(n_f), np.zeros(n_a), np.flatnonzero(flies),
+        np.ones(n_b), np.ones((n_a, n_p)), np.ones(n_a), np.ones(n_a), np.zeros((n_b, n_a)), np.zeros(n_b),
+        np.zeros(n_d))

@@ -101,6 +101,7 @@ class WingDraws(NamedTuple):
     air_to_air: np.ndarray     # kills per counter-air sortie
     strike_kills: np.ndarray   # personnel killed per ground-attack sortie
     sead_kills: np.ndarray     # chance a SEAD sortie destroys its battery
+    standoff_kills: np.ndarray  # kills per stand-off sortie, as a multiple of strike_kills
 
 
 class DroneDraws(NamedTuple):
@@ -110,6 +111,7 @@ class DroneDraws(NamedTuple):
     strike_kills: np.ndarray
     armour_kills: np.ndarray      # pieces of heavy equipment destroyed per sortie
     sead_kills: np.ndarray
+    standoff_kills: np.ndarray    # kills per stand-off sortie, as a multiple of the two above
 
 
 class BatteryDraws(NamedTuple):
@@ -119,6 +121,22 @@ class BatteryDraws(NamedTuple):
     kill_prob: np.ndarray         # chance an engagement downs the sortie
     reload_per_day: np.ndarray    # missiles
     missiles0: np.ndarray         # missiles at the start, the most it holds
+
+
+class JammerDraws(NamedTuple):
+    """(R, J) per run and jammer."""
+
+    air_defence_cut: np.ndarray   # share of an enemy battery's engagements it prevents
+    drone_cut: np.ndarray         # share of an enemy drone sortie's kills it prevents
+
+
+class AdaptationDraws(NamedTuple):
+    """(R, A) per run and actor: how its forces learn (no learning: infinite half-life, no gain)."""
+
+    half_life: np.ndarray         # days for air kills on its formations to fall half-way to the floor
+    floor: np.ndarray             # share of the first day's kills per sortie they fall to
+    crew_gain: np.ndarray         # relative gain of its batteries' engagement odds
+    crew_days: np.ndarray         # days over which the gain comes
 
 
 class LegDraws(NamedTuple):
@@ -180,6 +198,8 @@ class RunDraws(NamedTuple):
     wings: WingDraws
     drone_units: DroneDraws
     batteries: BatteryDraws
+    jammers: JammerDraws
+    adaptation: AdaptationDraws
     legs: LegDraws
     plans: PlanDraws
     power: PowerRules
@@ -213,6 +233,9 @@ def draw_run(th: CompiledTheatre, draws: Draws) -> RunDraws:
     def b(attr):
         return draws.table("air_defence", th.battery_ids, f.air_defence, attr)
 
+    def j(attr):
+        return draws.table("jammers", th.jammer_ids, f.jammers, attr)
+
     road = params["road-factor"][:, None]
     sourced = np.nan_to_num(th.legs.km, nan=0.0)[None, :]
     derived = th.map.dist_km[th.legs.src, th.legs.dst][None, :] * road
@@ -222,11 +245,14 @@ def draw_run(th: CompiledTheatre, draws: Draws) -> RunDraws:
         formations=FormationDraws(quality=g("quality"), morale=g("morale"), breakpoint=g("breakpoint"),
                                   personnel0=np.round(g("personnel"))),
         wings=WingDraws(sortie_rate=w("sortie_rate"), air_to_air=w("air_to_air"), strike_kills=w("strike_kills"),
-                        sead_kills=w("sead_kills")),
+                        sead_kills=w("sead_kills"), standoff_kills=w("standoff_kills")),
         drone_units=DroneDraws(sorties_per_day=d("sorties_per_day"), strike_kills=d("strike_kills"),
-                               armour_kills=d("armour_kills"), sead_kills=d("sead_kills")),
+                               armour_kills=d("armour_kills"), sead_kills=d("sead_kills"),
+                               standoff_kills=d("standoff_kills")),
         batteries=BatteryDraws(engagement_prob=b("engagement_prob"), kill_prob=b("kill_prob"),
                                reload_per_day=b("reload_per_day"), missiles0=np.round(b("missiles"))),
+        jammers=JammerDraws(air_defence_cut=j("air_defence_cut"), drone_cut=j("drone_cut")),
+        adaptation=adaptation_draws(th, draws),
         legs=LegDraws(length_km=length),
         plans=PlanDraws(opportunism=_opportunism(th, draws)),
         power=PowerRules(
@@ -247,3 +273,19 @@ def draw_run(th: CompiledTheatre, draws: Draws) -> RunDraws:
         air=AirRules(sead_suppression=p["sead-suppression"], drone_exposure=p["drone-exposure"],
                      cas_armour_share=p["cas-armour-share"]),
     )
+
+
+def adaptation_draws(th: CompiledTheatre, draws: Draws) -> AdaptationDraws:
+    """Each actor's learning (``forces.adaptation``, docs/model.md, "Air", 10), per run; an actor
+    that does not learn keeps an infinite half-life and no gain, which leave every rate as it is."""
+    shape = (draws.n, th.n_actors)
+    out = AdaptationDraws(np.full(shape, np.inf), np.ones(shape), np.zeros(shape), np.ones(shape))
+    for aid, ad in th.scenario.forces.adaptation.items():
+        a = th.actor_index(ad.owner)
+        if ad.dispersal_half_life_days is not None:
+            out.half_life[:, a] = draws.value(f"forces.adaptation.{aid}.dispersal_half_life_days",
+                                              ad.dispersal_half_life_days)
+            out.floor[:, a] = draws.value(f"forces.adaptation.{aid}.dispersal_floor", ad.dispersal_floor)
+        out.crew_gain[:, a] = draws.value(f"forces.adaptation.{aid}.crew_gain", ad.crew_gain)
+        out.crew_days[:, a] = draws.value(f"forces.adaptation.{aid}.crew_days", ad.crew_days)
+    return out

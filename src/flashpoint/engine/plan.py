@@ -100,7 +100,8 @@ def superiority(r, day, tb, rd, fs, board, flying, hostile, degree):
         tb.wings.group_reach, tb.wings.missions
     d_owner, d_arrives, d_reach = tb.drone_units.owner, tb.drone_units.arrives, tb.drone_units.reach
     aircraft, sortie_rate, w_commit = fs.wings.aircraft, rd.wings.sortie_rate, fs.wings.commitment
-    drones, d_rate, d_commit = fs.drone_units.drones, rd.drone_units.sorties_per_day, fs.drone_units.commitment
+    drones, d_rate, d_commit, stock = fs.drone_units.drones, rd.drone_units.sorties_per_day, \
+        fs.drone_units.commitment, fs.drone_units.stock
     camp, fo, commit = tb.actor_camp, board.fires_on, board.air_commitment
     n_a, n_p = camp.shape[0], degree.shape[1]
     flying[:, :] = 0.0
@@ -120,7 +121,8 @@ def superiority(r, day, tb, rd, fs, board, flying, hostile, degree):
     for d in range(d_owner.shape[0]):
         if day >= d_arrives[d]:
             a = d_owner[d]
-            s = drones[r, d] * d_rate[r, d] * d_commit[r, d] * commit[r, a] * DRONE_WEIGHT
+            # loitering munitions count only as far as their stock lasts (docs/model.md, "Air", 9)
+            s = min(drones[r, d] * d_rate[r, d] * d_commit[r, d] * commit[r, a], stock[r, d]) * DRONE_WEIGHT
             if s <= 0.0:
                 continue
             c = camp[a]

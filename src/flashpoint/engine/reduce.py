@@ -18,7 +18,7 @@ import numpy as np
 from scipy import special
 
 from flashpoint.engine.simulate import BlockResult
-from flashpoint.engine.state import LOSS_KINDS
+from flashpoint.engine.state import LOSS_KINDS, TALLY_KINDS
 from flashpoint.engine.strategy.settlement import SettlementAccumulator
 from flashpoint.engine.theatre import CompiledTheatre
 
@@ -75,7 +75,8 @@ class Accumulator:
         self.th, self.days = th, days
         owners = set(th.formations.owner) | set(th.wings.owner) | set(th.drone_units.owner) | set(th.batteries.owner)
         self.metric_actors = [a for i, a in enumerate(th.actors) if i in owners]
-        self.metric_keys = [f"{a}.{k}" for a in self.metric_actors for k in LOSS_KINDS]
+        kinds = LOSS_KINDS + (TALLY_KINDS if th.tally else ())     # docs/model.md, "Air", 8-10
+        self.metric_keys = [f"{a}.{k}" for a in self.metric_actors for k in kinds]
         n_p, n_c, n_a = th.n_places, len(th.camps), th.n_actors
         self.runs = 0
         self.outcomes = {oid: 0 for oid in th.scenario.outcomes}

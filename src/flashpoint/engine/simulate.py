@@ -16,7 +16,7 @@ from flashpoint.engine.ground import ground_kernel
 from flashpoint.engine.outcomes import FinalState, compile_outcomes
 from flashpoint.engine.plan import new_plan, plan_kernel, power_kernel, reset_plan
 from flashpoint.engine.rng import Streams
-from flashpoint.engine.state import LOSS_KINDS, State, initial_state
+from flashpoint.engine.state import LOSS_KINDS, TALLY_KINDS, State, initial_state
 from flashpoint.engine.strategy.decisions import Continue, Strategy, default_strategy
 from flashpoint.engine.strategy.escalation import Rungs, init_ladder, ladder_rules, reached, triggers_kernel
 from flashpoint.engine.theatre import CompiledTheatre
@@ -169,5 +169,8 @@ def record_day(lo, hi, day, rec):
 def final_state(th: CompiledTheatre, st: State) -> FinalState:
     metrics = {f"{actor}.{kind}": st.losses.of(kind)[:, i]
                for kind in LOSS_KINDS for i, actor in enumerate(th.actors)}
+    if th.tally:        # only a scenario that uses an air mechanism reports what it counts
+        metrics.update({f"{actor}.{kind}": getattr(st.tally, kind)[:, i]
+                        for kind in TALLY_KINDS for i, actor in enumerate(th.actors)})
     return FinalState(st.control.copy(), th.actor_camp[st.control], st.rung.copy(),
                       st.ceasefire_day.copy(), metrics)

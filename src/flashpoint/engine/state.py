@@ -43,6 +43,7 @@ class DroneState(NamedTuple):
 
     drones: np.ndarray         # drones left
     commitment: np.ndarray
+    stock: np.ndarray          # loitering munitions left to launch (inf: a reusable drone)
 
 
 class BatteryState(NamedTuple):
@@ -71,6 +72,21 @@ class Losses(NamedTuple):
 assert set(Losses._fields) == set(LOSS_KINDS), "Losses must list the schema's LOSS_KINDS"
 
 
+class AirTally(NamedTuple):
+    """(R, A) what the air mechanisms count for each actor (docs/model.md, "Air", 8-10), kept apart
+    from ``Losses`` and reported only by scenarios that use a mechanism (``Tables.tally``)."""
+
+    aircraft_lost_to_air_defence: np.ndarray
+    aircraft_lost_to_fighters: np.ndarray
+    uav_lost_to_air_defence: np.ndarray
+    uav_lost_to_fighters: np.ndarray
+    munitions_used: np.ndarray           # loitering munitions launched
+    air_defence_lost_to_drones: np.ndarray   # batteries destroyed by drone SEAD (DEAD by drones)
+
+
+TALLY_KINDS: tuple[str, ...] = AirTally._fields
+
+
 class Board(NamedTuple):
     """The state's arrays that are not a kind of force, as one argument of the kernels."""
 
@@ -85,6 +101,7 @@ class Board(NamedTuple):
     losses: Losses
     combat_days: np.ndarray
     pause_until: np.ndarray
+    tally: AirTally
 
 
 class Forces(NamedTuple):
@@ -117,6 +134,7 @@ class State:
     losses: Losses
     combat_days: np.ndarray      # (R, P) int: consecutive days of combat at each defended place
     pause_until: np.ndarray      # (R, A) int: first day the actor attacks again after taking an objective
+    tally: AirTally
     chosen: np.ndarray | None = None   # (R, A, O) bool: options chosen (strategy layer)
     # escalation ladder (strategy/escalation.py): first day each rung was reached (-1: never), and how
     reached_day: np.ndarray | None = None   # (R, K)
@@ -137,7 +155,7 @@ class State:
         """The rest of the dynamic arrays as one tuple (built on each call, like :meth:`forces`)."""
         return Board(self.control, self.progress, self.fires_on, self.air_commitment, self.ground_commitment,
                      self.ceasefire_day, self.fired, self.downed, self.losses, self.combat_days,
-                     self.pause_until)
+                     self.pause_until, self.tally)
 
 
 def initial_state(th: CompiledTheatre, run: RunDraws, draws: Draws) -> State:
@@ -163,7 +181,8 @@ def initial_state(th: CompiledTheatre, run: RunDraws, draws: Draws) -> State:
         wings=WingState(aircraft=np.round(draws.table("air", th.wing_ids, f.air, "aircraft")),
                         commitment=draws.table("air", th.wing_ids, f.air, "commitment")),
         drone_units=DroneState(drones=np.round(draws.table("drones", th.drone_ids, f.drones, "count")),
-                               commitment=draws.table("drones", th.drone_ids, f.drones, "commitment")),
+                               commitment=draws.table("drones", th.drone_ids, f.drones, "commitment"),
+                               stock=_stock(th, draws)),
         batteries=BatteryState(alive=np.ones((n, B), dtype=bool), missiles=run.batteries.missiles0.copy()),
         progress=np.zeros((n, len(th.legs.src))),
         fires_on=np.broadcast_to(th.fires_on, (n, A, A)).copy(),
@@ -174,4 +193,15 @@ def initial_state(th: CompiledTheatre, run: RunDraws, draws: Draws) -> State:
         losses=Losses(*(np.zeros((n, A)) for _ in Losses._fields)),
         combat_days=np.zeros((n, th.n_places), dtype=np.int64),
         pause_until=np.zeros((n, A), dtype=np.int64),
+        tally=AirTally(*(np.zeros((n, A)) for _ in AirTally._fields)),
     )
+
+
+def _stock(th: CompiledTheatre, draws: Draws) -> np.ndarray:
+    """(R, Dn) loitering munitions of each drone unit at the start, whole; inf for a reusable drone."""
+    out = np.full((draws.n, len(th.drone_ids)), np.inf)
+    for j, did in enumerate(th.drone_ids):
+        q = th.scenario.forces.drones[did].stock
+        if q is not None:
+            out[:, j] = np.round(draws.value(f"forces.drones.{did}.stock", q))
+    return out

@@ -57,6 +57,8 @@ class Wings(NamedTuple):
     group: np.ndarray          # (W,) int: its group
     group_owner: np.ndarray    # (G,) int: actor
     group_reach: np.ndarray    # (G, P) bool: place within range of the group's wings
+    standoff_kills_on: np.ndarray  # (W,) bool: strikes from stand-off (its kills scaled by standoff_kills)
+    group_standoff: np.ndarray     # (G,) float: the group's stand-off (0: strikes from overhead)
 
 
 class DroneUnits(NamedTuple):
@@ -68,6 +70,8 @@ class DroneUnits(NamedTuple):
     arrives: np.ndarray        # (Dn,) int: first day it flies
     reach: np.ndarray          # (Dn, P) bool: place within range of its base
     battery_reach: np.ndarray  # (Dn, B) bool: battery within range of its base
+    standoff_km: np.ndarray    # (Dn,) float: strikes from this far (0: from overhead)
+    has_stock: np.ndarray      # (Dn,) bool: loitering munitions, used up when launched
 
 
 class Batteries(NamedTuple):
@@ -100,6 +104,16 @@ class Plans(NamedTuple):
     res_posture: np.ndarray    # (V,) int: index into theatre.POSTURES once committed
 
 
+class Jammers(NamedTuple):
+    """Jammers (J): electronic warfare against enemy batteries and drones within reach."""
+
+    owner: np.ndarray          # (J,) int: actor
+    cover: np.ndarray          # (J, P) bool: place within its reach
+    battery_cover: np.ndarray  # (J, B) bool: battery within its reach
+    from_day: np.ndarray       # (J,) int: first day it operates
+    until_day: np.ndarray      # (J,) int: last day it operates
+
+
 class Tables(NamedTuple):
     """Every table of a compiled theatre, as one argument of the kernels."""
 
@@ -109,15 +123,19 @@ class Tables(NamedTuple):
     wings: Wings
     drone_units: DroneUnits
     batteries: Batteries
+    jammers: Jammers
     actor_camp: np.ndarray     # (A,) int: camp of each actor
     plans: Plans
+    tally: bool                # losses by cause and munitions used are counted (an air mechanism is used)
 
 
-def wing_groups(owner: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each wing's group (wings of one owner with the same reach share one), and each group's owner
-    and reach (those of its first wing)."""
+def wing_groups(owner: np.ndarray, reach: np.ndarray,
+                standoff: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each wing's group (wings of one owner with the same reach and stand-off share one), and each
+    group's owner, reach and stand-off (those of its first wing)."""
     keys: dict[tuple, int] = {}
-    group = np.array([keys.setdefault((int(owner[w]), reach[w].tobytes()), len(keys)) for w in range(len(owner))],
-                     dtype=np.int64)
+    group = np.array([keys.setdefault((int(owner[w]), reach[w].tobytes(), float(standoff[w])), len(keys))
+                      for w in range(len(owner))], dtype=np.int64)
     first = [int(np.flatnonzero(group == g)[0]) for g in range(len(keys))]
-    return group, np.asarray(owner, dtype=np.int64)[first], reach[first].reshape(len(first), reach.shape[1])
+    return group, np.asarray(owner, dtype=np.int64)[first], reach[first].reshape(len(first), reach.shape[1]), \
+        np.asarray(standoff, dtype=float)[first]

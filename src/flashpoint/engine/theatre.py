@@ -22,10 +22,21 @@ from flashpoint.engine.calibration import (
     shipped_calibration,
     shipped_campaign_speed,
 )
-from flashpoint.engine.tables import Batteries, DroneUnits, Formations, Legs, Places, Plans, Tables, Wings, wing_groups
+from flashpoint.engine.tables import (
+    Batteries,
+    DroneUnits,
+    Formations,
+    Jammers,
+    Legs,
+    Places,
+    Plans,
+    Tables,
+    Wings,
+    wing_groups,
+)
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.distributions import is_uncertain
-from flashpoint.scenario.schema import Parameter, Scenario, Source
+from flashpoint.scenario.schema import MAX_DAY, Parameter, Scenario, Source
 
 MISSIONS = ("counter-air", "sead", "cas", "interdiction", "strike")
 POSTURES = ("attack", "defend", "hold", "reserve")
@@ -89,6 +100,7 @@ class CompiledTheatre:
     parameters: dict[str, Parameter]
     rung_ids: list[str]
     uncertain: dict[str, Any] = field(default_factory=dict)   # path -> distribution drawn per run
+    jammer_ids: list[str] = field(default_factory=list)
 
     @property
     def n_actors(self) -> int:
@@ -110,6 +122,19 @@ class CompiledTheatre:
     batteries = property(lambda self: self.tables.batteries, doc="Air-defence batteries (:class:`.tables.Batteries`).")
     actor_camp = property(lambda self: self.tables.actor_camp, doc="(A,) int: camp of each actor.")
     plans = property(lambda self: self.tables.plans, doc="The actors' operational plans (:class:`.tables.Plans`).")
+    jammers = property(lambda self: self.tables.jammers, doc="Jammers (:class:`.tables.Jammers`).")
+    tally = property(lambda self: self.tables.tally,
+                     doc="Whether the scenario uses an air mechanism of docs/model.md, \"Air\", 8-10 (stock, "
+                         "stand-off, jammers, adaptation): only then are losses by cause and munitions used "
+                         "counted and reported.")
+
+
+def uses_air_mechanism(s: Scenario) -> bool:
+    """Whether the scenario uses an air mechanism of docs/model.md, "Air", 8-10 (stock, stand-off,
+    jammers, adaptation)."""
+    f = s.forces
+    return bool(f.jammers or f.adaptation or any(d.stock is not None or d.standoff_km > 0 for d in f.drones.values())
+                or any(w.standoff_km > 0 for w in f.air.values()))
 
 
 def _fires_on(s: Scenario, actors: list[str], camps: list[str]) -> np.ndarray:
@@ -226,7 +251,7 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
     missions = np.divide(missions, total, out=np.zeros_like(missions), where=total > 0)
 
     uncertain: dict[str, Any] = {}
-    for kind in ("ground", "air", "drones", "air_defence"):
+    for kind in ("ground", "air", "drones", "air_defence", "jammers", "adaptation"):
         for fid, force in getattr(s.forces, kind).items():
             for name, value in force:
                 if is_uncertain(value):
@@ -247,8 +272,12 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
     b_place = np.array([p_idx[x.place] for x in b.values()], dtype=np.int64)
     b_range = np.array([x.range_km for x in b.values()], dtype=float)
     dist = great_circle_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    j = s.forces.jammers
+    j_place = np.array([p_idx[x.place] for x in j.values()], dtype=np.int64)
+    j_cover = dist[j_place] <= np.array([x.reach_km for x in j.values()], dtype=float)[:, None]
     wing_reach = dist[w_base] <= w_range[:, None]
-    group, group_owner, group_reach = wing_groups(w_owner, wing_reach)
+    w_standoff = np.array([x.standoff_km for x in w.values()], dtype=float)
+    group, group_owner, group_reach, group_standoff = wing_groups(w_owner, wing_reach, w_standoff)
     tables = Tables(
         map=Places(value=np.array([s.places[p].value for p in places]),
                    terrain=np.array([TERRAINS.index(s.places[p].terrain) for p in places]),
@@ -263,23 +292,33 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
         wings=Wings(owner=w_owner, base=w_base, range_km=w_range, missions=missions,
                     arrives=np.array([x.arrives_day for x in w.values()], dtype=np.int64),
                     battery_reach=dist[w_base][:, b_place] <= w_range[:, None],
-                    group=group, group_owner=group_owner, group_reach=group_reach),
+                    group=group, group_owner=group_owner, group_reach=group_reach,
+                    standoff_kills_on=w_standoff > 0, group_standoff=group_standoff),
         drone_units=DroneUnits(owner=np.array([a_idx[x.owner] for x in d.values()], dtype=np.int64),
                                base=d_base, range_km=d_range,
                                arrives=np.array([x.arrives_day for x in d.values()], dtype=np.int64),
                                reach=dist[d_base] <= d_range[:, None],
-                               battery_reach=dist[d_base][:, b_place] <= d_range[:, None]),
+                               battery_reach=dist[d_base][:, b_place] <= d_range[:, None],
+                               standoff_km=np.array([x.standoff_km for x in d.values()], dtype=float),
+                               has_stock=np.array([x.stock is not None for x in d.values()], dtype=bool)),
         batteries=Batteries(owner=np.array([a_idx[x.owner] for x in b.values()], dtype=np.int64),
                             place=b_place, range_km=b_range,
                             arrives=np.array([x.arrives_day for x in b.values()], dtype=np.int64),
                             cover=dist[b_place] <= b_range[:, None]),
+        jammers=Jammers(owner=np.array([a_idx[x.owner] for x in j.values()], dtype=np.int64),
+                        cover=j_cover.reshape(len(j), len(places)),
+                        battery_cover=j_cover.reshape(len(j), len(places))[:, b_place],
+                        from_day=np.array([x.from_day for x in j.values()], dtype=np.int64),
+                        until_day=np.array([MAX_DAY if x.until_day is None else x.until_day for x in j.values()],
+                                           dtype=np.int64)),
         actor_camp=np.array([camps.index(s.actors[a].camp) for a in actors]),
-        plans=_plans(s, actors, places, list(g)))
+        plans=_plans(s, actors, places, list(g)),
+        tally=uses_air_mechanism(s))
     return CompiledTheatre(
         scenario=s, actors=actors, camps=camps, places=places,
         formation_ids=list(g), wing_ids=list(w), drone_ids=list(d), battery_ids=list(b),
         fires_on=_fires_on(s, actors, camps),
-        tables=tables,
+        tables=tables, jammer_ids=list(j),
         routes={rid: np.array([p_idx[p] for p in r.places]) for rid, r in s.routes.items()},
         parameters=params,
         rung_ids=[r.id for r in s.escalation.rungs],

@@ -6,13 +6,16 @@ from rich.console import Console
 from rich.table import Table
 
 from flashpoint.describe import fmt_number
-from flashpoint.engine.state import LOSS_KINDS
+from flashpoint.engine.state import LOSS_KINDS, TALLY_KINDS
 from flashpoint.report.phrases import ceasefire, median_interval, pct
 from flashpoint.scenario.schema import Scenario
 
 LABELS = {"personnel_killed": "killed", "tanks_lost": "tanks", "ifvs_lost": "IFVs",
           "artillery_lost": "artillery", "aircraft_lost": "aircraft", "uav_lost": "drones",
-          "air_defence_lost": "air defence"}
+          "air_defence_lost": "air defence", "aircraft_lost_to_air_defence": "aircraft to air defence",
+          "aircraft_lost_to_fighters": "aircraft to fighters", "uav_lost_to_air_defence": "drones to air defence",
+          "uav_lost_to_fighters": "drones to fighters", "munitions_used": "munitions used",
+          "air_defence_lost_to_drones": "air defence to drones"}
 
 
 def key_places(s: Scenario, most: int = 8) -> list[str]:
@@ -40,22 +43,10 @@ def print_summary(console: Console, s: Scenario, summary: dict, seconds: float) 
         t.add_row(oid, pct(o["p"]), f"{pct(lo)} - {pct(hi)}", s.outcomes[oid].description)
     console.print(t)
 
-    t = Table(title="Losses by actor: median [90% interval]")
-    t.add_column("actor")
-    kinds = [k for k in LOSS_KINDS
-             if any(summary["metrics"][m]["q95"] > 0 for m in summary["metrics"] if m.endswith("." + k))]
-    for k in kinds:
-        t.add_column(LABELS[k], justify="right")
-    actors = sorted({m.split(".")[0] for m in summary["metrics"]}, key=list(s.actors).index)
-    for a in actors:
-        cells = []
-        for k in kinds:
-            m = summary["metrics"][f"{a}.{k}"]
-            cells.append("-" if m["q95"] == 0 else
-                         f"{fmt_number(round(m['q50']))} [{fmt_number(round(m['q05']))}-{fmt_number(round(m['q95']))}]")
-        if any(c != "-" for c in cells):
-            t.add_row(a, *cells)
-    console.print(t)
+    console.print(_losses_table("Losses by actor: median [90% interval]", LOSS_KINDS, summary, s))
+    if any(m.endswith(".munitions_used") for m in summary["metrics"]):     # a scenario with air mechanisms
+        console.print(_losses_table("Air losses by cause, munitions used: median [90% interval]", TALLY_KINDS,
+                                    summary, s))
 
     t = Table(title="Who holds the key places at the end")
     t.add_column("place")
@@ -99,3 +90,23 @@ def print_summary(console: Console, s: Scenario, summary: dict, seconds: float) 
             t.add_row(issue.get("name", iid), issue.get("low", ""), issue.get("high", ""),
                       median_interval(issue.get("forecast")))
         console.print(t)
+
+
+def _losses_table(title: str, all_kinds: tuple[str, ...], summary: dict, s: Scenario) -> Table:
+    """One row per actor, one column per kind of loss that some actor suffers in 5% of the runs."""
+    t = Table(title=title)
+    t.add_column("actor")
+    kinds = [k for k in all_kinds
+             if any(summary["metrics"][m]["q95"] > 0 for m in summary["metrics"] if m.endswith("." + k))]
+    for k in kinds:
+        t.add_column(LABELS[k], justify="right")
+    actors = sorted({m.split(".")[0] for m in summary["metrics"]}, key=list(s.actors).index)
+    for a in actors:
+        cells = []
+        for k in kinds:
+            m = summary["metrics"][f"{a}.{k}"]
+            cells.append("-" if m["q95"] == 0 else
+                         f"{fmt_number(round(m['q50']))} [{fmt_number(round(m['q05']))}-{fmt_number(round(m['q95']))}]")
+        if any(c != "-" for c in cells):
+            t.add_row(a, *cells)
+    return t

@@ -220,6 +220,30 @@ def _backtest(s: Scenario) -> Iterator[Problem]:
             yield from _known("actor", aid, s.actors, loc + ("actors", i))
 
 
+def _air_mechanisms(s: Scenario) -> Iterator[Problem]:
+    """Jammers operate from one day to a later one; an actor learns under one entry of
+    forces.adaptation, which names a known actor and cites its sources; a drone unit strikes from
+    closer than its range (docs/model.md, "Air", 8-10)."""
+    for jid, j in s.forces.jammers.items():
+        if j.until_day is not None and j.until_day < j.from_day:
+            yield Problem(("forces", "jammers", jid, "until_day"), j.until_day,
+                          f"the last day it operates must not come before from_day ({j.from_day})")
+    owners: dict[str, str] = {}
+    for aid, ad in s.forces.adaptation.items():
+        loc = ("forces", "adaptation", aid)
+        yield from _known("actor", ad.owner, s.actors, loc + ("owner",))
+        yield from _sources(ad, s, loc)
+        if ad.owner in owners:
+            yield Problem(loc + ("owner",), ad.owner,
+                          f"already adapts under forces.adaptation.{owners[ad.owner]}; one entry per actor")
+        owners.setdefault(ad.owner, aid)
+    for kind, table in (("air", s.forces.air), ("drones", s.forces.drones)):
+        for fid, f in table.items():
+            if f.standoff_km >= f.range_km:
+                yield Problem(("forces", kind, fid, "standoff_km"), f.standoff_km,
+                              f"must be shorter than the unit's range_km ({f.range_km:g})")
+
+
 @functools.cache
 def engine_limits() -> dict[str, tuple[float, float]]:
     """The smallest and largest value each engine constant may take (-inf or inf: no limit)."""
@@ -315,16 +339,17 @@ def check_references(s: Scenario) -> list[Problem]:
         add(_known("actor", post.actor, actors, loc + ("actor",)))
         add(_sources(post, s, loc))
 
-    for kind, table in (("ground", s.forces.ground), ("air", s.forces.air),
-                        ("drones", s.forces.drones), ("air_defence", s.forces.air_defence)):
+    for kind, table in (("ground", s.forces.ground), ("air", s.forces.air), ("drones", s.forces.drones),
+                        ("air_defence", s.forces.air_defence), ("jammers", s.forces.jammers)):
         for fid, force in table.items():
             loc = ("forces", kind, fid)
             add(_known("actor", force.owner, actors, loc + ("owner",)))
             where = "place" if hasattr(force, "place") else "base"
             add(_known("place", getattr(force, where), places, loc + (where,)))
             add(_sources(force, s, loc))
+    add(_air_mechanisms(s))
     kinds = (("ground", s.forces.ground), ("air", s.forces.air), ("drones", s.forces.drones),
-             ("air_defence", s.forces.air_defence))
+             ("air_defence", s.forces.air_defence), ("jammers", s.forces.jammers))
     force_ids = [fid for _, table in kinds for fid in table]
     seen: dict[str, str] = {}
     for kind, table in kinds:

@@ -48,7 +48,15 @@ from flashpoint.scenario.schema.decisions import (
     TriggerLosses,
     TriggerPlaceLost,
 )
-from flashpoint.scenario.schema.forces import AirDefenceBattery, AirWing, DroneUnit, Forces, GroundFormation
+from flashpoint.scenario.schema.forces import (
+    Adaptation,
+    AirDefenceBattery,
+    AirWing,
+    DroneUnit,
+    Forces,
+    GroundFormation,
+    Jammer,
+)
 from flashpoint.scenario.schema.outcomes import (
     Backtest,
     BacktestEvent,
@@ -76,13 +84,14 @@ from flashpoint.scenario.schema.setting import (
 )
 
 __all__ = [
-    "ID_PATTERN", "LOSS_KINDS", "MAX_DAY", "Actor", "AirDefenceBattery", "AirWing", "Axis", "Backtest",
-    "BacktestEvent", "BacktestLoss", "Bargaining", "BattlefieldLine", "Camp", "Claim", "ClaimCompare",
+    "ID_PATTERN", "LOSS_KINDS", "MAX_DAY", "Q", "Actor", "Adaptation", "AirDefenceBattery", "AirWing", "Axis",
+    "Backtest", "BacktestEvent", "BacktestLoss", "Bargaining", "BattlefieldLine", "Camp", "Claim", "ClaimCompare",
     "CostTolerance", "Count", "Date", "Day", "DecisionSpec", "DroneUnit", "Effects", "Escalation", "Faction",
-    "Forces", "GroundFormation", "HoldsSpec", "Id", "Intervention", "Issue", "LossKind", "Meta", "MetricSpec",
-    "Model", "Objective", "Option", "Outcome", "Parameter", "Place", "Plan", "Post", "Predicate", "Probability",
-    "Projection", "Q", "Reserve", "Route", "RouteHeldSpec", "Rung", "RungTrigger", "Scenario", "Share", "Source",
-    "SourceRef", "Sourced", "Theatre", "TriggerAircraftDown", "TriggerDay", "TriggerLosses", "TriggerPlaceLost",
+    "Forces", "GroundFormation", "HoldsSpec", "Id", "Intervention", "Issue", "Jammer", "LossKind", "Meta",
+    "MetricSpec", "Model", "Objective", "Option", "Outcome", "Parameter", "Place", "Plan", "Post", "Predicate",
+    "Probability", "Projection", "Reserve", "Route", "RouteHeldSpec", "Rung", "RungTrigger", "Scenario", "Share",
+    "Source", "SourceRef", "Sourced", "Theatre", "TriggerAircraftDown", "TriggerDay", "TriggerLosses",
+    "TriggerPlaceLost",
 ]
 
 

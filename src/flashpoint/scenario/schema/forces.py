@@ -46,6 +46,9 @@ class AirWing(Sourced):
     sead_kills: Probability = Field(0.0, description="probability a SEAD sortie kills a battery")
     commitment: Share = 1.0
     arrives_day: Day = 0
+    standoff_km: float = Field(0.0, ge=0, description="strikes from this far: batteries of shorter reach do not "
+                               "engage its CAS, strike and interdiction sorties")
+    standoff_kills: Q(0.0, 10.0) = Field(1.0, description="kills per stand-off sortie, as a multiple of strike_kills")
 
 
 class DroneUnit(Sourced):
@@ -62,6 +65,12 @@ class DroneUnit(Sourced):
     range_km: float = Field(gt=0)
     commitment: Share = 1.0
     arrives_day: Day = 0
+    stock: Count | None = Field(None, description="loitering munitions: launches in all, each used up when it "
+                                "flies (none: a reusable drone)")
+    standoff_km: float = Field(0.0, ge=0, description="strikes from this far: batteries of shorter reach do not "
+                               "engage its sorties")
+    standoff_kills: Q(0.0, 10.0) = Field(1.0, description="kills per sortie when striking from stand-off, as a "
+                                         "multiple of strike_kills and armour_kills")
 
 
 class AirDefenceBattery(Sourced):
@@ -77,10 +86,39 @@ class AirDefenceBattery(Sourced):
     arrives_day: Day = 0
 
 
+class Jammer(Sourced):
+    """Electronic warfare: cuts the engagement odds of enemy batteries, and the kills of enemy drone
+    sorties, within its reach on the days it operates (docs/model.md, "Air", 8)."""
+
+    name: str
+    owner: Id
+    place: Id
+    system: str
+    reach_km: float = Field(gt=0)
+    from_day: Day = 0
+    until_day: Day | None = Field(None, description="last day it operates (none: to the end)")
+    air_defence_cut: Share = Field(0.0, description="share of enemy batteries' engagements it prevents")
+    drone_cut: Share = Field(0.0, description="share of enemy drone sorties' kills it prevents")
+
+
+class Adaptation(Sourced):
+    """A defender that learns (docs/model.md, "Air", 9): kills per sortie against its formations
+    decay toward a floor as they disperse and hide; its air-defence crews engage more often."""
+
+    owner: Id
+    dispersal_half_life_days: Q(0.1, 3650.0) | None = Field(
+        None, description="days for kills per sortie to fall half-way to the floor (none: no dispersal)")
+    dispersal_floor: Share = Field(1.0, description="kills per sortie at the end, as a share of the first day's")
+    crew_gain: Q(0.0, 10.0) = Field(0.0, description="relative gain of its batteries' engagement odds")
+    crew_days: Q(1.0, 3650.0) = Field(30.0, description="days of war over which the gain comes")
+
+
 class Forces(Model):
     ground: dict[Id, GroundFormation] = Field(default_factory=dict)
     air: dict[Id, AirWing] = Field(default_factory=dict)
     drones: dict[Id, DroneUnit] = Field(default_factory=dict)
     air_defence: dict[Id, AirDefenceBattery] = Field(default_factory=dict)
+    jammers: dict[Id, Jammer] = Field(default_factory=dict)
+    adaptation: dict[Id, Adaptation] = Field(default_factory=dict)
 
 
