@@ -14,7 +14,8 @@ from flashpoint.analysis.results import Results
 from flashpoint.analysis.results import run as _run
 from flashpoint.analysis.sensitivity import SensitivityResult
 from flashpoint.analysis.sensitivity import sensitivity as _sensitivity
-from flashpoint.engine.executor import Executor, as_executor
+from flashpoint.engine.dask_executor import as_executor
+from flashpoint.engine.executor import Executor
 from flashpoint.report.build import report as _report
 from flashpoint.scenario import Scenario, builtin_names
 from flashpoint.scenario import load as _load

@@ -52,7 +52,8 @@ from SALib.sample import sobol
 from scipy.stats import qmc
 
 from flashpoint.analysis.results import Results
-from flashpoint.engine.executor import Executor, as_executor, local_executor
+from flashpoint.engine.dask_executor import as_executor
+from flashpoint.engine.executor import Executor, local_executor
 from flashpoint.engine.runner import JobResult, RunSpec, run_jobs, run_scenario
 from flashpoint.engine.theatre import default_parameters
 from flashpoint.errors import FlashpointError

@@ -231,4 +231,14 @@ def dask_executor(address: str, group: int = 1) -> Iterator[DaskExecutor]:
             log.setLevel(level)
 
 
-__all__ = ["DaskExecutor", "connect", "dask_executor", "groups"]
+def as_executor(executor: Any) -> Executor | None:
+    """An :class:`Executor` as it is; a ``dask.distributed`` ``Client`` as a Dask executor on its
+    cluster (Dask is imported only then, by the executor's first use); None as None."""
+    if executor is None or isinstance(executor, Executor):
+        return executor
+    if type(executor).__module__.startswith("distributed."):
+        return DaskExecutor(executor)
+    raise TypeError(f"executor: expected an Executor or a dask.distributed Client, got {type(executor).__name__}")
+
+
+__all__ = ["DaskExecutor", "as_executor", "connect", "dask_executor", "groups"]

@@ -33,7 +33,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
@@ -266,15 +266,3 @@ def stop_workers(pool: cf.ProcessPoolExecutor, pending: set[cf.Future]) -> None:
 def local_executor(workers: int) -> Executor:
     """This machine's executor for ``workers`` processes at once (1: this process)."""
     return SerialExecutor() if workers <= 1 else LocalExecutor(workers)
-
-
-def as_executor(executor: Any) -> Executor | None:
-    """An :class:`Executor` as it is; a ``dask.distributed`` ``Client`` as a Dask executor on its
-    cluster (Dask is imported only then); None as None."""
-    if executor is None or isinstance(executor, Executor):
-        return executor
-    if type(executor).__module__.startswith("distributed."):
-        from flashpoint.engine.dask_executor import DaskExecutor  # deferred: Dask only when used
-
-        return DaskExecutor(executor)
-    raise TypeError(f"executor: expected an Executor or a dask.distributed Client, got {type(executor).__name__}")

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from flashpoint.engine.dask_executor import as_executor
 from flashpoint.engine.executor import (
     Block,
     Executor,
     Variant,
-    as_executor,
     block_bounds,
     block_size_used,
     local_executor,

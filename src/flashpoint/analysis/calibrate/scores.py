@@ -33,7 +33,8 @@ import numpy as np
 from flashpoint.analysis.calibrate.data import Battles
 from flashpoint.analysis.calibrate.fitting import fit
 from flashpoint.analysis.calibrate.kernel import predict
-from flashpoint.engine.executor import Executor, SerialExecutor, as_executor
+from flashpoint.engine.dask_executor import as_executor
+from flashpoint.engine.executor import Executor, SerialExecutor
 
 __all__ = ["Predictions", "brier", "calibration_curve", "cross_validate", "fold_ids", "log_loss", "score"]
 
