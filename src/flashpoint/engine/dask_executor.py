@@ -108,6 +108,7 @@ class DaskExecutor(Executor):
         self.workers = max(1, sum(client.nthreads().values()))
 
     def map(self, variants, blocks, theatres=None):
+        # lazy: Dask (distributed) is imported only when its executor is used
         from distributed import as_completed
 
         client = self.client
@@ -203,6 +204,7 @@ class DaskExecutor(Executor):
 
 def connect(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
     """A client of the scheduler at ``address``, or a clear error when it cannot be reached."""
+    # lazy: Dask (distributed) is imported only when its executor is used
     from distributed import Client
 
     try:

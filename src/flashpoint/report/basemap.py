@@ -178,6 +178,7 @@ def fetch() -> list[Path]:
 
 def rivers_by_scenario() -> dict[str, int]:
     """How many river lines cross each built-in scenario's map."""
+    # lazy: only the fetch command reads the built-in scenarios
     from flashpoint.scenario import builtin_names, load
 
     _rivers.cache_clear()

@@ -158,6 +158,7 @@ def _not_a_number(kind: str, value: Any) -> str | None:
 
 def _dist_fields(data: Any, loc: Sequence[str | int]) -> str:
     """The parameters of the distribution written at ``loc`` (empty when it is not one)."""
+    # cycle: distributions imports diagnostics for its messages
     from flashpoint.scenario.distributions import DIST_CLASSES
 
     node = data

@@ -32,6 +32,7 @@ def _listed(keys: Iterable[str]) -> str:
 
 def _is_table_field(keys: list[str]) -> bool:
     """Whether ``keys`` names a table of the schema (such as ``forces.drones``) that may be left out."""
+    # cycle: loader and diagnostics import this module
     from flashpoint.scenario.diagnostics import _model_at, _unwrap
 
     model = _model_at(Scenario, keys[:-1])
@@ -95,6 +96,7 @@ def _order(scenario: Scenario, names: Iterable[str]) -> list[str]:
 
 def apply_interventions(scenario: Scenario, names: Iterable[str]) -> Scenario:
     """A new scenario with the named interventions applied in order, then validated."""
+    # cycle: loader and diagnostics import this module
     from flashpoint.scenario.loader import scenario_data, validate_data
 
     names = _order(scenario, names)
@@ -113,10 +115,12 @@ def apply_interventions(scenario: Scenario, names: Iterable[str]) -> Scenario:
 
 def check_interventions(scenario: Scenario, file: str, text: str | None) -> None:
     """Each intervention, alone, must patch existing fields and leave a valid scenario."""
+    # cycle: loader and diagnostics import this module
     from flashpoint.scenario.diagnostics import locate_line
 
     if scenario.applied:
         return  # checked when the file it came from was loaded
+    # cycle: loader and diagnostics import this module
     from flashpoint.scenario.loader import scenario_data
 
     problems = []

@@ -137,6 +137,7 @@ def validate_data(data: dict[str, Any], file: str, text: str | None = None,
     problems = check_references(scenario)
     if problems:
         raise_problems(file, text, problems, heading)
+    # cycle: interventions imports the loader
     from flashpoint.scenario.interventions import check_interventions
 
     check_interventions(scenario, file, text)

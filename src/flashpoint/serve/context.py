@@ -29,6 +29,7 @@ class State:
         texts = bridge.builtin_scenarios()
         self.store.sync_builtins(texts, {k: bridge.scenario_from_text(t).meta.title for k, t in texts.items()})
         self.jobs = Jobs(self.store, settings.workers, settings.max_queue)
+        # lazy: the base map's data is read in a thread after start-up
         from flashpoint.report.basemap import warm
 
         threading.Thread(target=warm, name="flashpoint-basemap", daemon=True).start()   # read once, early

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import math
 import re
 from collections.abc import Callable
@@ -31,6 +32,7 @@ def text_hash(text: str) -> str:
 # ---------------------------------------------------------------------------------- scenarios
 def builtin_scenarios() -> dict[str, str]:
     """The TOML text of every built-in scenario, by id."""
+    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
     from flashpoint.scenario.loader import builtin_names, builtin_path, read_text
 
     return {name: read_text(builtin_path(name)) for name in builtin_names()}
@@ -38,6 +40,7 @@ def builtin_scenarios() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=32)
 def _parse(digest: str, text: str):
+    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
     from flashpoint.scenario.loader import parse_toml, validate_data
 
     return validate_data(parse_toml(text, SCENARIO_FILE), SCENARIO_FILE, text)
@@ -90,6 +93,7 @@ def validate_text(text: str) -> list[dict[str, Any]]:
 
 
 def _number(q: Any) -> float:
+    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
     from flashpoint.scenario.distributions import quantity_mean
 
     return float(quantity_mean(q))
@@ -103,6 +107,7 @@ def _citations(ref: Any, sources: dict) -> list[str]:
 def describe(scenario) -> dict[str, Any]:
     """What the library and the scenario page show: title, question, actors, interventions,
     outcomes, and the model parameters a client may set, with their ranges and sources."""
+    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
     from flashpoint.describe import fmt_quantity
     from flashpoint.engine.theatre import default_parameters, parameter_sources
 
@@ -134,6 +139,7 @@ def check_request(scenario, interventions: list[str], runs: int, days: int | Non
                   overrides: dict[str, float]) -> int:
     """Refuse, before queueing, what the engine would refuse: unknown or conflicting interventions,
     days beyond the horizon, a parameter unknown or out of range. Returns the number of days."""
+    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
     from flashpoint.engine.runner import RunSpec
     from flashpoint.engine.theatre import compile_theatre
 
@@ -154,6 +160,7 @@ def compare_job(text: str, with_: list[str], against: list[str], runs: int, days
                 overrides: dict[str, float], progress: Callable[[int, int], None]) -> dict[str, Any]:
     """The paired comparison of the scenario with ``with_`` against it with ``against`` (or as
     written): the document of ``flashpoint compare --json``."""
+    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
     from flashpoint.analysis.compare import compare_runs
 
     s = scenario_from_text(text)
@@ -173,8 +180,7 @@ def compare_job(text: str, with_: list[str], against: list[str], runs: int, days
 def front_map(text: str, interventions: list[str], control: dict[str, Any]) -> dict[str, Any]:
     """The run page's map (the report's front line by day, report/frontline.py) as Plotly's JSON:
     {data, layout, frames}."""
-    import json
-
+    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
     from flashpoint.report.frontline import front_map as _front_map
 
     s = scenario_from_text(text)
@@ -184,6 +190,7 @@ def front_map(text: str, interventions: list[str], control: dict[str, Any]) -> d
 
 # ---------------------------------------------------------------------------------- the answer
 def _report_data(text: str, interventions: list[str], summary: dict, details: dict):
+    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
     from flashpoint.report.build import ReportData, headline_outcome
 
     s = scenario_from_text(text)
@@ -215,6 +222,7 @@ def _names(interventions: list[str]) -> tuple[str, str]:
 
 def headline(text: str, interventions: list[str], summary: dict, details: dict) -> list[str]:
     """The answer in plain words (the report's headline sentences)."""
+    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
     from flashpoint.report.build import headline as _headline
 
     return _headline(_report_data(text, interventions, summary, details), *_names(interventions))
@@ -223,6 +231,7 @@ def headline(text: str, interventions: list[str], summary: dict, details: dict) 
 def report_html(text: str, interventions: list[str], summary: dict, details: dict) -> str:
     """The report page of a stored run (the same page as ``flashpoint report``, from the stored
     numbers: nothing is simulated again)."""
+    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
     from flashpoint.report.build import render
 
     html, _figures = render(_report_data(text, interventions, summary, details), *_names(interventions))
@@ -231,6 +240,7 @@ def report_html(text: str, interventions: list[str], summary: dict, details: dic
 
 def plotly_js_path() -> Path:
     """plotly.min.js of the installed plotly package."""
+    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
     import plotly
 
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"

@@ -11,6 +11,7 @@ import threading
 import time
 from typing import Any
 
+from flashpoint.errors import FlashpointError
 from flashpoint.serve import run_parts
 
 log = logging.getLogger("flashpoint.serve")
@@ -158,8 +159,6 @@ class RunJob:
                 self._claims()
 
     def _claims(self) -> None:
-        from flashpoint.errors import FlashpointError
-
         try:
             self._record("claims", run_parts.claims(self.p["text"], self.claim_columns), None)
         except FlashpointError as exc:

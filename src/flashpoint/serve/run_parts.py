@@ -40,6 +40,7 @@ def variant(text: str, interventions: list[str], runs: int, days: int, seed: int
     the half of the answer at once; returns what follows it: the settlement and, for "int", the
     control of places by day (the map) and the per-run frame discovery reads; both, the losses
     over time (the report's fan chart)."""
+    # lazy: these run in a worker process; the server process never loads the engine, analysis or report
     from flashpoint.api import run
     from flashpoint.report.build import loss_quantiles_over_time
     from flashpoint.report.frontline import control_by_day
@@ -60,6 +61,7 @@ def variant(text: str, interventions: list[str], runs: int, days: int, seed: int
 def answer(text: str, interventions: list[str], halves: dict[str, dict[str, Any]]) -> tuple[dict, dict, dict]:
     """The answer from the two halves: (summary, details, answer) where answer is
     {headline: sentences, outcomes: the paired differences}."""
+    # lazy: these run in a worker process; the server process never loads the engine, analysis or report
     from flashpoint.analysis.compare import Comparison
     from flashpoint.serve.engine_bridge import headline
 
@@ -83,6 +85,7 @@ def answer(text: str, interventions: list[str], halves: dict[str, dict[str, Any]
 
 def claim_keys(text: str, interventions: list[str]) -> list[tuple[str, ...]]:
     """The other variants the scenario's claims name (each simulated by :func:`claim_variant`)."""
+    # lazy: these run in a worker process; the server process never loads the engine, analysis or report
     from flashpoint.analysis.claims import claim_variants
 
     s = scenario_from_text(text)
@@ -94,6 +97,7 @@ def claim_keys(text: str, interventions: list[str]) -> list[tuple[str, ...]]:
 def claim_variant(text: str, key: list[str], runs: int, days: int, seed: int, overrides: dict[str, float],
                   progress: Callable[[int, int], None]):
     """The per-run columns of one variant a claim names (same runs and seed: paired)."""
+    # lazy: these run in a worker process; the server process never loads the engine, analysis or report
     from flashpoint.api import run
 
     s = scenario_from_text(text)
@@ -103,6 +107,7 @@ def claim_variant(text: str, key: list[str], runs: int, days: int, seed: int, ov
 
 def claims(text: str, columns: dict[tuple[str, ...], Any]) -> list[dict[str, Any]]:
     """Every claim of the scenario, answered from the variants' columns (quick: no simulation)."""
+    # lazy: these run in a worker process; the server process never loads the engine, analysis or report
     from flashpoint.analysis.claims import evaluate_claim
 
     s = scenario_from_text(text)
@@ -110,6 +115,7 @@ def claims(text: str, columns: dict[tuple[str, ...], Any]) -> list[dict[str, Any
 
 
 def headline_target(details: dict[str, Any]) -> str | None:
+    # lazy: these run in a worker process; the server process never loads the engine, analysis or report
     from flashpoint.report.build import headline_outcome
 
     return headline_outcome(details["comparison"]["outcomes"])
@@ -122,6 +128,7 @@ def sensitivity_part(text: str, interventions: list[str], target: str, days: int
                      progress: Callable[[int, int], None]) -> dict[str, Any]:
     """The headline outcome's sensitivity to the variant's uncertain inputs (the report's Morris
     screening, its default trajectories)."""
+    # lazy: these run in a worker process; the server process never loads the engine, analysis or report
     from flashpoint.analysis.sensitivity import sensitivity
 
     _s, v = _variant_of(text, interventions)
@@ -130,6 +137,7 @@ def sensitivity_part(text: str, interventions: list[str], target: str, days: int
 
 def discovery_part(text: str, interventions: list[str], target: str, frame) -> list[dict[str, Any]]:
     """PRIM boxes over the variant's uncertain inputs for the headline outcome."""
+    # lazy: these run in a worker process; the server process never loads the engine, analysis or report
     from flashpoint.analysis.discovery import discover
 
     _s, v = _variant_of(text, interventions)
@@ -139,6 +147,7 @@ def discovery_part(text: str, interventions: list[str], target: str, frame) -> l
 
 def backtest_part(scenario_id: str, seed: int, progress: Callable[[int, int], None]) -> dict[str, Any]:
     """The engine's backtest the report shows: this scenario's, or the first built-in one."""
+    # lazy: these run in a worker process; the server process never loads the engine, analysis or report
     from flashpoint.analysis.backtest import backtest, builtin_backtests
     from flashpoint.report.build import BACKTEST_RUNS
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flashpoint.errors import FlashpointError
-from flashpoint.serve import engine_bridge
+from flashpoint.serve import engine_bridge, run_parts
 
 
 class Cancelled(Exception):
@@ -24,6 +24,7 @@ def init() -> None:
 def warm() -> float:
     """Load the engine and its compiled kernels with a tiny run of the flagship scenario, so that the
     first question does not wait for them (the server asks each worker once at start); seconds taken."""
+    # lazy: the engine is loaded in the worker process, once it runs, not when the server imports this module
     from flashpoint.api import run
     from flashpoint.scenario import load
 
@@ -39,8 +40,6 @@ def task(job_id: str, name: str, kwargs: dict[str, Any], messages, cancelled) ->
     """One part of a run job (a function of serve/run_parts.py by ``name``): returns like
     :func:`execute`. ``messages`` hears ("started", id), ("progress", id, name, fraction) and, from
     a variant, ("half", id, role, its half of the answer)."""
-    from flashpoint.errors import FlashpointError
-    from flashpoint.serve import run_parts
 
     if job_id in cancelled:
         return {"cancelled": True}

@@ -132,6 +132,7 @@ class Scenario(Model):
 
     def to_toml(self) -> str:
         """The scenario as a TOML document that loads back to an equal scenario."""
+        # cycle: the loader imports the schema
         from flashpoint.scenario.loader import dump_toml
 
         return dump_toml(self)
