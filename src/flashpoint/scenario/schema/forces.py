@@ -102,7 +102,7 @@ class Jammer(Sourced):
 
 
 class Adaptation(Sourced):
-    """A defender that learns (docs/model.md, "Air", 9): kills per sortie against its formations
+    """A defender that learns (docs/model.md, "Air", 10): kills per sortie against its formations
     decay toward a floor as they disperse and hide; its air-defence crews engage more often."""
 
     owner: Id
@@ -110,7 +110,8 @@ class Adaptation(Sourced):
         None, description="days for kills per sortie to fall half-way to the floor (none: no dispersal)")
     dispersal_floor: Share = Field(1.0, description="kills per sortie at the end, as a share of the first day's")
     crew_gain: Q(0.0, 10.0) = Field(0.0, description="relative gain of its batteries' engagement odds")
-    crew_days: Q(1.0, 3650.0) = Field(30.0, description="days of war over which the gain comes")
+    crew_days: Q(1.0, 3650.0) = Field(30.0, description="days of war over which the gain comes (default a month: a "
+                                  "placeholder, not a sourced figure; a scenario using crew_gain should set it)")
 
 
 class Forces(Model):
