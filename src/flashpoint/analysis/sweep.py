@@ -307,8 +307,8 @@ def _map_experiments(specs: list[ExperimentSpec], workers: int, take: Callable[[
             continue
         chunk = [dataclasses.replace(spec, workers=workers) for spec in specs[lo:lo + group]]
         jobs = [_job(spec) for spec in chunk]
-        chosen = executor or local_executor(min(workers, sum(run.n_blocks for _, run in jobs)))
-        for spec, (scenario, _), job in zip(chunk, jobs, run_jobs(jobs, chosen), strict=True):
+        local = local_executor(min(workers, sum(run.n_blocks for _, run in jobs)))
+        for spec, (scenario, _), job in zip(chunk, jobs, run_jobs(jobs, local), strict=True):
             take(_summary(spec, scenario, job))
 
 

@@ -20,8 +20,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from flashpoint.serve import worker
 from flashpoint.serve.run_job import HEADLINE, RunJob
-from flashpoint.serve.storage import Store, now
+from flashpoint.serve.storage import RESTART_ERROR, Store, now
 
 log = logging.getLogger("flashpoint.serve")
 
@@ -32,9 +33,6 @@ class QueueFull(Exception):
 
 class Jobs:
     def __init__(self, store: Store, workers: int = 2, max_queue: int = 16):
-        # lazy: the server process imports the worker module (and the engine it needs) only when a job starts
-        from flashpoint.serve import worker
-
         self.store = store
         self.max_queue = max_queue
         self.workers = workers
@@ -70,9 +68,6 @@ class Jobs:
             raise QueueFull(f"{self.max_queue} jobs are queued or running; try again when one has finished")
 
     def submit(self, kind: str, job_id: str, payload: dict[str, Any]) -> None:
-        # lazy: the server process imports the worker module (and the engine it needs) only when a job starts
-        from flashpoint.serve import worker
-
         with self._lock:
             self.kinds[job_id] = kind
         if kind == "run":
@@ -95,8 +90,6 @@ class Jobs:
     def task(self, priority: int, job_id: str, name: str, label: str, kwargs: dict[str, Any],
              on_done: Callable[[cf.Future], None]) -> None:
         """Queue a function of serve/run_parts.py for a run job (worker.task)."""
-        # lazy: the server process imports the worker module (and the engine it needs) only when a job starts
-        from flashpoint.serve import worker
 
         self.enqueue(priority, job_id, label, worker.task, (job_id, name, kwargs, self.messages, self.cancelled),
                      on_done)
@@ -207,8 +200,6 @@ class Jobs:
     def close(self) -> None:
         """Stop: queued jobs are dropped and running ones ended (the store marks them failed at the
         next start if this process dies before it can)."""
-        # lazy: the server process imports the worker module (and the engine it needs) only when a job starts
-        from flashpoint.serve.storage import RESTART_ERROR
 
         self._stop.set()
         with self._lock:

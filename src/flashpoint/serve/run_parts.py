@@ -60,8 +60,9 @@ def variant(text: str, interventions: list[str], runs: int, days: int, seed: int
 
 def answer(text: str, interventions: list[str], halves: dict[str, dict[str, Any]]) -> tuple[dict, dict, dict]:
     """The answer from the two halves: (summary, details, answer) where answer is
-    {headline: sentences, outcomes: the paired differences}."""
-    # lazy: these run in a worker process; the server process never loads the engine, analysis or report
+    {headline: sentences, outcomes: the paired differences}. Runs in the server (the listener thread
+    that pairs the halves), unlike the other parts."""
+    # lazy: the server loads the comparison and the report's headline when it pairs its first answer, not at start-up
     from flashpoint.analysis.compare import Comparison
     from flashpoint.serve.engine_bridge import headline
 
