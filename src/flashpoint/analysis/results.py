@@ -26,7 +26,8 @@ from flashpoint.engine.runner import JobResult, RunSpec, run_scenario, stack_blo
 from flashpoint.engine.simulate import BlockResult
 from flashpoint.errors import FlashpointError
 from flashpoint.outputs import SPACE_MARGIN, RunFolder, json_text, short_name, write_error
-from flashpoint.scenario.schema import LOSS_KINDS, Scenario
+from flashpoint.scenario.metrics import reported_kinds
+from flashpoint.scenario.schema import Scenario
 from flashpoint.version import __version__
 
 
@@ -187,10 +188,12 @@ summary, 60 days, is about 0.2 MiB; its size grows with days, places and actors,
 
 
 def _metric_keys(scenario: Scenario) -> list[str]:
-    """The loss keys the summaries report: every loss kind of each actor that owns a force."""
+    """The metric keys the summaries report: every reported kind (the losses, and the air
+    mechanisms' counts where the scenario counts them) of each actor that owns a force."""
     owners = {force.owner for kind in ("ground", "air", "drones", "air_defence")
               for force in getattr(scenario.forces, kind).values()}
-    return [f"{a}.{k}" for a in scenario.actors if a in owners for k in LOSS_KINDS]
+    kinds = reported_kinds(scenario)
+    return [f"{a}.{k}" for a in scenario.actors if a in owners for k in kinds]
 
 
 def run_bytes(scenario: Scenario, runs: int, days: int, trajectories: bool, inputs: int) -> int:

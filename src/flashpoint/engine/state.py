@@ -15,7 +15,7 @@ import numpy as np
 
 from flashpoint.engine.draws import Draws, RunDraws
 from flashpoint.engine.theatre import CompiledTheatre
-from flashpoint.scenario.schema import LOSS_KINDS  # re-exported for the engine
+from flashpoint.scenario.schema import LOSS_KINDS, TALLY_KINDS  # re-exported for the engine
 
 
 class FormationState(NamedTuple):
@@ -84,7 +84,7 @@ class AirTally(NamedTuple):
     air_defence_lost_to_drones: np.ndarray   # batteries destroyed by drone SEAD (DEAD by drones)
 
 
-TALLY_KINDS: tuple[str, ...] = AirTally._fields
+assert AirTally._fields == TALLY_KINDS, "AirTally must list the schema's TALLY_KINDS"
 
 
 class Board(NamedTuple):
@@ -146,6 +146,11 @@ class State:
     @property
     def fighting(self) -> np.ndarray:
         return self.ceasefire_day < 0
+
+    def total(self, kind: str) -> np.ndarray:
+        """(R, A) each actor's total so far of a metric kind (``METRIC_KINDS``: a loss, or a count of
+        the air mechanisms, zero where the scenario does not count them)."""
+        return self.losses.of(kind) if kind in LOSS_KINDS else getattr(self.tally, kind)
 
     def forces(self) -> Forces:
         """The per-kind sub-states as one tuple (built on each call: a strategy may replace arrays)."""

@@ -36,6 +36,7 @@ from flashpoint.engine.tables import (
 )
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario.distributions import is_uncertain
+from flashpoint.scenario.metrics import counts_tally
 from flashpoint.scenario.schema import MAX_DAY, Parameter, Scenario, Source
 
 MISSIONS = ("counter-air", "sead", "cas", "interdiction", "strike")
@@ -125,16 +126,9 @@ class CompiledTheatre:
     jammers = property(lambda self: self.tables.jammers, doc="Jammers (:class:`.tables.Jammers`).")
     tally = property(lambda self: self.tables.tally,
                      doc="Whether the scenario uses an air mechanism of docs/model.md, \"Air\", 8-10 (stock, "
-                         "stand-off, jammers, adaptation): only then are losses by cause and munitions used "
-                         "counted and reported.")
-
-
-def uses_air_mechanism(s: Scenario) -> bool:
-    """Whether the scenario uses an air mechanism of docs/model.md, "Air", 8-10 (stock, stand-off,
-    jammers, adaptation)."""
-    f = s.forces
-    return bool(f.jammers or f.adaptation or any(d.stock is not None or d.standoff_km > 0 for d in f.drones.values())
-                or any(w.standoff_km > 0 for w in f.air.values()))
+                         "stand-off, jammers, adaptation) or names what they count (an outcome, claim, "
+                         "trigger or backtest loss on a kind of TALLY_KINDS): only then are losses by cause "
+                         "and munitions used counted and reported (flashpoint.scenario.metrics).")
 
 
 def _fires_on(s: Scenario, actors: list[str], camps: list[str]) -> np.ndarray:
@@ -313,7 +307,7 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
                                            dtype=np.int64)),
         actor_camp=np.array([camps.index(s.actors[a].camp) for a in actors]),
         plans=_plans(s, actors, places, list(g)),
-        tally=uses_air_mechanism(s))
+        tally=counts_tally(s))
     return CompiledTheatre(
         scenario=s, actors=actors, camps=camps, places=places,
         formation_ids=list(g), wing_ids=list(w), drone_ids=list(d), battery_ids=list(b),

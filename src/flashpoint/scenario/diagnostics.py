@@ -116,7 +116,7 @@ def _allowed_fields(root: type[BaseModel], parent: Sequence[str | int]) -> str:
 
 # ------------------------------------------------------------------------- messages
 def _clean_loc(loc: Sequence[str | int], data: Any) -> tuple[str | int, ...]:
-    """Drop the union-member tags pydantic adds (``float``, ``triangular``...) to a path."""
+    """Drop the union-member tags pydantic adds (``float``, ``triangular``, ``losses``...) to a path."""
     out: list[str | int] = []
     node = data
     for part in loc:
@@ -125,6 +125,8 @@ def _clean_loc(loc: Sequence[str | int], data: Any) -> tuple[str | int, ...]:
         if in_dict or in_list:
             out.append(part)
             node = node[part]
+        elif isinstance(node, dict) and node.get("on") == part:
+            continue  # the tag of a tagged union: a trigger's kind ("losses"), its value of "on"
         elif isinstance(node, dict) and not isinstance(part, int) and "[" not in str(part) \
                 and part not in _UNION_TAGS:
             out.append(part)  # a missing or unknown key: keep it, it is what the error is about

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flashpoint.scenario.distributions import quantity_bounds
-from flashpoint.scenario.schema import LOSS_KINDS, Parameter, Predicate, Scenario, Sourced
+from flashpoint.scenario.schema import METRIC_KINDS, Parameter, Predicate, Scenario, Sourced
 
 ENGINE_PARAMETERS = Path(__file__).resolve().parents[1] / "engine" / "parameters.toml"
 """The engine's model constants, each with the limits its meaning allows (read here as a file, so
@@ -48,6 +48,12 @@ def _sources(obj: Sourced, scenario: Scenario, loc: tuple) -> Iterator[Problem]:
         yield from _known("source", ref, scenario.sources, where)
 
 
+def _metric_kind(kind: str, value: str, loc: tuple) -> Iterator[Problem]:
+    """A metric key's quantity must be one the summary can report (all of them listed, in order)."""
+    if kind not in METRIC_KINDS:
+        yield Problem(loc, value, f"unknown quantity '{kind}'; known: {', '.join(METRIC_KINDS)}")
+
+
 def _predicate(p: Predicate, s: Scenario, loc: tuple) -> Iterator[Problem]:
     if p.holds is not None:
         yield from _known("camp", p.holds.camp, s.camps, loc + ("holds", "camp"))
@@ -63,9 +69,7 @@ def _predicate(p: Predicate, s: Scenario, loc: tuple) -> Iterator[Problem]:
     if p.metric is not None:
         actor, kind = p.metric.key.split(".")
         yield from _known("actor", actor, s.actors, loc + ("metric", "key"))
-        if kind not in LOSS_KINDS:
-            yield Problem(loc + ("metric", "key"), p.metric.key,
-                          f"unknown quantity '{kind}'; known: {', '.join(LOSS_KINDS)}")
+        yield from _metric_kind(kind, p.metric.key, loc + ("metric", "key"))
     for key in ("all", "any"):
         for i, sub in enumerate(getattr(p, key) or []):
             yield from _predicate(sub, s, loc + (key, i))
@@ -95,8 +99,8 @@ def _claims(s: Scenario) -> Iterator[Problem]:
         elif kind in ("metric", "decision"):
             actor, _, rest = name.partition(".")
             yield from _known("actor", actor, s.actors, qloc)
-            if kind == "metric" and rest not in LOSS_KINDS:
-                yield Problem(qloc, claim.quantity, f"unknown quantity '{rest}'; known: {', '.join(LOSS_KINDS)}")
+            if kind == "metric":
+                yield from _metric_kind(rest, claim.quantity, qloc)
 
 
 def _mean(q: Any) -> float:

@@ -65,7 +65,7 @@ from flashpoint.engine.strategy.projection import (
 from flashpoint.engine.strategy.settlement import capability_multipliers, place_weights, strength_snapshot, value_share
 from flashpoint.engine.theatre import POSTURES, CompiledTheatre
 from flashpoint.scenario.distributions import is_uncertain
-from flashpoint.scenario.schema import Predicate
+from flashpoint.scenario.schema import METRIC_KINDS, Predicate
 
 ATTACK = POSTURES.index("attack")
 SEVERITY_TOP = 60.0
@@ -191,9 +191,9 @@ class QuantalResponse:
         self.evaluators = [evaluators[o] for o in self.outcome_ids]
         self.by_rung = np.array([_reads_rung(s.outcomes[o].when) for o in self.outcome_ids], dtype=bool)
         self.metric_keys = sorted(set().union(*[_metric_keys(o.when, set()) for o in s.outcomes.values()]))
-        # the metrics outcomes read that are losses of an actor: key -> (loss kind, actor index)
+        # the metrics outcomes read of an actor: key -> (metric kind, actor index)
         self.metric_losses = {k: (k.split(".")[1], th.actor_index(k.split(".")[0])) for k in self.metric_keys
-                              if k.split(".")[1] in st.losses._fields and k.split(".")[0] in th.actors}
+                              if k.split(".")[1] in METRIC_KINDS and k.split(".")[0] in th.actors}
         hostile = np.zeros((len(th.camps), len(th.camps)), dtype=bool)
         for cid, camp in s.camps.items():
             for other in camp.hostile_to:
@@ -333,7 +333,7 @@ class QuantalResponse:
         """What triggers compare tomorrow's state with (what some trigger looks at)."""
         self.prev_camp = th.actor_camp[st.control] if "place-lost" in self.watch else None
         self.prev_aircraft = st.losses.aircraft_lost.copy() if "aircraft-shot-down" in self.watch else None
-        self.prev_losses = {k: st.losses.of(k).copy() for k in self.watch_losses}
+        self.prev_losses = {k: st.total(k).copy() for k in self.watch_losses}
 
     def _due(self, th: CompiledTheatre, st: State, plan: ActorPlan) -> np.ndarray:
         n, a, day = st.n, plan.index, st.day
@@ -342,7 +342,7 @@ class QuantalResponse:
             if trig.on == "day":
                 due |= day == trig.day
             elif trig.on == "losses":
-                now = st.losses.of(trig.quantity)[:, a]
+                now = st.total(trig.quantity)[:, a]
                 before = self.prev_losses[trig.quantity][:, a]
                 due |= (now >= trig.at_least) & (before < trig.at_least)
             elif trig.on == "place-lost":
@@ -405,7 +405,7 @@ class QuantalResponse:
 
         # stakes: the outcomes at each rung level, weighted by the rung distribution (a level no
         # run reaches adds nothing); an outcome that does not look at the rung is evaluated once
-        metrics = {k: np.tile(st.losses.of(kind)[idx, a], n_opt) for k, (kind, a) in self.metric_losses.items()}
+        metrics = {k: np.tile(st.total(kind)[idx, a], n_opt) for k, (kind, a) in self.metric_losses.items()}
         for key, i in plan.own_metrics:
             metrics[key] = metrics[key] + projected[:, :, i].ravel()
         cease_day = np.repeat(np.where(plan.ceasefire, st.day, -1), n).astype(np.int64)

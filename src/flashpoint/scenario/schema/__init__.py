@@ -31,6 +31,8 @@ from flashpoint.scenario.schema.base import (
 )
 from flashpoint.scenario.schema.decisions import (
     LOSS_KINDS,
+    METRIC_KINDS,
+    TALLY_KINDS,
     Bargaining,
     BattlefieldLine,
     DecisionSpec,
@@ -39,6 +41,7 @@ from flashpoint.scenario.schema.decisions import (
     Intervention,
     Issue,
     LossKind,
+    MetricKind,
     Option,
     Projection,
     Rung,
@@ -84,14 +87,14 @@ from flashpoint.scenario.schema.setting import (
 )
 
 __all__ = [
-    "ID_PATTERN", "LOSS_KINDS", "MAX_DAY", "Q", "Actor", "Adaptation", "AirDefenceBattery", "AirWing", "Axis",
-    "Backtest", "BacktestEvent", "BacktestLoss", "Bargaining", "BattlefieldLine", "Camp", "Claim", "ClaimCompare",
-    "CostTolerance", "Count", "Date", "Day", "DecisionSpec", "DroneUnit", "Effects", "Escalation", "Faction",
-    "Forces", "GroundFormation", "HoldsSpec", "Id", "Intervention", "Issue", "Jammer", "LossKind", "Meta",
-    "MetricSpec", "Model", "Objective", "Option", "Outcome", "Parameter", "Place", "Plan", "Post", "Predicate",
-    "Probability", "Projection", "Reserve", "Route", "RouteHeldSpec", "Rung", "RungTrigger", "Scenario", "Share",
-    "Source", "SourceRef", "Sourced", "Theatre", "TriggerAircraftDown", "TriggerDay", "TriggerLosses",
-    "TriggerPlaceLost",
+    "ID_PATTERN", "LOSS_KINDS", "MAX_DAY", "METRIC_KINDS", "TALLY_KINDS", "Q", "Actor", "Adaptation",
+    "AirDefenceBattery", "AirWing", "Axis", "Backtest", "BacktestEvent", "BacktestLoss", "Bargaining",
+    "BattlefieldLine", "Camp", "Claim", "ClaimCompare", "CostTolerance", "Count", "Date", "Day", "DecisionSpec",
+    "DroneUnit", "Effects", "Escalation", "Faction", "Forces", "GroundFormation", "HoldsSpec", "Id", "Intervention",
+    "Issue", "Jammer", "LossKind", "Meta", "MetricKind", "MetricSpec", "Model", "Objective", "Option", "Outcome",
+    "Parameter", "Place", "Plan", "Post", "Predicate", "Probability", "Projection", "Reserve", "Route",
+    "RouteHeldSpec", "Rung", "RungTrigger", "Scenario", "Share", "Source", "SourceRef", "Sourced", "Theatre",
+    "TriggerAircraftDown", "TriggerDay", "TriggerLosses", "TriggerPlaceLost",
 ]
 
 

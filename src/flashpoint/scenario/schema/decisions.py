@@ -28,11 +28,20 @@ LossKind = Literal["personnel_killed", "tanks_lost", "ifvs_lost", "artillery_los
                    "air_defence_lost"]
 LOSS_KINDS: tuple[str, ...] = get_args(LossKind)
 """The losses the engine records for every actor (metric keys are ``actor.kind``)."""
+TallyKind = Literal["aircraft_lost_to_air_defence", "aircraft_lost_to_fighters", "uav_lost_to_air_defence",
+                    "uav_lost_to_fighters", "munitions_used", "air_defence_lost_to_drones"]
+TALLY_KINDS: tuple[str, ...] = get_args(TallyKind)
+"""What the air mechanisms count for every actor (losses by cause, loitering munitions used,
+batteries destroyed by drones; docs/model.md, "Air", 9), counted by a scenario that uses a
+mechanism or names one of them."""
+MetricKind = Literal[LossKind, TallyKind]
+METRIC_KINDS: tuple[str, ...] = LOSS_KINDS + TALLY_KINDS
+"""Every quantity a metric key (``actor.kind``) may name: what ``summary.json`` can report."""
 
 
 class TriggerLosses(Model):
     on: Literal["losses"]
-    quantity: LossKind
+    quantity: MetricKind
     at_least: float = Field(gt=0)
 
 

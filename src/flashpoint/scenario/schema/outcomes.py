@@ -13,7 +13,7 @@ from pydantic import (
 )
 
 from flashpoint.scenario.schema.base import Id, Model, Sourced
-from flashpoint.scenario.schema.decisions import LossKind
+from flashpoint.scenario.schema.decisions import MetricKind
 
 
 # ----------------------------------------------------------------------------------- outcomes
@@ -156,7 +156,7 @@ class BacktestLoss(Sourced):
 
     description: str = Field(min_length=1)
     actors: list[Id] = Field(min_length=1)
-    quantity: LossKind
+    quantity: MetricKind
     low: float = Field(ge=0, allow_inf_nan=False)
     high: float | None = Field(None, ge=0, allow_inf_nan=False)
     counting: Literal["documented", "official", "claimed", "estimate"]
