@@ -168,3 +168,19 @@ def test_an_unknown_quantity_in_a_trigger_or_backtest_loss_lists_every_name(tmp_
     row = problem_row(tmp_path, extra, line, field)
     assert all(f"'{kind}'" in row for kind in METRIC_KINDS), row
     assert "munitions_spent" in row or "sams_lost_to_drones" in row
+
+
+@pytest.mark.parametrize("claimed", [False, True])
+def test_trajectories_write_the_metric_columns_the_summary_reports(scenario_builder, claimed):
+    """trajectories.nc (written from the scenario) and summary.json (from the compiled theatre)
+    list the same metric keys, with the counts of the air mechanisms only where they are named."""
+    from flashpoint.analysis.results import _metric_keys
+    from flashpoint.engine.reduce import Accumulator
+    from flashpoint.engine.theatre import compile_theatre
+
+    claim = ('\n[claims.c]\ntext = "c"\nsource = "made-up"\nquantity = "metric:redland.munitions_used"\n'
+             'under = []\nexpect = "above"\nthreshold = 0\n')
+    s = scenario_builder(claim if claimed else "")
+    keys = _metric_keys(s)
+    assert keys == Accumulator(compile_theatre(s), 3).metric_keys
+    assert ("redland.munitions_used" in keys) == claimed
