@@ -9,6 +9,7 @@ import json
 import platform
 import re
 import threading
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -54,7 +55,7 @@ def manifest(row: RunRow) -> dict[str, Any]:
             "created": utc(row.created).isoformat(), "started": row.started and utc(row.started).isoformat(),
             "finished": row.finished and utc(row.finished).isoformat(), "seconds": row.seconds,
             "python": platform.python_version(), "numpy": numpy.__version__,
-            "trajectories": bool(row.trajectories)}
+            "trajectories": bool(row.trajectories), "timings": (row.details or {}).get("timings")}
 
 
 def _submit(st: State, kind: str, key: str, values: dict[str, Any], payload: dict[str, Any]) -> JSONResponse:
@@ -168,6 +169,7 @@ def add_api(app: FastAPI) -> None:
     def post_run(body: M.RunRequest, request: Request):
         """Ask for a run; the same scenario text, interventions, parameters, runs, days, seed and
         version as a stored run answers at once (200) with the stored one."""
+        posted = time.time()       # the answer's timings count from here
         st = state(request)
         _caps(st, body.runs, body.days)
         row = _scenario(st, body.scenario)
@@ -186,7 +188,7 @@ def add_api(app: FastAPI) -> None:
                         "interventions": body.interventions, "parameters": params,
                         "trajectories": body.trajectories, **common},
                        {"text": row.toml, "interventions": body.interventions, "overrides": params,
-                        "trajectories": body.trajectories, **common})
+                        "trajectories": body.trajectories, "posted": posted, **common})
 
     @app.get("/api/runs", response_model=list[M.RunStatus], tags=["runs"])
     def list_runs(request: Request):

@@ -37,6 +37,12 @@ class RunJob:
         self.claims_missing: set[tuple[str, ...]] = set()
         self.lock = threading.RLock()
         self.t0 = time.perf_counter()
+        self.posted = payload.get("posted") or time.time()
+        self.timings: dict[str, float] = {}
+        """Seconds from the request to each step of the answer (details' ``timings``, the manifest's)."""
+
+    def mark(self, step: str, when: float | None = None) -> None:
+        self.timings[step] = round((time.time() if when is None else when) - self.posted, 4)
 
     @property
     def common(self) -> dict[str, Any]:
@@ -49,6 +55,7 @@ class RunJob:
                       "trajectories": self.p.get("trajectories") if role == "int" else None}
             self.jobs.task(HEADLINE, self.id, "variant", f"variant-{role}", kwargs,
                            lambda f, role=role: self._variant_done(role, f))
+        self.mark("queued")
 
     # -- the answer
     def heard_progress(self, label: str, fraction: float) -> None:
@@ -76,16 +83,22 @@ class RunJob:
 
     def _half(self, role: str, half: dict[str, Any]) -> None:
         with self.lock:
+            self.mark(f"{role} heard")
+            for step, when in half.pop("clock", {}).items():
+                self.mark(f"{role} {step}", when)
             self.halves[role] = half
             if len(self.halves) < len(self.roles) or self.details is not None:
                 return
             self.summary, self.details, answer = run_parts.answer(self.p["text"], self.p["interventions"],
                                                                   self.halves)
+            self.details["timings"] = self.timings
+            self.mark("paired")
             self.claim_columns = {(): self.halves.get("base", self.halves["int"])["columns"],
                                   tuple(self.p["interventions"]): self.halves["int"]["columns"]}
             self.jobs.progress[self.id] = 1.0
             self.jobs.store.set_state("run", self.id, summary=self.summary, details=copy.deepcopy(self.details),
                                       answer=answer, progress=1.0)
+            self.mark("answered")
             self._advance()
 
     def _variant_done(self, role: str, fut: cf.Future) -> None:

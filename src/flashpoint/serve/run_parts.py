@@ -15,6 +15,7 @@ depend on the order in which parts finish or on the number of workers.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,10 +46,14 @@ def variant(text: str, interventions: list[str], runs: int, days: int, seed: int
     from flashpoint.report.build import loss_quantiles_over_time
     from flashpoint.report.frontline import control_by_day
 
+    clock = {"began": time.time()}     # wall-clock times (the server's are in the same clock): details' timings
     _s, v = _variant_of(text, interventions)
     r = run(v, runs=runs, seed=seed, days=days, set=overrides or None, block_size=BLOCK, trajectories=True,
             progress=lambda n, _total=None: progress(n, runs))
-    send({"summary": r.summary(settlement=False), "columns": r.columns(), "seconds": r.job.seconds})
+    clock["simulated"] = time.time()
+    half = {"summary": r.summary(settlement=False), "columns": r.columns(), "seconds": r.job.seconds, "clock": clock}
+    clock["sent"] = time.time()
+    send(half)
     later: dict[str, Any] = {"settlement": r.settlement(), "losses_time": loss_quantiles_over_time(r)}
     if role == "int":
         later["control_by_day"] = control_by_day(r, v)      # the map's, after the answer
