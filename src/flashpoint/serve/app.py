@@ -29,6 +29,7 @@ from flashpoint.serve.context import (
     _caps,
     _get,
     _scenario,
+    answered,
     compare_status,
     run_status,
     state,
@@ -255,7 +256,7 @@ def add_api(app: FastAPI) -> None:
         report``, from the stored numbers), once answered; the parts still being computed say so."""
         st = state(request)
         row = _get(st, "run", rid)
-        if row.status != "done" and not (row.status == "running" and row.answer is not None):
+        if row.status != "done" and not answered(row):
             raise HTTPException(404, f"run '{rid}' is {row.status}: it has no results")
         if row.status != "done":   # answered, parts still coming: not kept
             return HTMLResponse(bridge.report_html(row.scenario_toml, row.interventions, row.summary, row.details))

@@ -90,8 +90,13 @@ def _status(row: RunRow | ComparisonRow) -> dict[str, Any]:
             "seconds": row.seconds, "error": row.error}
 
 
+def answered(row: RunRow) -> bool:
+    """Whether the run's answer can be shown: paired and stored, the run not failed or cancelled."""
+    return row.answer is not None and row.status in ("running", "done")
+
+
 def run_status(row: RunRow) -> dict[str, Any]:
-    ready = row.answer is not None and row.status in ("running", "done")
+    ready = answered(row)
     return {**_status(row), "interventions": row.interventions, "ready": ready,
             "answer": row.answer if ready else None,
             "parts": ((row.details or {}).get("parts") or None) if ready else None,

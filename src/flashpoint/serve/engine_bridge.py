@@ -159,22 +159,16 @@ Results do not depend on the block size (engine/runner.py)."""
 def compare_job(text: str, with_: list[str], against: list[str], runs: int, days: int, seed: int,
                 overrides: dict[str, float], progress: Callable[[int, int], None]) -> dict[str, Any]:
     """The paired comparison of the scenario with ``with_`` against it with ``against`` (or as
-    written): the document of ``flashpoint compare --json``."""
+    written): the document of ``flashpoint compare --json``; ``progress(n, total)`` after each block
+    of n runs."""
     # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
     from flashpoint.analysis.compare import compare_runs
 
     s = scenario_from_text(text)
     base = s.apply(*against) if against else s
     variant = s.apply(*with_)
-    total, done = 2 * runs, 0
-
-    def tick(n: int, _total: int | None = None) -> None:
-        nonlocal done
-        done += n
-        progress(done, total)
-
     return compare_runs(base, variant, runs=runs, seed=seed, days=days, set=overrides or None,
-                        block_size=BLOCK, progress=tick).to_json()
+                        block_size=BLOCK, progress=lambda n, _total=None: progress(n, 2 * runs)).to_json()
 
 
 def front_map(text: str, interventions: list[str], control: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from flashpoint.errors import FlashpointError
 from flashpoint.serve import run_parts
+from flashpoint.serve.worker import task_result
 
 log = logging.getLogger("flashpoint.serve")
 HEADLINE, PART = 0, 1
@@ -185,16 +186,8 @@ class RunJob:
 
     def _result(self, fut: cf.Future) -> tuple[Any, str | None]:
         """A part's result, or its error (a part that fails leaves the answer standing)."""
-        if fut.cancelled():
-            return None, "cancelled"
-        exc = fut.exception()
-        if exc is not None:
-            log.error("a part of run %s failed", self.id, exc_info=exc)
-            return None, f"{type(exc).__name__}: {exc}"
-        out = fut.result()
-        if out.get("cancelled"):
-            return None, "cancelled"
-        return out.get("result"), out.get("error")
+        out, error = task_result(fut, self.id)
+        return (None, error) if out is None else (out["result"], None)
 
     def _record(self, part: str, result: Any, error: str | None) -> None:
         with self.lock:
