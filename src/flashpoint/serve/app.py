@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.fp = await anyio.to_thread.run_sync(State, settings)
+        app.state.fp.watch(asyncio.get_running_loop())
         try:
             yield
         finally:
@@ -337,21 +338,24 @@ async def _events(request: Request, kind: str, rid: str) -> Response:
 
     async def stream():
         last, answered = None, False
-        while True:
-            row = await anyio.to_thread.run_sync(st.store.get, kind, rid)
-            now = {"id": rid, "status": row.status, "progress": round(st.jobs.progress.get(rid, row.progress), 4),
-                   "error": row.error}
-            if kind == "run":
-                full = run_status(row)
-                now.update(ready=full["ready"], parts=full["parts"])
-                if full["ready"] and not answered:
-                    answered = True
-                    yield f"event: answered\ndata: {json.dumps({**now, 'answer': full['answer']})}\n\n"
-            if now != last:
-                yield f"data: {json.dumps(now)}\n\n"
-                last = now
-            if row.status in FINISHED or await request.is_disconnected():
-                return
-            await asyncio.sleep(0.25 if answered or kind != "run" else 0.05)   # the answer is heard quickly
+        with st.changes(rid) as changed:
+            while True:
+                changed.clear()          # before reading: a change made after the read wakes the wait below
+                row = await anyio.to_thread.run_sync(st.store.get, kind, rid)
+                now = {"id": rid, "status": row.status, "error": row.error,
+                       "progress": round(st.jobs.progress.get(rid, row.progress), 4)}
+                if kind == "run":
+                    full = run_status(row)
+                    now.update(ready=full["ready"], parts=full["parts"])
+                    if full["ready"] and not answered:
+                        answered = True
+                        yield f"event: answered\ndata: {json.dumps({**now, 'answer': full['answer']})}\n\n"
+                if now != last:
+                    yield f"data: {json.dumps(now)}\n\n"
+                    last = now
+                if row.status in FINISHED or await request.is_disconnected():
+                    return
+                with contextlib.suppress(TimeoutError):   # at the latest, look again (and at the client) soon
+                    await asyncio.wait_for(changed.wait(), 0.25)
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"cache-control": "no-store"})
