@@ -43,7 +43,8 @@ class Jobs:
         self._manager = ctx.Manager()
         self.messages = self._manager.Queue()
         self.cancelled = self._manager.dict()
-        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker.init)
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker.init,
+                                            initargs=(self.messages, self.cancelled))
         self.kinds: dict[str, str] = {}                     # active job -> run | compare
         self.runs: dict[str, Any] = {}                      # active run job -> its RunJob
         self.progress: dict[str, float] = {}
@@ -78,7 +79,7 @@ class Jobs:
             job.start()
         else:
             self.enqueue(HEADLINE, job_id, "compare", worker.task,
-                         (job_id, "compare", payload, self.messages, self.cancelled),
+                         (job_id, "compare", payload),
                          lambda f: self._compared(job_id, f))
 
     def enqueue(self, priority: int, job_id: str, label: str, fn: Callable, args: tuple,
@@ -92,7 +93,7 @@ class Jobs:
              on_done: Callable[[cf.Future], None]) -> None:
         """Queue a function of serve/run_parts.py for a run job (worker.task)."""
 
-        self.enqueue(priority, job_id, label, worker.task, (job_id, name, kwargs, self.messages, self.cancelled),
+        self.enqueue(priority, job_id, label, worker.task, (job_id, name, kwargs),
                      on_done)
 
     def _pump(self) -> None:

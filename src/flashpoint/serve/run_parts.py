@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from flashpoint.errors import FlashpointError
-from flashpoint.serve.engine_bridge import BLOCK, scenario_from_text
+from flashpoint.serve.engine_bridge import BLOCK, scenario_from_text, variant_from_text
 
 PARTS = ("settlement", "claims", "sensitivity", "discovery", "backtest")
 """What follows the answer, in the order the run page shows it."""
@@ -30,8 +30,7 @@ SENSITIVITY_METHOD = "morris"
 
 
 def _variant_of(text: str, interventions: list[str]):
-    s = scenario_from_text(text)
-    return s, (s.apply(*interventions) if interventions else s)
+    return scenario_from_text(text), variant_from_text(text, interventions)
 
 
 def variant(text: str, interventions: list[str], runs: int, days: int, seed: int, overrides: dict[str, float],

@@ -38,21 +38,30 @@ class Cancelled(Exception):
     """The job was cancelled while it ran."""
 
 
-def init() -> None:
-    """In a new worker: leave Ctrl-C to the server, which ends its workers itself."""
+_shared: dict[str, Any] = {}
+"""This worker's ``messages`` and ``cancelled`` (given once, by :func:`init`)."""
+
+
+def init(messages, cancelled) -> None:
+    """In a new worker: leave Ctrl-C to the server, which ends its workers itself, and keep the
+    server's queue (``messages``) and mapping of the jobs to stop (``cancelled``) for every task.
+    Given once, not with each task: a task's copy of them, collected later, would close the
+    connection to the server's manager that the worker's current copy shares, in the middle of a call."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _shared.update(messages=messages, cancelled=cancelled)
 
 
 def warm() -> float:
-    """Load the engine and its compiled kernels with a tiny run of the flagship scenario, so that the
-    first question does not wait for them (the server asks each worker once at start); seconds taken."""
+    """Load the engine and its compiled kernels with a tiny run of the flagship scenario (its text
+    parsed and its first intervention applied, both kept), so that the first question does not wait
+    for them (the server asks each worker once at start); seconds taken."""
     # lazy: the engine is loaded in the worker process, once it runs, not when the server imports this module
     from flashpoint.api import run
-    from flashpoint.scenario import load
 
     t0 = time.perf_counter()
-    s = load("idlib-2020")
-    r = run(s.apply(*list(s.interventions)[:1]), runs=8, days=2, seed=1, trajectories=True)
+    text = engine_bridge.builtin_scenarios()["idlib-2020"]    # parsed as a question on it will be: kept
+    first = list(engine_bridge.scenario_from_text(text).interventions)[:1]
+    r = run(engine_bridge.variant_from_text(text, first), runs=8, days=2, seed=1, trajectories=True)
     r.summary(settlement=False)
     r.columns()
     return time.perf_counter() - t0
@@ -62,13 +71,14 @@ PROGRESS = ("variant", "claim_variant", "sensitivity_part", "backtest_part", "co
 """The tasks that report progress (they are given ``progress(runs done since the last call, total)``)."""
 
 
-def task(job_id: str, name: str, kwargs: dict[str, Any], messages, cancelled) -> dict[str, Any]:
+def task(job_id: str, name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     """One task of a job: a comparison (``name`` "compare": engine_bridge.compare_job) or a part of a
     run job (a function of serve/run_parts.py by ``name``). Returns {"result": ..., "seconds": ...},
-    or {"cancelled": True}, or {"error": message} for an input the engine refused. ``messages`` (a
-    queue) hears ("started", id), ("progress", id, label, fraction) and, from a variant, ("half", id,
-    role, its half of the answer); ``cancelled`` (a shared mapping) names the jobs to stop."""
+    or {"cancelled": True}, or {"error": message} for an input the engine refused. The server's
+    queue hears ("started", id), ("progress", id, label, fraction) and, from a variant, ("half", id,
+    role, its half of the answer); its shared mapping ``cancelled`` names the jobs to stop."""
 
+    messages, cancelled = _shared["messages"], _shared["cancelled"]
     if job_id in cancelled:
         return {"cancelled": True}
     messages.put(("started", job_id))
