@@ -2,6 +2,9 @@
 /api/runs, then its server-sent events until the one named ``answered``, when the answer is ready;
 and on until the run is done, every part computed), the same what-if once stored (POST answered
 from the database), and the scenario page's first paint in Chromium (Playwright's paint timing).
+For the new what-ifs it also gives the server's own timings of each step to the answer (the run's
+manifest.json: seconds from the POST to each worker's start, end of simulation and half sent, each
+half heard by the server, the pair made and the answer stored), which depend less on other load.
 
     python -m benchmarks.serve_latency --runs 2000 --days 90 --fresh 10 --stored 200 --paints 10
 
@@ -59,6 +62,15 @@ def ask(c: httpx.Client, body: dict) -> tuple[float, float, dict]:
     return state.get("answered_s") or total, total, {**r.json(), **state}
 
 
+def step_table(steps: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Each step of the answer timed by the server (seconds from its POST; the manifest's timings):
+    median and largest over the what-ifs, in the order of their medians."""
+    names = {name for s in steps for name in s}
+    table = {name: {"p50": round(statistics.median(xs), 3), "max": round(max(xs), 3)}
+             for name in names if (xs := [s[name] for s in steps if name in s])}
+    return dict(sorted(table.items(), key=lambda kv: kv[1]["p50"]))
+
+
 def first_paints(url: str, n: int) -> list[float]:
     from playwright.sync_api import sync_playwright
 
@@ -92,12 +104,13 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder, serve(Path(folder), "--queue", "64") as url, \
             httpx.Client(base_url=url, timeout=600) as c:
         _answer, warm, _ = ask(c, {**body, "seed": 10**9})
-        fresh, fresh_done = [], []
+        fresh, fresh_done, steps = [], [], []
         for i in range(args.fresh):
             answered, total, state = ask(c, {**body, "seed": args.seed + i})
             assert state["status"] == "done", state
             fresh.append(answered)
             fresh_done.append(total)
+            steps.append(c.get(f"/api/runs/{state['id']}/manifest.json").json()["timings"] or {})
         stored = []
         for i in range(args.stored):
             seconds, _total, state = ask(c, {**body, "seed": args.seed + i % max(args.fresh, 1)})
@@ -110,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
                                   "p95": round(p95(fresh), 3), "all": [round(x, 3) for x in fresh]},
         "not_stored_done_s": {"n": len(fresh_done), "p50": round(statistics.median(fresh_done), 3),
                               "p95": round(p95(fresh_done), 3)},
+        "not_stored_steps_s": step_table(steps),
         "stored_ms": {"n": len(stored), "p50": round(1000 * statistics.median(stored), 1),
                       "p95": round(1000 * p95(stored), 1)},
         "first_paint_s": {"n": len(paints), "p50": round(statistics.median(paints), 3) if paints else None,

@@ -13,12 +13,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("distributed")
+
+from tests.fixtures import MINIMAL  # noqa: E402
 
 import flashpoint  # noqa: E402
 from flashpoint.analysis.compare import compare_runs  # noqa: E402
@@ -34,7 +36,6 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(sys.platform == "win32", reason="process groups and signals are POSIX")]
 
 RUNS, DAYS, SEED, BLOCK = 2000, 20, 7, 250
-MINIMAL = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 START_TIMEOUT = 60            # seconds for a scheduler and its workers to be up
 
 
@@ -201,18 +202,26 @@ def _cli(out: Path, scheduler: str, runs: int = 40_000) -> subprocess.Popen:
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
-def test_a_scheduler_that_goes_away_ends_the_command_clearly_with_nothing_written(tmp_path, cluster):
-    out = tmp_path / "runs"
-    out.mkdir()
+def _interrupted(out: Path, cluster, interrupt: Callable[[subprocess.Popen], None], timeout: float,
+                 ) -> tuple[int, str]:
+    """Start ``flashpoint run`` on the cluster, ``interrupt(proc)`` once the cluster works on its
+    blocks, and wait for it to end: (its exit code, its standard error). It is killed if it hangs."""
     proc = _cli(out, cluster.address)
     try:
         _wait(cluster.busy, 60, "the cluster works on the command's blocks")
-        os.killpg(cluster.scheduler.pid, signal.SIGKILL)
-        err = proc.communicate(timeout=60)[1]
+        interrupt(proc)
+        err = proc.communicate(timeout=timeout)[1]
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 2, err
+    return proc.returncode, err
+
+
+def test_a_scheduler_that_goes_away_ends_the_command_clearly_with_nothing_written(tmp_path, cluster):
+    out = tmp_path / "runs"
+    out.mkdir()
+    code, err = _interrupted(out, cluster, lambda _proc: os.killpg(cluster.scheduler.pid, signal.SIGKILL), 60)
+    assert code == 2, err
     assert f"the Dask scheduler at {cluster.address} went away" in err and "nothing was written" in err
     assert "Traceback" not in err
     assert list(out.iterdir()) == []
@@ -221,15 +230,8 @@ def test_a_scheduler_that_goes_away_ends_the_command_clearly_with_nothing_writte
 def test_ctrl_c_cancels_the_commands_tasks(tmp_path, shared_cluster):
     out = tmp_path / "runs"
     out.mkdir()
-    proc = _cli(out, shared_cluster.address)
-    try:
-        _wait(shared_cluster.busy, 60, "the cluster works on the command's blocks")
-        os.killpg(proc.pid, signal.SIGINT)
-        err = proc.communicate(timeout=30)[1]
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 130, err
+    code, err = _interrupted(out, shared_cluster, lambda proc: os.killpg(proc.pid, signal.SIGINT), 30)
+    assert code == 130, err
     assert "interrupted: nothing was written" in err and "Traceback" not in err
     assert list(out.iterdir()) == []
     _wait(lambda: shared_cluster.tasks() == 0, 20, "the scheduler holds none of the command's tasks")

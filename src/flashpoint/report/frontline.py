@@ -44,19 +44,24 @@ def control_by_day(results, scenario: Scenario) -> dict[str, Any]:
 
 
 def _legs(s: Scenario) -> list[tuple[str, str]]:
+    """Each road leg between two known places once, in the order the routes first give it."""
     legs: list[tuple[str, str]] = []
+    seen: set[frozenset[str]] = set()
     for r in s.routes.values():
         for a, b in zip(r.places, r.places[1:], strict=False):
-            if a in s.places and b in s.places and (a, b) not in legs and (b, a) not in legs:
+            if a in s.places and b in s.places and frozenset((a, b)) not in seen:
+                seen.add(frozenset((a, b)))
                 legs.append((a, b))
     return legs
 
 
-def front_strokes(s: Scenario, holder: Mapping[str, int]) -> tuple[list[float | None], list[float | None]]:
-    """Strokes across the road legs whose two places have different holders (camp indices)."""
+def front_strokes(s: Scenario, holder: Mapping[str, int], legs: list[tuple[str, str]] | None = None,
+                  ) -> tuple[list[float | None], list[float | None]]:
+    """Strokes across the road legs (``legs``: the scenario's, built here when not given) whose two
+    places have different holders (camp indices)."""
     xs: list[float | None] = []
     ys: list[float | None] = []
-    for a, b in _legs(s):
+    for a, b in _legs(s) if legs is None else legs:
         if a not in holder or b not in holder or holder[a] == holder[b]:
             continue
         pa, pb = s.places[a], s.places[b]
@@ -73,12 +78,13 @@ def front_strokes(s: Scenario, holder: Mapping[str, int]) -> tuple[list[float | 
     return xs, ys
 
 
-def _day_traces(s: Scenario, control: Mapping[str, Any], day: int, colours: Mapping[str, str]) -> list[go.Scatter]:
+def _day_traces(s: Scenario, control: Mapping[str, Any], day: int, colours: Mapping[str, str],
+                legs: list[tuple[str, str]]) -> list[go.Scatter]:
     camps, share = control["camps"], control["share"][day]
     index = {pid: i for i, pid in enumerate(control["places"])}
     ids = [pid for pid in s.places if pid in index]
     holder = {pid: int(np.argmax(share[index[pid]])) for pid in ids}
-    fx, fy = front_strokes(s, holder)
+    fx, fy = front_strokes(s, holder, legs)
     names = {c: html.escape(s.camps[c].name) for c in camps}
     hover = [f"<b>{html.escape(s.places[p].name)}</b>, day {day}<br>"
              + "<br>".join(f"{names[c]}: {100 * share[index[p]][i]:.0f}%" for i, c in enumerate(camps)) for p in ids]
@@ -112,7 +118,8 @@ def front_map(s: Scenario, control: Mapping[str, Any], title: str | None = None)
     ]
     rx: list[float | None] = []
     ry: list[float | None] = []
-    for a, b in _legs(s):
+    legs = _legs(s)       # once: every day's front line crosses the same legs
+    for a, b in legs:
         rx += [s.places[a].lon, s.places[b].lon, None]
         ry += [s.places[a].lat, s.places[b].lat, None]
     traces.append(go.Scatter(x=rx, y=ry, mode="lines", name="roads", line=dict(color="#c8c8c8", width=1),
@@ -128,8 +135,8 @@ def front_map(s: Scenario, control: Mapping[str, Any], title: str | None = None)
                                  name=html.escape(f"{b.name} ({b.system}), {b.range_km:g} km"), hoverinfo="name"))
     last = len(control["share"]) - 1
     first_day = len(traces)
-    traces += _day_traces(s, control, last, colours)
-    frames = [go.Frame(name=str(day), data=_day_traces(s, control, day, colours),
+    traces += _day_traces(s, control, last, colours, legs)
+    frames = [go.Frame(name=str(day), data=_day_traces(s, control, day, colours, legs),
                        traces=[first_day, first_day + 1]) for day in range(last + 1)]
     steps = [dict(label=str(day), method="animate",
                   args=[[str(day)], dict(mode="immediate", frame=dict(duration=0, redraw=False),

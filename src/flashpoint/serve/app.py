@@ -9,6 +9,7 @@ import json
 import platform
 import re
 import threading
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +29,7 @@ from flashpoint.serve.context import (
     _caps,
     _get,
     _scenario,
+    answered,
     compare_status,
     run_status,
     state,
@@ -54,7 +56,7 @@ def manifest(row: RunRow) -> dict[str, Any]:
             "created": utc(row.created).isoformat(), "started": row.started and utc(row.started).isoformat(),
             "finished": row.finished and utc(row.finished).isoformat(), "seconds": row.seconds,
             "python": platform.python_version(), "numpy": numpy.__version__,
-            "trajectories": bool(row.trajectories)}
+            "trajectories": bool(row.trajectories), "timings": (row.details or {}).get("timings")}
 
 
 def _submit(st: State, kind: str, key: str, values: dict[str, Any], payload: dict[str, Any]) -> JSONResponse:
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.fp = await anyio.to_thread.run_sync(State, settings)
+        app.state.fp.watch(asyncio.get_running_loop())
         try:
             yield
         finally:
@@ -168,6 +171,7 @@ def add_api(app: FastAPI) -> None:
     def post_run(body: M.RunRequest, request: Request):
         """Ask for a run; the same scenario text, interventions, parameters, runs, days, seed and
         version as a stored run answers at once (200) with the stored one."""
+        posted = time.time()       # the answer's timings count from here
         st = state(request)
         _caps(st, body.runs, body.days)
         row = _scenario(st, body.scenario)
@@ -186,7 +190,7 @@ def add_api(app: FastAPI) -> None:
                         "interventions": body.interventions, "parameters": params,
                         "trajectories": body.trajectories, **common},
                        {"text": row.toml, "interventions": body.interventions, "overrides": params,
-                        "trajectories": body.trajectories, **common})
+                        "trajectories": body.trajectories, "posted": posted, **common})
 
     @app.get("/api/runs", response_model=list[M.RunStatus], tags=["runs"])
     def list_runs(request: Request):
@@ -253,7 +257,7 @@ def add_api(app: FastAPI) -> None:
         report``, from the stored numbers), once answered; the parts still being computed say so."""
         st = state(request)
         row = _get(st, "run", rid)
-        if row.status != "done" and not (row.status == "running" and row.answer is not None):
+        if row.status != "done" and not answered(row):
             raise HTTPException(404, f"run '{rid}' is {row.status}: it has no results")
         if row.status != "done":   # answered, parts still coming: not kept
             return HTMLResponse(bridge.report_html(row.scenario_toml, row.interventions, row.summary, row.details))
@@ -334,21 +338,24 @@ async def _events(request: Request, kind: str, rid: str) -> Response:
 
     async def stream():
         last, answered = None, False
-        while True:
-            row = await anyio.to_thread.run_sync(st.store.get, kind, rid)
-            now = {"id": rid, "status": row.status, "progress": round(st.jobs.progress.get(rid, row.progress), 4),
-                   "error": row.error}
-            if kind == "run":
-                full = run_status(row)
-                now.update(ready=full["ready"], parts=full["parts"])
-                if full["ready"] and not answered:
-                    answered = True
-                    yield f"event: answered\ndata: {json.dumps({**now, 'answer': full['answer']})}\n\n"
-            if now != last:
-                yield f"data: {json.dumps(now)}\n\n"
-                last = now
-            if row.status in FINISHED or await request.is_disconnected():
-                return
-            await asyncio.sleep(0.25 if answered or kind != "run" else 0.05)   # the answer is heard quickly
+        with st.changes(rid) as changed:
+            while True:
+                changed.clear()          # before reading: a change made after the read wakes the wait below
+                row = await anyio.to_thread.run_sync(st.store.get, kind, rid)
+                now = {"id": rid, "status": row.status, "error": row.error,
+                       "progress": round(st.jobs.progress.get(rid, row.progress), 4)}
+                if kind == "run":
+                    full = run_status(row)
+                    now.update(ready=full["ready"], parts=full["parts"])
+                    if full["ready"] and not answered:
+                        answered = True
+                        yield f"event: answered\ndata: {json.dumps({**now, 'answer': full['answer']})}\n\n"
+                if now != last:
+                    yield f"data: {json.dumps(now)}\n\n"
+                    last = now
+                if row.status in FINISHED or await request.is_disconnected():
+                    return
+                with contextlib.suppress(TimeoutError):   # at the latest, look again (and at the client) soon
+                    await asyncio.wait_for(changed.wait(), 0.25)
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"cache-control": "no-store"})

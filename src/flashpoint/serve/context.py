@@ -3,6 +3,8 @@ queue, caches) and the lookups and status documents that the API and the pages s
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import threading
 from typing import Any
@@ -35,6 +37,37 @@ class State:
         threading.Thread(target=warm, name="flashpoint-basemap", daemon=True).start()   # read once, early
         self.submit_lock = threading.Lock()
         self._described: dict[str, dict] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiters: dict[str, set[asyncio.Event]] = {}
+        self.store.listeners.append(self._changed)
+
+    # -- the event streams: woken when the state of what they follow changes, not by polling alone
+    def watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wake the event streams, which run in ``loop``, from the threads that change a job's state."""
+        self._loop = loop
+
+    def _changed(self, rid: str) -> None:
+        if self._loop is not None and rid in self._waiters:
+            with contextlib.suppress(RuntimeError):       # the loop has closed: nothing waits any more
+                self._loop.call_soon_threadsafe(self._wake, rid)
+
+    def _wake(self, rid: str) -> None:
+        for event in self._waiters.get(rid, ()):
+            event.set()
+
+    @contextlib.contextmanager
+    def changes(self, rid: str):
+        """An asyncio.Event set whenever the state of run or comparison ``rid`` changes (clear it
+        before reading the state, then wait on it), for the life of the block."""
+        event = asyncio.Event()
+        self._waiters.setdefault(rid, set()).add(event)
+        try:
+            yield event
+        finally:
+            waiting = self._waiters.get(rid, set())
+            waiting.discard(event)
+            if not waiting:
+                self._waiters.pop(rid, None)
 
     def close(self) -> None:
         self.jobs.close()
@@ -90,8 +123,13 @@ def _status(row: RunRow | ComparisonRow) -> dict[str, Any]:
             "seconds": row.seconds, "error": row.error}
 
 
+def answered(row: RunRow) -> bool:
+    """Whether the run's answer can be shown: paired and stored, the run not failed or cancelled."""
+    return row.answer is not None and row.status in ("running", "done")
+
+
 def run_status(row: RunRow) -> dict[str, Any]:
-    ready = row.answer is not None and row.status in ("running", "done")
+    ready = answered(row)
     return {**_status(row), "interventions": row.interventions, "ready": ready,
             "answer": row.answer if ready else None,
             "parts": ((row.details or {}).get("parts") or None) if ready else None,

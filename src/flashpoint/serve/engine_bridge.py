@@ -52,6 +52,18 @@ def scenario_from_text(text: str):
     return _parse(text_hash(text), text)
 
 
+@functools.lru_cache(maxsize=32)
+def _variant(digest: str, text: str, interventions: tuple[str, ...]):
+    s = _parse(digest, text)
+    return s.apply(*interventions) if interventions else s
+
+
+def variant_from_text(text: str, interventions: list[str] | tuple[str, ...]):
+    """The scenario of ``text`` with ``interventions`` applied in order, kept for the next question
+    on the same text (applying them validates the scenario again: 10-20 ms for the flagship)."""
+    return _variant(text_hash(text), text, tuple(interventions))
+
+
 _LINE = re.compile(r"^(?P<file>[^:\n]+?)(?::(?P<line>\d+))?: (?:(?P<field>\(top level\)|[^\s:]+): )?(?P<message>.*)$")
 _GOT = re.compile(r" \(got (?P<value>.*)\)$")
 _ALLOWED = (re.compile(r"; allowed: (?P<allowed>.*)$"), re.compile(r"must be (?P<allowed>one of .*|between .*)$"),
@@ -159,22 +171,16 @@ Results do not depend on the block size (engine/runner.py)."""
 def compare_job(text: str, with_: list[str], against: list[str], runs: int, days: int, seed: int,
                 overrides: dict[str, float], progress: Callable[[int, int], None]) -> dict[str, Any]:
     """The paired comparison of the scenario with ``with_`` against it with ``against`` (or as
-    written): the document of ``flashpoint compare --json``."""
+    written): the document of ``flashpoint compare --json``; ``progress(n, total)`` after each block
+    of n runs."""
     # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
     from flashpoint.analysis.compare import compare_runs
 
     s = scenario_from_text(text)
     base = s.apply(*against) if against else s
     variant = s.apply(*with_)
-    total, done = 2 * runs, 0
-
-    def tick(n: int, _total: int | None = None) -> None:
-        nonlocal done
-        done += n
-        progress(done, total)
-
     return compare_runs(base, variant, runs=runs, seed=seed, days=days, set=overrides or None,
-                        block_size=BLOCK, progress=tick).to_json()
+                        block_size=BLOCK, progress=lambda n, _total=None: progress(n, 2 * runs)).to_json()
 
 
 def front_map(text: str, interventions: list[str], control: dict[str, Any]) -> dict[str, Any]:
@@ -183,9 +189,7 @@ def front_map(text: str, interventions: list[str], control: dict[str, Any]) -> d
     # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
     from flashpoint.report.frontline import front_map as _front_map
 
-    s = scenario_from_text(text)
-    variant = s.apply(*interventions) if interventions else s
-    return json.loads(_front_map(variant, control).to_json())
+    return json.loads(_front_map(variant_from_text(text, interventions), control).to_json())
 
 
 # ---------------------------------------------------------------------------------- the answer
@@ -194,7 +198,7 @@ def _report_data(text: str, interventions: list[str], summary: dict, details: di
     from flashpoint.report.build import ReportData, headline_outcome
 
     s = scenario_from_text(text)
-    variant = s.apply(*interventions) if interventions else s
+    variant = variant_from_text(text, interventions)
     comparison = details["comparison"]
     data = ReportData(base_s=s, int_s=variant, base=details["baseline"], inter=summary,
                       differences=comparison["outcomes"], comparison=comparison,

@@ -23,6 +23,7 @@ from typing import Any
 from flashpoint.serve import worker
 from flashpoint.serve.run_job import HEADLINE, RunJob
 from flashpoint.serve.storage import RESTART_ERROR, Store, now
+from flashpoint.serve.worker import CANCELLED, task_result
 
 log = logging.getLogger("flashpoint.serve")
 
@@ -42,7 +43,8 @@ class Jobs:
         self._manager = ctx.Manager()
         self.messages = self._manager.Queue()
         self.cancelled = self._manager.dict()
-        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker.init)
+        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker.init,
+                                            initargs=(self.messages, self.cancelled))
         self.kinds: dict[str, str] = {}                     # active job -> run | compare
         self.runs: dict[str, Any] = {}                      # active run job -> its RunJob
         self.progress: dict[str, float] = {}
@@ -76,8 +78,8 @@ class Jobs:
                 self.runs[job_id] = job
             job.start()
         else:
-            self.enqueue(HEADLINE, job_id, "compare", worker.execute,
-                         (kind, job_id, payload, self.messages, self.cancelled),
+            self.enqueue(HEADLINE, job_id, "compare", worker.task,
+                         (job_id, "compare", payload),
                          lambda f: self._compared(job_id, f))
 
     def enqueue(self, priority: int, job_id: str, label: str, fn: Callable, args: tuple,
@@ -91,7 +93,7 @@ class Jobs:
              on_done: Callable[[cf.Future], None]) -> None:
         """Queue a function of serve/run_parts.py for a run job (worker.task)."""
 
-        self.enqueue(priority, job_id, label, worker.task, (job_id, name, kwargs, self.messages, self.cancelled),
+        self.enqueue(priority, job_id, label, worker.task, (job_id, name, kwargs),
                      on_done)
 
     def _pump(self) -> None:
@@ -164,8 +166,8 @@ class Jobs:
             if job is not None:
                 job.started = True
         elif msg[0] == "progress" and job is None:
-            self.progress[job_id] = msg[2]
-            self.store.set_state(kind, job_id, progress=msg[2])
+            self.progress[job_id] = msg[3]
+            self.store.set_state(kind, job_id, progress=msg[3])
         elif msg[0] == "progress":
             job.heard_progress(msg[2], msg[3])
         elif msg[0] == "half" and job is not None:
@@ -180,22 +182,12 @@ class Jobs:
         """A task's result, or None after recording that its job was cancelled or failed."""
         if job_id not in self.kinds:
             return None      # the job already ended (cancelled, or another of its tasks failed)
-        if fut.cancelled():
+        result, error = task_result(fut, job_id)
+        if error is CANCELLED:
             self.finish(kind, job_id, "cancelled")
-            return None
-        exc = fut.exception()
-        if exc is not None:
-            log.error("job %s failed", job_id, exc_info=exc)
-            self.finish(kind, job_id, "failed", error=f"{type(exc).__name__}: {exc}")
-            return None
-        out = fut.result()
-        if out.get("cancelled"):
-            self.finish(kind, job_id, "cancelled")
-            return None
-        if "error" in out:
-            self.finish(kind, job_id, "failed", error=out["error"])
-            return None
-        return out
+        elif error is not None:
+            self.finish(kind, job_id, "failed", error=error)
+        return result
 
     def close(self) -> None:
         """Stop: queued jobs are dropped and running ones ended (the store marks them failed at the

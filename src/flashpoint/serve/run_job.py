@@ -13,6 +13,7 @@ from typing import Any
 
 from flashpoint.errors import FlashpointError
 from flashpoint.serve import run_parts
+from flashpoint.serve.worker import task_result
 
 log = logging.getLogger("flashpoint.serve")
 HEADLINE, PART = 0, 1
@@ -37,6 +38,12 @@ class RunJob:
         self.claims_missing: set[tuple[str, ...]] = set()
         self.lock = threading.RLock()
         self.t0 = time.perf_counter()
+        self.posted = payload.get("posted") or time.time()
+        self.timings: dict[str, float] = {}
+        """Seconds from the request to each step of the answer (details' ``timings``, the manifest's)."""
+
+    def mark(self, step: str, when: float | None = None) -> None:
+        self.timings[step] = round((time.time() if when is None else when) - self.posted, 4)
 
     @property
     def common(self) -> dict[str, Any]:
@@ -49,6 +56,7 @@ class RunJob:
                       "trajectories": self.p.get("trajectories") if role == "int" else None}
             self.jobs.task(HEADLINE, self.id, "variant", f"variant-{role}", kwargs,
                            lambda f, role=role: self._variant_done(role, f))
+        self.mark("queued")
 
     # -- the answer
     def heard_progress(self, label: str, fraction: float) -> None:
@@ -76,16 +84,22 @@ class RunJob:
 
     def _half(self, role: str, half: dict[str, Any]) -> None:
         with self.lock:
+            self.mark(f"{role} heard")
+            for step, when in half.pop("clock", {}).items():
+                self.mark(f"{role} {step}", when)
             self.halves[role] = half
             if len(self.halves) < len(self.roles) or self.details is not None:
                 return
             self.summary, self.details, answer = run_parts.answer(self.p["text"], self.p["interventions"],
                                                                   self.halves)
+            self.details["timings"] = self.timings
+            self.mark("paired")
             self.claim_columns = {(): self.halves.get("base", self.halves["int"])["columns"],
                                   tuple(self.p["interventions"]): self.halves["int"]["columns"]}
             self.jobs.progress[self.id] = 1.0
             self.jobs.store.set_state("run", self.id, summary=self.summary, details=copy.deepcopy(self.details),
                                       answer=answer, progress=1.0)
+            self.mark("answered")
             self._advance()
 
     def _variant_done(self, role: str, fut: cf.Future) -> None:
@@ -172,16 +186,8 @@ class RunJob:
 
     def _result(self, fut: cf.Future) -> tuple[Any, str | None]:
         """A part's result, or its error (a part that fails leaves the answer standing)."""
-        if fut.cancelled():
-            return None, "cancelled"
-        exc = fut.exception()
-        if exc is not None:
-            log.error("a part of run %s failed", self.id, exc_info=exc)
-            return None, f"{type(exc).__name__}: {exc}"
-        out = fut.result()
-        if out.get("cancelled"):
-            return None, "cancelled"
-        return out.get("result"), out.get("error")
+        out, error = task_result(fut, self.id)
+        return (None, error) if out is None else (out["result"], None)
 
     def _record(self, part: str, result: Any, error: str | None) -> None:
         with self.lock:

@@ -15,12 +15,13 @@ depend on the order in which parts finish or on the number of workers.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from flashpoint.errors import FlashpointError
-from flashpoint.serve.engine_bridge import BLOCK, scenario_from_text
+from flashpoint.serve.engine_bridge import BLOCK, scenario_from_text, variant_from_text
 
 PARTS = ("settlement", "claims", "sensitivity", "discovery", "backtest")
 """What follows the answer, in the order the run page shows it."""
@@ -29,8 +30,7 @@ SENSITIVITY_METHOD = "morris"
 
 
 def _variant_of(text: str, interventions: list[str]):
-    s = scenario_from_text(text)
-    return s, (s.apply(*interventions) if interventions else s)
+    return scenario_from_text(text), variant_from_text(text, interventions)
 
 
 def variant(text: str, interventions: list[str], runs: int, days: int, seed: int, overrides: dict[str, float],
@@ -45,10 +45,14 @@ def variant(text: str, interventions: list[str], runs: int, days: int, seed: int
     from flashpoint.report.build import loss_quantiles_over_time
     from flashpoint.report.frontline import control_by_day
 
+    clock = {"began": time.time()}     # wall-clock times (the server's are in the same clock): details' timings
     _s, v = _variant_of(text, interventions)
     r = run(v, runs=runs, seed=seed, days=days, set=overrides or None, block_size=BLOCK, trajectories=True,
             progress=lambda n, _total=None: progress(n, runs))
-    send({"summary": r.summary(settlement=False), "columns": r.columns(), "seconds": r.job.seconds})
+    clock["simulated"] = time.time()
+    half = {"summary": r.summary(settlement=False), "columns": r.columns(), "seconds": r.job.seconds, "clock": clock}
+    clock["sent"] = time.time()
+    send(half)
     later: dict[str, Any] = {"settlement": r.settlement(), "losses_time": loss_quantiles_over_time(r)}
     if role == "int":
         later["control_by_day"] = control_by_day(r, v)      # the map's, after the answer

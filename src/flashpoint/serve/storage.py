@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -152,6 +153,8 @@ class Store:
         self.engine = connect(url)
         migrate(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.listeners: list[Callable[[str], None]] = []
+        """Told the id of each run or comparison whose state changed (the event streams wait on it)."""
 
     def close(self) -> None:
         self.engine.dispose()
@@ -239,7 +242,10 @@ class Store:
             res = db.execute(update(row_type).where(*where).values(**values))
             if res.rowcount and job_values:
                 db.execute(update(JobRow).where(JobRow.id == rid).values(**job_values))
-            return bool(res.rowcount)
+        if res.rowcount:
+            for listener in self.listeners:
+                listener(rid)
+        return bool(res.rowcount)
 
     def jobs(self) -> list[JobRow]:
         with self.sessions() as db:
