@@ -10,8 +10,8 @@
    it, k being each one's ``sead_kills``.
 3. **Counter-air**: actor a's fighters bring kill potential ``K_a = sum(counter-air sorties x
    air_to_air)``, shared over the sorties ``T_a`` flown by the actors it fires on (a drone sortie
-   counts ``drone-exposure`` times); a sortie of actor b is lost to fighters with probability
-   ``1 - exp(-sum_a K_a / max(T_a, 1))``, a drone sortie with ``1 - exp(-drone-exposure x sum_a
+   counts ``drone-air-exposure`` times); a sortie of actor b is lost to fighters with probability
+   ``1 - exp(-sum_a K_a / max(T_a, 1))``, a drone sortie with ``1 - exp(-drone-air-exposure x sum_a
    K_a / max(T_a, 1))``.
 4. **Air defence**: a sortie of actor a over place p (a ground-attack sortie over its target's
    place; a SEAD sortie over its battery's place) is lost with probability ``1 - prod_k (1 - e_k
@@ -174,7 +174,7 @@ def air_day(m: TheatreModel, engaged: set[Formation]) -> None:
         potential[w.owner] += w.mission["counter-air"] * w.air_to_air
         flown[w.owner] += w.sorties
     for d in m.drone_units:
-        flown[d.owner] += d.sorties * exposure
+        flown[d.owner] += d.sorties * p["drone-air-exposure"]
     hazard = dict.fromkeys(air_actors, 0.0)
     for a in air_actors:
         targets = sum(flown[b] for b in air_actors if m.fire(a, b))
@@ -196,7 +196,7 @@ def air_day(m: TheatreModel, engaged: set[Formation]) -> None:
     for d in m.drone_units:
         expected = sum(n * ad_loss(d.owner, f.place, True) for f, n in drone_to[d].items())
         p_ad = min(expected / d.sorties, 1.0) if d.sorties > 0 else 0.0
-        p_loss = 1 - math.exp(-hazard[d.owner] * exposure) * (1 - p_ad)
+        p_loss = 1 - math.exp(-hazard[d.owner] * p["drone-air-exposure"]) * (1 - p_ad)
         lost = min(int(rng.binomial(d.sorties, p_loss)), d.count)
         d.count -= lost
         lost_by[d.owner] += lost

@@ -2,7 +2,7 @@
 
 Each digest is of the command's JSON output with the package version removed (the only field that
 is not a result). A change that moves any number of any built-in scenario, with or without
-interventions, with decisions (idlib-2020) or without (idlib-2019-offensive), at any block size or
+interventions, with decisions (idlib-2020) or without (idlib-2019-offensive, karabakh-2020), at any block size or
 worker count, fails here. When a change of the model is meant to move numbers, run this file as a
 script (``python tests/regression/test_digests.py``) to print the new digests, and say why in the
 commit.
@@ -26,10 +26,12 @@ RUNS = 2000
 # (scenario, interventions, seed) -> sha256 of `flashpoint run ... --json`, the same at every
 # block size and worker count in SPLITS
 RUN_DIGESTS = {
-    ('idlib-2020', (), 1): '35aacb81589516727f482a4797270224de65113ee6e06c12525dc22f2516b3df',
-    ('idlib-2020', (), 7): '118aead89b84a59c5713d3dcdf7ba20036ce4cbcd4a2017ca3e77287f8e70a24',
-    ('idlib-2020', ('coalition-air-support',), 1): 'd2b83fd626d8b50f1963c5909a3bec857ff8b6bced7136facbbc1a5388064ba8',
-    ('idlib-2020', ('coalition-air-support',), 7): 'e2faea2c0beac6de949cd40b7359556eebb43d4780326965aafe4c78bc850e49',
+    ('idlib-2020', (), 1): 'd83d019e01dcfd9bee43a5d1a4ee1054dbfd53fd2bbcc6ea336ff9d484998f85',
+    ('idlib-2020', (), 7): '2ec73405c1b761dbef717c5dc10c44496227225bbfb832a2c9b01cfb369ee2e5',
+    ('idlib-2020', ('coalition-air-support',), 1):
+        '31ddafed92364f4f9a5643a912b54413063bb40f73fc9ca29ee6200d7d759b67',
+    ('idlib-2020', ('coalition-air-support',), 7):
+        '3dfde01285400ad0ad6bf656e80dc89a195e2ef6198df775dc3c98584c32908d',
     ('idlib-2020', ('no-drones',), 1): '84493e6f34e22d9926ea84468bc02c5ba72e8226348457cfc442efc1d0e34b3b',
     ('idlib-2020', ('no-drones',), 7): 'd22530d4501366df86e766c33bc3b71bdfc4dadf8cfdaf4000b65c2f13c0fcdc',
     ('idlib-2019-offensive', (), 1): '6b9e0fedf56dd44fb580f482265489e55a75eb7d263733cfe0d423f2e27a939e',
@@ -38,21 +40,26 @@ RUN_DIGESTS = {
         'c0a7cf3d82bfafe9cae9336780d583168fa1c3d715844dc0aa5c3524b322e9a4',
     ('idlib-2019-offensive', ('russia-stands-aside',), 7):
         '2eb5cc69eab767920a218d4a1a2a085cd6b9f3527eed8f65eb3dcab7986814d6',
+    ('karabakh-2020', (), 1): '5b1bfadbd9ec035ab904efbd6a054dd66c6c712b5de2a7d1d5b0cd0f413a7e8e',
+    ('karabakh-2020', (), 7): 'd03ef2a7b5b4d5544ec85d0c98965ca4a95d5b25910388f34046c5929da725c0',
 }
 SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 # (scenario, interventions, seed) -> sha256 of the summary.json that `flashpoint run` writes, the
 # same at every layout in LAYOUTS (json.dumps(summary, indent=2): the document with nothing left out)
 SUMMARY_DIGESTS = {
-    ("idlib-2020", ("coalition-air-support",), 1): "d1ff981d8f3e4f587a70668eaf1e0d8eac418f7c2bce3e488fd0d5b24ace194b",
+    ("idlib-2020", ("coalition-air-support",), 1): "47c56d28bcdb9c7340c990ff7c39cd408824b8626324fe319bb14ae35a31888a",
     ("idlib-2019-offensive", (), 1): "da0a30e4d86429987c14b47e565cae3c2327d64a513fc3bbcdfce8abb1f87fd5",
 }
 LAYOUTS = ((250, 1), (1000, 1), (250, 2), (1000, 2))      # SPLITS and two more
 BACKTEST = ("backtest", "idlib-2019-offensive", "--json")
+# the second theatre: loitering munitions with a stock, stand-off, learning defenders, by-cause counts
+BACKTEST_KARABAKH = ("backtest", "karabakh-2020", "--runs", 500, "--workers", 2, "--json")
 # the same command as test_seam_digests.py's "compare", so that it runs once
 COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--workers", 2, "--json")
 OTHER_DIGESTS = {
     BACKTEST: '0f3e0f24b298c92a209c5b0066c1f7245f2c5fd92e6791fbcd9a893cb5e2790e',
-    COMPARE: '743cec173f916532d4b8b9bb3a6df86aeab311761e974d2d0d4451f86c2d3980',
+    BACKTEST_KARABAKH: '7292ef0391186b50d87ec9d24c522b7f1894b6685c032481f517644ef90f5f64',
+    COMPARE: 'df131426bf57d23f827f87f5981b3e8bcf8d6da82901b6e3cb4533a78d61f623',
 }
 
 
@@ -133,7 +140,8 @@ if __name__ == "__main__":      # print the digests of the present code, in this
 
     cases = [(s, i, seed) for s, i in (("idlib-2020", ()), ("idlib-2020", ("coalition-air-support",)),
                                        ("idlib-2020", ("no-drones",)),
-                                       ("idlib-2019-offensive", ()), ("idlib-2019-offensive", ("russia-stands-aside",)))
+                                       ("idlib-2019-offensive", ()), ("idlib-2019-offensive", ("russia-stands-aside",)),
+                                       ("karabakh-2020", ()))
              for seed in (1, 7)]
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -150,6 +158,6 @@ if __name__ == "__main__":      # print the digests of the present code, in this
             print(f"    {key!r}: {hashlib.sha256(texts.pop().encode('utf-8')).hexdigest()!r},")
         print("}")
         print("OTHER_DIGESTS = {")
-        for args in (BACKTEST, COMPARE):
+        for args in (BACKTEST, BACKTEST_KARABAKH, COMPARE):
             print(f"    {args!r}: {digest(_output(cli, args))!r},")
         print("}")

@@ -32,10 +32,10 @@ COMMANDS = {
 }
 COMMAND_DIGESTS = {
     "backtest": "dfbdf8aded76cad1ecccbe2467b11561b47a80b68912ba840a113ee2fef036fe",
-    "compare": "d9324281012532ba460baf03b27fc24e37ded77b2f595e20cb3e217db44dacda",
-    "compare-serial": "d9324281012532ba460baf03b27fc24e37ded77b2f595e20cb3e217db44dacda",
-    "sensitivity": "0663906628e4edc307c8a533fdfa739c100c2f766737522d4d8c9e3a6abc1437",
-    "claims": "749b176f57088297585e3b74ccbf8b9ab0de42799b44f3d48c2d76dc3ba1538d",
+    "compare": "f0eb71a48bfdf0d2d9d144b67cbba52e8503fb09635818f719911e5f155531f9",
+    "compare-serial": "f0eb71a48bfdf0d2d9d144b67cbba52e8503fb09635818f719911e5f155531f9",
+    "sensitivity": "7298ea3c146ebae47bcd1e2ae9e3db7c8a8ce099e3c7989fb11cbde317a1dce7",
+    "claims": "36981183fb9be911c4841e5413fd4722670950ec4e19ebba2b28cece238fc67d",
 }
 CALIBRATION_DIGEST = "d1882cac47aee6d701cca9f3456c8906b830b5b478acf2f1480cbef821c200e5"
 TIMINGS = ("seconds",)

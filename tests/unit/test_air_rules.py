@@ -135,7 +135,8 @@ def test_every_engagement_spends_a_missile(build):
 
 
 def test_drones_are_engaged_drone_exposure_times_more_often(build):
-    """A drone sortie is lost with probability min(e x exposure, 1) x pk."""
+    """A drone sortie is lost with probability min(e x exposure, 1) x pk; ``drone-air-exposure``
+    (counter-air only) set to 50 changes nothing."""
 
     def change(d):
         d["forces"]["air"] = {}
@@ -143,7 +144,7 @@ def test_drones_are_engaged_drone_exposure_times_more_often(build):
         d["forces"]["air_defence"]["blue-sam"].update(engagement_prob=0.2, kill_prob=0.5)
 
     for exposure, p in ((1.0, 0.1), (2.0, 0.2), (3.0, 0.3), (10.0, 0.5)):   # the last is capped
-        th = build(change, **{"drone-exposure": exposure})
+        th = build(change, **{"drone-exposure": exposure, "drone-air-exposure": 50.0})
         before, after = one_day(th)
         lost = (before.drone_units.drones - after.drone_units.drones)[:, 0]
         assert_binomial_mean(lost, 20, p)
@@ -210,9 +211,11 @@ def counter_air(d):
 
 
 def test_counter_air_loss_probability_is_one_minus_exp_of_kill_potential_over_targets(build):
-    """T = 20 aircraft sorties + 10 drone sorties x exposure 2 = 40; K / T = 0.075. An aircraft
-    sortie is lost with probability 1 - exp(-0.075), a drone sortie with 1 - exp(-0.075 x 2)."""
-    th = build(counter_air, **{"drone-exposure": 2.0})
+    """T = 20 aircraft sorties + 10 drone sorties x drone-air-exposure 2 = 40; K / T = 0.075. An
+    aircraft sortie is lost with probability 1 - exp(-0.075), a drone sortie with 1 - exp(-0.075 x 2).
+    ``drone-exposure`` (air defence only) is set far from 2: were it to weight air combat, T would
+    be 20 + 10 x 300 and the losses ten standard errors away."""
+    th = build(counter_air, **{"drone-air-exposure": 2.0, "drone-exposure": 300.0})
     before, after = one_day(th)
     blue_w, red_w = th.wing_ids.index("blue-strike"), th.wing_ids.index("red-fighters")
     assert_binomial_mean((before.wings.aircraft - after.wings.aircraft)[:, blue_w], 20, 1 - math.exp(-3 / 40))

@@ -63,6 +63,22 @@ def test_capability_is_unchanged_before_any_fighting_and_falls_with_losses():
     assert m[:, th.actor_index("usa")] == pytest.approx(np.ones(250))
 
 
+def test_loitering_launchers_count_only_while_their_stock_lasts():
+    """karabakh-2020's loitering munitions (a stock) and TB2s (none): with the stock spent, the
+    launchers leave Azerbaijan's drone strength; with fewer munitions than launchers, only as many
+    launchers count; a reusable drone counts whatever happens to the munitions."""
+    th = compile_theatre(flashpoint.load("karabakh-2020"))
+    b = start_block(th, 1, 250)
+    st, params = b.st, b.draws.params
+    az, tb2, lm = th.actor_index("azerbaijan"), th.drone_ids.index("az-tb2"), th.drone_ids.index("az-loitering")
+    launchers, drones = st.drone_units.drones[:, lm].copy(), st.drone_units.drones[:, tb2].copy()
+    assert strength_snapshot(th, st, params)["drones"][:, az] == pytest.approx(drones + launchers)
+    st.drone_units.stock[:, lm] = 1.0
+    assert strength_snapshot(th, st, params)["drones"][:, az] == pytest.approx(drones + 1.0)
+    st.drone_units.stock[:, lm] = 0.0
+    assert strength_snapshot(th, st, params)["drones"][:, az] == pytest.approx(drones)
+
+
 # --------------------------------------------------------------------------- the models
 def test_the_smp_forecast_is_the_most_likely_final_position_of_the_ktab_reference_run():
     t = read_issue_table(example_path("ktab/dummyData_3Dim.csv"))

@@ -390,7 +390,7 @@ def _counter_air(r, tb, rd, board, sc):
     a's fire adds K_a / max(T_a, 1) to the hazard of each (docs/model.md, "Air", 4 "Counter-air")."""
     fo, fired, w_owner, missions, a2a = board.fires_on, board.fired, tb.wings.owner, tb.wings.missions, \
         rd.wings.air_to_air
-    d_owner, exposure = tb.drone_units.owner, rd.air.drone_exposure[r]
+    d_owner, exposure = tb.drone_units.owner, rd.air.drone_air_exposure[r]
     sorties, drone_sorties, ca_potential, flown, hazard, lethal = sc.sorties, sc.drone_sorties, sc.ca_potential, \
         sc.flown, sc.hazard, sc.lethal
     n_a = fo.shape[1]
@@ -424,7 +424,7 @@ def _air_losses(gen, r, tb, rd, fs, board, losses, plan, sc):
         fs.wings.aircraft, fs.drone_units.drones, fs.drone_units.stock, tb.drone_units.has_stock
     tally, by_cause, drone_lost = board.tally, tb.tally, sc.drone_lost
     aircraft_lost, uav_lost, downed, exposure = losses.aircraft_lost, losses.uav_lost, board.downed, \
-        rd.air.drone_exposure[r]
+        rd.air.drone_air_exposure[r]                   # against fighters (docs/model.md, "Air", 4)
     sorties, drone_sorties, ad_expected, d_expected, hazard, lost_by_actor, lethal = sc.sorties, \
         sc.drone_sorties, sc.ad_expected, sc.d_expected, sc.hazard, sc.lost_by_actor, sc.lethal
     n_a = board.fires_on.shape[1]

@@ -31,7 +31,7 @@ class AirScratch(NamedTuple):
     ad_expected: np.ndarray      # (W,) expected losses to air defence
     d_expected: np.ndarray       # (Dn,)
     ca_potential: np.ndarray     # (A,) counter-air kill potential K_a
-    flown: np.ndarray            # (A,) sorties T_a (drones weighted by drone-exposure)
+    flown: np.ndarray            # (A,) sorties T_a (drones weighted by drone-air-exposure)
     hazard: np.ndarray           # (A,) counter-air hazard of a's sorties
     lethal: np.ndarray           # (A, A) expected number of b's fliers a's weapons kill
     targets: np.ndarray          # (B, A) int: flying actors the ready battery fires on

@@ -186,7 +186,8 @@ class AirRules(NamedTuple):
     """(R,) parameters of the air phase (docs/model.md, "Air")."""
 
     sead_suppression: np.ndarray
-    drone_exposure: np.ndarray
+    drone_exposure: np.ndarray         # a drone sortie's weight against air defence (3)
+    drone_air_exposure: np.ndarray     # its weight against fighters (4)
     cas_armour_share: np.ndarray
 
 
@@ -271,7 +272,7 @@ def draw_run(th: CompiledTheatre, draws: Draws) -> RunDraws:
             air_superiority_breakpoint=p["air-superiority-breakpoint"],
             combat_days_exponent=p["combat-days-exponent"]),
         air=AirRules(sead_suppression=p["sead-suppression"], drone_exposure=p["drone-exposure"],
-                     cas_armour_share=p["cas-armour-share"]),
+                     drone_air_exposure=p["drone-air-exposure"], cas_armour_share=p["cas-armour-share"]),
     )
 
 

@@ -7,7 +7,9 @@ updated by the battlefield at the ceasefire.
 
 - ``F_a``: the mean, over the kinds of force the actor had at the start (ground combat power
   ``personnel + w_tank tanks + w_ifv IFVs + w_art guns``, aircraft, drones, live air-defence
-  batteries), of the share it still has (1 for an actor without forces);
+  batteries), of the share it still has (1 for an actor without forces). Loitering munitions'
+  launchers count only while their stock lasts, ``min(launchers, stock)`` (as in the degree of air
+  superiority, docs/model.md, "Air", 9);
 - ``G_c``: the value-weighted share of places its camp holds, over that share at the start (1 for
   a camp that held nothing).
 
@@ -73,7 +75,7 @@ def strength_snapshot(th: CompiledTheatre, st: State, params: dict[str, np.ndarr
         return out
 
     return {"ground": by_actor(raw, th.formations.owner), "aircraft": by_actor(st.wings.aircraft, th.wings.owner),
-            "drones": by_actor(st.drone_units.drones, th.drone_units.owner),
+            "drones": by_actor(np.minimum(st.drone_units.drones, st.drone_units.stock), th.drone_units.owner),
             "air_defence": by_actor(st.batteries.alive.astype(float), th.batteries.owner)}
 
 
