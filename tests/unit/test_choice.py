@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import numpy as np
 import pytest
 
@@ -134,3 +136,15 @@ def test_nothing_at_stake_leaves_the_choice_to_chance(scenario_builder):
     shares = run(s, runs=2000, seed=4, days=5, set={"rationality": 200.0}).summary()["decisions"]["redland"]
     for option in ("hold", "boast", "grovel"):
         assert shares[option] == pytest.approx(1 / 3, abs=0.04)
+
+
+def test_decisions_in_a_theatre_without_roads_are_taken(scenario_builder):
+    # no route: no leg for a projection to follow, so every option keeps today's control
+    stake = 'stakes = { blue-holds-b = -10 }'
+    text = scenario_builder.text(DECISIONS.format(dove_weight=0, hawk_weight=1), {stake: f"{stake}\nreputation = 1"})
+    data = tomllib.loads(text)
+    del data["routes"]
+    data["outcomes"] = {k: v for k, v in data["outcomes"].items() if "route_held" not in v["when"]}
+    s = scenario_builder.from_data(data)
+    shares = run(s, runs=200, seed=2, days=10, set={"rationality": 200.0}).summary()["decisions"]["redland"]
+    assert shares == {"hold": 0.0, "boast": 1.0, "grovel": 0.0}

@@ -151,6 +151,8 @@ def _fold(runs, tr, progress, control, losses, edge_src):
 def incoming_edges(th: CompiledTheatre) -> np.ndarray:
     """(P, K) directed legs that end at each place (-1 padding)."""
     out = th.map.nbr_edge
+    if th.legs.reverse.size == 0:  # a theatre without roads: nothing comes in anywhere
+        return np.full_like(out, -1)
     return np.where(out >= 0, th.legs.reverse[np.maximum(out, 0)], -1)
 
 
