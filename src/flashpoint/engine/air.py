@@ -230,7 +230,7 @@ def _wing_ground_attack(r, tb, rd, fs, board, plan, sc):
     missions, group, group_owner, group_reach = tb.wings.missions, tb.wings.group, tb.wings.group_owner, \
         tb.wings.group_reach
     sorties, strike_kills, armour_share = sc.sorties, rd.wings.strike_kills, rd.air.cas_armour_share[r]
-    so_on, so_kills, g_so, shot = tb.wings.standoff_kills_on, rd.wings.standoff_kills, tb.wings.group_standoff, sc.shot
+    so_kills, g_so, shot = rd.wings.standoff_kills, tb.wings.group_standoff, sc.shot
     g_deep, g_cas, g_deep_k, g_cas_k, q_deep, q_cas = sc.g_deep, sc.g_cas, sc.g_deep_k, sc.g_cas_k, sc.q_deep, \
         sc.q_cas
     log_surv, kill_mean, armour_mean, over = sc.log_surv, sc.kill_mean, sc.armour_mean, sc.over
@@ -246,7 +246,7 @@ def _wing_ground_attack(r, tb, rd, fs, board, plan, sc):
         cas = sorties[w] * missions[w, CAS]
         g_deep[g] += deep
         g_cas[g] += cas
-        k = strike_kills[r, w] * (so_kills[r, w] if so_on[w] else 1.0)     # docs/model.md, "Air", 9
+        k = strike_kills[r, w] * (so_kills[r, w] if g_so[g] > 0 else 1.0)     # docs/model.md, "Air", 9
         g_deep_k[g] += deep * k
         g_cas_k[g] += cas * k
     for g in range(group_owner.shape[0]):
