@@ -51,3 +51,8 @@ def peak_rss_mb() -> dict[str, float]:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"peak_rss_self_mb": round(own, 1), "peak_rss_children_mb": round(children, 1)}
+
+
+def user_cpu_s() -> float:
+    """User CPU seconds of this process and of its finished child processes (``getrusage``)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime

@@ -27,6 +27,7 @@ import numba
 from flashpoint.engine.air_effects import air_conditions, book_by_cause, book_dead, expend_stock, standoff_log_survival
 from flashpoint.engine.air_scratch import air_scratch
 from flashpoint.engine.losses import flier_losses, take_ground_losses
+from flashpoint.engine.plan import expected_sorties
 from flashpoint.engine.rng import poisson
 from flashpoint.engine.theatre import MISSIONS
 
@@ -92,10 +93,10 @@ def _sorties(gen, r, day, tb, rd, fs, board, sc):
     commit, sorties, drone_sorties = board.air_commitment, sc.sorties, sc.drone_sorties
     pers, f_pers, f_arrives = sc.personnel, fs.formations.personnel, tb.formations.arrives
     for w in range(w_owner.shape[0]):
-        x = aircraft[r, w] * rate[r, w] * w_commit[r, w] * commit[r, w_owner[w]]
+        x = expected_sorties(r, w, aircraft, rate, w_commit, commit, w_owner)
         sorties[w] = _stochastic_round(gen, x) if fighting and day >= w_arrives[w] else 0.0
     for d in range(d_owner.shape[0]):
-        x = drones[r, d] * d_rate[r, d] * d_commit[r, d] * commit[r, d_owner[d]]
+        x = expected_sorties(r, d, drones, d_rate, d_commit, commit, d_owner)
         launched = _stochastic_round(gen, x) if fighting and day >= d_arrives[d] else 0.0
         drone_sorties[d] = min(launched, stock[r, d])          # a loitering munition's stock runs out
     for f in range(pers.shape[0]):
@@ -125,14 +126,15 @@ def _spread_sead(r, day, owner, sorties, reach, kills, tb, fs, board, sc, row):
     if cnt == 0:
         return
     per = sorties / cnt
+    log_spare_per = per * math.log1p(-min(kills, ALMOST_ONE))      # the same for every target
     for b in range(b_owner.shape[0]):
         if _sead_target(r, day, owner, b, reach, fo, b_owner, b_arrives, alive):
             if row >= 0:
                 sead_wb[row, b] = per
                 sead_on[b] += per
-            log_spare[b] += per * math.log1p(-min(kills, ALMOST_ONE))
+            log_spare[b] += log_spare_per
             if row < 0:
-                log_spare_d[b] += per * math.log1p(-min(kills, ALMOST_ONE))
+                log_spare_d[b] += log_spare_per
             fired[r, owner, b_owner[b]] = True
 
 
@@ -228,7 +230,7 @@ def _wing_ground_attack(r, tb, rd, fs, board, plan, sc):
     missions, group, group_owner, group_reach = tb.wings.missions, tb.wings.group, tb.wings.group_owner, \
         tb.wings.group_reach
     sorties, strike_kills, armour_share = sc.sorties, rd.wings.strike_kills, rd.air.cas_armour_share[r]
-    so_on, so_kills, g_so, shot = tb.wings.standoff_kills_on, rd.wings.standoff_kills, tb.wings.group_standoff, sc.shot
+    so_kills, g_so, shot = rd.wings.standoff_kills, tb.wings.group_standoff, sc.shot
     g_deep, g_cas, g_deep_k, g_cas_k, q_deep, q_cas = sc.g_deep, sc.g_cas, sc.g_deep_k, sc.g_cas_k, sc.q_deep, \
         sc.q_cas
     log_surv, kill_mean, armour_mean, over = sc.log_surv, sc.kill_mean, sc.armour_mean, sc.over
@@ -244,7 +246,7 @@ def _wing_ground_attack(r, tb, rd, fs, board, plan, sc):
         cas = sorties[w] * missions[w, CAS]
         g_deep[g] += deep
         g_cas[g] += cas
-        k = strike_kills[r, w] * (so_kills[r, w] if so_on[w] else 1.0)     # docs/model.md, "Air", 9
+        k = strike_kills[r, w] * (so_kills[r, w] if g_so[g] > 0 else 1.0)     # docs/model.md, "Air", 9
         g_deep_k[g] += deep * k
         g_cas_k[g] += cas * k
     for g in range(group_owner.shape[0]):
@@ -253,6 +255,7 @@ def _wing_ground_attack(r, tb, rd, fs, board, plan, sc):
         if g_deep[g] <= 0 and g_cas[g] <= 0:
             continue
         a = group_owner[g]
+        far = g_so[g] > 0           # from stand-off only batteries reaching as far fire (air_effects)
         tot_eng = 0.0
         tot_all = 0.0
         for f in range(pers.shape[0]):
@@ -265,7 +268,6 @@ def _wing_ground_attack(r, tb, rd, fs, board, plan, sc):
                 x_deep = pers[f] / tot_all                     # shares of the pooled sorties
                 x_cas = pers[f] / tot_eng if engaged[r, f] else 0.0
                 to = g_deep[g] * x_deep + g_cas[g] * x_cas
-                far = g_so[g] > 0           # from stand-off only batteries reaching as far fire (air_effects)
                 q = -math.expm1(standoff_log_survival(r, a, loc[r, f], g_so[g], to, shot, tb, board, sc) if far
                                 else log_surv[a, f])
                 q_deep[g] += x_deep * q
@@ -322,6 +324,7 @@ def _drone_ground_attack(r, tb, rd, fs, board, sc):
         if drone_sorties[d] <= 0:
             continue
         a = d_owner[d]
+        far = standoff[d] > 0       # from stand-off: only batteries reaching as far fire
         tot = 0.0
         for f in range(pers.shape[0]):
             if pers[f] > 0 and fo[r, a, owner[f]] and reach[d, loc[r, f]]:
@@ -331,7 +334,7 @@ def _drone_ground_attack(r, tb, rd, fs, board, sc):
         for f in range(pers.shape[0]):
             if pers[f] > 0 and fo[r, a, owner[f]] and reach[d, loc[r, f]]:
                 to = drone_sorties[d] * pers[f] / tot
-                p, far = loc[r, f], standoff[d] > 0     # from stand-off: only batteries reaching as far fire
+                p = loc[r, f]
                 ls = standoff_log_survival(r, a, p, standoff[d], to * exposure, shot_d, tb, board, sc) if far else \
                     log_surv_d[a, f]
                 q = -math.expm1(ls)

@@ -42,7 +42,7 @@ class GroundScratch(NamedTuple):
     """Working arrays of the ground phase for one run (F formations, P places, A actors)."""
 
     flying: np.ndarray         # (camps, P) for superiority
-    hostile: np.ndarray        # (camps,) bool, for superiority
+    hostile: np.ndarray        # (A, camps) bool, for superiority
     degree: np.ndarray         # (A, P) degree of air superiority after the air war
     power: np.ndarray          # (F,) combat power after the air war
     pmult: np.ndarray          # (F,) posture factor of defence
@@ -64,7 +64,7 @@ class GroundScratch(NamedTuple):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _ground_scratch(n_c, n_a, n_f, n_p):
     return GroundScratch(
-        np.zeros((n_c, n_p)), np.zeros(n_c, dtype=np.bool_), np.full((n_a, n_p), 0.5),  # flying .. degree
+        np.zeros((n_c, n_p)), np.zeros((n_a, n_c), dtype=np.bool_), np.full((n_a, n_p), 0.5),  # flying .. degree
         np.zeros(n_f), np.zeros(n_f), np.zeros(n_p),                                   # power, pmult, full
         np.zeros(n_f, dtype=np.bool_), np.zeros(n_f, dtype=np.bool_), np.zeros(n_f, dtype=np.int64),
         np.zeros(n_p), np.zeros(n_p), np.zeros(n_p), np.zeros(n_p),                   # defence .. ratio

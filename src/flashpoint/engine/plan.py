@@ -87,13 +87,22 @@ def n_camps(actor_camp):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
+def expected_sorties(r, i, units, rate, own_commit, air_commit, owner):
+    """Expected sorties today of wing or drone unit i in run r: its aircraft or drones x their
+    sorties per day x its commitment x its owner's air commitment (a loitering munition's are
+    then capped by its stock)."""
+    return units[r, i] * rate[r, i] * own_commit[r, i] * air_commit[r, owner[i]]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
 def superiority(r, day, tb, rd, fs, board, flying, hostile, degree):
     """Air balance in run r (docs/model.md, "Air superiority"): ``degree[a, p]`` is the share of
     the effective sorties over place p flown by a's camp, out of those flown by a's camp and by the
     camps with an actor that fires on a; 1/2 where neither flies. A sortie is effective over the
     places in reach of its base, weighted by COUNTER_AIR_WEIGHT, STRIKE_WEIGHT or DRONE_WEIGHT.
-    ``flying`` (camps x P, the camp's effective sorties over each place) and ``hostile`` (camps,
-    bool) are scratch arrays."""
+    ``flying`` (camps x P, the camp's effective sorties over each place) and ``hostile`` (A x camps,
+    bool: row a marks the camps hostile to a) are scratch arrays. Actors of one camp facing the same
+    hostile camps have the same row of ``degree``, computed once and copied."""
     # every array is taken out of its tuple once, outside the loops (a field read in a loop costs a
     # reference count each time)
     w_owner, w_arrives, w_group, g_reach, missions = tb.wings.owner, tb.wings.arrives, tb.wings.group, \
@@ -109,7 +118,7 @@ def superiority(r, day, tb, rd, fs, board, flying, hostile, degree):
     for w in range(w_owner.shape[0]):
         if day >= w_arrives[w]:
             a = w_owner[w]
-            s = aircraft[r, w] * sortie_rate[r, w] * w_commit[r, w] * commit[r, a]
+            s = expected_sorties(r, w, aircraft, sortie_rate, w_commit, commit, w_owner)
             if s <= 0.0:
                 continue
             s *= STRIKE_WEIGHT + (COUNTER_AIR_WEIGHT - STRIKE_WEIGHT) * missions[w, 0]
@@ -122,7 +131,7 @@ def superiority(r, day, tb, rd, fs, board, flying, hostile, degree):
         if day >= d_arrives[d]:
             a = d_owner[d]
             # loitering munitions count only as far as their stock lasts (docs/model.md, "Air", 9)
-            s = min(drones[r, d] * d_rate[r, d] * d_commit[r, d] * commit[r, a], stock[r, d]) * DRONE_WEIGHT
+            s = min(expected_sorties(r, d, drones, d_rate, d_commit, commit, d_owner), stock[r, d]) * DRONE_WEIGHT
             if s <= 0.0:
                 continue
             c = camp[a]
@@ -133,20 +142,43 @@ def superiority(r, day, tb, rd, fs, board, flying, hostile, degree):
     if not anyone:            # the common case of a day without aircraft: even everywhere
         degree[:, :] = 0.5
         return
+    n_c = hostile.shape[1]
     for a in range(n_a):
-        hostile[:] = False
-        for b in range(n_a):
-            if fo[r, b, a] and camp[b] != camp[a]:
-                hostile[camp[b]] = True
         own_camp = camp[a]
+        for c in range(n_c):
+            hostile[a, c] = False
+        for b in range(n_a):
+            if fo[r, b, a] and camp[b] != own_camp:
+                hostile[a, camp[b]] = True
+        like = _same_as(a, camp, hostile)
+        if like >= 0:
+            for p in range(n_p):
+                degree[a, p] = degree[like, p]
+            continue
         for p in range(n_p):
             own = flying[own_camp, p]
             enemy = 0.0
-            for c in range(hostile.shape[0]):
-                if hostile[c]:
+            for c in range(n_c):
+                if hostile[a, c]:
                     enemy += flying[c, p]
             total = own + enemy
             degree[a, p] = own / total if total > 0.0 else 0.5
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _same_as(a, camp, hostile):
+    """An actor before a of a's camp facing the same hostile camps (``hostile`` rows), or -1."""
+    for b in range(a):
+        if camp[b] != camp[a]:
+            continue
+        same = True
+        for c in range(hostile.shape[1]):
+            if hostile[b, c] != hostile[a, c]:
+                same = False
+                break
+        if same:
+            return b
+    return -1
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -191,8 +223,8 @@ def posture_factor(posture, defend, hold):
 def power_kernel(lo, hi, day, tb, rd, fs, board, plan):
     """Combat power ``plan.power`` (R, F) and the degree of air superiority ``plan.degree``
     (R, A, P) of runs [lo, hi)."""
-    n_c, n_p = n_camps(tb.actor_camp), tb.map.terrain.shape[0]
-    _power_runs(lo, hi, day, tb, rd, fs, board, plan, np.zeros((n_c, n_p)), np.zeros(n_c, dtype=np.bool_))
+    n_c, n_p, n_a = n_camps(tb.actor_camp), tb.map.terrain.shape[0], tb.actor_camp.shape[0]
+    _power_runs(lo, hi, day, tb, rd, fs, board, plan, np.zeros((n_c, n_p)), np.zeros((n_a, n_c), dtype=np.bool_))
 
 
 @numba.njit(cache=True, nogil=True, _nrt=False)

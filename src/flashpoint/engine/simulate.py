@@ -109,8 +109,11 @@ def simulate_block(th: CompiledTheatre, seed: int, start: int, stop: int, days: 
     def step(first: int, last: int) -> None:
         """Days [first, last) of every granule (the state's tuples are taken after the day's decisions)."""
         fs, board, rungs = st.forces(), st.board(), reached(st)
+        kernel = None
         for gen, lo, hi in rng.granules():
-            _days_kernel(gen, lo, hi, first, last, tables, run, fs, board, plan, Rungs(ladder.arrays, rungs), record)
+            args = (gen, lo, hi, first, last, tables, run, fs, board, plan, Rungs(ladder.arrays, rungs), record)
+            kernel = kernel or compiled_for(_days_kernel, args)
+            kernel(*args)
 
     if isinstance(strategy, Continue) and on_day_end is None:
         step(1, days + 1)       # nothing to decide: each granule steps through all its days in one call
@@ -134,6 +137,14 @@ def simulate_block(th: CompiledTheatre, seed: int, start: int, stop: int, days: 
                        chosen=st.chosen, reached_day=st.reached_day, reached_by=st.reached_by,
                        ceasefire_control=st.ceasefire_control,
                        ceasefire_capability=st.ceasefire_capability)
+
+
+def compiled_for(kernel: numba.core.registry.CPUDispatcher, args: tuple) -> Callable:
+    """``kernel`` compiled for the types of ``args``, to be called with arguments of the same types.
+    Numba's dispatcher finds the types of every argument on every call: for the day kernel's tuples
+    of arrays that is about 35 of the 50 µs a call costs (idlib-2020), paid by each granule of
+    each day; the granules of one call of ``step`` pass the same tuples, so their types are found once."""
+    return kernel.compile(tuple(kernel.typeof_pyval(a) for a in args))
 
 
 @numba.njit(cache=True, nogil=True)

@@ -57,8 +57,8 @@ class Wings(NamedTuple):
     group: np.ndarray          # (W,) int: its group
     group_owner: np.ndarray    # (G,) int: actor
     group_reach: np.ndarray    # (G, P) bool: place within range of the group's wings
-    standoff_kills_on: np.ndarray  # (W,) bool: strikes from stand-off (its kills scaled by standoff_kills)
-    group_standoff: np.ndarray     # (G,) float: the group's stand-off (0: strikes from overhead)
+    group_standoff: np.ndarray     # (G,) float: the group's stand-off (0: strikes from overhead; above 0 its
+                                   # wings' kills are scaled by standoff_kills)
 
 
 class DroneUnits(NamedTuple):

@@ -287,7 +287,7 @@ def compile_theatre(s: Scenario, overrides: dict[str, float] | None = None) -> C
                     arrives=np.array([x.arrives_day for x in w.values()], dtype=np.int64),
                     battery_reach=dist[w_base][:, b_place] <= w_range[:, None],
                     group=group, group_owner=group_owner, group_reach=group_reach,
-                    standoff_kills_on=w_standoff > 0, group_standoff=group_standoff),
+                    group_standoff=group_standoff),
         drone_units=DroneUnits(owner=np.array([a_idx[x.owner] for x in d.values()], dtype=np.int64),
                                base=d_base, range_km=d_range,
                                arrives=np.array([x.arrives_day for x in d.values()], dtype=np.int64),

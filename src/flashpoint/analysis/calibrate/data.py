@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from flashpoint.engine.ground import OPEN
 from flashpoint.engine.theatre import TERRAINS
 from flashpoint.errors import FlashpointError
 
@@ -51,7 +52,6 @@ REQUIRED = {
 POSTURE_CODES = {"HD": 1, "PD": 2, "FD": 2}
 """CDB90 POST1 -> 1 (engine posture ``defend``) or 2 (``hold``); others 0 (no multiplier)."""
 
-TERRAIN_OPEN = TERRAINS.index("open")
 FRACTION_CLIP = (1e-4, 0.999)
 """Casualty fractions (casualties / strength) are clipped into this range before the fit, which
 takes their logarithms: the ends keep them finite. A numerical choice made here, not a fitted or
@@ -104,7 +104,7 @@ class Battles:
 def _terrain(frame: pd.DataFrame) -> np.ndarray:
     code = frame["terrain1"].astype(object).fillna("000").astype(str)
     relief, cover, feature = code.str[0], code.str[1], code.str[2]
-    out = np.full(len(frame), TERRAIN_OPEN, dtype=np.int64)
+    out = np.full(len(frame), OPEN, dtype=np.int64)
     out[((relief == "R") & (cover == "M")).to_numpy()] = TERRAINS.index("mixed")
     out[(cover == "W").to_numpy()] = TERRAINS.index("rough")
     out[(relief == "G").to_numpy()] = TERRAINS.index("mountain")
