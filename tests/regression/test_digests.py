@@ -40,8 +40,8 @@ RUN_DIGESTS = {
         'c0a7cf3d82bfafe9cae9336780d583168fa1c3d715844dc0aa5c3524b322e9a4',
     ('idlib-2019-offensive', ('russia-stands-aside',), 7):
         '2eb5cc69eab767920a218d4a1a2a085cd6b9f3527eed8f65eb3dcab7986814d6',
-    ('karabakh-2020', (), 1): '5b1bfadbd9ec035ab904efbd6a054dd66c6c712b5de2a7d1d5b0cd0f413a7e8e',
-    ('karabakh-2020', (), 7): 'd03ef2a7b5b4d5544ec85d0c98965ca4a95d5b25910388f34046c5929da725c0',
+    ('karabakh-2020', (), 1): '965a2d2fd73119b378190c2b671553351a88dd7f03af9792cf1175c308a219c4',
+    ('karabakh-2020', (), 7): '087d0b41de4097b5d21c6b86cc39390be129e90379901b5d485babb79251c64c',
 }
 SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 # (scenario, interventions, seed) -> sha256 of the summary.json that `flashpoint run` writes, the
