@@ -4,6 +4,9 @@ describing a scenario for its page, running a job, comparing two variants and re
 The rest of the server never imports the engine, the analyses or the report directly, so a change of
 their internals touches this file (and serve/run_parts.py, the steps of a run job) only. Functions
 here are called in worker processes (``compare_job``) or in the server (the others, which are quick).
+
+Every import of the scenario loader, the engine, the analyses, the report or Plotly is made inside the function that
+needs it: the web server's process starts without them, and its job workers load them.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ def text_hash(text: str) -> str:
 # ---------------------------------------------------------------------------------- scenarios
 def builtin_scenarios() -> dict[str, str]:
     """The TOML text of every built-in scenario, by id."""
-    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
+    # lazy: see the module docstring
     from flashpoint.scenario.loader import builtin_names, builtin_path, read_text
 
     return {name: read_text(builtin_path(name)) for name in builtin_names()}
@@ -40,7 +43,7 @@ def builtin_scenarios() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=32)
 def _parse(digest: str, text: str):
-    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
+    # lazy: see the module docstring
     from flashpoint.scenario.loader import parse_toml, validate_data
 
     return validate_data(parse_toml(text, SCENARIO_FILE), SCENARIO_FILE, text)
@@ -105,7 +108,7 @@ def validate_text(text: str) -> list[dict[str, Any]]:
 
 
 def _number(q: Any) -> float:
-    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
+    # lazy: see the module docstring
     from flashpoint.scenario.distributions import quantity_mean
 
     return float(quantity_mean(q))
@@ -119,7 +122,7 @@ def _citations(ref: Any, sources: dict) -> list[str]:
 def describe(scenario) -> dict[str, Any]:
     """What the library and the scenario page show: title, question, actors, interventions,
     outcomes, and the model parameters a client may set, with their ranges and sources."""
-    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
+    # lazy: see the module docstring
     from flashpoint.describe import fmt_quantity
     from flashpoint.engine.theatre import default_parameters, parameter_sources
 
@@ -151,7 +154,7 @@ def check_request(scenario, interventions: list[str], runs: int, days: int | Non
                   overrides: dict[str, float]) -> int:
     """Refuse, before queueing, what the engine would refuse: unknown or conflicting interventions,
     days beyond the horizon, a parameter unknown or out of range. Returns the number of days."""
-    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
+    # lazy: see the module docstring
     from flashpoint.engine.runner import RunSpec
     from flashpoint.engine.theatre import compile_theatre
 
@@ -173,7 +176,7 @@ def compare_job(text: str, with_: list[str], against: list[str], runs: int, days
     """The paired comparison of the scenario with ``with_`` against it with ``against`` (or as
     written): the document of ``flashpoint compare --json``; ``progress(n, total)`` after each block
     of n runs."""
-    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
+    # lazy: see the module docstring
     from flashpoint.analysis.compare import compare_runs
 
     s = scenario_from_text(text)
@@ -186,7 +189,7 @@ def compare_job(text: str, with_: list[str], against: list[str], runs: int, days
 def front_map(text: str, interventions: list[str], control: dict[str, Any]) -> dict[str, Any]:
     """The run page's map (the report's front line by day, report/frontline.py) as Plotly's JSON:
     {data, layout, frames}."""
-    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
+    # lazy: see the module docstring
     from flashpoint.report.frontline import front_map as _front_map
 
     return json.loads(_front_map(variant_from_text(text, interventions), control).to_json())
@@ -194,7 +197,7 @@ def front_map(text: str, interventions: list[str], control: dict[str, Any]) -> d
 
 # ---------------------------------------------------------------------------------- the answer
 def _report_data(text: str, interventions: list[str], summary: dict, details: dict):
-    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
+    # lazy: see the module docstring
     from flashpoint.report.build import ReportData, headline_outcome
 
     s = scenario_from_text(text)
@@ -226,7 +229,7 @@ def _names(interventions: list[str]) -> tuple[str, str]:
 
 def headline(text: str, interventions: list[str], summary: dict, details: dict) -> list[str]:
     """The answer in plain words (the report's headline sentences)."""
-    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
+    # lazy: see the module docstring
     from flashpoint.report.build import headline as _headline
 
     return _headline(_report_data(text, interventions, summary, details), *_names(interventions))
@@ -235,7 +238,7 @@ def headline(text: str, interventions: list[str], summary: dict, details: dict) 
 def report_html(text: str, interventions: list[str], summary: dict, details: dict) -> str:
     """The report page of a stored run (the same page as ``flashpoint report``, from the stored
     numbers: nothing is simulated again)."""
-    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
+    # lazy: see the module docstring
     from flashpoint.report.build import render
 
     html, _figures = render(_report_data(text, interventions, summary, details), *_names(interventions))
@@ -244,7 +247,7 @@ def report_html(text: str, interventions: list[str], summary: dict, details: dic
 
 def plotly_js_path() -> Path:
     """plotly.min.js of the installed plotly package."""
-    # lazy: the web server's process starts without the engine, analysis and report; its job workers load them
+    # lazy: see the module docstring
     import plotly
 
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
