@@ -187,8 +187,9 @@ def _score_loss(loss_id: str, loss: BacktestLoss, traj) -> dict[str, Any]:
 
 
 def backtest(scenario: str | Path, *, runs: int = 1000, seed: int = 1, workers: int = 1,
-             progress=None, executor: Executor | None = None) -> dict[str, Any]:
-    """Run the scenario and score its backtest table (module doc); the result as a JSON-ready dict."""
+             progress=None, executor: Executor | None = None, block_size: int | None = None) -> dict[str, Any]:
+    """Run the scenario and score its backtest table (module doc); the result as a JSON-ready dict.
+    ``block_size``: runs per block (the engine's default if None; the results do not depend on it)."""
     label = _scenario_label(scenario)
     s = load(str(scenario))
     if s.backtest is None or not (s.backtest.events or s.backtest.losses):
@@ -201,6 +202,7 @@ def backtest(scenario: str | Path, *, runs: int = 1000, seed: int = 1, workers: 
     if horizon != s.meta.horizon_days:     # the backtest may look further than the scenario's question
         s = s.model_copy(update={"meta": s.meta.model_copy(update={"horizon_days": horizon})})
     results = run(s, runs=runs, seed=seed, days=horizon, workers=workers, trajectories=True, progress=progress,
+                  block_size=block_size,
                   executor=executor)
     traj = results.trajectories()
     control = traj["control"].to_numpy()

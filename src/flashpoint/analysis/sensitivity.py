@@ -256,7 +256,8 @@ class SensitivityResult:
 def sensitivity(scenario, target: str, method: str = "sobol", base_samples: int | None = None,
                 seed: int = 1, days: int | None = None, workers: int = 1, inputs: list[str] | None = None,
                 replicates: int = 1, progress: Callable[[int, int], None] | None = None,
-                executor: Executor | None = None, max_runs: int = DEFAULT_MAX_RUNS) -> SensitivityResult:
+                executor: Executor | None = None, max_runs: int = DEFAULT_MAX_RUNS,
+                block_size: int | None = None) -> SensitivityResult:
     """Global sensitivity of ``target`` (an outcome id: its probability; or a metric
     ``actor.quantity``: its mean) to the scenario's uncertain inputs.
 
@@ -264,7 +265,8 @@ def sensitivity(scenario, target: str, method: str = "sobol", base_samples: int 
     trajectories r for Morris (at least 4; r (D + 1) runs); ``inputs`` restricts the variables to
     some paths or patterns (``parameters.*``), the others being drawn as usual; ``replicates``
     runs each design point that many times and analyses the mean (less of the engine's noise in
-    the indices); ``progress(n, total)`` is told after each block of n runs. Each design point is
+    the indices); ``progress(n, total)`` is told after each block of n runs (``block_size``, the
+    engine's default if None; the results do not depend on it). Each design point is
     a stochastic run, so the indices include the engine's own chance (see the module's notes).
     """
     method = method.lower()
@@ -286,7 +288,7 @@ def sensitivity(scenario, target: str, method: str = "sobol", base_samples: int 
     quantiles = {known.keys[n]: levels[:, i] for i, n in enumerate(names)}
     tick = (lambda n: progress(n, runs)) if progress else None
     results = run(scenario, runs=runs, seed=seed, days=days, workers=workers, keep_runs=True,
-                  quantiles=quantiles, progress=tick, executor=executor)
+                  quantiles=quantiles, progress=tick, executor=executor, block_size=block_size)
     frame = results.per_run()
     column = f"{kind}:{target}"
     y = frame[column].to_numpy(dtype=float).reshape(len(x), replicates).mean(axis=1)

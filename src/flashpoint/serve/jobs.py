@@ -6,6 +6,9 @@ A comparison is one task. A run is several (serve/run_job.py): its two variants 
 parts that follow its answer. Tasks wait in a queue of their own, by priority (a job's headline
 before any part of an earlier job, then first come first served), and go to the process pool only
 when a worker is free, so that a new question is not kept behind the analyses of the last one.
+When a job's headline waits and every worker is busy with a part of an earlier job, that part is
+preempted: it stops at its next block of runs, gives its worker to the headline and is queued again
+in its old place, to be run again from its start (its numbers are the same, the seed being the same).
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ import logging
 import multiprocessing as mp
 import queue
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from flashpoint.serve import worker
 from flashpoint.serve.run_job import HEADLINE, RunJob
 from flashpoint.serve.storage import RESTART_ERROR, Store, now
-from flashpoint.serve.worker import CANCELLED, task_result
+from flashpoint.serve.worker import CANCELLED, PREEMPTED, preempt_key, task_result
 
 log = logging.getLogger("flashpoint.serve")
 
@@ -52,7 +57,10 @@ class Jobs:
         self._lock = threading.RLock()
         self._pending: list[tuple] = []
         self._seq = itertools.count()
-        self._running: dict[tuple[str, str], cf.Future] = {}
+        self._running: dict[tuple[str, str], tuple[cf.Future, tuple]] = {}   # (job, label) -> (future, task)
+        self._preempting: set[tuple[str, str]] = set()      # running tasks asked to give their worker back
+        self.events: deque[tuple[float, str, str, str]] = deque(maxlen=1000)
+        """The latest (monotonic time, "queued" | "started" | "preempted" | "requeued" | "ended", job, task)."""
         self._stop = threading.Event()
         self._listener = threading.Thread(target=self._listen, name="flashpoint-progress", daemon=True)
         self._listener.start()
@@ -87,30 +95,67 @@ class Jobs:
         """Queue one task of a job; ``on_done(future)`` is called when it ends."""
         with self._lock:
             heapq.heappush(self._pending, (priority, next(self._seq), job_id, label, fn, args, on_done))
+            self.events.append((time.monotonic(), "queued", job_id, label))
         self._pump()
 
     def task(self, priority: int, job_id: str, name: str, label: str, kwargs: dict[str, Any],
              on_done: Callable[[cf.Future], None]) -> None:
         """Queue a function of serve/run_parts.py for a run job (worker.task)."""
 
-        self.enqueue(priority, job_id, label, worker.task, (job_id, name, kwargs),
+        self.enqueue(priority, job_id, label, worker.task, (job_id, name, kwargs, label),
                      on_done)
 
     def _pump(self) -> None:
         with self._lock:
             while self._pending and len(self._running) < self.workers and not self._stop.is_set():
-                _p, _n, job_id, label, fn, args, on_done = heapq.heappop(self._pending)
+                entry = heapq.heappop(self._pending)
+                _p, _n, job_id, label, fn, args, on_done = entry
                 fut = self.pool.submit(fn, *args)
-                self._running[(job_id, label)] = fut
+                self._running[(job_id, label)] = (fut, entry)
+                self.events.append((time.monotonic(), "started", job_id, label))
                 fut.add_done_callback(lambda f, k=(job_id, label), cb=on_done: self._task_done(k, cb, f))
+            self._preempt()
+
+    @staticmethod
+    def _preemptible(entry: tuple) -> bool:
+        """A part (not a headline) whose function hears a cancel at each block of runs (worker.PROGRESS)."""
+        return entry[0] > HEADLINE and entry[4] is worker.task and entry[5][1] in worker.PROGRESS
+
+    def _preempt(self) -> None:
+        """Ask as many running parts as there are headlines waiting (beyond those already asked) to
+        give their worker back, the latest started first (the least work is done again)."""
+        waiting = sum(1 for t in self._pending if t[0] == HEADLINE) - len(self._preempting)
+        for key in list(self._preempting)[:max(0, -waiting)]:   # a worker came free meanwhile: let it go on
+            self._preempting.discard(key)
+            self.cancelled.pop(preempt_key(*key), None)
+        if waiting <= 0 or self._stop.is_set():
+            return
+        parts = [k for k, (_f, entry) in self._running.items()
+                 if k not in self._preempting and self._preemptible(entry)]
+        for key in list(reversed(parts))[:waiting]:     # dicts keep their order of insertion: started
+            self._preempting.add(key)
+            self.cancelled[preempt_key(*key)] = True
+            self.events.append((time.monotonic(), "preempted", *key))
+            log.info("task %s of job %s gives its worker to a new question; it will run again", key[1], key[0])
 
     def _task_done(self, key: tuple[str, str], on_done: Callable, fut: cf.Future) -> None:
         with self._lock:
-            self._running.pop(key, None)
-        try:
-            on_done(fut)
-        except Exception:
-            log.exception("could not record the end of task %s of job %s", key[1], key[0])
+            _f, entry = self._running.pop(key)
+            if key in self._preempting:
+                self._preempting.discard(key)
+                self.cancelled.pop(preempt_key(*key), None)
+            preempted = (not fut.cancelled() and fut.exception() is None
+                         and (fut.result() or {}).get(PREEMPTED, False))
+            if preempted and key[0] in self.kinds and not self._stop.is_set():
+                heapq.heappush(self._pending, entry)        # its old place: priority, then when it was asked for
+                self.events.append((time.monotonic(), "requeued", *key))
+            else:
+                self.events.append((time.monotonic(), "ended", *key))
+        if not preempted:
+            try:
+                on_done(fut)
+            except Exception:
+                log.exception("could not record the end of task %s of job %s", key[1], key[0])
         with self._lock:
             if key[0] not in self.kinds and not any(k[0] == key[0] for k in self._running):
                 self.cancelled.pop(key[0], None)

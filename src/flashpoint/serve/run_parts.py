@@ -25,6 +25,10 @@ from flashpoint.serve.engine_bridge import BLOCK, scenario_from_text, variant_fr
 
 PARTS = ("settlement", "claims", "sensitivity", "discovery", "backtest")
 """What follows the answer, in the order the run page shows it."""
+PART_BLOCK = 250
+"""Runs per block in the parts that follow the answer (claims, sensitivity, backtest): the engine's
+smallest block (engine/rng.py GRANULE), so that a part preempted for a new question gives its
+worker back within a quarter of the runs of a 1,000-run block. Results do not depend on it."""
 SENSITIVITY_METHOD = "morris"
 """The report's method for the headline outcome's sensitivity (report/build.py), default trajectories."""
 
@@ -107,7 +111,7 @@ def claim_variant(text: str, key: list[str], runs: int, days: int, seed: int, ov
 
     s = scenario_from_text(text)
     return run(s.apply(*key) if key else s, runs=runs, seed=seed, days=days, set=overrides or None,
-               block_size=BLOCK, keep_runs=True, progress=lambda n, _total=None: progress(n, runs)).columns()
+               block_size=PART_BLOCK, keep_runs=True, progress=lambda n, _total=None: progress(n, runs)).columns()
 
 
 def claims(text: str, columns: dict[tuple[str, ...], Any]) -> list[dict[str, Any]]:
@@ -137,7 +141,8 @@ def sensitivity_part(text: str, interventions: list[str], target: str, days: int
     from flashpoint.analysis.sensitivity import sensitivity
 
     _s, v = _variant_of(text, interventions)
-    return sensitivity(v, target, method=SENSITIVITY_METHOD, seed=seed, days=days, progress=progress).to_json()
+    return sensitivity(v, target, method=SENSITIVITY_METHOD, seed=seed, days=days, progress=progress,
+                       block_size=PART_BLOCK).to_json()
 
 
 def discovery_part(text: str, interventions: list[str], target: str, frame) -> list[dict[str, Any]]:
@@ -160,4 +165,5 @@ def backtest_part(scenario_id: str, seed: int, progress: Callable[[int, int], No
     sid = scenario_id if scenario_id in known else next(iter(sorted(known)), None)
     if sid is None:
         raise FlashpointError("no backtest is defined")
-    return backtest(sid, runs=BACKTEST_RUNS, seed=seed, progress=lambda n, _total=None: progress(n, BACKTEST_RUNS))
+    return backtest(sid, runs=BACKTEST_RUNS, seed=seed, block_size=PART_BLOCK,
+                    progress=lambda n, _total=None: progress(n, BACKTEST_RUNS))

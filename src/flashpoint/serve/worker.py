@@ -38,6 +38,20 @@ class Cancelled(Exception):
     """The job was cancelled while it ran."""
 
 
+class Preempted(Exception):
+    """The task was asked to give its worker to a new question (it is queued again and rerun)."""
+
+
+PREEMPTED = "preempted"
+"""What a preempted task returns ({PREEMPTED: True}): the server queues it again."""
+
+
+def preempt_key(job_id: str, label: str) -> str:
+    """The key in the shared mapping ``cancelled`` that asks task ``label`` of ``job_id`` to stop
+    and give its worker back (a job's own id there stops all of its tasks)."""
+    return f"{job_id}\x00{label}"
+
+
 _shared: dict[str, Any] = {}
 """This worker's ``messages`` and ``cancelled`` (given once, by :func:`init`)."""
 
@@ -71,24 +85,31 @@ PROGRESS = ("variant", "claim_variant", "sensitivity_part", "backtest_part", "co
 """The tasks that report progress (they are given ``progress(runs done since the last call, total)``)."""
 
 
-def task(job_id: str, name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+def task(job_id: str, name: str, kwargs: dict[str, Any], label: str | None = None) -> dict[str, Any]:
     """One task of a job: a comparison (``name`` "compare": engine_bridge.compare_job) or a part of a
     run job (a function of serve/run_parts.py by ``name``). Returns {"result": ..., "seconds": ...},
-    or {"cancelled": True}, or {"error": message} for an input the engine refused. The server's
+    or {"cancelled": True}, or {PREEMPTED: True} when the server took its worker back for a new
+    question (at its next block), or {"error": message} for an input the engine refused. The server's
     queue hears ("started", id), ("progress", id, label, fraction) and, from a variant, ("half", id,
-    role, its half of the answer); its shared mapping ``cancelled`` names the jobs to stop."""
+    role, its half of the answer); its shared mapping ``cancelled`` names the jobs to stop and, by
+    :func:`preempt_key`, the tasks to preempt. ``label``: the task's name in the server's queue."""
 
     messages, cancelled = _shared["messages"], _shared["cancelled"]
+    preempt = preempt_key(job_id, label or name)
+    label = f"{name}-{kwargs['role']}" if "role" in kwargs else name
     if job_id in cancelled:
         return {"cancelled": True}
+    if preempt in cancelled:
+        return {PREEMPTED: True}
     messages.put(("started", job_id))
     done, last = [0], [0.0]
-    label = f"{name}-{kwargs['role']}" if "role" in kwargs else name
 
     def progress(n: int, total: int) -> None:
         if job_id in cancelled:
             raise Cancelled
         done[0] += n
+        if done[0] < total and preempt in cancelled:     # after its last block, the task might as well end
+            raise Preempted
         now = time.monotonic()
         if now - last[0] > 0.1 or done[0] >= total:
             last[0] = now
@@ -107,6 +128,8 @@ def task(job_id: str, name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         result = fn(**kwargs)
     except Cancelled:
         return {"cancelled": True}
+    except Preempted:
+        return {PREEMPTED: True}
     except FlashpointError as exc:
         return {"error": str(exc)}
     return {"result": result, "seconds": time.perf_counter() - t0}
