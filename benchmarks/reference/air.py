@@ -9,10 +9,11 @@
    is destroyed with probability ``1 - prod(1 - k)^n`` over the (fractional) sorties n aimed at
    it, k being each one's ``sead_kills``.
 3. **Counter-air**: actor a's fighters bring kill potential ``K_a = sum(counter-air sorties x
-   air_to_air)``, shared over the sorties ``T_a`` flown by the actors it fires on (a drone sortie
-   counts ``drone-air-exposure`` times); a sortie of actor b is lost to fighters with probability
-   ``1 - exp(-sum_a K_a / max(T_a, 1))``, a drone sortie with ``1 - exp(-drone-air-exposure x sum_a
-   K_a / max(T_a, 1))``.
+   air_to_air)``, of which they spend ``1 - exp(-T_a / S)`` (random search; S is ``counter-air-search``)
+   on the sorties ``T_a`` flown by the actors it fires on (a drone sortie counts
+   ``drone-air-exposure`` times); with ``H_a = K_a (1 - exp(-T_a / S)) / T_a``, a sortie of actor b
+   is lost to fighters with probability ``1 - exp(-sum_a H_a)``, a drone sortie with
+   ``1 - exp(-drone-air-exposure x sum_a H_a)``.
 4. **Air defence**: a sortie of actor a over place p (a ground-attack sortie over its target's
    place; a SEAD sortie over its battery's place) is lost with probability ``1 - prod_k (1 - e_k
    pk_k)`` over the batteries k that are alive, have arrived, have a missile left, cover p and fire
@@ -179,8 +180,8 @@ def air_day(m: TheatreModel, engaged: set[Formation]) -> None:
     for a in air_actors:
         targets = sum(flown[b] for b in air_actors if m.fire(a, b))
         for b in air_actors:
-            if m.fire(a, b):
-                hazard[b] += potential[a] / max(targets, 1.0)
+            if m.fire(a, b) and targets > 0:
+                hazard[b] += potential[a] * -math.expm1(-targets / p["counter-air-search"]) / targets
 
     # losses of aircraft and drones
     lost_by = dict.fromkeys(air_actors, 0)

@@ -26,28 +26,28 @@ RUNS = 2000
 # (scenario, interventions, seed) -> sha256 of `flashpoint run ... --json`, the same at every
 # block size and worker count in SPLITS
 RUN_DIGESTS = {
-    ('idlib-2020', (), 1): 'd83d019e01dcfd9bee43a5d1a4ee1054dbfd53fd2bbcc6ea336ff9d484998f85',
-    ('idlib-2020', (), 7): '2ec73405c1b761dbef717c5dc10c44496227225bbfb832a2c9b01cfb369ee2e5',
+    ('idlib-2020', (), 1): 'b09d11226f5c2b12b378edf81cdfb20eb1aa0afcd9a5985af602dfd7b0c01b57',
+    ('idlib-2020', (), 7): '990505a00c4cd1fd6f74b8f97265fa56709f5a2a1f91bc1f5361508aa6c489f0',
     ('idlib-2020', ('coalition-air-support',), 1):
-        '31ddafed92364f4f9a5643a912b54413063bb40f73fc9ca29ee6200d7d759b67',
+        '6199403358265e09a0616fd79cf780fcc78f716f23b1ae5cbbac7dcb91abade3',
     ('idlib-2020', ('coalition-air-support',), 7):
-        '3dfde01285400ad0ad6bf656e80dc89a195e2ef6198df775dc3c98584c32908d',
-    ('idlib-2020', ('no-drones',), 1): '84493e6f34e22d9926ea84468bc02c5ba72e8226348457cfc442efc1d0e34b3b',
-    ('idlib-2020', ('no-drones',), 7): 'd22530d4501366df86e766c33bc3b71bdfc4dadf8cfdaf4000b65c2f13c0fcdc',
+        'd0bf2678931ef8cc50c0aa82668e7090f4ae158033930f4774d968e62a0a1e13',
+    ('idlib-2020', ('no-drones',), 1): 'a193bb85209434b26ec96ed494816749a93ff6ed5e99ae4aa71555ed379fc285',
+    ('idlib-2020', ('no-drones',), 7): '8651eebb63ab2f088ae8ddb35f9d3927d87f9df999042329789b24012194dd59',
     ('idlib-2019-offensive', (), 1): '6b9e0fedf56dd44fb580f482265489e55a75eb7d263733cfe0d423f2e27a939e',
     ('idlib-2019-offensive', (), 7): 'dddbecff5edbadc9371ad47c118dd0f9f038e05e8ea53038645bcbcc81aeeb52',
     ('idlib-2019-offensive', ('russia-stands-aside',), 1):
         'c0a7cf3d82bfafe9cae9336780d583168fa1c3d715844dc0aa5c3524b322e9a4',
     ('idlib-2019-offensive', ('russia-stands-aside',), 7):
         '2eb5cc69eab767920a218d4a1a2a085cd6b9f3527eed8f65eb3dcab7986814d6',
-    ('karabakh-2020', (), 1): '965a2d2fd73119b378190c2b671553351a88dd7f03af9792cf1175c308a219c4',
-    ('karabakh-2020', (), 7): '087d0b41de4097b5d21c6b86cc39390be129e90379901b5d485babb79251c64c',
+    ('karabakh-2020', (), 1): 'b78e81db489722b25e41aa71e80e37aa5079479d19dd47043e81460e02ee54a3',
+    ('karabakh-2020', (), 7): '39a3c510ffed5920f8f6feb528bf9f66157a663f95382d92b552224c8ec44320',
 }
 SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 # (scenario, interventions, seed) -> sha256 of the summary.json that `flashpoint run` writes, the
 # same at every layout in LAYOUTS (json.dumps(summary, indent=2): the document with nothing left out)
 SUMMARY_DIGESTS = {
-    ("idlib-2020", ("coalition-air-support",), 1): "47c56d28bcdb9c7340c990ff7c39cd408824b8626324fe319bb14ae35a31888a",
+    ("idlib-2020", ("coalition-air-support",), 1): "c937d560b0e0b9ef0aa97f67f10f9aefeb31e390f3661a76131cd9f098475d2d",
     ("idlib-2019-offensive", (), 1): "da0a30e4d86429987c14b47e565cae3c2327d64a513fc3bbcdfce8abb1f87fd5",
 }
 LAYOUTS = ((250, 1), (1000, 1), (250, 2), (1000, 2))      # SPLITS and two more
@@ -58,8 +58,8 @@ BACKTEST_KARABAKH = ("backtest", "karabakh-2020", "--runs", 500, "--workers", 2,
 COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--workers", 2, "--json")
 OTHER_DIGESTS = {
     BACKTEST: '0f3e0f24b298c92a209c5b0066c1f7245f2c5fd92e6791fbcd9a893cb5e2790e',
-    BACKTEST_KARABAKH: '7292ef0391186b50d87ec9d24c522b7f1894b6685c032481f517644ef90f5f64',
-    COMPARE: 'df131426bf57d23f827f87f5981b3e8bcf8d6da82901b6e3cb4533a78d61f623',
+    BACKTEST_KARABAKH: '4349402b79ee2deb1e60fef62af4b7d1e45469a1adebbd6c4e2cef4e7238982e',
+    COMPARE: 'a92c69a418527d0a522dd32113d7fda505ccefdbb03ef08275e858743e518a7e',
 }
 
 

@@ -32,10 +32,10 @@ COMMANDS = {
 }
 COMMAND_DIGESTS = {
     "backtest": "dfbdf8aded76cad1ecccbe2467b11561b47a80b68912ba840a113ee2fef036fe",
-    "compare": "f0eb71a48bfdf0d2d9d144b67cbba52e8503fb09635818f719911e5f155531f9",
-    "compare-serial": "f0eb71a48bfdf0d2d9d144b67cbba52e8503fb09635818f719911e5f155531f9",
-    "sensitivity": "7298ea3c146ebae47bcd1e2ae9e3db7c8a8ce099e3c7989fb11cbde317a1dce7",
-    "claims": "36981183fb9be911c4841e5413fd4722670950ec4e19ebba2b28cece238fc67d",
+    "compare": "6cb821c726137b3de12d06f6a4a08502f5c7d1399d563287131c7968835ee643",
+    "compare-serial": "6cb821c726137b3de12d06f6a4a08502f5c7d1399d563287131c7968835ee643",
+    "sensitivity": "6622776cdf20d763e8e647b638aa2afcbca0e16f1236804eb782223be4b4767d",
+    "claims": "3e787cf4a13ad38b94444815f3a71455c5830a47e47e1077878209d3de2a8836",
 }
 CALIBRATION_DIGEST = "d1882cac47aee6d701cca9f3456c8906b830b5b478acf2f1480cbef821c200e5"
 TIMINGS = ("seconds",)

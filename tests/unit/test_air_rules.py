@@ -210,16 +210,25 @@ def counter_air(d):
     d["forces"]["air_defence"] = {}
 
 
-def test_counter_air_loss_probability_is_one_minus_exp_of_kill_potential_over_targets(build):
-    """T = 20 aircraft sorties + 10 drone sorties x drone-air-exposure 2 = 40; K / T = 0.075. An
-    aircraft sortie is lost with probability 1 - exp(-0.075), a drone sortie with 1 - exp(-0.075 x 2).
+def searched(k: float, targets: float, search: float) -> float:
+    """The hazard of air combat on one sortie: the share ``1 - exp(-T / S)`` of the kill potential K
+    spent, spread over the T sorties (docs/model.md, "Air", 4)."""
+    return k * -math.expm1(-targets / search) / targets
+
+
+def test_counter_air_loss_probability_is_one_minus_exp_of_the_searched_potential_over_targets(build):
+    """T = 20 aircraft sorties + 10 drone sorties x drone-air-exposure 2 = 40; with counter-air-search
+    40 the fighters spend 1 - 1/e of K = 3, a hazard of 3 (1 - 1/e) / 40 = 0.047 per sortie (the
+    old rule, K / T = 0.075, would put the losses some 25 standard errors away). An aircraft sortie
+    is lost with probability 1 - exp(-0.047), a drone sortie with 1 - exp(-0.047 x 2).
     ``drone-exposure`` (air defence only) is set far from 2: were it to weight air combat, T would
     be 20 + 10 x 300 and the losses ten standard errors away."""
-    th = build(counter_air, **{"drone-air-exposure": 2.0, "drone-exposure": 300.0})
+    th = build(counter_air, **{"drone-air-exposure": 2.0, "drone-exposure": 300.0, "counter-air-search": 40.0})
     before, after = one_day(th)
     blue_w, red_w = th.wing_ids.index("blue-strike"), th.wing_ids.index("red-fighters")
-    assert_binomial_mean((before.wings.aircraft - after.wings.aircraft)[:, blue_w], 20, 1 - math.exp(-3 / 40))
-    assert_binomial_mean((before.drone_units.drones - after.drone_units.drones)[:, 0], 10, 1 - math.exp(-3 / 40 * 2))
+    h = searched(3.0, 40.0, 40.0)
+    assert_binomial_mean((before.wings.aircraft - after.wings.aircraft)[:, blue_w], 20, 1 - math.exp(-h))
+    assert_binomial_mean((before.drone_units.drones - after.drone_units.drones)[:, 0], 10, 1 - math.exp(-h * 2))
     assert np.all(after.wings.aircraft[:, red_w] == 10)          # Blue flies no counter-air
 
 
@@ -228,8 +237,25 @@ def test_counter_air_against_aircraft_alone(build):
         counter_air(d)
         d["forces"]["drones"] = {}
 
-    before, after = one_day(build(change))
-    assert_binomial_mean((before.wings.aircraft - after.wings.aircraft)[:, 1], 20, 1 - math.exp(-3 / 20))
+    before, after = one_day(build(change, **{"counter-air-search": 40.0}))
+    lost = (before.wings.aircraft - after.wings.aircraft)[:, 1]
+    assert_binomial_mean(lost, 20, 1 - math.exp(-searched(3.0, 20.0, 40.0)))
+
+
+def test_few_targets_draw_little_of_the_fighters_potential(build):
+    """10 Blue sorties in a sky where a fighter sortie meets one with probability 1 - 1/e only when
+    200 are up: the fighters (K = 3) spend 1 - exp(-10 / 200) = 4.9% of their potential, a hazard of
+    0.0146 on each Blue sortie, near the engagement rate K / S = 0.015 that few targets each meet
+    whatever their number. Each is lost with probability 1.45%; sharing the whole potential over the
+    10 (K / T) would lose 26% of them, some 100 standard errors away."""
+    def change(d):
+        counter_air(d)
+        d["forces"]["drones"] = {}
+        d["forces"]["air"]["blue-strike"]["aircraft"] = 10
+
+    before, after = one_day(build(change, **{"counter-air-search": 200.0}))
+    lost = (before.wings.aircraft - after.wings.aircraft)[:, 1]
+    assert_binomial_mean(lost, 10, 1 - math.exp(-searched(3.0, 10.0, 200.0)))
 
 
 def test_fighters_do_not_engage_an_actor_they_do_not_fire_on(build):

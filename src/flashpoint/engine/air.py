@@ -10,7 +10,7 @@ this order, each using what the previous one left in the scratch arrays (:class:
 5. :func:`_wing_ground_attack`, :func:`_wing_exposure`, :func:`_drone_ground_attack`: targets of
    the ground-attack sorties, their expected kills and expected losses to air defence (6, 3);
 6. :func:`_engagements`: missiles fired, batteries lost, reloads (3);
-7. :func:`_counter_air`: the hazard of air combat, ``K_a / max(T_a, 1)`` (4);
+7. :func:`_counter_air`: the hazard of air combat, ``K_a (1 - exp(-T_a / S)) / T_a`` (4);
 8. :func:`_air_losses`: aircraft and drones lost, and the credit for kills (5, 7);
 9. :func:`_strikes`: personnel and heavy equipment destroyed from the air (6).
 
@@ -389,11 +389,13 @@ def _engagements(gen, r, tb, rd, fs, board, losses, sc):
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _counter_air(r, tb, rd, board, sc):
-    """Each actor's fighters (kill potential K_a) shared over the sorties T_a of those it fires on:
-    a's fire adds K_a / max(T_a, 1) to the hazard of each (docs/model.md, "Air", 4 "Counter-air")."""
+    """Each actor's fighters (kill potential K_a) search the sky for the sorties T_a of those it fires
+    on and spend the share ``1 - exp(-T_a / S)`` of their potential (random search, S the run's
+    ``counter-air-search``): a's fire adds ``K_a (1 - exp(-T_a / S)) / T_a`` to the hazard of each
+    (docs/model.md, "Air", 4 "Counter-air")."""
     fo, fired, w_owner, missions, a2a = board.fires_on, board.fired, tb.wings.owner, tb.wings.missions, \
         rd.wings.air_to_air
-    d_owner, exposure = tb.drone_units.owner, rd.air.drone_air_exposure[r]
+    d_owner, exposure, search = tb.drone_units.owner, rd.air.drone_air_exposure[r], rd.air.counter_air_search[r]
     sorties, drone_sorties, ca_potential, flown, hazard, lethal = sc.sorties, sc.drone_sorties, sc.ca_potential, \
         sc.flown, sc.hazard, sc.lethal
     n_a = fo.shape[1]
@@ -412,9 +414,12 @@ def _counter_air(r, tb, rd, board, sc):
         for b in range(n_a):
             if fo[r, a, b]:
                 targets += flown[b]
+        if targets <= 0:
+            continue
+        per_target = ca_potential[a] * -math.expm1(-targets / search) / targets
         for b in range(n_a):
             if fo[r, a, b] and flown[b] > 0:
-                hazard[b] += ca_potential[a] / max(targets, 1.0)
+                hazard[b] += per_target
                 fired[r, a, b] = True
                 lethal[a, b] += ca_potential[a]
 

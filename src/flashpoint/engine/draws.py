@@ -188,6 +188,7 @@ class AirRules(NamedTuple):
     sead_suppression: np.ndarray
     drone_exposure: np.ndarray         # a drone sortie's weight against air defence (3)
     drone_air_exposure: np.ndarray     # its weight against fighters (4)
+    counter_air_search: np.ndarray     # enemy sorties at which a counter-air sortie meets one w.p. 1 - 1/e (4)
     cas_armour_share: np.ndarray
 
 
@@ -272,7 +273,8 @@ def draw_run(th: CompiledTheatre, draws: Draws) -> RunDraws:
             air_superiority_breakpoint=p["air-superiority-breakpoint"],
             combat_days_exponent=p["combat-days-exponent"]),
         air=AirRules(sead_suppression=p["sead-suppression"], drone_exposure=p["drone-exposure"],
-                     drone_air_exposure=p["drone-air-exposure"], cas_armour_share=p["cas-armour-share"]),
+                     drone_air_exposure=p["drone-air-exposure"],
+                     counter_air_search=p["counter-air-search"], cas_armour_share=p["cas-armour-share"]),
     )
 
 
