@@ -105,6 +105,7 @@ def simulate_block(th: CompiledTheatre, seed: int, start: int, stop: int, days: 
     record = Record(st.control, th.actor_camp, held, trajectories, control_days, killed_days,
                     st.losses.personnel_killed)
     record_day(0, n, 0, record)
+    days_kernel = TypedKernel(_days_kernel)
 
     def step(first: int, last: int) -> None:
         """Days [first, last) of every granule (the state's tuples are taken after the day's decisions)."""
@@ -112,7 +113,7 @@ def simulate_block(th: CompiledTheatre, seed: int, start: int, stop: int, days: 
         kernel = None
         for gen, lo, hi in rng.granules():
             args = (gen, lo, hi, first, last, tables, run, fs, board, plan, Rungs(ladder.arrays, rungs), record)
-            kernel = kernel or compiled_for(_days_kernel, args)
+            kernel = kernel or days_kernel.compiled(args)
             kernel(*args)
 
     if isinstance(strategy, Continue) and on_day_end is None:
@@ -145,6 +146,44 @@ def compiled_for(kernel: numba.core.registry.CPUDispatcher, args: tuple) -> Call
     of arrays that is about 35 of the 50 µs a call costs (idlib-2020), paid by each granule of
     each day; the granules of one call of ``step`` pass the same tuples, so their types are found once."""
     return kernel.compile(tuple(kernel.typeof_pyval(a) for a in args))
+
+
+def type_key(x: object) -> object:
+    """What Numba's types of ``x`` (an argument of a kernel) depend on, found in plain Python: for an
+    array its class, dtype, dimensions, layout, writability and alignment; for a tuple its class and the
+    keys of its items; for an integer whether it fits 64 bits; for a random generator the class of
+    its bit generator. Any other object gets a key equal to no other (its types are looked up anew)."""
+    if isinstance(x, np.ndarray):
+        f = x.flags
+        return type(x), x.dtype, x.ndim, f.c_contiguous, f.f_contiguous, f.writeable, f.aligned
+    if isinstance(x, tuple):
+        return type(x), tuple(type_key(y) for y in x)
+    if isinstance(x, bool | float):
+        return type(x)
+    if isinstance(x, int):
+        return int, -(2**63) <= x < 2**63
+    if isinstance(x, np.random.Generator):
+        return type(x), type(x.bit_generator)
+    return object()
+
+
+class TypedKernel:
+    """``kernel`` compiled for the types of its arguments, kept from call to call while they have
+    the same :func:`type_key`: finding the types of the day kernel's arguments with Numba
+    (:func:`compiled_for`) took 2.4-3.4 ms a day for idlib-2020 with coalition-air-support (172 arrays;
+    load 3.5-5.5, benchmarks/RESULTS.md), comparing their keys 60-100 µs. A strategy that replaces
+    a state array by one of other types gets the kernel compiled for the new types."""
+
+    def __init__(self, kernel: numba.core.registry.CPUDispatcher):
+        self.kernel = kernel
+        self.key: object = None
+        self.fn: Callable | None = None
+
+    def compiled(self, args: tuple) -> Callable:
+        key = type_key(args)
+        if self.fn is None or key != self.key:
+            self.fn, self.key = compiled_for(self.kernel, args), key
+        return self.fn
 
 
 @numba.njit(cache=True, nogil=True)
