@@ -40,8 +40,8 @@ RUN_DIGESTS = {
         'c0a7cf3d82bfafe9cae9336780d583168fa1c3d715844dc0aa5c3524b322e9a4',
     ('idlib-2019-offensive', ('russia-stands-aside',), 7):
         '2eb5cc69eab767920a218d4a1a2a085cd6b9f3527eed8f65eb3dcab7986814d6',
-    ('karabakh-2020', (), 1): '965a2d2fd73119b378190c2b671553351a88dd7f03af9792cf1175c308a219c4',
-    ('karabakh-2020', (), 7): '087d0b41de4097b5d21c6b86cc39390be129e90379901b5d485babb79251c64c',
+    ('karabakh-2020', (), 1): 'cd4e4ec53853cdbf7a10828efc99f6f7dedb2b026011dc2096de82125c6ebb14',
+    ('karabakh-2020', (), 7): '13a1fb35c589f55b9a84ce12a4fbbc4226e005aa14aad62fc033ae5836302e96',
 }
 SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 # (scenario, interventions, seed) -> sha256 of the summary.json that `flashpoint run` writes, the
@@ -58,7 +58,7 @@ BACKTEST_KARABAKH = ("backtest", "karabakh-2020", "--runs", 500, "--workers", 2,
 COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--workers", 2, "--json")
 OTHER_DIGESTS = {
     BACKTEST: '0f3e0f24b298c92a209c5b0066c1f7245f2c5fd92e6791fbcd9a893cb5e2790e',
-    BACKTEST_KARABAKH: '7292ef0391186b50d87ec9d24c522b7f1894b6685c032481f517644ef90f5f64',
+    BACKTEST_KARABAKH: 'f71ce4d082fec669a5192abdfdb1b981e90e0e1ab248ded85eddc4f60ae00172',
     COMPARE: 'df131426bf57d23f827f87f5981b3e8bcf8d6da82901b6e3cb4533a78d61f623',
 }
 
