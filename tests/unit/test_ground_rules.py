@@ -263,6 +263,30 @@ def test_an_overrun_formation_with_a_friendly_neighbour_retreats(data):
     assert 20 < killed.mean() < 40
 
 
+def test_a_formation_that_retreats_from_a_fallen_place_leaves_its_share_of_heavy_equipment(data):
+    """left-behind-share (docs/model.md, "Advance and capture"): the same runs with 0 and 0.4 differ only
+    in the retreating formation's equipment, 40% of what it had when it left (in whole pieces)
+    booked as lost."""
+    kept = {}
+    for share in (0.0, 0.4):
+        th = theatre(overrun_data(scenario_data(), "blueland"), **{"capture-ratio": 1.5, "advance-km-per-day": 50.0,
+                                                                   "left-behind-share": share})
+        kept[share] = play(th, 250, days=1)
+    blue_f, blue = th.formation_ids.index("blue-1"), th.actor_index("blueland")
+    none, some = kept[0.0], kept[0.4]
+    assert np.all(some.formations.place[:, blue_f] == th.places.index("c"))
+    assert np.array_equal(some.formations.personnel, none.formations.personnel)
+    assert np.array_equal(some.losses.personnel_killed, none.losses.personnel_killed)
+    had = none.formations.tanks[:, blue_f]
+    assert had.sum() > 0
+    left = np.floor(0.4 * had + 0.5)                      # whole pieces
+    assert left.sum() > 0
+    np.testing.assert_array_equal(some.formations.tanks[:, blue_f], had - left)
+    np.testing.assert_array_equal(some.losses.tanks_lost[:, blue], none.losses.tanks_lost[:, blue] + left)
+    red = th.actor_index("redland")                       # the captor loses nothing more
+    assert np.array_equal(some.losses.tanks_lost[:, red], none.losses.tanks_lost[:, red])
+
+
 # ---------------------------------------------------------------- a war without aircraft
 def test_a_scenario_without_air_units_can_be_simulated(data):
     data["forces"].pop("air")

@@ -180,6 +180,7 @@ class GroundRules(NamedTuple):
     gain_rate: np.ndarray      # advance-km-per-day / (capture-ratio - 1): km a day per unit of ratio
     air_superiority_breakpoint: np.ndarray
     combat_days_exponent: np.ndarray   # casualties over D days of one battle scale as D^k
+    left_behind_share: np.ndarray      # heavy equipment a formation leaves when it retreats from a fallen place
 
 
 class AirRules(NamedTuple):
@@ -271,7 +272,7 @@ def draw_run(th: CompiledTheatre, draws: Draws) -> RunDraws:
             loss_dispersion=p["loss-dispersion"], advance_km_per_day=p["advance-km-per-day"],
             gain_rate=p["advance-km-per-day"] / np.maximum(p["capture-ratio"] - 1, TINY),
             air_superiority_breakpoint=p["air-superiority-breakpoint"],
-            combat_days_exponent=p["combat-days-exponent"]),
+            combat_days_exponent=p["combat-days-exponent"], left_behind_share=p["left-behind-share"]),
         air=AirRules(sead_suppression=p["sead-suppression"], drone_exposure=p["drone-exposure"],
                      drone_air_exposure=p["drone-air-exposure"],
                      counter_air_search=p["counter-air-search"], cas_armour_share=p["cas-armour-share"]),

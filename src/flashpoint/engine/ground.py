@@ -99,7 +99,7 @@ def _ground_runs(gen, lo, hi, day, tb, rd, fs, board, plan, sc):
         _pull_outs(r, tb, rd, fs, board, plan, sc)
         _attrition(gen, r, tb, rd, fs, board, plan, sc)
         _advance(r, day, tb, rd, fs, board, plan, sc)
-        _retreats(r, day, tb, fs, board, losses)
+        _retreats(r, day, tb, rd, fs, board, losses)
         _breakpoints(r, tb, rd, fs, board, sc)
 
 
@@ -305,13 +305,15 @@ def _pause(r, day, v, captor_camp, plans, camp, pause_until):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _retreats(r, day, tb, fs, board, losses):
+def _retreats(r, day, tb, rd, fs, board, losses):
     """Formations left on a place their camp lost fall back along a hostile axis through it (see
     :func:`_fall_back_to`), else retreat to a neighbouring friendly place, or are destroyed if they
-    cannot; formations not yet arrived retreat, if they must, on the day they arrive."""
+    cannot; formations not yet arrived retreat, if they must, on the day they arrive. One that gets
+    away leaves the share left-behind-share of its tanks, IFVs and artillery to the captor, booked
+    as lost (docs/model.md, "Advance and capture"; 0 by default: nothing is left)."""
     form, control, camp, owner, arrives, nbr = fs.formations, board.control, tb.actor_camp, tb.formations.owner, \
         tb.formations.arrives, tb.map.nbr
-    loc, pers = form.place, form.personnel
+    loc, pers, left = form.place, form.personnel, rd.ground.left_behind_share[r]
     for f in range(loc.shape[1]):
         if pers[r, f] <= 0 or day < arrives[f] or camp[control[r, loc[r, f]]] == camp[owner[f]]:
             continue
@@ -320,6 +322,10 @@ def _retreats(r, day, tb, fs, board, losses):
             dest = _retreat_to(r, f, loc, control, camp, camp[owner[f]], nbr, None)
         if dest >= 0:
             loc[r, f] = dest
+            if left > 0:     # whole pieces, rounded: counts stay integers, their sums exact in any order
+                take_ground_losses(r, f, 0.0, math.floor(left * form.tanks[r, f] + 0.5),
+                                   math.floor(left * form.ifvs[r, f] + 0.5),
+                                   math.floor(left * form.artillery[r, f] + 0.5), form, owner, losses)
         else:
             take_ground_losses(r, f, pers[r, f], form.tanks[r, f], form.ifvs[r, f], form.artillery[r, f],
                                form, owner, losses)
