@@ -40,8 +40,8 @@ RUN_DIGESTS = {
         'c0a7cf3d82bfafe9cae9336780d583168fa1c3d715844dc0aa5c3524b322e9a4',
     ('idlib-2019-offensive', ('russia-stands-aside',), 7):
         '2eb5cc69eab767920a218d4a1a2a085cd6b9f3527eed8f65eb3dcab7986814d6',
-    ('karabakh-2020', (), 1): 'b78e81db489722b25e41aa71e80e37aa5079479d19dd47043e81460e02ee54a3',
-    ('karabakh-2020', (), 7): '39a3c510ffed5920f8f6feb528bf9f66157a663f95382d92b552224c8ec44320',
+    ('karabakh-2020', (), 1): '39a9786fa0842e638ff62ac40a3b7bc54a1256e52aab15438cd6e6086b4e0bb4',
+    ('karabakh-2020', (), 7): '28066d93251e49d453adec40aa5d06c090262ad5d0fede8d5be3382ea03ffd76',
 }
 SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 # (scenario, interventions, seed) -> sha256 of the summary.json that `flashpoint run` writes, the
@@ -58,7 +58,7 @@ BACKTEST_KARABAKH = ("backtest", "karabakh-2020", "--runs", 500, "--workers", 2,
 COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--workers", 2, "--json")
 OTHER_DIGESTS = {
     BACKTEST: '0f3e0f24b298c92a209c5b0066c1f7245f2c5fd92e6791fbcd9a893cb5e2790e',
-    BACKTEST_KARABAKH: '4349402b79ee2deb1e60fef62af4b7d1e45469a1adebbd6c4e2cef4e7238982e',
+    BACKTEST_KARABAKH: '1c35714c3bb0a3e153163065cddca8b5736bfeb85c4962a4b2c590f2bda39f43',
     COMPARE: 'a92c69a418527d0a522dd32113d7fda505ccefdbb03ef08275e858743e518a7e',
 }
 
