@@ -389,10 +389,8 @@ def _engagements(gen, r, tb, rd, fs, board, losses, sc):
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _counter_air(r, tb, rd, board, sc):
-    """Each actor's fighters (kill potential K_a) search the sky for the sorties T_a of those it fires
-    on and spend the share ``1 - exp(-T_a / S)`` of their potential (random search, S the run's
-    ``counter-air-search``): a's fire adds ``K_a (1 - exp(-T_a / S)) / T_a`` to the hazard of each
-    (docs/model.md, "Air", 4 "Counter-air")."""
+    """Fighters (kill potential K_a) search for the sorties T_a of those a fires on, S the run's ``counter-air-search``:
+    a's fire adds ``K_a (1 - exp(-T_a / S)) / T_a`` to each one's hazard (docs/model.md, "Air", 4 "Counter-air")."""
     fo, fired, w_owner, missions, a2a = board.fires_on, board.fired, tb.wings.owner, tb.wings.missions, \
         rd.wings.air_to_air
     d_owner, exposure, search = tb.drone_units.owner, rd.air.drone_air_exposure[r], rd.air.counter_air_search[r]
@@ -414,9 +412,7 @@ def _counter_air(r, tb, rd, board, sc):
         for b in range(n_a):
             if fo[r, a, b]:
                 targets += flown[b]
-        if targets <= 0:
-            continue
-        per_target = ca_potential[a] * -math.expm1(-targets / search) / targets
+        per_target = ca_potential[a] * -math.expm1(-targets / search) / targets if targets > 0 else 0.0
         for b in range(n_a):
             if fo[r, a, b] and flown[b] > 0:
                 hazard[b] += per_target
