@@ -51,3 +51,32 @@ def test_a_new_question_goes_before_the_running_parts_of_an_earlier_run(client, 
         # started, and ended (with its result: the first run's parts are all done) only then
         assert at[("ended", first["id"], task)] > answered, f"{task} kept its worker from the new question: {events}"
         assert at.get(("requeued", first["id"], task), answered) < answered, events
+
+
+def _queue_with_one_part(cancelled: bool):
+    """A queue (no worker processes) whose one running part of job "j" has just given its worker back."""
+    import concurrent.futures as cf
+    import threading
+    from collections import deque
+
+    from flashpoint.serve import worker
+    from flashpoint.serve.jobs import Jobs
+    from flashpoint.serve.worker import PREEMPTED
+
+    jobs = Jobs.__new__(Jobs)          # the queue's state only: nothing is started
+    jobs._lock, jobs._stop, jobs.workers = threading.RLock(), threading.Event(), 0
+    jobs.kinds, jobs.cancelled, jobs._preempting = {"j": "run"}, ({"j": True} if cancelled else {}), set()
+    jobs._pending, jobs.events = [], deque(maxlen=10)
+    entry = (1, 0, "j", "claims", worker.task, ("j", "claims", {}, "claims"), lambda f: None)
+    jobs._running = {("j", "claims"): (None, entry)}
+    fut = cf.Future()
+    fut.set_result({PREEMPTED: True})
+    jobs._task_done(("j", "claims"), entry[6], fut)
+    return jobs
+
+
+def test_a_preempted_part_of_a_cancelled_job_is_not_queued_again():
+    # between cancel() marking the job and finish() forgetting it, a part that gave its worker back
+    # must not be queued again (it would run to its end for a job nobody waits for)
+    assert [t[3] for t in _queue_with_one_part(cancelled=False)._pending] == ["claims"]
+    assert _queue_with_one_part(cancelled=True)._pending == []

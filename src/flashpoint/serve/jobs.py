@@ -6,8 +6,8 @@ A comparison is one task. A run is several (serve/run_job.py): its two variants 
 parts that follow its answer. Tasks wait in a queue of their own, by priority (a job's headline
 before any part of an earlier job, then first come first served), and go to the process pool only
 when a worker is free, so that a new question is not kept behind the analyses of the last one.
-When a job's headline waits and every worker is busy with a part of an earlier job, that part is
-preempted: it stops at its next block of runs, gives its worker to the headline and is queued again
+When a job's headline waits and no worker is free, a running part of an earlier job (one for each
+headline waiting, the latest started first) is preempted: it stops at its next block of runs, gives its worker to the headline and is queued again
 in its old place, to be run again from its start (its numbers are the same, the seed being the same).
 """
 
@@ -146,7 +146,7 @@ class Jobs:
                 self.cancelled.pop(preempt_key(*key), None)
             preempted = (not fut.cancelled() and fut.exception() is None
                          and (fut.result() or {}).get(PREEMPTED, False))
-            if preempted and key[0] in self.kinds and not self._stop.is_set():
+            if preempted and key[0] in self.kinds and not self.cancelled.get(key[0]) and not self._stop.is_set():
                 heapq.heappush(self._pending, entry)        # its old place: priority, then when it was asked for
                 self.events.append((time.monotonic(), "requeued", *key))
             else:
@@ -168,8 +168,9 @@ class Jobs:
                 return False
             self._pending = [t for t in self._pending if t[2] != job_id]
             heapq.heapify(self._pending)
-            self.cancelled[job_id] = True   # a running task stops at its next block
+            self.cancelled[job_id] = True   # a running task stops at its next block, and is not run again
         self.finish(kind, job_id, "cancelled")
+        self._pump()                        # parts asked to give way to this job's variants may go on
         return True
 
     def finish(self, kind: str, job_id: str, status: str, **values: Any) -> None:
