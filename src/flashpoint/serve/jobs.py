@@ -7,8 +7,9 @@ parts that follow its answer. Tasks wait in a queue of their own, by priority (a
 before any part of an earlier job, then first come first served), and go to the process pool only
 when a worker is free, so that a new question is not kept behind the analyses of the last one.
 When a job's headline waits and no worker is free, a running part of an earlier job (one for each
-headline waiting, the latest started first) is preempted: it stops at its next block of runs, gives its worker to the headline and is queued again
-in its old place, to be run again from its start (its numbers are the same, the seed being the same).
+headline waiting, the latest started first) is preempted: it stops at its next block of runs, gives
+its worker to the headline and is queued again in its old place, to be run again from its start (its
+numbers are the same, the seed being the same). A part of a cancelled job is not queued again.
 """
 
 from __future__ import annotations
