@@ -326,3 +326,44 @@ def backtest_command(
         console.print(f"loss counts inside their 90% intervals: {inside} of {len(result['losses'])}")
     cal = result["calibration"]
     console.print(f"constants: {cal['file']} (data sha256 {cal['data_hash'][:12]}...)")
+
+
+@app.command("stalls")
+@user_errors
+def stalls_command(
+    scenario: ScenarioArg,
+    camp: Annotated[str, typer.Option("--camp", help="the camp whose captures are examined")],
+    places: Annotated[str, typer.Option("--places", help="place ids, separated by commas")],
+    runs: Annotated[int, typer.Option("--runs", "-n", help="number of futures (stepped day by day: keep it small)")]
+    = 200,
+    days: Annotated[int | None, typer.Option(help="days to simulate (default: the scenario's horizon)",
+                                             show_default=False)] = None,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same numbers")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+) -> None:
+    """Why a camp does not take a place: what held its attack back on each day before it held it."""
+    from flashpoint.analysis.stalls import CLASSES, stalls
+
+    ids = [p.strip() for p in places.split(",") if p.strip()]
+    with nullcontext() if as_json else err_console.status(f"stepping {runs} runs day by day"):
+        result = stalls(scenario, camp, ids, runs=runs, days=days, seed=seed)
+    if as_json:
+        print(json_text(result))
+        return
+    t = Table(title=f"Days {camp} did not hold each place, by what held its attack back ({result['scenario']}, "
+                    f"{runs} runs x {result['days']} days, seed {seed}; decisions removed)")
+    heads = ("attacked r<=1", "attacked 1<r<2", "attacked r>=2", "no neighbour held", "no attack power",
+             "below attack-min-ratio", "attacking elsewhere", "holding")
+    for col in ("place", "runs taken", "median day", *heads):
+        t.add_column(col)
+    for p in result["places"]:
+        day = "-" if p["median_day_taken"] is None else f"{p['median_day_taken']:g}"
+        t.add_row(p["place"], f"{p['runs_taken']} of {runs}", day, *(str(p["days"][k]) for k in CLASSES))
+    console.print(t)
+    for p in result["places"]:
+        if p["attacking_instead"]:
+            top = ", ".join(f"{k} {n}" for k, n in list(p["attacking_instead"].items())[:4])
+            console.print(f"{p['place']}: attackers next to it went for: {top}")
+        if p["median_share_of_min_ratio"] is not None:
+            console.print(f"{p['place']}: on the days below attack-min-ratio the best ratio was a median "
+                          f"{p['median_share_of_min_ratio']:.2f} of it")
