@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 
 import pytest
+from tests.fixtures import MINIMAL
 
 import flashpoint
 from flashpoint.analysis.stalls import CLASSES, stalls
 from flashpoint.errors import FlashpointError
-
-MINIMAL = Path(__file__).parents[1] / "fixtures" / "minimal.toml"
 
 
 def test_every_day_before_the_capture_is_counted_once():
@@ -47,7 +46,7 @@ def test_karabakh_the_northern_group_goes_for_agdam_not_madagiz():
     ({"camp": "blue", "places": ["a"], "days": 400}, "--days 400: expected 1 to 365"),
 ])
 def test_bad_arguments_are_refused_by_name(args, message):
-    with pytest.raises(FlashpointError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(FlashpointError, match=re.escape(message)):
         stalls(flashpoint.load(MINIMAL), **args)
 
 

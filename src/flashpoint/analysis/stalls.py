@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from flashpoint.engine.plan import TINY
 from flashpoint.engine.rng import Streams
 from flashpoint.engine.stepwise import air_phase, ground_phase, plan_attacks, start, update_rungs
 from flashpoint.engine.strategy.escalation import ladder_rules
@@ -35,9 +36,14 @@ from flashpoint.engine.theatre import compile_theatre
 from flashpoint.errors import FlashpointError
 from flashpoint.scenario import Scenario, load
 
-CLASSES = ("attacked_ratio_at_most_1", "attacked_ratio_1_to_2", "attacked_ratio_at_least_2", "no_neighbour_held",
-           "no_attack_power", "below_min_ratio", "attacking_elsewhere", "holding")
+LABELS = {"attacked_ratio_at_most_1": "attacked r<=1", "attacked_ratio_1_to_2": "attacked 1<r<2",
+          "attacked_ratio_at_least_2": "attacked r>=2", "no_neighbour_held": "no neighbour held",
+          "no_attack_power": "no attack power", "below_min_ratio": "below attack-min-ratio",
+          "attacking_elsewhere": "attacking elsewhere", "holding": "holding"}
+"""Each class of day (module doc), in the order they are tried, with its short label for tables."""
+CLASSES = tuple(LABELS)
 MAX_RUNS = 5000
+MAX_DAYS = 365     # the days are stepped from Python: a year, as a workbench request at most
 
 
 def _check(s: Scenario, camp: str, places: list[str], runs: int, days: int) -> None:
@@ -52,8 +58,8 @@ def _check(s: Scenario, camp: str, places: list[str], runs: int, days: int) -> N
                                   f"{', '.join(list(s.places)[:5])}")
     if not 1 <= runs <= MAX_RUNS:
         raise FlashpointError(f"--runs {runs}: expected 1 to {MAX_RUNS} (the days are stepped from Python)")
-    if not 1 <= days <= 365:
-        raise FlashpointError(f"--days {days}: expected 1 to 365")
+    if not 1 <= days <= MAX_DAYS:
+        raise FlashpointError(f"--days {days}: expected 1 to {MAX_DAYS}")
 
 
 def stalls(scenario: str | Scenario, camp: str, places: list[str], runs: int = 200, days: int | None = None,
@@ -106,7 +112,7 @@ def _classify(r, v, c, th, st, plan, threshold, nbr, pairs: Counter, share: list
     """The class of run r's day at place v (module doc)."""
     ours = th.actor_camp
     if np.any(plan.target[r] == v):
-        ratio = plan.against[r, v] / max(plan.defence[r, v], 1e-9)
+        ratio = plan.against[r, v] / max(plan.defence[r, v], TINY)
         return ("attacked_ratio_at_most_1" if ratio <= 1 else "attacked_ratio_1_to_2" if ratio < 2
                 else "attacked_ratio_at_least_2")
     held = [int(u) for u in nbr[v] if u >= 0 and ours[st.control[r, u]] == c]
@@ -115,7 +121,7 @@ def _classify(r, v, c, th, st, plan, threshold, nbr, pairs: Counter, share: list
     best = max(plan.attack[r, u] for u in held)
     if best <= 0:
         return "no_attack_power"
-    ratio = best / max(plan.defence[r, v], 1e-9)
+    ratio = best / max(plan.defence[r, v], TINY)
     if ratio < threshold[r]:
         share.append(ratio / threshold[r])
         return "below_min_ratio"

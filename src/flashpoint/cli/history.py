@@ -342,7 +342,7 @@ def stalls_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
     """Why a camp does not take a place: what held its attack back on each day before it held it."""
-    from flashpoint.analysis.stalls import CLASSES, stalls
+    from flashpoint.analysis.stalls import LABELS, stalls
 
     ids = [p.strip() for p in places.split(",") if p.strip()]
     with nullcontext() if as_json else err_console.status(f"stepping {runs} runs day by day"):
@@ -352,13 +352,11 @@ def stalls_command(
         return
     t = Table(title=f"Days {camp} did not hold each place, by what held its attack back ({result['scenario']}, "
                     f"{runs} runs x {result['days']} days, seed {seed}; decisions removed)")
-    heads = ("attacked r<=1", "attacked 1<r<2", "attacked r>=2", "no neighbour held", "no attack power",
-             "below attack-min-ratio", "attacking elsewhere", "holding")
-    for col in ("place", "runs taken", "median day", *heads):
+    for col in ("place", "runs taken", "median day", *LABELS.values()):
         t.add_column(col)
     for p in result["places"]:
         day = "-" if p["median_day_taken"] is None else f"{p['median_day_taken']:g}"
-        t.add_row(p["place"], f"{p['runs_taken']} of {runs}", day, *(str(p["days"][k]) for k in CLASSES))
+        t.add_row(p["place"], f"{p['runs_taken']} of {runs}", day, *(str(p["days"][k]) for k in LABELS))
     console.print(t)
     for p in result["places"]:
         if p["attacking_instead"]:
