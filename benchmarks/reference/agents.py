@@ -90,16 +90,22 @@ class Formation(mesa.Agent):
             return self.model.params["posture-hold"]
         return 1.0
 
-    def lose(self, killed: int, tanks: int, ifvs: int, artillery: int) -> None:
-        """Take losses and book them to the owner."""
-        killed = min(killed, self.personnel)
+    def lose(self, killed: int, tanks: int, ifvs: int, artillery: int, dead: int | None = None) -> None:
+        """Take losses and book them to the owner: ``killed`` personnel out of action, ``dead`` of
+        them killed (all of them when not given)."""
+        if dead is None:
+            dead = killed
+        if killed > self.personnel:
+            dead, killed = dead * self.personnel / killed, self.personnel
+        dead = min(dead, killed)
         tanks, ifvs, artillery = min(tanks, self.tanks), min(ifvs, self.ifvs), min(artillery, self.artillery)
         self.personnel -= killed
         self.tanks -= tanks
         self.ifvs -= ifvs
         self.artillery -= artillery
         book = self.model.book
-        book(self.owner, "personnel_killed", killed)
+        book(self.owner, "personnel_killed", dead)
+        book(self.owner, "personnel_lost", killed)
         book(self.owner, "tanks_lost", tanks)
         book(self.owner, "ifvs_lost", ifvs)
         book(self.owner, "artillery_lost", artillery)
@@ -116,16 +122,18 @@ class Formation(mesa.Agent):
         self.lose(killed, tanks, ifvs, artillery)
 
     def lose_share(self, killed: int) -> None:
-        """Attrition: lose ``killed`` personnel, and each kind of heavy weapon binomially at the
-        share of personnel lost."""
+        """Attrition: ``killed`` personnel out of action, killed-share of them (binomially) killed, and
+        each kind of heavy weapon lost binomially at the share of personnel lost."""
         rng = self.model.rng
         share = killed / self.personnel if self.personnel > 0 else 0.0
         self.lose(killed, int(rng.binomial(self.tanks, share)), int(rng.binomial(self.ifvs, share)),
-                  int(rng.binomial(self.artillery, share)))
+                  int(rng.binomial(self.artillery, share)),
+                  dead=int(rng.binomial(int(killed), self.model.params["killed-share"])))
 
     def destroy(self) -> None:
-        """Lose every person and every weapon."""
-        self.lose(self.personnel, self.tanks, self.ifvs, self.artillery)
+        """Lose every person (killed-share of them killed, binomially) and every weapon."""
+        dead = int(self.model.rng.binomial(int(self.personnel), self.model.params["killed-share"]))
+        self.lose(self.personnel, self.tanks, self.ifvs, self.artillery, dead=dead)
 
 
 class AirWing(mesa.Agent):

@@ -6,8 +6,11 @@ sum over the formations on it of power x posture factor, times the terrain facto
 go for the neighbour v, held by an actor that the holder of u fires on and that fires back (the
 documented "held by actors that fire on each other"), maximising ``value(v) x min(A_u / D_v, 10)``
 (the ratio is 10 where v is undefended), provided ``min(A_u / D_v, 10) >= attack-min-ratio``; ties
-go to the first neighbour in route order. Formations fight today when they attack or when their
-place is attacked.
+go to the first neighbour in route order. That is the main target. The attackers, in the scenario's
+order, join it until the power sent there reaches ``capture-ratio x D_v`` (after at least one); the
+next attacker and those after it choose the next target the same way with the power still unsent
+(never a place already attacked from u), and so on; when no place is left to choose, the rest join
+the main target. Formations fight today when they attack or when their place is attacked.
 
 **Pull-outs.** A formation that pulls out leaves before the fight when the attack power arriving
 at its place over the defence power there (after today's air strikes) reaches ``pull-out-ratio``.
@@ -21,16 +24,17 @@ attacking formation loses the share ``min(max-daily-loss, rate x r^-h)`` and eve
 Its personnel losses are gamma-Poisson with that mean and shape ``loss-dispersion``; each kind of
 heavy weapon is lost binomially at the share of personnel lost.
 
-**Who fought whom.** The holder of u has fired on the holder of v when u's formations attack v, and
+**Who fought whom.** The holder of u has fired on the holder of v when formations at u attack v, and
 the holder of v on the holder of u when v is defended (and its holder fires on u's).
 
-**Advance and capture.** Progress along the leg u -> v grows by ``advance-km-per-day x clip((r - 1)
-/ (capture-ratio - 1), 0, 1)``, the full rate when v is undefended. When it reaches the leg's
-length v passes to the holder of u (when two places take v on the same day, the later in the
-scenario's order of places), progress on every leg touching v starts again from zero, and the
-attackers from that place move in. A formation left on a place its camp no longer holds retreats
-to the first neighbouring place its camp holds, or is destroyed with all its weapons if there is
-none. Formations that have not arrived yet take no part in any of this.
+**Advance and capture.** Progress along each leg u -> v attacked today grows by
+``advance-km-per-day x clip((r - 1) / (capture-ratio - 1), 0, 1)``, the full rate when v is
+undefended. When it reaches the leg's length v passes to the holder of u (when two legs take v on
+the same day, the later by place of origin, then route order), progress on every leg touching v
+starts again from zero, and the attackers sent from u to v move in. A formation left on a place
+its camp no longer holds retreats to the first neighbouring place its camp holds, or is destroyed
+with all its weapons if there is none (all its personnel out of action, killed-share of them
+killed). Formations that have not arrived yet take no part in any of this.
 
 **Air superiority** (:func:`.air.air_superiority`): the power of a formation is multiplied by
 ``air-superiority-power^(g - 1/2)``, g its owner's degree of air superiority over its place
@@ -62,10 +66,12 @@ class Plan:
     """Today's attacks, decided at the start of the day (before the air war)."""
 
     attack: dict[int, float]                    # place -> attack power there
-    target: dict[int, tuple[int, Leg]]          # place -> (place attacked from it, leg used)
+    target: dict[int, tuple[int, Leg]]          # place -> (its main target, leg used)
     against: dict[int, float]                   # place -> attack power arriving there
     attackers: set[Formation] = field(default_factory=set)
     engaged: set[Formation] = field(default_factory=set)
+    sent: dict[Formation, tuple[int, Leg]] = field(default_factory=dict)   # attacker -> (its target, leg)
+    legs: list[tuple[int, int, Leg]] = field(default_factory=list)         # (u, v, leg) attacked, in order
 
 
 def loss_shares(ratio: float, rate: float, exponent: float, cap: float) -> tuple[float, float]:
@@ -97,27 +103,54 @@ def plan_attacks(m: TheatreModel) -> Plan:
         if f in attackers:
             attack[f.place] = attack.get(f.place, 0.0) + power[f]
     target: dict[int, tuple[int, Leg]] = {}
+    sent: dict[Formation, tuple[int, Leg]] = {}
+    legs: list[tuple[int, int, Leg]] = []
+    cr = p["capture-ratio"]
     for u in sorted(attack):
-        a_u = attack[u]
-        best, best_score = None, -1.0
-        for v, leg in m.neighbours[u]:
-            if not hostile(m, m.control[u], m.control[v]):
+        main = best_target(m, u, attack[u], defence, set())
+        if main is None:
+            continue
+        target[u] = main
+        chosen = {main[0]}
+        current, need, given, n_given, left = main, cr * defence.get(main[0], 0.0), 0.0, 0, attack[u]
+        for f in m.formations:
+            if f not in attackers or f.place != u:
                 continue
-            d_v = defence.get(v, 0.0)
-            ratio = min(a_u / d_v, MAX_RATIO) if d_v > TINY else MAX_RATIO
-            if ratio < p["attack-min-ratio"]:
-                continue
-            score = m.theatre.map.value[v] * ratio + TINY
-            if score > best_score:
-                best, best_score = (v, leg), score
-        if best is not None:
-            target[u] = best
+            if current is not None and n_given > 0 and given >= need:
+                current = best_target(m, u, left, defence, chosen)
+                if current is not None:
+                    chosen.add(current[0])
+                    need, given, n_given = cr * defence.get(current[0], 0.0), 0.0, 0
+            sent[f] = current or main
+            if current is not None:
+                given += power[f]
+                n_given += 1
+            left -= power[f]
+        legs += [(u, v, leg) for v, leg in m.neighbours[u] if v in chosen]
     against: dict[int, float] = {}
-    for u, (v, _) in target.items():
-        against[v] = against.get(v, 0.0) + attack[u]
+    for f, (v, _) in sent.items():
+        against[v] = against.get(v, 0.0) + power[f]
     engaged = {f for f in m.formations
-               if (f in attackers and f.place in target) or (against.get(f.place, 0.0) > 0 and power[f] > 0)}
-    return Plan(attack, target, against, attackers, engaged)
+               if f in sent or (against.get(f.place, 0.0) > 0 and power[f] > 0)}
+    return Plan(attack, target, against, attackers, engaged, sent, legs)
+
+
+def best_target(m: TheatreModel, u: int, a_u: float, defence: dict[int, float],
+                chosen: set[int]) -> tuple[int, Leg] | None:
+    """The neighbour of u (and the leg to it) attackers with power ``a_u`` go for, not one of
+    ``chosen``: the best value x ratio of those that pass attack-min-ratio."""
+    best, best_score = None, -1.0
+    for v, leg in m.neighbours[u]:
+        if v in chosen or not hostile(m, m.control[u], m.control[v]):
+            continue
+        d_v = defence.get(v, 0.0)
+        ratio = min(a_u / d_v, MAX_RATIO) if d_v > TINY else MAX_RATIO
+        if ratio < m.params["attack-min-ratio"]:
+            continue
+        score = m.theatre.map.value[v] * ratio + TINY
+        if score > best_score:
+            best, best_score = (v, leg), score
+    return best
 
 
 def retreat(m: TheatreModel, f: Formation, avoid: set[int]) -> bool:
@@ -169,11 +202,11 @@ def ground_day(m: TheatreModel, plan: Plan) -> None:
         d = m.combat_days[v]
         scale = d ** k - (d - 1) ** k if d > 1 else 1.0
         shares[v] = (shares[v][0] * scale, shares[v][1] * scale)
-    attacking = {f for f in plan.attackers if f.place in plan.target and f not in moved}
+    attacking = {f for f in plan.sent if f not in moved}
     for f in m.formations:
         share = 0.0
         if f in attacking:
-            share += shares.get(plan.target[f.place][0], (0.0, 0.0))[0]
+            share += shares.get(plan.sent[f][0], (0.0, 0.0))[0]
         if f not in moved and power[f] > 0:
             share += shares.get(f.place, (0.0, 0.0))[1]
         share = min(share, 1.0)
@@ -183,15 +216,15 @@ def ground_day(m: TheatreModel, plan: Plan) -> None:
         f.lose_share(min(int(rng.poisson(rng.gamma(k, f.personnel * share / k))), f.personnel))
 
     # who fought whom: attackers fire on the holder of the place attacked, defenders fire back
-    for u, (v, _) in plan.target.items():
+    for u, v, _ in plan.legs:
         m.fired.add((m.control[u], m.control[v]))
         if defence.get(v, 0.0) > TINY and m.fire(m.control[v], m.control[u]):
             m.fired.add((m.control[v], m.control[u]))
 
-    # advance along the legs attacked today (places in index order), then captures
+    # advance along the legs attacked today (by place of origin, then route order), then captures
     cr, km_per_day = p["capture-ratio"], p["advance-km-per-day"]
     taken_from: dict[int, int] = {}
-    for u, (v, leg) in sorted(plan.target.items()):
+    for u, v, leg in plan.legs:
         if defence.get(v, 0.0) > TINY:
             gain = km_per_day * min(max((ratio[v] - 1) / max(cr - 1, TINY), 0.0), 1.0)
         else:
@@ -208,7 +241,7 @@ def ground_day(m: TheatreModel, plan: Plan) -> None:
             leg.progress = 0.0
     for f in attacking:
         u = f.place
-        v = plan.target[u][0]
+        v = plan.sent[f][0]
         if taken_from.get(v) == u and m.holder_camp(v) == f.camp:
             f.place = v
 

@@ -88,7 +88,7 @@ class Watch:
         # conservation: losses booked = what the actor's units had - what they have
         g, w, d, b = th.formations.owner, th.wings.owner, th.drone_units.owner, th.batteries.owner
         pairs = {
-            "personnel_killed": by_owner(s0.formations.personnel - s.formations.personnel, g, n_a),
+            "personnel_lost": by_owner(s0.formations.personnel - s.formations.personnel, g, n_a),
             "tanks_lost": by_owner(s0.formations.tanks - s.formations.tanks, g, n_a),
             "ifvs_lost": by_owner(s0.formations.ifvs - s.formations.ifvs, g, n_a),
             "artillery_lost": by_owner(s0.formations.artillery - s.formations.artillery, g, n_a),
@@ -98,7 +98,8 @@ class Watch:
         }
         for kind, expected in pairs.items():
             np.testing.assert_allclose(s.losses.of(kind), expected, atol=1e-6, err_msg=f"{where}: {kind}")
-        assert np.all(s.losses.personnel_killed <= by_owner(s0.formations.personnel, g, n_a) + 1e-9), where
+        assert np.all(s.losses.personnel_killed <= s.losses.personnel_lost + 1e-9), where   # the dead among them
+        assert np.all(s.losses.personnel_lost <= by_owner(s0.formations.personnel, g, n_a) + 1e-9), where
         assert np.all(s.losses.aircraft_lost <= by_owner(s0.wings.aircraft, w, n_a) + 1e-9), where
         # control: one valid actor per place
         assert s.control.shape == (s.n, th.n_places), where

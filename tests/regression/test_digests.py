@@ -26,29 +26,29 @@ RUNS = 2000
 # (scenario, interventions, seed) -> sha256 of `flashpoint run ... --json`, the same at every
 # block size and worker count in SPLITS
 RUN_DIGESTS = {
-    ('idlib-2020', (), 1): 'b09d11226f5c2b12b378edf81cdfb20eb1aa0afcd9a5985af602dfd7b0c01b57',
-    ('idlib-2020', (), 7): '990505a00c4cd1fd6f74b8f97265fa56709f5a2a1f91bc1f5361508aa6c489f0',
+    ('idlib-2020', (), 1): 'b8cd0863b81cc43632eab168e044887379dbc05071830c3790354d269f692330',
+    ('idlib-2020', (), 7): 'ee73e54c2f912173afb12d86efbe26e73d7ac0385b894116d8a7a245a360aeaf',
     ('idlib-2020', ('coalition-air-support',), 1):
-        '6199403358265e09a0616fd79cf780fcc78f716f23b1ae5cbbac7dcb91abade3',
+        'fb5e8eab3aead948e0bb8aaa54d81bea87651bf8ca8050fa3c2246d8682387c7',
     ('idlib-2020', ('coalition-air-support',), 7):
-        'd0bf2678931ef8cc50c0aa82668e7090f4ae158033930f4774d968e62a0a1e13',
-    ('idlib-2020', ('no-drones',), 1): 'a193bb85209434b26ec96ed494816749a93ff6ed5e99ae4aa71555ed379fc285',
-    ('idlib-2020', ('no-drones',), 7): '8651eebb63ab2f088ae8ddb35f9d3927d87f9df999042329789b24012194dd59',
-    ('idlib-2019-offensive', (), 1): '6b9e0fedf56dd44fb580f482265489e55a75eb7d263733cfe0d423f2e27a939e',
-    ('idlib-2019-offensive', (), 7): 'dddbecff5edbadc9371ad47c118dd0f9f038e05e8ea53038645bcbcc81aeeb52',
+        '636335ddc1df032a67cce8c2e4859ce453a2b4bddc08b5644c2fcb44e796b5a1',
+    ('idlib-2020', ('no-drones',), 1): '4e38ea6ab171e566e89100265283e4a9fb2c876c8e65e12c3cf957960e319510',
+    ('idlib-2020', ('no-drones',), 7): 'a905f7b7e8d4296cccaa737321db9d83d144aa6f3509cd5732fcc8ac77eb64e4',
+    ('idlib-2019-offensive', (), 1): '7630943da6b407d75b3361867f4100c8747923a1476300431cb6a0f25e44639a',
+    ('idlib-2019-offensive', (), 7): '6211a70f3799bf92ff6c1e267b9dfc437dd8fffd566816b0d3bcaed0362fd953',
     ('idlib-2019-offensive', ('russia-stands-aside',), 1):
-        'c0a7cf3d82bfafe9cae9336780d583168fa1c3d715844dc0aa5c3524b322e9a4',
+        '7fa34e87562ba576ecd37049c4c3e420ad513648114a926ac47520ffabff7d50',
     ('idlib-2019-offensive', ('russia-stands-aside',), 7):
-        '2eb5cc69eab767920a218d4a1a2a085cd6b9f3527eed8f65eb3dcab7986814d6',
-    ('karabakh-2020', (), 1): '39a9786fa0842e638ff62ac40a3b7bc54a1256e52aab15438cd6e6086b4e0bb4',
-    ('karabakh-2020', (), 7): '28066d93251e49d453adec40aa5d06c090262ad5d0fede8d5be3382ea03ffd76',
+        '7e981585d12ba1052d6d1d272634252426a9ffb332b9ab4a9bbd61cfeea09784',
+    ('karabakh-2020', (), 1): 'd9b316bf86b294331ae9fe26014cc5e12d0db630a29847503209d92576ff33ee',
+    ('karabakh-2020', (), 7): 'b80d455c4d449fc418ce5897ae6a2b14f0cbf5064d1df93a52de9459564b155d',
 }
 SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 # (scenario, interventions, seed) -> sha256 of the summary.json that `flashpoint run` writes, the
 # same at every layout in LAYOUTS (json.dumps(summary, indent=2): the document with nothing left out)
 SUMMARY_DIGESTS = {
-    ("idlib-2020", ("coalition-air-support",), 1): "c937d560b0e0b9ef0aa97f67f10f9aefeb31e390f3661a76131cd9f098475d2d",
-    ("idlib-2019-offensive", (), 1): "da0a30e4d86429987c14b47e565cae3c2327d64a513fc3bbcdfce8abb1f87fd5",
+    ("idlib-2020", ("coalition-air-support",), 1): "91dcb28c20032e01b5edcd6791e6bceadf10bc2a1f23a34ddd14af96d6553749",
+    ("idlib-2019-offensive", (), 1): "47e65ce895dcfefc8b61c043ba6b7585b73aca62684b5290bdfac5e809ad61d2",
 }
 LAYOUTS = ((250, 1), (1000, 1), (250, 2), (1000, 2))      # SPLITS and two more
 BACKTEST = ("backtest", "idlib-2019-offensive", "--json")
@@ -57,9 +57,9 @@ BACKTEST_KARABAKH = ("backtest", "karabakh-2020", "--runs", 500, "--workers", 2,
 # the same command as test_seam_digests.py's "compare", so that it runs once
 COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--workers", 2, "--json")
 OTHER_DIGESTS = {
-    BACKTEST: '0f3e0f24b298c92a209c5b0066c1f7245f2c5fd92e6791fbcd9a893cb5e2790e',
-    BACKTEST_KARABAKH: '1c35714c3bb0a3e153163065cddca8b5736bfeb85c4962a4b2c590f2bda39f43',
-    COMPARE: 'a92c69a418527d0a522dd32113d7fda505ccefdbb03ef08275e858743e518a7e',
+    BACKTEST: '1acddc15b918305acc1cb94888d42cc5832a36ba2117e69ce06bb5336320f531',
+    BACKTEST_KARABAKH: 'c68b964ad0e6245e77bc13a4af87ab6af55a230ac6edb15d47816d6942a0d2ca',
+    COMPARE: '498d7d87cedc8b8d6ec58588339704055b57a724acfbf108e43706c39d012230',
 }
 
 

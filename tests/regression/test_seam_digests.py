@@ -31,11 +31,11 @@ COMMANDS = {
     "claims": ["claims", "idlib-2020", "--runs", "500", "--days", "20", "--workers", "2", "--json"],
 }
 COMMAND_DIGESTS = {
-    "backtest": "dfbdf8aded76cad1ecccbe2467b11561b47a80b68912ba840a113ee2fef036fe",
-    "compare": "6cb821c726137b3de12d06f6a4a08502f5c7d1399d563287131c7968835ee643",
-    "compare-serial": "6cb821c726137b3de12d06f6a4a08502f5c7d1399d563287131c7968835ee643",
-    "sensitivity": "6622776cdf20d763e8e647b638aa2afcbca0e16f1236804eb782223be4b4767d",
-    "claims": "3e787cf4a13ad38b94444815f3a71455c5830a47e47e1077878209d3de2a8836",
+    "backtest": "e446bd9abd9620c4baffd4b9537c1043be956c059f8e9d2d5d1c21b5b4192423",
+    "compare": "09e9ffb26ab37bbc08d1fa9a0bbcf14443c3beadb3a13151a712dc93d2ae5e7e",
+    "compare-serial": "09e9ffb26ab37bbc08d1fa9a0bbcf14443c3beadb3a13151a712dc93d2ae5e7e",
+    "sensitivity": "7e18e08f69cb935188531bc909c7dada8a50c87b51dd39214fbc675a0e484b16",
+    "claims": "08eaa3939feb4a7354a1e84b42fdd3d7c09db05a0bdbda3da2ccbfc713009829",
 }
 CALIBRATION_DIGEST = "d1882cac47aee6d701cca9f3456c8906b830b5b478acf2f1480cbef821c200e5"
 TIMINGS = ("seconds",)

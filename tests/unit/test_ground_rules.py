@@ -168,17 +168,23 @@ def test_first_day_losses_follow_the_square_law_on_average(data):
 
     r = 10,195.2 / 7,812 = 1.3051: Red loses 4,000 x 0.02 / r = 61.30 a day, Blue 3,000 x 0.02 x r
     = 78.30; losses are gamma-Poisson with shape 10, so the variance of one run's loss is m + m^2/10
-    and the standard error of the mean over n runs is sqrt(that / n) (about 0.33 and 0.41).
+    and the standard error of the mean over n runs is sqrt(that / n) (about 0.33 and 0.41). These
+    are the personnel put out of action; killed-share of them are killed, binomially, so the killed
+    have mean share x m and variance share (1 - share) m + share^2 (m + m^2/10).
     """
-    th = theatre(data)
+    share = 0.25
+    th = theatre(data, **{"killed-share": share})
     n = 4000
     block = simulate_block(th, SEED, 0, n, days=1)
     r = RED_POWER / BLUE_DEFENCE
-    for key, mean in (("redland.personnel_killed", 4000 * 0.02 / r),
-                      ("blueland.personnel_killed", 3000 * 0.02 * r)):
-        values = block.final.metrics[key]
+    for actor, mean in (("redland", 4000 * 0.02 / r), ("blueland", 3000 * 0.02 * r)):
+        values = block.final.metrics[f"{actor}.personnel_lost"]
         se = math.sqrt((mean + mean * mean / 10) / n)
-        assert abs(values.mean() - mean) <= 5 * se, (key, values.mean(), mean)
+        assert abs(values.mean() - mean) <= 5 * se, (actor, values.mean(), mean)
+        killed = block.final.metrics[f"{actor}.personnel_killed"]
+        se = math.sqrt((share * (1 - share) * mean + share**2 * (mean + mean * mean / 10)) / n)
+        assert abs(killed.mean() - share * mean) <= 5 * se, (actor, killed.mean(), share * mean)
+        assert np.all(killed <= values)
 
 
 # ----------------------------------------------------------------- advance and capture
@@ -225,7 +231,7 @@ def test_a_formation_that_pulls_out_stays_below_its_ratio(data):
     st = play(th, 250, days=1)
     blue, b = th.formation_ids.index("blue-1"), th.places.index("b")
     assert np.all(st.formations.place[:, blue] == b)
-    assert st.losses.personnel_killed[:, th.actor_index("blueland")].mean() > 50
+    assert st.losses.personnel_lost[:, th.actor_index("blueland")].mean() > 50
 
 
 # -------------------------------------------------------------- stranded and retreat
@@ -246,7 +252,8 @@ def test_a_stranded_formation_with_no_friendly_neighbour_is_destroyed(data):
     assert np.all(st.formations.place[:, red_f] == b)                              # the attackers moved in
     assert np.all(st.formations.personnel[:, blue_f] == 0) and np.all(st.formations.tanks[:, blue_f] == 0)
     # everything it had is booked as lost: attrition plus what was left when it was cut off
-    assert np.all(st.losses.personnel_killed[:, blue] == 100)
+    assert np.all(st.losses.personnel_lost[:, blue] == 100)
+    assert np.all(st.losses.personnel_killed[:, blue] <= 100) and st.losses.personnel_killed[:, blue].mean() < 50
     assert np.all(st.losses.tanks_lost[:, blue] == 10)
 
 
@@ -257,7 +264,7 @@ def test_an_overrun_formation_with_a_friendly_neighbour_retreats(data):
     assert np.all(st.control[:, th.places.index("b")] == th.actor_index("redland"))
     assert np.all(st.formations.place[:, blue_f] == th.places.index("c"))
     # only the day's attrition (capped at 30% a day) was lost; the rest got away
-    killed = st.losses.personnel_killed[:, blue]
+    killed = st.losses.personnel_lost[:, blue]
     assert np.all(st.formations.personnel[:, blue_f] + killed == 100)
     assert np.all(st.formations.personnel[:, blue_f] > 0)
     assert 20 < killed.mean() < 40

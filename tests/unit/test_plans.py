@@ -87,6 +87,57 @@ def test_places_off_the_plan_are_not_attacked_by_those_who_follow_it():
     assert np.all(plan.target == -1)
 
 
+
+# ----------------------------------------------------------------- attackers that split
+def two_red(**plans) -> dict:
+    """The star with a second Red formation at A, the same as the first (listed after it)."""
+    data = star(**plans)
+    data["forces"]["ground"]["red-2"] = dict(data["forces"]["ground"]["red-1"])
+    return data
+
+
+def test_attackers_past_what_the_main_target_needs_go_for_the_next_one():
+    """D, undefended, is the main target: one attacker is enough there (capture-ratio x 0); the
+    second chooses again with its own power and goes for B (ratio 1.31, above attack-min-ratio)."""
+    th = theatre(two_red())
+    plan = plan_attacks(start(th))
+    a, b, d = (th.places.index(p) for p in "abd")
+    red_1, red_2 = th.formation_ids.index("red-1"), th.formation_ids.index("red-2")
+    assert np.all(plan.target[:, a] == d)                       # the main target
+    assert np.all(plan.ftarget[:, red_1] == d) and np.all(plan.ftarget[:, red_2] == b)
+    np.testing.assert_allclose(plan.against[:, d], RED_POWER, rtol=1e-12)
+    np.testing.assert_allclose(plan.against[:, b], RED_POWER, rtol=1e-12)
+    assert np.all(plan.aimed[:, a].sum(axis=1) == 2) and plan.engaged[:, [red_1, red_2]].all()
+
+
+def test_attackers_with_nothing_else_to_attack_join_the_main_target():
+    """Alone, the second formation is just short of attack-min-ratio against B: it joins D."""
+    th = theatre(two_red(), **{"attack-min-ratio": RED_POWER / BLUE_DEFENCE + 0.01})
+    plan = plan_attacks(start(th))
+    a, d = th.places.index("a"), th.places.index("d")
+    assert np.all(plan.ftarget[:, [th.formation_ids.index("red-1"), th.formation_ids.index("red-2")]] == d)
+    np.testing.assert_allclose(plan.against[:, d], 2 * RED_POWER, rtol=1e-12)
+    assert np.all(plan.aimed[:, a].sum(axis=1) == 1)
+
+
+def test_a_main_target_short_of_capture_ratio_takes_every_attacker():
+    """Following the plan (B only), both go for B: 2 x 10,195 is below 3 x its defence 7,812."""
+    th = theatre(two_red(red={**red_plan(), "opportunism": 0.99}))
+    plan = plan_attacks(start(th))
+    b = th.places.index("b")
+    assert np.all(plan.ftarget[:, [th.formation_ids.index("red-1"), th.formation_ids.index("red-2")]] == b)
+    np.testing.assert_allclose(plan.against[:, b], 2 * RED_POWER, rtol=1e-12)
+
+
+def test_both_targets_are_fought_the_same_day():
+    """The second formation's attack on B costs Blue men on the first day, while D is taken from
+    nobody; with one target per place B would not be attacked at all."""
+    th = theatre(two_red())
+    st = play(th, 250, days=1)
+    blue = th.actor_index("blueland")
+    assert np.all(st.losses.personnel_lost[:, blue] > 0)
+    assert np.all(st.fired[:, th.actor_index("redland"), blue])
+
 # ---------------------------------------------------------------------------- pauses
 def days_of_attacks(th, days: int):
     b0, rng = start(th, 100), Streams(7, 0, 100)

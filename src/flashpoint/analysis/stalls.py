@@ -111,7 +111,7 @@ def stalls(scenario: str | Scenario, camp: str, places: list[str], runs: int = 2
 def _classify(r, v, c, th, st, plan, threshold, nbr, pairs: Counter, share: list) -> str:
     """The class of run r's day at place v (module doc)."""
     ours = th.actor_camp
-    if np.any(plan.target[r] == v):
+    if np.any(plan.ftarget[r] == v):
         ratio = plan.against[r, v] / max(plan.defence[r, v], TINY)
         return ("attacked_ratio_at_most_1" if ratio <= 1 else "attacked_ratio_1_to_2" if ratio < 2
                 else "attacked_ratio_at_least_2")

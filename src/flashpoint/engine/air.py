@@ -496,4 +496,4 @@ def _strikes(gen, r, tb, fs, losses, sc):
                 pi = float(gen.binomial(pieces - int(pt), min(ifvs / rest, 1.0))) if rest > 0 else 0.0
                 pg = float(pieces) - pt - pi
         k = float(poisson(gen, kill_mean))
-        take_ground_losses(r, f, k, pt, pi, pg, form, owner, losses)
+        take_ground_losses(r, f, k, k, pt, pi, pg, form, owner, losses)

@@ -165,6 +165,7 @@ class PowerRules(NamedTuple):
     posture_hold: np.ndarray
     by_terrain: np.ndarray     # (R, len(TERRAINS)) terrain factor of defence
     attack_min_ratio: np.ndarray
+    capture_ratio: np.ndarray  # the ratio at which an attack advances at full speed (attackers split past it)
 
 
 class GroundRules(NamedTuple):
@@ -181,6 +182,7 @@ class GroundRules(NamedTuple):
     air_superiority_breakpoint: np.ndarray
     combat_days_exponent: np.ndarray   # casualties over D days of one battle scale as D^k
     left_behind_share: np.ndarray      # heavy equipment a formation leaves when it retreats from a fallen place
+    killed_share: np.ndarray           # the killed among the personnel a ground fight puts out of action
 
 
 class AirRules(NamedTuple):
@@ -265,14 +267,15 @@ def draw_run(th: CompiledTheatre, draws: Draws) -> RunDraws:
             posture_hold=p["posture-hold"],
             by_terrain=np.stack([p[f"terrain-{t}"] if f"terrain-{t}" in p else np.ones(draws.n) for t in TERRAINS],
                                 axis=1),
-            attack_min_ratio=p["attack-min-ratio"]),
+            attack_min_ratio=p["attack-min-ratio"], capture_ratio=p["capture-ratio"]),
         ground=GroundRules(
             pull_out_ratio=p["pull-out-ratio"], attrition_rate=p["attrition-rate"],
             helmbold_exponent=p["helmbold-exponent"], max_daily_loss=p["max-daily-loss"],
             loss_dispersion=p["loss-dispersion"], advance_km_per_day=p["advance-km-per-day"],
             gain_rate=p["advance-km-per-day"] / np.maximum(p["capture-ratio"] - 1, TINY),
             air_superiority_breakpoint=p["air-superiority-breakpoint"],
-            combat_days_exponent=p["combat-days-exponent"], left_behind_share=p["left-behind-share"]),
+            combat_days_exponent=p["combat-days-exponent"], left_behind_share=p["left-behind-share"],
+            killed_share=p["killed-share"]),
         air=AirRules(sead_suppression=p["sead-suppression"], drone_exposure=p["drone-exposure"],
                      drone_air_exposure=p["drone-air-exposure"],
                      counter_air_search=p["counter-air-search"], cas_armour_share=p["cas-armour-share"]),

@@ -49,9 +49,7 @@ class GroundScratch(NamedTuple):
     full: np.ndarray           # (P,) defence power before pull-outs (terrain not included)
     moved: np.ndarray          # (F,) bool: pulled out today
     attacking: np.ndarray      # (F,) bool
-    home_target: np.ndarray    # (F,) int: the place its place's attackers go for
     defence: np.ndarray        # (P,) defence power after pull-outs
-    attack_left: np.ndarray    # (P,) attack power left at each place after the air strikes
     against: np.ndarray        # (P,) attack power arriving
     ratio: np.ndarray          # (P,) attack over defence
     defended: np.ndarray       # (P,) bool
@@ -66,8 +64,8 @@ def _ground_scratch(n_c, n_a, n_f, n_p):
     return GroundScratch(
         np.zeros((n_c, n_p)), np.zeros((n_a, n_c), dtype=np.bool_), np.full((n_a, n_p), 0.5),  # flying .. degree
         np.zeros(n_f), np.zeros(n_f), np.zeros(n_p),                                   # power, pmult, full
-        np.zeros(n_f, dtype=np.bool_), np.zeros(n_f, dtype=np.bool_), np.zeros(n_f, dtype=np.int64),
-        np.zeros(n_p), np.zeros(n_p), np.zeros(n_p), np.zeros(n_p),                   # defence .. ratio
+        np.zeros(n_f, dtype=np.bool_), np.zeros(n_f, dtype=np.bool_),                  # moved, attacking
+        np.zeros(n_p), np.zeros(n_p), np.zeros(n_p),                                   # defence .. ratio
         np.zeros(n_p, dtype=np.bool_), np.zeros(n_p), np.zeros(n_p),                   # defended, f_att, f_def
         np.zeros(n_p, dtype=np.int64), np.zeros(n_p, dtype=np.int64))
 
@@ -99,7 +97,7 @@ def _ground_runs(gen, lo, hi, day, tb, rd, fs, board, plan, sc):
         _pull_outs(r, tb, rd, fs, board, plan, sc)
         _attrition(gen, r, tb, rd, fs, board, plan, sc)
         _advance(r, day, tb, rd, fs, board, plan, sc)
-        _retreats(r, day, tb, rd, fs, board, losses)
+        _retreats(gen, r, day, tb, rd, fs, board, losses)
         _breakpoints(r, tb, rd, fs, board, sc)
 
 
@@ -185,31 +183,41 @@ def _pull_outs(r, tb, rd, fs, board, plan, sc):
 @numba.njit(cache=True, nogil=True, inline="always")
 def _attrition(gen, r, tb, rd, fs, board, plan, sc):
     """Helmbold attrition at every place attacked (docs/model.md, "Attrition"): the attack that
-    arrives is what the attackers have left after the air strikes. On the d-th consecutive day of
-    combat at a place the shares are multiplied by d^k - (d-1)^k, k the combat-days-exponent, so
-    that a battle of D days costs D^k days of full combat, the form fitted on CDB90
-    (analysis/calibrate/kernel.py). Personnel losses are gamma-Poisson with shape loss-dispersion;
+    arrives is what the attackers sent there have left after the air strikes. On the d-th
+    consecutive day of combat at a place the shares are multiplied by d^k - (d-1)^k, k the
+    combat-days-exponent, so that a battle of D days costs D^k days of full combat, the form fitted on CDB90
+    (analysis/calibrate/kernel.py). Personnel put out of action (CDB90's battle casualties, on which
+    the rates were fitted) are gamma-Poisson with shape loss-dispersion, killed-share of them killed;
     heavy equipment binomial at the share of personnel lost."""
     form, owner, losses, days = fs.formations, tb.formations.owner, board.losses, board.combat_days
     k = rd.ground.combat_days_exponent[r]
     loc, pers, tanks, ifvs, art = form.place, form.personnel, form.tanks, form.ifvs, form.artillery
-    target, attacker = plan.target, plan.attacker
-    home_target, attacking, moved, power = sc.home_target, sc.attacking, sc.moved, sc.power
-    attack_left, against, defence, defended, ratio = sc.attack_left, sc.against, sc.defence, sc.defended, sc.ratio
+    target, aimed, ftarget, attacker, nbr_edge, dst = plan.target, plan.aimed, plan.ftarget, plan.attacker, \
+        tb.map.nbr_edge, tb.legs.dst
+    attacking, moved, power = sc.attacking, sc.moved, sc.power
+    against, defence, defended, ratio = sc.against, sc.defence, sc.defended, sc.ratio
     f_att, f_def = sc.f_att, sc.f_def
     rate, exponent, cap = rd.ground.attrition_rate[r], rd.ground.helmbold_exponent[r], rd.ground.max_daily_loss[r]
-    dispersion = rd.ground.loss_dispersion[r]
+    dispersion, killed_share = rd.ground.loss_dispersion[r], rd.ground.killed_share[r]
     n_f, n_p = loc.shape[1], target.shape[1]
-    attack_left[:] = 0.0
     for f in range(n_f):
-        home_target[f] = target[r, loc[r, f]]
-        attacking[f] = attacker[r, f] and home_target[f] >= 0 and not moved[f]
-        if attacking[f]:
-            attack_left[loc[r, f]] += power[f]
+        attacking[f] = attacker[r, f] and ftarget[r, f] >= 0 and not moved[f]
+    # the power arriving at each place, summed as the plan summed it: by place of origin, leg and
+    # formation, each in order
     against[:] = 0.0
     for u in range(n_p):
-        if target[r, u] >= 0:
-            against[target[r, u]] += attack_left[u]
+        if target[r, u] < 0:
+            continue
+        for j in range(nbr_edge.shape[1]):
+            if nbr_edge[u, j] < 0:
+                break
+            if not aimed[r, u, j]:
+                continue
+            v, total = dst[nbr_edge[u, j]], 0.0
+            for f in range(n_f):
+                if attacking[f] and loc[r, f] == u and ftarget[r, f] == v:
+                    total += power[f]
+            against[v] += total
     for v in range(n_p):
         defended[v] = defence[v] > TINY
         ratio[v] = max(against[v], TINY) / max(defence[v], TINY) if defended[v] else MAX_RATIO
@@ -228,20 +236,21 @@ def _attrition(gen, r, tb, rd, fs, board, plan, sc):
     for f in range(n_f):
         share = 0.0
         if attacking[f]:
-            share += f_att[home_target[f]]
+            share += f_att[ftarget[r, f]]
         if not moved[f] and power[f] > 0:
             share += f_def[loc[r, f]]
         mean = pers[r, f] * min(share, 1.0)
         if mean <= 0:
             continue
-        killed = min(float(gamma_poisson(gen, mean, dispersion)), pers[r, f])
-        if killed <= 0:
+        out = min(float(gamma_poisson(gen, mean, dispersion)), pers[r, f])
+        if out <= 0:
             continue
-        frac = killed / pers[r, f]
+        frac = out / pers[r, f]
         t = float(gen.binomial(int(tanks[r, f]), frac))
         i = float(gen.binomial(int(ifvs[r, f]), frac))
         g = float(gen.binomial(int(art[r, f]), frac))
-        take_ground_losses(r, f, killed, t, i, g, form, owner, losses)
+        dead = float(gen.binomial(int(out), killed_share))
+        take_ground_losses(r, f, out, dead, t, i, g, form, owner, losses)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -251,36 +260,38 @@ def _advance(r, day, tb, rd, fs, board, plan, sc):
     ("Plans")."""
     control, fo, fired, progress, days = board.control, board.fires_on, board.fired, board.progress, \
         board.combat_days
-    target, edge, length = plan.target, plan.edge, rd.legs.length_km
+    target, aimed, ftarget, length = plan.target, plan.aimed, plan.ftarget, rd.legs.length_km
     holder, defended, ratio, captured_from, attacking = sc.holder, sc.defended, sc.ratio, sc.captured_from, \
         sc.attacking
-    src, dst = tb.legs.src, tb.legs.dst
+    src, dst, nbr_edge = tb.legs.src, tb.legs.dst, tb.map.nbr_edge
     loc, camp, owner = fs.formations.place, tb.actor_camp, tb.formations.owner
     advance, gain_rate = rd.ground.advance_km_per_day[r], rd.ground.gain_rate[r]
     n_p = control.shape[1]
     for p in range(n_p):
         holder[p] = control[r, p]
-    for u in range(n_p):
-        v = target[r, u]
-        if v < 0:
-            continue
-        fired[r, holder[u], holder[v]] = True
-        if defended[v] and fo[r, holder[v], holder[u]]:
-            fired[r, holder[v], holder[u]] = True
     captured_from[:] = -1
     fighting = board.ceasefire_day[r] < 0
+    # every leg attacked today, by place of origin and then in the map's order of its neighbours
     for u in range(n_p):
-        v = target[r, u]
-        if v < 0:
+        if target[r, u] < 0:
             continue
-        e = edge[r, u]
-        gain = advance if not defended[v] else min(max((ratio[v] - 1.0) * gain_rate, 0.0), advance)
-        progress[r, e] += gain
-        if fighting and progress[r, e] >= length[r, e]:
-            control[r, v] = holder[u]
-            captured_from[v] = u
-            days[r, v] = 0        # the battle for v is over; a counter-attack is a new one
-            _pause(r, day, v, camp[holder[u]], tb.plans, camp, board.pause_until)
+        for k in range(nbr_edge.shape[1]):
+            e = nbr_edge[u, k]
+            if e < 0:
+                break
+            if not aimed[r, u, k]:
+                continue
+            v = dst[e]
+            fired[r, holder[u], holder[v]] = True
+            if defended[v] and fo[r, holder[v], holder[u]]:
+                fired[r, holder[v], holder[u]] = True
+            gain = advance if not defended[v] else min(max((ratio[v] - 1.0) * gain_rate, 0.0), advance)
+            progress[r, e] += gain
+            if fighting and progress[r, e] >= length[r, e]:
+                control[r, v] = holder[u]
+                captured_from[v] = u
+                days[r, v] = 0        # the battle for v is over; a counter-attack is a new one
+                _pause(r, day, v, camp[holder[u]], tb.plans, camp, board.pause_until)
     for v in range(n_p):
         if captured_from[v] < 0:
             continue
@@ -289,7 +300,7 @@ def _advance(r, day, tb, rd, fs, board, plan, sc):
                 progress[r, e] = 0.0
     for f in range(loc.shape[1]):
         home = loc[r, f]
-        v = target[r, home]
+        v = ftarget[r, f]
         if attacking[f] and v >= 0 and captured_from[v] == home and camp[control[r, v]] == camp[owner[f]]:
             loc[r, f] = v
 
@@ -305,15 +316,17 @@ def _pause(r, day, v, captor_camp, plans, camp, pause_until):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _retreats(r, day, tb, rd, fs, board, losses):
+def _retreats(gen, r, day, tb, rd, fs, board, losses):
     """Formations left on a place their camp lost fall back along a hostile axis through it (see
     :func:`_fall_back_to`), else retreat to a neighbouring friendly place, or are destroyed if they
-    cannot; formations not yet arrived retreat, if they must, on the day they arrive. One that gets
+    cannot (all out of action, killed-share of them killed); formations not yet arrived retreat, if
+    they must, on the day they arrive. One that gets
     away leaves the share left-behind-share of its tanks, IFVs and artillery to the captor, booked
     as lost (docs/model.md, "Advance and capture"; 0 by default: nothing is left)."""
     form, control, camp, owner, arrives, nbr = fs.formations, board.control, tb.actor_camp, tb.formations.owner, \
         tb.formations.arrives, tb.map.nbr
-    loc, pers, left = form.place, form.personnel, rd.ground.left_behind_share[r]
+    loc, pers, left, killed_share = form.place, form.personnel, rd.ground.left_behind_share[r], \
+        rd.ground.killed_share[r]
     for f in range(loc.shape[1]):
         if pers[r, f] <= 0 or day < arrives[f] or camp[control[r, loc[r, f]]] == camp[owner[f]]:
             continue
@@ -323,11 +336,12 @@ def _retreats(r, day, tb, rd, fs, board, losses):
         if dest >= 0:
             loc[r, f] = dest
             if left > 0:     # whole pieces, rounded: counts stay integers, their sums exact in any order
-                take_ground_losses(r, f, 0.0, math.floor(left * form.tanks[r, f] + 0.5),
+                take_ground_losses(r, f, 0.0, 0.0, math.floor(left * form.tanks[r, f] + 0.5),
                                    math.floor(left * form.ifvs[r, f] + 0.5),
                                    math.floor(left * form.artillery[r, f] + 0.5), form, owner, losses)
         else:
-            take_ground_losses(r, f, pers[r, f], form.tanks[r, f], form.ifvs[r, f], form.artillery[r, f],
+            dead = float(gen.binomial(int(pers[r, f]), killed_share))
+            take_ground_losses(r, f, pers[r, f], dead, form.tanks[r, f], form.ifvs[r, f], form.artillery[r, f],
                                form, owner, losses)
 
 

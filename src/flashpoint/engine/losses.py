@@ -9,19 +9,24 @@ import numba
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def take_ground_losses(r, f, killed, tanks, ifvs, guns, fs, owner, losses):
+def take_ground_losses(r, f, out, dead, tanks, ifvs, guns, fs, owner, losses):
     """Take losses from formation f of run r (``fs`` the formations' state), each capped at what it
-    has, and book them to its owner in ``losses``."""
-    killed = min(killed, fs.personnel[r, f])
+    has, and book them to its owner in ``losses``: ``out`` of its personnel are put out of action,
+    ``dead`` of them killed (a share of ``out`` where it is capped)."""
+    if out > fs.personnel[r, f]:
+        dead *= fs.personnel[r, f] / out
+        out = fs.personnel[r, f]
+    dead = min(dead, out)
     tanks = min(tanks, fs.tanks[r, f])
     ifvs = min(ifvs, fs.ifvs[r, f])
     guns = min(guns, fs.artillery[r, f])
-    fs.personnel[r, f] -= killed
+    fs.personnel[r, f] -= out
     fs.tanks[r, f] -= tanks
     fs.ifvs[r, f] -= ifvs
     fs.artillery[r, f] -= guns
     a = owner[f]
-    losses.personnel_killed[r, a] += killed
+    losses.personnel_killed[r, a] += dead
+    losses.personnel_lost[r, a] += out
     losses.tanks_lost[r, a] += tanks
     losses.ifvs_lost[r, a] += ifvs
     losses.artillery_lost[r, a] += guns

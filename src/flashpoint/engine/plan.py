@@ -37,14 +37,17 @@ cannot contest the air: a quarter."""
 
 
 class Plan(NamedTuple):
-    """Today's attacks: for each place, the place its attackers go for (-1: none)."""
+    """Today's attacks: for each place, the place its attackers go for first (-1: none), and for
+    each attacker the place it goes for (docs/model.md, "Fronts and attacks")."""
 
     power: np.ndarray        # (R, F) combat power
     attacker: np.ndarray     # (R, F) bool: in attack posture and able to attack
     defence: np.ndarray      # (R, P) defence power of the holder at each place
     attack: np.ndarray       # (R, P) attack power available at each place
-    target: np.ndarray       # (R, P) place attacked from here, or -1
-    edge: np.ndarray         # (R, P) the directed leg used, or -1
+    target: np.ndarray       # (R, P) place attacked first from here (the main target), or -1
+    edge: np.ndarray         # (R, P) the directed leg to it, or -1
+    aimed: np.ndarray        # (R, P, K) bool: the k-th leg from here (map.nbr_edge) is attacked today
+    ftarget: np.ndarray      # (R, F) place each formation attacks today, or -1
     against: np.ndarray      # (R, P) attack power arriving at each place
     engaged: np.ndarray      # (R, F) bool: formations fighting today
     degree: np.ndarray       # (R, A, P) each actor's degree of air superiority over each place when the
@@ -53,12 +56,14 @@ class Plan(NamedTuple):
     planner: np.ndarray      # (R, P) actor whose plan the attackers at each place follow, -1: none
 
 
-def new_plan(n: int, n_places: int, n_formations: int, n_actors: int) -> Plan:
+def new_plan(n: int, n_places: int, n_formations: int, n_actors: int, n_neighbours: int) -> Plan:
     """Empty arrays for a day's plan of ``n`` runs (the day loop reuses one, reset every day by
-    :func:`reset_plan`)."""
+    :func:`reset_plan`); ``n_neighbours`` is the width K of the map's ``nbr_edge``."""
     n_p, n_f, n_a = n_places, n_formations, n_actors
     return Plan(np.zeros((n, n_f)), np.zeros((n, n_f), dtype=np.bool_), np.zeros((n, n_p)), np.zeros((n, n_p)),
-                np.full((n, n_p), -1, dtype=np.int64), np.full((n, n_p), -1, dtype=np.int64), np.zeros((n, n_p)),
+                np.full((n, n_p), -1, dtype=np.int64), np.full((n, n_p), -1, dtype=np.int64),
+                np.zeros((n, n_p, n_neighbours), dtype=np.bool_), np.full((n, n_f), -1, dtype=np.int64),
+                np.zeros((n, n_p)),
                 np.zeros((n, n_f), dtype=np.bool_), np.full((n, n_a, n_p), 0.5), np.zeros(n, dtype=np.bool_),
                 np.full((n, n_p), -1, dtype=np.int64))
 
@@ -74,6 +79,8 @@ def reset_plan(lo, hi, plan):
         plan.attack[r] = 0.0
         plan.target[r] = -1
         plan.edge[r] = -1
+        plan.aimed[r] = False
+        plan.ftarget[r] = -1
         plan.against[r] = 0.0
         plan.engaged[r] = False
         plan.air_lost[r] = False
@@ -239,11 +246,11 @@ def _power_runs(lo, hi, day, tb, rd, fs, board, plan, flying, hostile):
 @numba.njit(cache=True, nogil=True, _nrt=False)
 def plan_kernel(lo, hi, day, tb, rd, fs, board, plan):
     """Reserves committed where their plan says (docs/model.md, "Plans"); then each place's
-    attackers go for the neighbour with the best score (docs/model.md, "Fronts and attacks").
+    attackers go for the neighbours with the best scores (docs/model.md, "Fronts and attacks").
     Attackers: formations in attack posture, not broken, with power, in runs still fighting, whose
     owner is not pausing. Compiled without reference counting (nothing allocates)."""
     power, attacker, defence, attack, engaged = plan.power, plan.attacker, plan.defence, plan.attack, plan.engaged
-    target, against, planner = plan.target, plan.against, plan.planner
+    ftarget, against, planner = plan.ftarget, plan.against, plan.planner
     loc, posture, broken, ceasefire_day = fs.formations.place, fs.formations.posture, fs.formations.broken, \
         board.ceasefire_day
     defend, hold, by_terrain, terrain = rd.power.posture_defend, rd.power.posture_hold, rd.power.by_terrain, \
@@ -264,10 +271,10 @@ def plan_kernel(lo, hi, day, tb, rd, fs, board, plan):
             defence[r, p] *= by_terrain[r, terrain[p]]
         for u in range(terrain.shape[0]):
             if attack[r, u] > 0:
-                _choose_target(r, u, day, tb, rd, board, plan)
+                _choose_targets(r, u, day, tb, rd, fs, board, plan)
         for f in range(power.shape[1]):
-            home = loc[r, f]
-            engaged[r, f] = (attacker[r, f] and target[r, home] >= 0) or (against[r, home] > 0 and power[r, f] > 0)
+            engaged[r, f] = (attacker[r, f] and ftarget[r, f] >= 0) \
+                or (against[r, loc[r, f]] > 0 and power[r, f] > 0)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -309,25 +316,26 @@ def plan_weight(a, v, day, plans):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _choose_target(r, u, day, tb, rd, board, plan):
-    """The neighbour of place u its attackers go for in run r, if any (written into ``plan``):
-    the best value x ratio, or, when they follow actor a's plan, the place of the plan with the
-    best weight^(1 - o) x (value x ratio)^o, o a's opportunism (ties by value x ratio; a place off
-    the plan is not attacked)."""
+def _best_target(r, u, power_left, day, tb, rd, board, plan):
+    """The slot k of u's neighbour that attackers with ``power_left`` at u go for in run r, -1 if
+    none: the best value x ratio, or, when they follow actor a's plan, the place of the plan with
+    the best weight^(1 - o) x (value x ratio)^o, o a's opportunism (ties by value x ratio; a place
+    off the plan is not attacked); slots marked in ``plan.aimed`` are already attacked from u."""
     fo, control, nbr_edge, dst, value = board.fires_on, board.control, tb.map.nbr_edge, tb.legs.dst, tb.map.value
-    defence, attack, target, edge, against = plan.defence, plan.attack, plan.target, plan.edge, plan.against
-    min_ratio, a = rd.power.attack_min_ratio[r], plan.planner[r, u]
+    defence, aimed, min_ratio, a = plan.defence, plan.aimed, rd.power.attack_min_ratio[r], plan.planner[r, u]
     o = rd.plans.opportunism[r, a] if a >= 0 else 1.0
-    best = -1.0
+    best, best_k = -1.0, -1
     for k in range(nbr_edge.shape[1]):
         e = nbr_edge[u, k]
         if e < 0:
             break
+        if aimed[r, u, k]:
+            continue
         v = dst[e]
         if not (fo[r, control[r, u], control[r, v]] and fo[r, control[r, v], control[r, u]]):
             continue  # a front lies only between holders that fire on each other
         d = defence[r, v]
-        ratio = min(attack[r, u] / d, MAX_RATIO) if d > TINY else MAX_RATIO
+        ratio = min(power_left / d, MAX_RATIO) if d > TINY else MAX_RATIO
         if ratio < min_ratio:
             continue
         if a < 0:
@@ -339,8 +347,53 @@ def _choose_target(r, u, day, tb, rd, board, plan):
             gain = value[v] * ratio
             score = w ** (1.0 - o) * gain ** o + TINY * gain
         if score > best:
-            best = score
-            target[r, u] = v
-            edge[r, u] = e
-    if target[r, u] >= 0:
-        against[r, target[r, u]] += attack[r, u]
+            best, best_k = score, k
+    return best_k
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _choose_targets(r, u, day, tb, rd, fs, board, plan):
+    """Where the attackers at place u go in run r (docs/model.md, "Fronts and attacks"): all of
+    their power chooses the main target (:func:`_best_target`); the attackers, in the scenario's
+    order, join it until the power sent reaches capture-ratio x its defence (one attacker where it
+    is undefended), the power at which an attack advances at full speed; those left choose the
+    next target with the power they have, and so on; when none is left to choose, the rest join
+    the main target. Writes ``target``, ``edge``, ``aimed``, ``ftarget`` and ``against``."""
+    nbr_edge, dst, loc = tb.map.nbr_edge, tb.legs.dst, fs.formations.place
+    power, attacker, defence, aimed, ftarget = plan.power, plan.attacker, plan.defence, plan.aimed, plan.ftarget
+    k = _best_target(r, u, plan.attack[r, u], day, tb, rd, board, plan)
+    if k < 0:
+        return
+    main = dst[nbr_edge[u, k]]
+    plan.target[r, u] = main
+    plan.edge[r, u] = nbr_edge[u, k]
+    aimed[r, u, k] = True
+    capture_ratio = rd.power.capture_ratio[r]
+    v, need, sent, n_sent, left = main, capture_ratio * defence[r, main], 0.0, 0, plan.attack[r, u]
+    for f in range(power.shape[1]):
+        if not attacker[r, f] or loc[r, f] != u:
+            continue
+        if v >= 0 and n_sent > 0 and sent >= need:   # this target has enough: the next one
+            k = _best_target(r, u, left, day, tb, rd, board, plan)
+            if k >= 0:
+                aimed[r, u, k] = True
+                v = dst[nbr_edge[u, k]]
+                need, sent, n_sent = capture_ratio * defence[r, v], 0.0, 0
+            else:
+                v = -1                                # nothing else to attack: the rest join the main target
+        ftarget[r, f] = v if v >= 0 else main
+        if v >= 0:
+            sent += power[r, f]
+            n_sent += 1
+        left -= power[r, f]
+    # the power arriving at each target, summed in the scenario's order of formations
+    for k in range(nbr_edge.shape[1]):
+        if nbr_edge[u, k] < 0:
+            break
+        if not aimed[r, u, k]:
+            continue
+        t, total = dst[nbr_edge[u, k]], 0.0
+        for f in range(power.shape[1]):
+            if attacker[r, f] and loc[r, f] == u and ftarget[r, f] == t:
+                total += power[r, f]
+        plan.against[r, t] += total

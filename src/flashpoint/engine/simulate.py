@@ -101,7 +101,7 @@ def simulate_block(th: CompiledTheatre, seed: int, start: int, stop: int, days: 
     shape = (n, days + 1) if trajectories else (0, 0)
     control_days = np.zeros(shape + (th.n_places if trajectories else 0,), dtype=np.int8)
     killed_days = np.zeros(shape + (th.n_actors if trajectories else 0,), dtype=np.float32)
-    plan = new_plan(n, th.n_places, len(th.formation_ids), th.n_actors)
+    plan = new_plan(n, th.n_places, len(th.formation_ids), th.n_actors, th.map.nbr_edge.shape[1])
     record = Record(st.control, th.actor_camp, held, trajectories, control_days, killed_days,
                     st.losses.personnel_killed)
     record_day(0, n, 0, record)

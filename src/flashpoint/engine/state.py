@@ -56,7 +56,8 @@ class BatteryState(NamedTuple):
 class Losses(NamedTuple):
     """(R, A) losses booked to each actor so far (the fields are ``LOSS_KINDS``)."""
 
-    personnel_killed: np.ndarray
+    personnel_killed: np.ndarray   # the dead
+    personnel_lost: np.ndarray     # everyone out of action: killed, wounded, missing, captured
     tanks_lost: np.ndarray
     ifvs_lost: np.ndarray
     artillery_lost: np.ndarray

@@ -49,7 +49,7 @@ def start(th: CompiledTheatre, seed: int, runs: int) -> Day0:
 
 def empty_plan(th: CompiledTheatre, st: State) -> Plan:
     """A plan with nothing planned, for every run of the block."""
-    return new_plan(st.n, th.n_places, len(th.formation_ids), th.n_actors)
+    return new_plan(st.n, th.n_places, len(th.formation_ids), th.n_actors, th.map.nbr_edge.shape[1])
 
 
 def plan_attacks(b: Day0) -> Plan:

@@ -17,8 +17,8 @@ from plotly.subplots import make_subplots
 BASE_COLOUR = "#7f7f7f"
 INT_COLOUR = "#1f77b4"
 CAMP_PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf")
-LOSS_LABELS = {"personnel_killed": "killed", "tanks_lost": "tanks", "ifvs_lost": "IFVs",
-               "artillery_lost": "artillery", "aircraft_lost": "aircraft", "uav_lost": "drones",
+LOSS_LABELS = {"personnel_killed": "killed", "personnel_lost": "out of action", "tanks_lost": "tanks",
+               "ifvs_lost": "IFVs", "artillery_lost": "artillery", "aircraft_lost": "aircraft", "uav_lost": "drones",
                "air_defence_lost": "air-defence batteries"}
 FONT = dict(family="system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif", size=12)
 

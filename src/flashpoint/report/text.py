@@ -10,7 +10,7 @@ from flashpoint.engine.state import LOSS_KINDS, TALLY_KINDS
 from flashpoint.report.phrases import ceasefire, median_interval, pct
 from flashpoint.scenario.schema import Scenario
 
-LABELS = {"personnel_killed": "killed", "tanks_lost": "tanks", "ifvs_lost": "IFVs",
+LABELS = {"personnel_killed": "killed", "personnel_lost": "out of action", "tanks_lost": "tanks", "ifvs_lost": "IFVs",
           "artillery_lost": "artillery", "aircraft_lost": "aircraft", "uav_lost": "drones",
           "air_defence_lost": "air defence", "aircraft_lost_to_air_defence": "aircraft to air defence",
           "aircraft_lost_to_fighters": "aircraft to fighters", "uav_lost_to_air_defence": "drones to air defence",

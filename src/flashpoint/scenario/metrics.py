@@ -1,6 +1,6 @@
 """Which metrics a scenario names and which it reports.
 
-Every run reports, for each actor that owns a force, the seven losses of ``LOSS_KINDS``. The air
+Every run reports, for each actor that owns a force, the eight losses of ``LOSS_KINDS``. The air
 mechanisms' counts (``TALLY_KINDS``: losses by cause, loitering munitions used, batteries destroyed
 by drones; docs/model.md, "Air", 9) are counted only by a scenario that uses a mechanism or names
 one of them in an outcome, a claim, a decision trigger or a backtest loss: splitting losses by cause

@@ -24,10 +24,12 @@ class Intervention(Model):
 
 
 # ----------------------------------------------------------------------------------- decisions
-LossKind = Literal["personnel_killed", "tanks_lost", "ifvs_lost", "artillery_lost", "aircraft_lost", "uav_lost",
-                   "air_defence_lost"]
+LossKind = Literal["personnel_killed", "personnel_lost", "tanks_lost", "ifvs_lost", "artillery_lost", "aircraft_lost",
+                   "uav_lost", "air_defence_lost"]
 LOSS_KINDS: tuple[str, ...] = get_args(LossKind)
-"""The losses the engine records for every actor (metric keys are ``actor.kind``)."""
+"""The losses the engine records for every actor (metric keys are ``actor.kind``): ``personnel_lost``
+counts everyone put out of action (killed, wounded, missing, captured), ``personnel_killed`` the dead
+among them."""
 TallyKind = Literal["aircraft_lost_to_air_defence", "aircraft_lost_to_fighters", "uav_lost_to_air_defence",
                     "uav_lost_to_fighters", "munitions_used", "air_defence_lost_to_drones"]
 TALLY_KINDS: tuple[str, ...] = get_args(TallyKind)
