@@ -21,8 +21,9 @@ its camp holds; it takes no part in today's fight.
 day) and defended with power D > 0 (after the air strikes and the pull-outs), r = A / D; every
 attacking formation loses the share ``min(max-daily-loss, rate x r^-h)`` and every defending one
 ``min(max-daily-loss, rate x r^h)`` (a formation that attacks and is attacked adds both, at most 1).
-Its personnel losses are gamma-Poisson with that mean and shape ``loss-dispersion``; each kind of
-heavy weapon is lost binomially at the share of personnel lost.
+Its personnel put out of action are gamma-Poisson with that mean and shape ``loss-dispersion``,
+``killed-share`` of them (binomially) killed; each kind of heavy weapon is lost binomially at the
+share of personnel lost.
 
 **Who fought whom.** The holder of u has fired on the holder of v when formations at u attack v, and
 the holder of v on the holder of u when v is defended (and its holder fires on u's).
