@@ -192,32 +192,18 @@ def _attrition(gen, r, tb, rd, fs, board, plan, sc):
     form, owner, losses, days = fs.formations, tb.formations.owner, board.losses, board.combat_days
     k = rd.ground.combat_days_exponent[r]
     loc, pers, tanks, ifvs, art = form.place, form.personnel, form.tanks, form.ifvs, form.artillery
-    target, aimed, ftarget, attacker, nbr_edge, dst = plan.target, plan.aimed, plan.ftarget, plan.attacker, \
-        tb.map.nbr_edge, tb.legs.dst
+    target, ftarget, attacker = plan.target, plan.ftarget, plan.attacker
     attacking, moved, power = sc.attacking, sc.moved, sc.power
     against, defence, defended, ratio = sc.against, sc.defence, sc.defended, sc.ratio
     f_att, f_def = sc.f_att, sc.f_def
     rate, exponent, cap = rd.ground.attrition_rate[r], rd.ground.helmbold_exponent[r], rd.ground.max_daily_loss[r]
     dispersion, killed_share = rd.ground.loss_dispersion[r], rd.ground.killed_share[r]
     n_f, n_p = loc.shape[1], target.shape[1]
+    against[:] = 0.0
     for f in range(n_f):
         attacking[f] = attacker[r, f] and ftarget[r, f] >= 0 and not moved[f]
-    # the power arriving at each place, summed as the plan summed it: by place of origin, leg and
-    # formation, each in order
-    against[:] = 0.0
-    for u in range(n_p):
-        if target[r, u] < 0:
-            continue
-        for j in range(nbr_edge.shape[1]):
-            if nbr_edge[u, j] < 0:
-                break
-            if not aimed[r, u, j]:
-                continue
-            v, total = dst[nbr_edge[u, j]], 0.0
-            for f in range(n_f):
-                if attacking[f] and loc[r, f] == u and ftarget[r, f] == v:
-                    total += power[f]
-            against[v] += total
+        if attacking[f]:
+            against[ftarget[r, f]] += power[f]
     for v in range(n_p):
         defended[v] = defence[v] > TINY
         ratio[v] = max(against[v], TINY) / max(defence[v], TINY) if defended[v] else MAX_RATIO

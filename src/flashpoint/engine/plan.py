@@ -382,18 +382,8 @@ def _choose_targets(r, u, day, tb, rd, fs, board, plan):
             else:
                 v = -1                                # nothing else to attack: the rest join the main target
         ftarget[r, f] = v if v >= 0 else main
+        plan.against[r, ftarget[r, f]] += power[r, f]
         if v >= 0:
             sent += power[r, f]
             n_sent += 1
         left -= power[r, f]
-    # the power arriving at each target, summed in the scenario's order of formations
-    for k in range(nbr_edge.shape[1]):
-        if nbr_edge[u, k] < 0:
-            break
-        if not aimed[r, u, k]:
-            continue
-        t, total = dst[nbr_edge[u, k]], 0.0
-        for f in range(power.shape[1]):
-            if attacker[r, f] and loc[r, f] == u and ftarget[r, f] == t:
-                total += power[r, f]
-        plan.against[r, t] += total
