@@ -265,7 +265,9 @@ def test_discover_reads_a_sweep(cli, sweeps, minimal_toml):
 
     ds = open_sweep(sweeps["lhs"])
     p = ds["outcome_p"].sel(outcome="blue-holds-b").values
-    threshold = float(np.quantile(p, 0.75))
+    # half-way between the lowest and the highest probability: with 200 runs an experiment's estimate
+    # takes few values, and a quantile can fall on a value half of the experiments share
+    threshold = float((p.min() + p.max()) / 2)
     res = cli("discover", minimal_toml, "--outcome", "blue-holds-b", "--from-sweep", sweeps["lhs"],
               "--threshold", threshold, "--json")
     assert res.exit_code == 0, res.output
