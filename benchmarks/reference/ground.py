@@ -213,8 +213,8 @@ def ground_day(m: TheatreModel, plan: Plan) -> None:
         share = min(share, 1.0)
         if share <= 0 or f.personnel <= 0:
             continue
-        k = p["loss-dispersion"]
-        f.lose_share(min(int(rng.poisson(rng.gamma(k, f.personnel * share / k))), f.personnel))
+        shape = p["loss-dispersion"]
+        f.lose_share(min(int(rng.poisson(rng.gamma(shape, f.personnel * share / shape))), f.personnel))
 
     # who fought whom: attackers fire on the holder of the place attacked, defenders fire back
     for u, v, _ in plan.legs:

@@ -237,15 +237,15 @@ def test_air_superiority_lowers_the_breakpoint_of_the_side_under_it(factor, brok
 
 # ------------------------------------------------------------------------ combat days in the engine
 def _daily_losses(scenario_builder, k: float) -> tuple[list[float], np.ndarray]:
-    """Mean personnel killed on each of three days of the same fight (an advance too slow to take
+    """Mean personnel put out of action on each of three days of the same fight (an advance too slow to take
     the place), and the count of consecutive combat days at each place at the end."""
     th, b = _theatre(scenario_builder, **{"combat-days-exponent": k, "capture-ratio": 10.0, "advance-km-per-day": 0.1})
     out = []
     for day in range(3):
         b.st.day = day
-        before = b.st.losses.personnel_killed.sum(axis=1).copy()
+        before = b.st.losses.personnel_lost.sum(axis=1).copy()
         ground_phase(b, Streams(7 + day, 0, 250), plan_attacks(b))
-        out.append(float((b.st.losses.personnel_killed.sum(axis=1) - before).mean()))
+        out.append(float((b.st.losses.personnel_lost.sum(axis=1) - before).mean()))
     return out, b.st.combat_days
 
 

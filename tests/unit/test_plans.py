@@ -138,6 +138,18 @@ def test_both_targets_are_fought_the_same_day():
     assert np.all(st.losses.personnel_lost[:, blue] > 0)
     assert np.all(st.fired[:, th.actor_index("redland"), blue])
 
+
+def test_only_the_attackers_sent_along_the_leg_that_takes_a_place_move_in():
+    """When D falls, Red 1st (sent there) moves in; Red 2nd, sent to B, does not go to D."""
+    th = theatre(two_red())
+    st = play(th, 100, days=10)
+    d = th.places.index("d")
+    red_1, red_2 = th.formation_ids.index("red-1"), th.formation_ids.index("red-2")
+    taken = st.control[:, d] == th.actor_index("redland")
+    assert taken.mean() > 0.9                                   # D, undefended, falls in nearly every run
+    assert np.all(st.formations.place[taken, red_1] == d)
+    assert not np.any(st.formations.place[:, red_2] == d)
+
 # ---------------------------------------------------------------------------- pauses
 def days_of_attacks(th, days: int):
     b0, rng = start(th, 100), Streams(7, 0, 100)

@@ -125,7 +125,10 @@ def _classify(r, v, c, th, st, plan, threshold, nbr, pairs: Counter, share: list
     if ratio < threshold[r]:
         share.append(ratio / threshold[r])
         return "below_min_ratio"
-    busy = [u for u in held if plan.target[r, u] >= 0]
-    for u in busy:
-        pairs[f"{th.places[u]} -> {th.places[plan.target[r, u]]}"] += 1
+    busy = False
+    for u in held:       # every place the attackers at u go for today
+        for t in np.unique(plan.ftarget[r][(st.formations.place[r] == u) & plan.attacker[r]]):
+            if t >= 0:
+                pairs[f"{th.places[u]} -> {th.places[t]}"] += 1
+                busy = True
     return "attacking_elsewhere" if busy else "holding"

@@ -45,7 +45,6 @@ class Plan(NamedTuple):
     defence: np.ndarray      # (R, P) defence power of the holder at each place
     attack: np.ndarray       # (R, P) attack power available at each place
     target: np.ndarray       # (R, P) place attacked first from here (the main target), or -1
-    edge: np.ndarray         # (R, P) the directed leg to it, or -1
     aimed: np.ndarray        # (R, P, K) bool: the k-th leg from here (map.nbr_edge) is attacked today
     ftarget: np.ndarray      # (R, F) place each formation attacks today, or -1
     against: np.ndarray      # (R, P) attack power arriving at each place
@@ -61,9 +60,8 @@ def new_plan(n: int, n_places: int, n_formations: int, n_actors: int, n_neighbou
     :func:`reset_plan`); ``n_neighbours`` is the width K of the map's ``nbr_edge``."""
     n_p, n_f, n_a = n_places, n_formations, n_actors
     return Plan(np.zeros((n, n_f)), np.zeros((n, n_f), dtype=np.bool_), np.zeros((n, n_p)), np.zeros((n, n_p)),
-                np.full((n, n_p), -1, dtype=np.int64), np.full((n, n_p), -1, dtype=np.int64),
-                np.zeros((n, n_p, n_neighbours), dtype=np.bool_), np.full((n, n_f), -1, dtype=np.int64),
-                np.zeros((n, n_p)),
+                np.full((n, n_p), -1, dtype=np.int64), np.zeros((n, n_p, n_neighbours), dtype=np.bool_),
+                np.full((n, n_f), -1, dtype=np.int64), np.zeros((n, n_p)),
                 np.zeros((n, n_f), dtype=np.bool_), np.full((n, n_a, n_p), 0.5), np.zeros(n, dtype=np.bool_),
                 np.full((n, n_p), -1, dtype=np.int64))
 
@@ -78,7 +76,6 @@ def reset_plan(lo, hi, plan):
         plan.defence[r] = 0.0
         plan.attack[r] = 0.0
         plan.target[r] = -1
-        plan.edge[r] = -1
         plan.aimed[r] = False
         plan.ftarget[r] = -1
         plan.against[r] = 0.0
@@ -358,7 +355,7 @@ def _choose_targets(r, u, day, tb, rd, fs, board, plan):
     order, join it until the power sent reaches capture-ratio x its defence (one attacker where it
     is undefended), the power at which an attack advances at full speed; those left choose the
     next target with the power they have, and so on; when none is left to choose, the rest join
-    the main target. Writes ``target``, ``edge``, ``aimed``, ``ftarget`` and ``against``."""
+    the main target. Writes ``target``, ``aimed``, ``ftarget`` and ``against``."""
     nbr_edge, dst, loc = tb.map.nbr_edge, tb.legs.dst, fs.formations.place
     power, attacker, defence, aimed, ftarget = plan.power, plan.attacker, plan.defence, plan.aimed, plan.ftarget
     k = _best_target(r, u, plan.attack[r, u], day, tb, rd, board, plan)
@@ -366,7 +363,6 @@ def _choose_targets(r, u, day, tb, rd, fs, board, plan):
         return
     main = dst[nbr_edge[u, k]]
     plan.target[r, u] = main
-    plan.edge[r, u] = nbr_edge[u, k]
     aimed[r, u, k] = True
     capture_ratio = rd.power.capture_ratio[r]
     v, need, sent, n_sent, left = main, capture_ratio * defence[r, main], 0.0, 0, plan.attack[r, u]

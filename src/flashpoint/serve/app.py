@@ -69,7 +69,7 @@ def _submit(st: State, kind: str, key: str, values: dict[str, Any], payload: dic
             st.jobs.reserve()
         except QueueFull as exc:
             raise HTTPException(429, str(exc)) from None
-        row = st.store.add(kind, cache_key=key, version=bridge.VERSION, **values)
+        row = st.store.add(kind, cache_key=key, version=bridge.MODEL, **values)
         if kind == "run" and payload.pop("trajectories"):
             payload["trajectories"] = str(st.settings.trajectories_dir / f"{row.id}.nc")  # named by the server
         st.jobs.submit(kind, row.id, payload)
@@ -182,7 +182,7 @@ def add_api(app: FastAPI) -> None:
             raise _bad(exc) from None
         _caps(st, body.runs, days)
         params = dict(sorted(body.set.items()))
-        key = cache_key("run", row.hash, body.interventions, params, body.runs, days, body.seed, bridge.VERSION,
+        key = cache_key("run", row.hash, body.interventions, params, body.runs, days, body.seed, bridge.MODEL,
                         body.trajectories)
         common = {"runs": body.runs, "days": days, "seed": body.seed}
         return _submit(st, "run", key,
@@ -290,7 +290,7 @@ def add_api(app: FastAPI) -> None:
             raise _bad(exc) from None
         params = dict(sorted(body.set.items()))
         key = cache_key("compare", row.hash, body.with_, body.against, params, body.runs, days, body.seed,
-                        bridge.VERSION)
+                        bridge.MODEL)
         common = {"runs": body.runs, "days": days, "seed": body.seed}
         return _submit(st, "compare", key,
                        {"scenario_id": row.id, "scenario_hash": row.hash, "scenario_toml": row.toml,

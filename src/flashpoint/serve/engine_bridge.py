@@ -24,6 +24,26 @@ from flashpoint.errors import FlashpointError
 from flashpoint.version import __version__
 
 VERSION = __version__
+
+
+def _model_digest() -> str:
+    """sha256 of the model's own files: the engine's code, constants and calibrations, and the
+    built-in scenarios (the same version can hold different models while it is worked on)."""
+    root = Path(__file__).resolve().parents[1]
+    files = sorted([*(root / "engine").rglob("*.py"), *(root / "engine").rglob("*.toml"),
+                    *(root / "engine" / "calibration").glob("*.json"), *(root / "scenario").rglob("*.py"),
+                    *(root / "scenario" / "library").glob("*.toml")])
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.relative_to(root).as_posix().encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+MODEL = f"{__version__}+{_model_digest()[:12]}"
+"""What a stored result was computed with: the version and a digest of the model's files. A
+request asked again with the same scenario, inputs and MODEL is answered from the database; a
+changed engine or constant computes it anew."""
 SCENARIO_FILE = "scenario.toml"
 """The name validation messages give to scenario text sent by a client (it has no file)."""
 
