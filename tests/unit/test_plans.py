@@ -269,3 +269,27 @@ def test_the_plan_s_opportunism_is_an_input_drawn_per_run():
     o = start(th, 500).run.plans.opportunism
     assert 0.2 <= o[:, th.actor_index("redland")].min() < o[:, th.actor_index("redland")].max() <= 0.4
     assert np.all(o[:, th.actor_index("blueland")] == 1.0)
+
+
+@pytest.mark.parametrize("overrides, expected", [
+    ({}, "dbb"),                            # D needs one; B gets the rest (short of 3 x its defence)
+    ({"attack-min-ratio": 1.9}, "ddd"),     # Red 2nd and 3rd together are short of B: all go for D
+    ({"capture-ratio": 1.2}, "dbd"),        # Red 2nd is enough for B; Red 3rd has nothing left: D
+])
+def test_the_engine_splits_its_attackers_as_the_reference_model_does(overrides, expected):
+    """The same day-one plan from the engine and from the plainly written reference
+    (benchmarks/reference/ground.py), with a third, smaller Red formation at A (power 3,715, so
+    Red 2nd and 3rd have a ratio of 1.78 against B): the fixture's numbers are fixed, so both
+    plans are certain."""
+    from benchmarks.reference.ground import plan_attacks as reference_plan
+    from benchmarks.reference.model import TheatreModel
+
+    data = two_red()
+    data["forces"]["ground"]["red-3"] = dict(data["forces"]["ground"]["red-1"], personnel=1000)
+    th = theatre(data, **overrides)
+    engine = plan_attacks(start(th, 5))
+    reference = reference_plan(TheatreModel(th, np.random.default_rng(1)))
+    sent = {f.fid: v for f, (v, _) in reference.sent.items()}
+    for fid, place in zip(("red-1", "red-2", "red-3"), expected, strict=True):
+        assert sent[fid] == th.places.index(place), fid
+        assert np.all(engine.ftarget[:, th.formation_ids.index(fid)] == th.places.index(place)), fid
