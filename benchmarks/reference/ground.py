@@ -17,8 +17,9 @@ at its place over the defence power there (after today's air strikes) reaches ``
 It goes to the first neighbouring place its camp holds that is not attacked today, else the first
 its camp holds; it takes no part in today's fight.
 
-**Attrition** (Helmbold 1961): at a place attacked with power A (as planned at the start of the
-day) and defended with power D > 0 (after the air strikes and the pull-outs), r = A / D; every
+**Attrition** (Helmbold 1961): at a place attacked with power A > 0 (the power the attackers sent
+there have after the air strikes) and defended with power D > 0 (after the air strikes and the
+pull-outs), r = A / D; every
 attacking formation loses the share ``min(max-daily-loss, rate x r^-h)`` and every defending one
 ``min(max-daily-loss, rate x r^h)`` (a formation that attacks and is attacked adds both, at most 1).
 Its personnel put out of action are gamma-Poisson with that mean and shape ``loss-dispersion``,
@@ -186,11 +187,16 @@ def ground_day(m: TheatreModel, plan: Plan) -> None:
     # attrition at every place attacked and defended
     ratio: dict[int, float] = {}
     shares: dict[int, tuple[float, float]] = {}
-    for v, a in plan.against.items():
-        d = defence.get(v, 0.0)
+    arriving: dict[int, float] = {}
+    for f, (v, _) in plan.sent.items():
+        if f not in moved:
+            arriving[v] = arriving.get(v, 0.0) + power[f]
+    for v in plan.against:
+        a, d = arriving.get(v, 0.0), defence.get(v, 0.0)
         if d > TINY:
             ratio[v] = max(a, TINY) / d
-            shares[v] = loss_shares(ratio[v], p["attrition-rate"], p["helmbold-exponent"], p["max-daily-loss"])
+            if a > 0:
+                shares[v] = loss_shares(ratio[v], p["attrition-rate"], p["helmbold-exponent"], p["max-daily-loss"])
         else:
             ratio[v] = MAX_RATIO
     # the d-th consecutive day of combat at a place costs d^k - (d-1)^k of a full day
