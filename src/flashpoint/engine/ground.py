@@ -185,20 +185,20 @@ def _attrition(gen, r, tb, rd, fs, board, plan, sc):
     """Helmbold attrition at every place attacked (docs/model.md, "Attrition"): the attack that
     arrives is what the attackers sent there have left after the air strikes. On the d-th
     consecutive day of combat at a place the shares are multiplied by d^k - (d-1)^k, k the
-    combat-days-exponent, so that a battle of D days costs D^k days of full combat, the form fitted on CDB90
-    (analysis/calibrate/kernel.py). Personnel put out of action (CDB90's battle casualties, on which
+    combat-days-exponent, so that a battle of D days costs D^k days of full combat, the form fitted
+    on CDB90 (analysis/calibrate/kernel.py). Personnel put out of action (CDB90's battle casualties, on which
     the rates were fitted) are gamma-Poisson with shape loss-dispersion, killed-share of them killed;
     heavy equipment binomial at the share of personnel lost."""
     form, owner, losses, days = fs.formations, tb.formations.owner, board.losses, board.combat_days
     k = rd.ground.combat_days_exponent[r]
     loc, pers, tanks, ifvs, art = form.place, form.personnel, form.tanks, form.ifvs, form.artillery
-    target, ftarget, attacker = plan.target, plan.ftarget, plan.attacker
+    ftarget, attacker = plan.ftarget, plan.attacker
     attacking, moved, power = sc.attacking, sc.moved, sc.power
     against, defence, defended, ratio = sc.against, sc.defence, sc.defended, sc.ratio
     f_att, f_def = sc.f_att, sc.f_def
     rate, exponent, cap = rd.ground.attrition_rate[r], rd.ground.helmbold_exponent[r], rd.ground.max_daily_loss[r]
     dispersion, killed_share = rd.ground.loss_dispersion[r], rd.ground.killed_share[r]
-    n_f, n_p = loc.shape[1], target.shape[1]
+    n_f, n_p = loc.shape[1], defence.shape[0]
     against[:] = 0.0
     for f in range(n_f):
         attacking[f] = attacker[r, f] and ftarget[r, f] >= 0 and not moved[f]
@@ -306,9 +306,9 @@ def _retreats(gen, r, day, tb, rd, fs, board, losses):
     """Formations left on a place their camp lost fall back along a hostile axis through it (see
     :func:`_fall_back_to`), else retreat to a neighbouring friendly place, or are destroyed if they
     cannot (all out of action, killed-share of them killed); formations not yet arrived retreat, if
-    they must, on the day they arrive. One that gets
-    away leaves the share left-behind-share of its tanks, IFVs and artillery to the captor, booked
-    as lost (docs/model.md, "Advance and capture"; 0 by default: nothing is left)."""
+    they must, on the day they arrive. One that gets away leaves the share left-behind-share of its
+    tanks, IFVs and artillery to the captor, booked as lost (docs/model.md, "Advance and capture";
+    0 by default: nothing is left)."""
     form, control, camp, owner, arrives, nbr = fs.formations, board.control, tb.actor_camp, tb.formations.owner, \
         tb.formations.arrives, tb.map.nbr
     loc, pers, left, killed_share = form.place, form.personnel, rd.ground.left_behind_share[r], \
