@@ -34,12 +34,12 @@ RUN_DIGESTS = {
         '636335ddc1df032a67cce8c2e4859ce453a2b4bddc08b5644c2fcb44e796b5a1',
     ('idlib-2020', ('no-drones',), 1): '4e38ea6ab171e566e89100265283e4a9fb2c876c8e65e12c3cf957960e319510',
     ('idlib-2020', ('no-drones',), 7): 'a905f7b7e8d4296cccaa737321db9d83d144aa6f3509cd5732fcc8ac77eb64e4',
-    ('idlib-2019-offensive', (), 1): '7630943da6b407d75b3361867f4100c8747923a1476300431cb6a0f25e44639a',
-    ('idlib-2019-offensive', (), 7): '6211a70f3799bf92ff6c1e267b9dfc437dd8fffd566816b0d3bcaed0362fd953',
+    ('idlib-2019-offensive', (), 1): 'c1f298842f3d372b9d28a96b69c6ce38a011dc2fb29e9ad6128cea7c1f3e6041',
+    ('idlib-2019-offensive', (), 7): '6c6adb2e4bb7a523e35490c308d7e477602f642cfd24ecf586890e9892356386',
     ('idlib-2019-offensive', ('russia-stands-aside',), 1):
-        '7fa34e87562ba576ecd37049c4c3e420ad513648114a926ac47520ffabff7d50',
+        'caf85b526e3b2c8bc6c8f04b4b7cbd044d551e2050db52df4561c5b8ddb54490',
     ('idlib-2019-offensive', ('russia-stands-aside',), 7):
-        '7e981585d12ba1052d6d1d272634252426a9ffb332b9ab4a9bbd61cfeea09784',
+        'c5fbef7f9938fb58c7c40816d684c774334c5a2261ab44ac8f24e0c164c71ce6',
     ('karabakh-2020', (), 1): 'd9b316bf86b294331ae9fe26014cc5e12d0db630a29847503209d92576ff33ee',
     ('karabakh-2020', (), 7): 'b80d455c4d449fc418ce5897ae6a2b14f0cbf5064d1df93a52de9459564b155d',
 }
@@ -48,7 +48,7 @@ SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 # same at every layout in LAYOUTS (json.dumps(summary, indent=2): the document with nothing left out)
 SUMMARY_DIGESTS = {
     ("idlib-2020", ("coalition-air-support",), 1): "91dcb28c20032e01b5edcd6791e6bceadf10bc2a1f23a34ddd14af96d6553749",
-    ("idlib-2019-offensive", (), 1): "47e65ce895dcfefc8b61c043ba6b7585b73aca62684b5290bdfac5e809ad61d2",
+    ("idlib-2019-offensive", (), 1): "c5767092d0789d4a881b5ee6cec4a43ea3b2cb24bb3aafcf2547020c90455c8d",
 }
 LAYOUTS = ((250, 1), (1000, 1), (250, 2), (1000, 2))      # SPLITS and two more
 BACKTEST = ("backtest", "idlib-2019-offensive", "--json")
@@ -57,7 +57,7 @@ BACKTEST_KARABAKH = ("backtest", "karabakh-2020", "--runs", 500, "--workers", 2,
 # the same command as test_seam_digests.py's "compare", so that it runs once
 COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--workers", 2, "--json")
 OTHER_DIGESTS = {
-    BACKTEST: '1acddc15b918305acc1cb94888d42cc5832a36ba2117e69ce06bb5336320f531',
+    BACKTEST: '4c991bbe7208179cec3e38768418d5b59a033efa91918a85dad973d2af4f3597',
     BACKTEST_KARABAKH: 'c68b964ad0e6245e77bc13a4af87ab6af55a230ac6edb15d47816d6942a0d2ca',
     COMPARE: '498d7d87cedc8b8d6ec58588339704055b57a724acfbf108e43706c39d012230',
 }

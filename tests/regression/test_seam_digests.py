@@ -31,7 +31,7 @@ COMMANDS = {
     "claims": ["claims", "idlib-2020", "--runs", "500", "--days", "20", "--workers", "2", "--json"],
 }
 COMMAND_DIGESTS = {
-    "backtest": "e446bd9abd9620c4baffd4b9537c1043be956c059f8e9d2d5d1c21b5b4192423",
+    "backtest": "7eafa83a2716cd5be69540b5890e7938da4d8d0b155971f842fb91af2702e360",
     "compare": "09e9ffb26ab37bbc08d1fa9a0bbcf14443c3beadb3a13151a712dc93d2ae5e7e",
     "compare-serial": "09e9ffb26ab37bbc08d1fa9a0bbcf14443c3beadb3a13151a712dc93d2ae5e7e",
     "sensitivity": "7e18e08f69cb935188531bc909c7dada8a50c87b51dd39214fbc675a0e484b16",

@@ -75,6 +75,30 @@ def test_an_objective_is_pursued_from_its_first_day():
     assert np.all(targets[0] == d) and np.all(targets[1] == d) and np.all(targets[2] == b)
 
 
+def test_an_axis_is_followed_from_its_first_day():
+    """Before its first day an axis's places carry no weight: the attackers that follow the plan
+    go for B (an axis from day 0) and not for D, the easiest target, until the flank axis opens and
+    outweighs it."""
+    plans = {"red": {"actor": "redland", "opportunism": 0.0,
+                     "axes": {"road": {"places": ["a", "b"], "priority": 1, "source": "made-up"},
+                              "flank": {"places": ["a", "d"], "priority": 2, "first_day": 3,
+                                        "source": "made-up"}}}}
+    th = theatre(star(**plans))
+    b0 = start(th, 50)
+    a, b, d = (th.places.index(p) for p in "abd")
+    targets = []
+    for day in (0, 2, 3, 10):
+        b0.st.day = day
+        targets.append(plan_attacks(b0).target[:, a])
+    assert np.all(targets[0] == b) and np.all(targets[1] == b)
+    assert np.all(targets[2] == d) and np.all(targets[3] == d)
+    # the fixture's plan itself is unchanged by the field: first_day 0 is the default
+    same = {"red": {**plans["red"], "axes": {**plans["red"]["axes"],
+                                              "flank": {**plans["red"]["axes"]["flank"], "first_day": 0}}}}
+    b1 = start(theatre(star(**same)), 50)
+    assert np.all(plan_attacks(b1).target[:, a] == d)
+
+
 def test_places_off_the_plan_are_not_attacked_by_those_who_follow_it():
     th = theatre(star(red={**red_plan(), "opportunism": 0.99}))
     plan = plan_attacks(start(th))
@@ -251,6 +275,8 @@ def problems(data: dict) -> str:
     (red_plan(reserves={"red-1": {"place": "a", "axis": "road", "source": "made-up"}}),
      "plans.red.reserves.red-1: give exactly one of place or axis"),
     (red_plan(opportunism=1.5), "plans.red.opportunism: must be between 0 and 1"),
+    (red_plan(axes={"x": {"places": ["a", "b"], "first_day": -2, "source": "made-up"}}),
+     "plans.red.axes.x.first_day"),
     ({"actor": "redland"}, "plans.red: give at least one axis or objective"),
     (red_plan(axes={"x": {"places": ["a", "b"], "source": "nobody"}}),
      "plans.red.axes.x.source: unknown source 'nobody'"),

@@ -304,8 +304,11 @@ def _commit_reserves(r, day, tb, fs, board):
 @numba.njit(cache=True, nogil=True, inline="always")
 def plan_weight(a, v, day, plans):
     """Weight of place v in actor a's plan on ``day``: the largest priority of an axis through it
-    or an objective there already pursued, over the plan's largest priority (0 off the plan)."""
+    or an objective there already followed, over the plan's largest priority (0 off the plan)."""
     w = plans.axis_weight[a, v]
+    for i in range(plans.late_actor.shape[0]):
+        if plans.late_actor[i] == a and plans.late_place[i] == v and day >= plans.late_first[i]:
+            w = max(w, plans.late_weight[i])
     for o in range(plans.obj_actor.shape[0]):
         if plans.obj_actor[o] == a and plans.obj_place[o] == v and day >= plans.obj_first[o]:
             w = max(w, plans.obj_weight[o])

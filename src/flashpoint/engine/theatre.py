@@ -181,7 +181,7 @@ def _plans(s: Scenario, actors: list[str], places: list[str], formations: list[s
     a_idx, p_idx = {a: i for i, a in enumerate(actors)}, {p: i for i, p in enumerate(places)}
     has_plan = np.zeros(len(actors), dtype=bool)
     axis_weight = np.zeros((len(actors), len(places)))
-    objectives, axes, reserves = [], [], []
+    objectives, axes, reserves, late = [], [], [], []
     for plan in s.plans.values():
         a = a_idx[plan.actor]
         has_plan[a] = True
@@ -190,7 +190,10 @@ def _plans(s: Scenario, actors: list[str], places: list[str], formations: list[s
         for axis in plan.axes.values():
             axes.append((a, [p_idx[p] for p in axis.places]))
             for p in axis.places:
-                axis_weight[a, p_idx[p]] = max(axis_weight[a, p_idx[p]], axis.priority / top)
+                if axis.first_day > 0:
+                    late.append((a, p_idx[p], axis.priority / top, axis.first_day))
+                else:
+                    axis_weight[a, p_idx[p]] = max(axis_weight[a, p_idx[p]], axis.priority / top)
         objectives += [(a, p_idx[o.place], o.priority / top, o.pause_days, o.first_day)
                        for o in plan.objectives.values()]
         reserves += [(formations.index(fid), -1 if r.place is None else p_idx[r.place],
@@ -205,6 +208,8 @@ def _plans(s: Scenario, actors: list[str], places: list[str], formations: list[s
         return np.array([row[j] for row in rows], dtype=dtype)
 
     return Plans(has_plan=has_plan, axis_weight=axis_weight,
+                 late_actor=col(late, 0, np.int64), late_place=col(late, 1, np.int64),
+                 late_weight=col(late, 2, float), late_first=col(late, 3, np.int64),
                  obj_actor=col(objectives, 0, np.int64), obj_place=col(objectives, 1, np.int64),
                  obj_weight=col(objectives, 2, float), obj_pause=col(objectives, 3, np.int64),
                  obj_first=col(objectives, 4, np.int64),

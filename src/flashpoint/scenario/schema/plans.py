@@ -15,6 +15,7 @@ class Axis(Sourced):
 
     places: list[Id] = Field(min_length=2, description="ordered places, consecutive along routes")
     priority: float = Field(1.0, gt=0, description="weight of its places, relative to the plan's other entries")
+    first_day: Day = Field(0, description="first day it is followed (before it, its places carry no weight)")
 
 
 class Objective(Sourced):
