@@ -26,20 +26,20 @@ RUNS = 2000
 # (scenario, interventions, seed) -> sha256 of `flashpoint run ... --json`, the same at every
 # block size and worker count in SPLITS
 RUN_DIGESTS = {
-    ('idlib-2020', (), 1): 'b8cd0863b81cc43632eab168e044887379dbc05071830c3790354d269f692330',
-    ('idlib-2020', (), 7): 'ee73e54c2f912173afb12d86efbe26e73d7ac0385b894116d8a7a245a360aeaf',
+    ('idlib-2020', (), 1): '23c627839001b66ac227d251e022538d77d41b327cf35a65d7baa16ba6868a00',
+    ('idlib-2020', (), 7): 'dbe15e0f8839d8a128ced931b5e5d364a9263671ccb0a2f1a2c84fff850f7134',
     ('idlib-2020', ('coalition-air-support',), 1):
-        'fb5e8eab3aead948e0bb8aaa54d81bea87651bf8ca8050fa3c2246d8682387c7',
+        '4e0646122e08b615302503fd3384878f49eb2f73a2a53ca53879811041431196',
     ('idlib-2020', ('coalition-air-support',), 7):
-        '636335ddc1df032a67cce8c2e4859ce453a2b4bddc08b5644c2fcb44e796b5a1',
-    ('idlib-2020', ('no-drones',), 1): '4e38ea6ab171e566e89100265283e4a9fb2c876c8e65e12c3cf957960e319510',
-    ('idlib-2020', ('no-drones',), 7): 'a905f7b7e8d4296cccaa737321db9d83d144aa6f3509cd5732fcc8ac77eb64e4',
-    ('idlib-2019-offensive', (), 1): 'c1f298842f3d372b9d28a96b69c6ce38a011dc2fb29e9ad6128cea7c1f3e6041',
-    ('idlib-2019-offensive', (), 7): '6c6adb2e4bb7a523e35490c308d7e477602f642cfd24ecf586890e9892356386',
+        '6c33774766829f91cf7e81eb910309baa1dcc715b9f1927c08617228ea9af800',
+    ('idlib-2020', ('no-drones',), 1): 'f95b95424f6a7f2ec7b776cdc4f4b2f4e65c8ecce8c1755f983112e2485da5bb',
+    ('idlib-2020', ('no-drones',), 7): '7464c2948acc10544765687031580be269b06504acfb5bd16bd1b2220dec5e46',
+    ('idlib-2019-offensive', (), 1): 'af232518c0d4e9c2a6f79b6701e0684c4708bea3194658a55c25b9eb4dc4134e',
+    ('idlib-2019-offensive', (), 7): 'ab417a933daee094ccb19807300e74b870f657fa304ff58c81073a8f9cf76274',
     ('idlib-2019-offensive', ('russia-stands-aside',), 1):
-        'caf85b526e3b2c8bc6c8f04b4b7cbd044d551e2050db52df4561c5b8ddb54490',
+        '655c8b3d42d1c52b96c2fae067449432630f0e0f94000025840488eaa2e6cdbf',
     ('idlib-2019-offensive', ('russia-stands-aside',), 7):
-        'c5fbef7f9938fb58c7c40816d684c774334c5a2261ab44ac8f24e0c164c71ce6',
+        '8a9aa47bc1fb9fa13677f55a9a8fde2a0390bac92fdbb20a20cec2675dbfd8e1',
     ('karabakh-2020', (), 1): 'd9b316bf86b294331ae9fe26014cc5e12d0db630a29847503209d92576ff33ee',
     ('karabakh-2020', (), 7): 'b80d455c4d449fc418ce5897ae6a2b14f0cbf5064d1df93a52de9459564b155d',
 }
@@ -47,8 +47,8 @@ SPLITS = ((250, 1), (1000, 2))          # (--block-size, --workers)
 # (scenario, interventions, seed) -> sha256 of the summary.json that `flashpoint run` writes, the
 # same at every layout in LAYOUTS (json.dumps(summary, indent=2): the document with nothing left out)
 SUMMARY_DIGESTS = {
-    ("idlib-2020", ("coalition-air-support",), 1): "91dcb28c20032e01b5edcd6791e6bceadf10bc2a1f23a34ddd14af96d6553749",
-    ("idlib-2019-offensive", (), 1): "c5767092d0789d4a881b5ee6cec4a43ea3b2cb24bb3aafcf2547020c90455c8d",
+    ("idlib-2020", ("coalition-air-support",), 1): "995a22e1e9e512f3a8ad8b6c7ce1cf44a4d259a6be997e9b2357e213c7e679af",
+    ("idlib-2019-offensive", (), 1): "1b3f3d4fecc33819efc797df4fc474d1b8dae32275e740a270e9fe52692b9413",
 }
 LAYOUTS = ((250, 1), (1000, 1), (250, 2), (1000, 2))      # SPLITS and two more
 BACKTEST = ("backtest", "idlib-2019-offensive", "--json")
@@ -57,9 +57,9 @@ BACKTEST_KARABAKH = ("backtest", "karabakh-2020", "--runs", 500, "--workers", 2,
 # the same command as test_seam_digests.py's "compare", so that it runs once
 COMPARE = ("compare", "idlib-2020", "--with", "coalition-air-support", "--runs", RUNS, "--workers", 2, "--json")
 OTHER_DIGESTS = {
-    BACKTEST: '4c991bbe7208179cec3e38768418d5b59a033efa91918a85dad973d2af4f3597',
+    BACKTEST: 'f14e3d129f57cefb9c4520587ba1bb38aeca55621a65db52b7ae6f63c8833424',
     BACKTEST_KARABAKH: 'c68b964ad0e6245e77bc13a4af87ab6af55a230ac6edb15d47816d6942a0d2ca',
-    COMPARE: '498d7d87cedc8b8d6ec58588339704055b57a724acfbf108e43706c39d012230',
+    COMPARE: '7e0966db104b5d04a292427f1116f60843244b7961b86ffc3446474cc84abfc3',
 }
 
 

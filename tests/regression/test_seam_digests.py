@@ -31,11 +31,11 @@ COMMANDS = {
     "claims": ["claims", "idlib-2020", "--runs", "500", "--days", "20", "--workers", "2", "--json"],
 }
 COMMAND_DIGESTS = {
-    "backtest": "7eafa83a2716cd5be69540b5890e7938da4d8d0b155971f842fb91af2702e360",
-    "compare": "09e9ffb26ab37bbc08d1fa9a0bbcf14443c3beadb3a13151a712dc93d2ae5e7e",
-    "compare-serial": "09e9ffb26ab37bbc08d1fa9a0bbcf14443c3beadb3a13151a712dc93d2ae5e7e",
-    "sensitivity": "7e18e08f69cb935188531bc909c7dada8a50c87b51dd39214fbc675a0e484b16",
-    "claims": "08eaa3939feb4a7354a1e84b42fdd3d7c09db05a0bdbda3da2ccbfc713009829",
+    "backtest": "c6a9b84e97c3932e5b40a9bdec0c489c20505e7ce7914fb09b6062dc6fc78a0b",
+    "compare": "4d8abd2fafa719aebd4e48ce786829181e9db07b0738118614d426d4432185e0",
+    "compare-serial": "4d8abd2fafa719aebd4e48ce786829181e9db07b0738118614d426d4432185e0",
+    "sensitivity": "915eddc9430f1884c996163cc7d0219636d759e5811d93e74be06c60f52fe870",
+    "claims": "388829ca799a2be06280281b62f57286aaa6c598fe5ba58bfd120fdc88618295",
 }
 CALIBRATION_DIGEST = "d1882cac47aee6d701cca9f3456c8906b830b5b478acf2f1480cbef821c200e5"
 TIMINGS = ("seconds",)

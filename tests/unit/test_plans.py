@@ -99,6 +99,31 @@ def test_an_axis_is_followed_from_its_first_day():
     assert np.all(plan_attacks(b1).target[:, a] == d)
 
 
+def test_an_axis_is_not_followed_backwards():
+    """An axis is an order: its places carry its weight for attackers at places before them or off
+    it, not for attackers at a place after them. Red at A with the axis B - A (priority 2) and the
+    axis A - D (priority 1) goes for D; with the axis A - B instead, for B."""
+    def target(first: list[str]):
+        plans = {"red": {"actor": "redland", "opportunism": 0.0,
+                         "axes": {"main": {"places": first, "priority": 2, "source": "made-up"},
+                                  "flank": {"places": ["a", "d"], "priority": 1, "source": "made-up"}}}}
+        th = theatre(star(**plans))
+        return th, plan_attacks(start(th, 50)).target[:, th.places.index("a")]
+
+    th, backwards = target(["b", "a"])
+    assert np.all(backwards == th.places.index("d"))
+    th, forwards = target(["a", "b"])
+    assert np.all(forwards == th.places.index("b"))
+    # the same for an axis followed from a later day
+    plans = {"red": {"actor": "redland", "opportunism": 0.0,
+                     "axes": {"main": {"places": ["b", "a"], "priority": 2, "first_day": 1, "source": "made-up"},
+                              "flank": {"places": ["a", "d"], "priority": 1, "source": "made-up"}}}}
+    th = theatre(star(**plans))
+    b0 = start(th, 50)
+    b0.st.day = 5
+    assert np.all(plan_attacks(b0).target[:, th.places.index("a")] == th.places.index("d"))
+
+
 def test_places_off_the_plan_are_not_attacked_by_those_who_follow_it():
     th = theatre(star(red={**red_plan(), "opportunism": 0.99}))
     plan = plan_attacks(start(th))

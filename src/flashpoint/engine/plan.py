@@ -302,12 +302,15 @@ def _commit_reserves(r, day, tb, fs, board):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def plan_weight(a, v, day, plans):
-    """Weight of place v in actor a's plan on ``day``: the largest priority of an axis through it
-    or an objective there already followed, over the plan's largest priority (0 off the plan)."""
-    w = plans.axis_weight[a, v]
+def plan_weight(a, u, v, day, plans):
+    """Weight of place v in actor a's plan on ``day`` for attackers at u: the largest priority of
+    an axis through v already followed and not attacked backwards (u is not a place after v on
+    it), or of an objective at v already pursued, over the plan's largest priority (0 off the
+    plan)."""
+    w = plans.axis_weight[a, u, v]
     for i in range(plans.late_actor.shape[0]):
-        if plans.late_actor[i] == a and plans.late_place[i] == v and day >= plans.late_first[i]:
+        if plans.late_actor[i] == a and plans.late_place[i] == v and day >= plans.late_first[i] \
+                and not plans.late_behind[i, u]:
             w = max(w, plans.late_weight[i])
     for o in range(plans.obj_actor.shape[0]):
         if plans.obj_actor[o] == a and plans.obj_place[o] == v and day >= plans.obj_first[o]:
@@ -341,7 +344,7 @@ def _best_target(r, u, power_left, day, tb, rd, board, plan):
         if a < 0:
             score = value[v] * ratio + TINY
         else:
-            w = plan_weight(a, v, day, tb.plans)
+            w = plan_weight(a, u, v, day, tb.plans)
             if w <= 0.0:
                 continue  # off the plan: not attacked
             gain = value[v] * ratio

@@ -89,11 +89,13 @@ class Plans(NamedTuple):
     reserves. Weights are priorities over the largest priority of the actor's plan."""
 
     has_plan: np.ndarray       # (A,) bool
-    axis_weight: np.ndarray    # (A, P) float: weight of the place on the actor's axes followed from day 0, 0 off them
+    axis_weight: np.ndarray    # (A, P, P) float: [a, u, v] weight of v on a's axes followed from day 0 for
+                               # attackers at u (0 off them, and from a place after v on the axis)
     late_actor: np.ndarray     # (N,) int: the places of axes followed from a later day, one entry per place
     late_place: np.ndarray     # (N,) int
     late_weight: np.ndarray    # (N,) float
     late_first: np.ndarray     # (N,) int: the axis's first day
+    late_behind: np.ndarray    # (N, P) bool: the places after the entry's place on its axis
     obj_actor: np.ndarray      # (O,) int
     obj_place: np.ndarray      # (O,) int
     obj_weight: np.ndarray     # (O,) float

@@ -180,7 +180,7 @@ def _plans(s: Scenario, actors: list[str], places: list[str], formations: list[s
     """The scenario's plans as index arrays (docs/model.md, "Plans")."""
     a_idx, p_idx = {a: i for i, a in enumerate(actors)}, {p: i for i, p in enumerate(places)}
     has_plan = np.zeros(len(actors), dtype=bool)
-    axis_weight = np.zeros((len(actors), len(places)))
+    axis_weight = np.zeros((len(actors), len(places), len(places)))
     objectives, axes, reserves, late = [], [], [], []
     for plan in s.plans.values():
         a = a_idx[plan.actor]
@@ -189,11 +189,14 @@ def _plans(s: Scenario, actors: list[str], places: list[str], formations: list[s
         axis_ids = list(plan.axes)
         for axis in plan.axes.values():
             axes.append((a, [p_idx[p] for p in axis.places]))
-            for p in axis.places:
+            for k, p in enumerate(axis.places):
+                v, w = p_idx[p], axis.priority / top
+                behind = np.zeros(len(places), dtype=bool)
+                behind[[p_idx[q] for q in axis.places[k + 1:]]] = True     # attacking v from there goes backwards
                 if axis.first_day > 0:
-                    late.append((a, p_idx[p], axis.priority / top, axis.first_day))
+                    late.append((a, v, w, axis.first_day, behind))
                 else:
-                    axis_weight[a, p_idx[p]] = max(axis_weight[a, p_idx[p]], axis.priority / top)
+                    axis_weight[a, ~behind, v] = np.maximum(axis_weight[a, ~behind, v], w)
         objectives += [(a, p_idx[o.place], o.priority / top, o.pause_days, o.first_day)
                        for o in plan.objectives.values()]
         reserves += [(formations.index(fid), -1 if r.place is None else p_idx[r.place],
@@ -210,6 +213,7 @@ def _plans(s: Scenario, actors: list[str], places: list[str], formations: list[s
     return Plans(has_plan=has_plan, axis_weight=axis_weight,
                  late_actor=col(late, 0, np.int64), late_place=col(late, 1, np.int64),
                  late_weight=col(late, 2, float), late_first=col(late, 3, np.int64),
+                 late_behind=np.array([x[4] for x in late], dtype=bool).reshape(len(late), len(places)),
                  obj_actor=col(objectives, 0, np.int64), obj_place=col(objectives, 1, np.int64),
                  obj_weight=col(objectives, 2, float), obj_pause=col(objectives, 3, np.int64),
                  obj_first=col(objectives, 4, np.int64),
